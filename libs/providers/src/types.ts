@@ -1,0 +1,58 @@
+import type { ChatRequest, FinishReason, Outcome, Usage } from '@ultra/contracts/chat';
+
+/** The wire formats Ultra speaks. `openai` also covers every OpenAI-compatible server. */
+export type EndpointType = 'openai' | 'anthropic' | 'gemini' | 'cohere';
+
+/**
+ * A secret value (an API key). It prints as `[redacted]` through `String()`, JSON and
+ * `util.inspect`, so a config dump or a log line can never show it; `reveal()` gives
+ * the value to the one place that puts it on the wire.
+ */
+export interface Secret {
+  reveal(): string;
+}
+
+/** Where one provider lives and how to reach it. */
+export interface Endpoint {
+  /** The provider name of config, for example `openai` or `local`. */
+  readonly name: string;
+  readonly type: EndpointType;
+  /** Base URL in the official SDK's convention, for example `https://api.openai.com/v1`. */
+  readonly baseUrl: string;
+  /** The API key, when the endpoint needs one. */
+  readonly apiKey?: Secret | undefined;
+  /** Models this endpoint offers (its own names). */
+  readonly models: readonly string[];
+}
+
+/** A finished answer from a provider. */
+export interface Completion {
+  text: string;
+  usage: Usage;
+  finishReason: FinishReason;
+  /** The model name the provider reports having used. */
+  model: string;
+  /** The provider's own id for the answer, when it gives one. */
+  id: string;
+}
+
+/** One event of a streamed answer: a piece of text, then exactly one `done` at the end. */
+export type StreamEvent = { type: 'delta'; text: string } | { type: 'done'; completion: Completion };
+
+export interface CallOptions {
+  /** Aborts the HTTP call; an aborted call rejects with a ProviderError of outcome CANCELLED or TIMEOUT. */
+  signal: AbortSignal;
+}
+
+/** One provider's HTTP API behind Ultra's chat request and answer. */
+export interface ProviderAdapter {
+  readonly endpoint: Endpoint;
+  /** Sends `request` for `model` (the provider's own model name) and waits for the whole answer. */
+  complete(model: string, request: ChatRequest, options: CallOptions): Promise<Completion>;
+  /** Streams the answer, passing text through as it arrives. */
+  stream(model: string, request: ChatRequest, options: CallOptions): AsyncIterable<StreamEvent>;
+  /** A cheap call that tells whether the provider answers at all (rejects with ProviderError if not). */
+  probe(options: CallOptions): Promise<void>;
+}
+
+export type { Outcome };
