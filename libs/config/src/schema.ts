@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { parseDuration } from '@ultra/core';
+import { ENDPOINT_TYPES } from './known-providers.ts';
+import { describeValue } from './describe.ts';
+
+/** A duration string (`250ms`, `30s`, `5m`, `1h`) parsed to milliseconds. */
+const duration = z
+  .string({ error: (iss) => `expected a duration like 250ms, 30s or 5m, got ${describeValue(iss.input)}` })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration (write e.g. 250ms, 30s, 5m, 1h)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const ADDRESS = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
+
+/** A `host:port` listen or dial address. */
+const address = z
+  .string({ error: (iss) => `expected an address like 127.0.0.1:50051, got ${describeValue(iss.input)}` })
+  .transform((text, ctx) => {
+    const match = ADDRESS.exec(text);
+    const port = match ? Number(match[2]) : NaN;
+    if (!match || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `"${text}" is not an address (write host:port, e.g. 127.0.0.1:50051)` });
+      return z.NEVER;
+    }
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+  });
+
+const count = (min: number) => z.number().int().min(min);
+
+const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, "-" or "_"');
+
+const url = z.string().refine((text) => /^https?:\/\/[^\s/]+/.test(text), {
+  message: 'must be an http:// or https:// URL',
+});
+
+/** The config file as written (snake_case keys), with defaults filled in. */
+export const fileSchema = z.strictObject({
+  providers: z.record(name, z.array(z.string())),
+  health_check: z
+    .strictObject({
+      interval: duration.default(30_000),
+      timeout: duration.default(5_000),
+      threshold: count(1).default(3),
+    })
+    .prefault({}),
+  failover: z
+    .strictObject({
+      strategy: z.enum(['round-robin', 'weighted', 'least-outstanding', 'latency', 'random']).default('round-robin'),
+      sticky_sessions: z.boolean().default(false),
+      cooldown: duration.default(300_000),
+      max_attempts: count(1).default(3),
+      default_timeout: duration.default(30_000),
+    })
+    .prefault({}),
+  endpoints: z
+    .record(
+      name,
+      z.strictObject({
+        type: z.enum(ENDPOINT_TYPES),
+        base_url: url,
+        api_key_env: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable')
+          .optional(),
+        models: z.array(z.string().min(1)).default([]),
+      }),
+    )
+    .default({}),
+  models: z.record(z.string().min(1), z.record(z.string(), z.string().min(1))).default({}),
+  default_model: z.string().min(1).default('chat'),
+  simulate: z.enum(['auto', 'always', 'never']).default('auto'),
+  services: z
+    .strictObject({
+      router: z
+        .strictObject({ grpc: address.default({ host: '127.0.0.1', port: 50051 }), http: address.default({ host: '127.0.0.1', port: 8080 }) })
+        .prefault({}),
+      provider_agent: z.strictObject({ address: address.default({ host: '127.0.0.1', port: 50061 }) }).prefault({}),
+      cache: z.strictObject({ address: address.default({ host: '127.0.0.1', port: 50071 }) }).prefault({}),
+      health: z.strictObject({ address: address.default({ host: '127.0.0.1', port: 50081 }) }).prefault({}),
+      simulator: z.strictObject({ address: address.default({ host: '127.0.0.1', port: 50091 }) }).prefault({}),
+    })
+    .prefault({}),
+  cache: z
+    .strictObject({
+      ttl: duration.default(3_600_000),
+      stale: duration.default(86_400_000),
+      max_entries: count(1).default(10_000),
+      max_bytes: count(1024).default(64 * 1024 * 1024),
+      max_temperature: z.number().min(0).default(1),
+    })
+    .prefault({}),
+  shutdown: z.strictObject({ grace: duration.default(10_000) }).prefault({}),
+});
+
+export type ConfigFile = z.output<typeof fileSchema>;

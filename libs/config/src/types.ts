@@ -1,0 +1,71 @@
+import type { EndpointType } from './known-providers.ts';
+import type { Secret } from './secret.ts';
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+/** One provider as the services use it, every default applied. */
+export interface ProviderConfig {
+  /** The name used in the tiers, e.g. `openai` or `local`. */
+  readonly name: string;
+  readonly type: EndpointType;
+  /** Base URL in the official SDK's convention; the simulator's when `simulated`. */
+  readonly baseUrl: string;
+  /** The key from `apiKeyEnv`, when set in the environment. */
+  readonly apiKey?: Secret;
+  /** The environment variable the key comes from, if the endpoint needs one. */
+  readonly apiKeyEnv?: string;
+  /** The provider's own model names it offers (its endpoint `models` plus those aliases map to it). */
+  readonly models: readonly string[];
+  /** True when Ultra's simulator stands in for this provider. */
+  readonly simulated: boolean;
+  /** Why this provider cannot be called (e.g. its key is not set), if it cannot. */
+  readonly unavailableReason?: string;
+}
+
+export interface Tier {
+  readonly name: string;
+  readonly providers: readonly string[];
+}
+
+/** Ultra's validated, resolved and frozen configuration. */
+export interface UltraConfig {
+  /** Where the config came from: a file path or `built-in default`. */
+  readonly source: string;
+  /** Tiers in order of preference (the order of the file). */
+  readonly tiers: readonly Tier[];
+  /** Every provider named in a tier. */
+  readonly providers: Readonly<Record<string, ProviderConfig>>;
+  /** Alias → provider → that provider's model name. */
+  readonly models: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly defaultModel: string;
+  readonly simulate: 'auto' | 'always' | 'never';
+  readonly healthCheck: { readonly intervalMs: number; readonly timeoutMs: number; readonly threshold: number };
+  readonly failover: {
+    readonly strategy: 'round-robin' | 'weighted' | 'least-outstanding' | 'latency' | 'random';
+    readonly stickySessions: boolean;
+    readonly cooldownMs: number;
+    readonly maxAttempts: number;
+    readonly defaultTimeoutMs: number;
+  };
+  readonly services: {
+    readonly router: { readonly grpc: Address; readonly http: Address };
+    readonly providerAgent: Address;
+    readonly cache: Address;
+    readonly health: Address;
+    readonly simulator: Address;
+  };
+  readonly cache: {
+    readonly ttlMs: number;
+    readonly staleMs: number;
+    readonly maxEntries: number;
+    readonly maxBytes: number;
+    /** Requests with a temperature above this are not cached. */
+    readonly maxTemperature: number;
+    /** From `REDIS_URL`; without it the cache keeps to its in-process store. */
+    readonly redisUrl?: Secret;
+  };
+  readonly shutdown: { readonly graceMs: number };
+}
