@@ -1,0 +1,2 @@
+export * from './supervisor.ts';
+export * from './processes.ts';

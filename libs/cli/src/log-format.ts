@@ -1,0 +1,22 @@
+const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m'];
+
+/**
+ * Renders one output line of a child for a person: pino JSON becomes
+ * `12:00:01 router         info  message`, anything else is passed through prefixed.
+ */
+export function formatLine(service: string, index: number, line: string, color: boolean): string {
+  const name = color ? `${COLORS[index % COLORS.length]}${service.padEnd(14)}\x1b[0m` : service.padEnd(14);
+  if (line.startsWith('{')) {
+    try {
+      const rec = JSON.parse(line) as { time?: string; level?: number; msg?: string; err?: { message?: string } | string };
+      const time = typeof rec.time === 'string' ? rec.time.slice(11, 19) : '';
+      const level = (LEVELS[rec.level ?? 30] ?? 'info').padEnd(5);
+      const err = typeof rec.err === 'string' ? rec.err : rec.err?.message;
+      return `${time} ${name} ${level} ${rec.msg ?? ''}${err ? ` (${err})` : ''}`;
+    } catch {
+      // not JSON after all
+    }
+  }
+  return `${' '.repeat(8)} ${name} ${line}`;
+}

@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { isConfigError, loadConfig, type UltraConfig } from '@ultra/config';
+import { formatLine } from './log-format.ts';
+import { stackProcesses } from './processes.ts';
+import { createSupervisor } from './supervisor.ts';
+
+const USAGE = `usage: ultra <command> [--config FILE]
+
+commands:
+  start     start the whole stack (simulator when no provider key is set, cache,
+            provider-agent, health, router) as separate processes; Ctrl-C stops it
+  check     validate the configuration and print what it resolves to
+  help      show this text
+
+The config comes from --config FILE, else ULTRA_CONFIG, else the built-in default.`;
+
+function describe(config: UltraConfig): string[] {
+  const s = config.services;
+  const lines = [
+    `config: ${config.source}`,
+    ...config.tiers.map((t) => `tier ${t.name}: ${t.providers.join(', ')}`),
+    ...Object.values(config.providers).map(
+      (p) => `  ${p.name.padEnd(10)} ${p.type.padEnd(9)} ${p.unavailableReason ? `unavailable: ${p.unavailableReason}` : p.simulated ? 'simulated (no provider key is set)' : p.baseUrl}`,
+    ),
+    `cache: ${config.cache.redisUrl ? 'Redis from REDIS_URL with a local replica' : 'in-process store (set REDIS_URL to share it through Redis)'}`,
+    `router:         grpc/connect http://${s.router.grpc.host}:${s.router.grpc.port}   http (OpenAI, Connect) http://${s.router.http.host}:${s.router.http.port}`,
+    `provider-agent: ${s.providerAgent.host}:${s.providerAgent.port}   cache: ${s.cache.host}:${s.cache.port}   health: ${s.health.host}:${s.health.port}`,
+  ];
+  return lines;
+}
+
+/** Runs the `ultra` command; resolves with the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  const command = positionals[0] ?? 'help';
+  if (values.help || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  let config: UltraConfig;
+  try {
+    config = loadConfig({ file: values.config, env: process.env });
+  } catch (e) {
+    if (!isConfigError(e)) throw e;
+    console.error(`ultra: ${e.message}`);
+    return 2;
+  }
+  if (command === 'check') {
+    for (const line of describe(config)) console.log(line);
+    return 0;
+  }
+  if (command !== 'start') {
+    console.error(`ultra: unknown command "${command}"\n\n${USAGE}`);
+    return 2;
+  }
+  const color = process.stdout.isTTY === true;
+  const supervisor = createSupervisor(stackProcesses(config, values.config), {
+    print: (line) => console.log(line),
+    format: (service, index, line) => formatLine(service, index, line, color),
+    env: process.env,
+    stopGraceMs: config.shutdown.graceMs + 2000,
+  });
+  let stop: Promise<void> | undefined;
+  const stopAll = () => (stop ??= supervisor.stop());
+  const interrupted = new Promise<number>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        console.log(`\nultra: ${signal}: stopping the stack`);
+        void stopAll().then(() => resolve(0));
+      });
+    }
+  });
+  for (const line of describe(config)) console.log(`ultra: ${line}`);
+  try {
+    await Promise.race([supervisor.start(), supervisor.fatal.then((code) => Promise.reject(new Error(`status ${code}`)))]);
+  } catch (e) {
+    console.error(`ultra: the stack did not start: ${(e as Error).message}`);
+    await stopAll();
+    return 1;
+  }
+  const http = config.services.router.http;
+  console.log(`ultra: ready. Try:
+  curl -s http://${http.host}:${http.port}/v1/chat/completions -H 'content-type: application/json' \\
+    -d '{"model":"chat","messages":[{"role":"user","content":"Hello, Ultra"}]}'
+ultra: Ctrl-C stops the stack.`);
+  const code = await Promise.race([interrupted, supervisor.fatal]);
+  await stopAll();
+  return code;
+}

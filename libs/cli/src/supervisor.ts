@@ -1,0 +1,112 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { nodeArgs, type ProcessSpec } from './processes.ts';
+
+export interface SupervisorOptions {
+  /** Writes one line for a person. */
+  print: (line: string) => void;
+  /** Renders a child's output line. */
+  format: (service: string, index: number, line: string) => string;
+  env: NodeJS.ProcessEnv;
+  /** How long each child gets to drain on stop before SIGKILL, ms. */
+  stopGraceMs: number;
+  /** Longest wait for a child to report ready, ms. Default 60 000. */
+  readyTimeoutMs?: number;
+}
+
+interface Child {
+  spec: ProcessSpec;
+  index: number;
+  proc?: ChildProcess;
+  restarts: number;
+  startedAt: number;
+}
+
+/** Exit status of a child whose config was rejected: restarting it cannot help. */
+const CONFIG_ERROR = 2;
+
+/**
+ * Runs each process of the stack as its own OS process, restarts one that crashes (with
+ * a backoff from 500 ms doubling to 30 s), and stops them all, last started first.
+ */
+export function createSupervisor(specs: readonly ProcessSpec[], options: SupervisorOptions) {
+  const children: Child[] = specs.map((spec, index) => ({ spec, index, restarts: 0, startedAt: 0 }));
+  let stopping = false;
+  let onFatal: ((code: number) => void) | undefined;
+  const fatal = new Promise<number>((resolve) => (onFatal = resolve));
+
+  const spawnChild = (child: Child): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const [loader, tsx, entry, ...args] = nodeArgs(child.spec);
+      const proc = fork(entry!, args, {
+        execArgv: [loader!, tsx!],
+        env: options.env,
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      });
+      child.proc = proc;
+      child.startedAt = Date.now();
+      let ready = false;
+      const markReady = () => {
+        if (ready) return;
+        ready = true;
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(
+        () => reject(new Error(`${child.spec.name} did not report ready within ${options.readyTimeoutMs ?? 60_000} ms`)),
+        options.readyTimeoutMs ?? 60_000,
+      );
+      timer.unref();
+      for (const stream of [proc.stdout!, proc.stderr!]) {
+        createInterface({ input: stream }).on('line', (line) => {
+          options.print(options.format(child.spec.name, child.index, line));
+          if (child.spec.readyLine?.test(line)) markReady();
+        });
+      }
+      proc.on('message', (msg) => {
+        if ((msg as { type?: string }).type === 'ready') markReady();
+      });
+      proc.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (stopping) return;
+        if (code === CONFIG_ERROR) {
+          options.print(`ultra: ${child.spec.name} rejected the configuration; stopping`);
+          onFatal?.(CONFIG_ERROR);
+          return;
+        }
+        if (!ready) {
+          reject(new Error(`${child.spec.name} exited before it was ready (${signal ?? `status ${code}`})`));
+          return;
+        }
+        if (Date.now() - child.startedAt > 60_000) child.restarts = 0;
+        const delay = Math.min(30_000, 500 * 2 ** child.restarts++);
+        options.print(`ultra: ${child.spec.name} exited (${signal ?? `status ${code}`}); restarting in ${delay} ms`);
+        setTimeout(() => {
+          if (!stopping) spawnChild(child).catch((err: Error) => options.print(`ultra: ${err.message}`));
+        }, delay).unref();
+      });
+    });
+
+  return {
+    /** Starts every process in order, each once the one before is ready. */
+    async start(): Promise<void> {
+      for (const child of children) await spawnChild(child);
+    },
+    /** Resolves with an exit status when the stack cannot go on (a config error). */
+    fatal,
+    /** Stops every process, last started first, each with SIGTERM then SIGKILL after the grace. */
+    async stop(): Promise<void> {
+      stopping = true;
+      for (const child of [...children].reverse()) {
+        const proc = child.proc;
+        if (!proc || proc.exitCode !== null || proc.signalCode !== null) continue;
+        const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), options.stopGraceMs);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+    pids: () => children.map((c) => ({ name: c.spec.name, pid: c.proc?.pid })),
+  };
+}

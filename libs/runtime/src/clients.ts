@@ -1,0 +1,24 @@
+import type { DescService } from '@bufbuild/protobuf';
+import { createClient, type Client, type Interceptor } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import type { Address } from '@ultra/config';
+
+/**
+ * A gRPC client (HTTP/2, one long-lived connection that reconnects by itself) for a
+ * service at `address`. Made once at start, never per request.
+ */
+export function createServiceClient<T extends DescService>(
+  service: T,
+  address: Address,
+  interceptors: Interceptor[] = [],
+): Client<T> {
+  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  const transport = createGrpcTransport({
+    baseUrl: `http://${host}:${address.port}`,
+    interceptors,
+    pingIntervalMs: 10_000,
+    pingIdleConnection: false,
+    idleConnectionTimeoutMs: 60_000,
+  });
+  return createClient(service, transport);
+}

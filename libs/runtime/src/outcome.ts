@@ -1,0 +1,47 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import { AttemptSchema, Outcome, type Attempt } from '@ultra/contracts/chat';
+
+/** `rate_limited`, `ok`, ... — the outcome's name as Ultra prints it (headers, logs, metrics). */
+export function outcomeName(outcome: Outcome): string {
+  return (Outcome[outcome] ?? 'UNSPECIFIED').toLowerCase();
+}
+
+/** The RPC status code that best says what an outcome means to a caller. */
+export function outcomeCode(outcome: Outcome): Code {
+  switch (outcome) {
+    case Outcome.RATE_LIMITED:
+      return Code.ResourceExhausted;
+    case Outcome.TIMEOUT:
+      return Code.DeadlineExceeded;
+    case Outcome.BAD_REQUEST:
+    case Outcome.CONTEXT_TOO_LONG:
+      return Code.InvalidArgument;
+    case Outcome.CONTENT_REFUSED:
+    case Outcome.AUTH_FAILED:
+      return Code.FailedPrecondition;
+    case Outcome.CANCELLED:
+      return Code.Canceled;
+    default:
+      return Code.Unavailable;
+  }
+}
+
+/** An RPC error carrying the attempts made as details, so the caller can read each outcome. */
+export function attemptsError(message: string, outcome: Outcome, attempts: readonly Attempt[]): ConnectError {
+  return new ConnectError(
+    message,
+    outcomeCode(outcome),
+    undefined,
+    attempts.map((value) => ({ desc: AttemptSchema, value })),
+  );
+}
+
+/** The attempts an error from {@link attemptsError} carries (none for other errors). */
+export function attemptsOf(err: unknown): Attempt[] {
+  return err instanceof ConnectError ? err.findDetails(AttemptSchema) : [];
+}
+
+/** `alpha:unavailable:12ms,gamma:ok:3ms`, the form of the `x-ultra-attempts` header. */
+export function formatAttempts(attempts: readonly Attempt[]): string {
+  return attempts.map((a) => `${a.provider}:${outcomeName(a.outcome)}:${a.latencyMs}ms`).join(',');
+}

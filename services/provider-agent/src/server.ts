@@ -1,0 +1,23 @@
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { Address } from '@ultra/config';
+import { Health } from '@ultra/contracts/grpc-health';
+import { ProviderAgentService } from '@ultra/contracts/provider-agent';
+import { createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
+import { createAgentService, type AgentServiceDeps } from './agent-service.ts';
+
+export interface AgentServerDeps extends AgentServiceDeps {
+  address: Address;
+}
+
+/** Builds and starts the provider-agent's listener. */
+export async function build(deps: AgentServerDeps): Promise<RunningService> {
+  const health = createHealthRegistry([ProviderAgentService.typeName]);
+  const handler = connectNodeAdapter({
+    routes: (router) => {
+      router.service(ProviderAgentService, createAgentService(deps));
+      router.service(Health, health.impl);
+    },
+  });
+  const listener = await listen(deps.address, handler);
+  return { listeners: [listener], health };
+}

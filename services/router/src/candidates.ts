@@ -1,0 +1,54 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import type { UltraConfig } from '@ultra/config';
+
+/** One provider that may answer a request, with the model name it knows it by. */
+export interface Candidate {
+  provider: string;
+  model: string;
+  tier: string;
+}
+
+/**
+ * The providers that offer `model` (an alias or a provider's own model name), tier by
+ * tier in the order of config. Throws INVALID_ARGUMENT when none does.
+ */
+export function candidatesFor(config: UltraConfig, requested: string): Candidate[][] {
+  const model = requested === '' ? config.defaultModel : requested;
+  const alias = config.models[model];
+  const tiers = config.tiers.map((tier) =>
+    tier.providers.flatMap((provider): Candidate[] => {
+      const own = alias ? alias[provider] : config.providers[provider]?.models.includes(model) ? model : undefined;
+      return own ? [{ provider, model: own, tier: tier.name }] : [];
+    }),
+  );
+  if (tiers.every((t) => t.length === 0)) {
+    const offered = [...new Set(Object.values(config.providers).flatMap((p) => p.models))];
+    throw new ConnectError(
+      `model: unknown model "${model}" (aliases: ${Object.keys(config.models).join(', ')}; models: ${offered.join(', ')})`,
+      Code.InvalidArgument,
+    );
+  }
+  return tiers.filter((t) => t.length > 0);
+}
+
+/**
+ * Orders candidates for one request: tier by tier, round-robin within a tier, providers
+ * known to be unavailable moved to the end (still tried when nothing else is left).
+ */
+export function createSelector() {
+  const counters = new Map<string, number>();
+  return (tiers: Candidate[][], isAvailable: (provider: string) => boolean): Candidate[] => {
+    const ordered: Candidate[] = [];
+    const later: Candidate[] = [];
+    for (const tier of tiers) {
+      const key = tier.map((c) => c.provider).join(',');
+      const n = counters.get(key) ?? 0;
+      counters.set(key, n + 1);
+      for (let i = 0; i < tier.length; i++) {
+        const c = tier[(n + i) % tier.length]!;
+        (isAvailable(c.provider) ? ordered : later).push(c);
+      }
+    }
+    return [...ordered, ...later];
+  };
+}

@@ -1,0 +1,38 @@
+import { CacheService } from '@ultra/contracts/cache';
+import { HealthService } from '@ultra/contracts/health';
+import { ProviderAgentService } from '@ultra/contracts/provider-agent';
+import { systemClock } from '@ultra/core';
+import { createServiceClient, keepWatching, runService } from '@ultra/runtime';
+import { createChatFlow } from './chat-flow.ts';
+import { createModeState } from './mode-state.ts';
+import { createProviderStates } from './provider-states.ts';
+import { build } from './server.ts';
+
+runService('router', async ({ config, log, shutdown }) => {
+  const clock = systemClock;
+  const cache = createServiceClient(CacheService, config.services.cache);
+  const agent = createServiceClient(ProviderAgentService, config.services.providerAgent);
+  const health = createServiceClient(HealthService, config.services.health);
+  const providers = createProviderStates();
+  const mode = createModeState(clock);
+  keepWatching({
+    clock,
+    signal: shutdown,
+    retryMs: 1000,
+    consume: async (signal) => {
+      for await (const res of agent.watchProviders({}, { signal })) providers.update(res.providers);
+    },
+    onLost: (err) => log.debug({ err: (err as Error | undefined)?.message }, 'provider watch lost; resubscribing'),
+  });
+  keepWatching({
+    clock,
+    signal: shutdown,
+    retryMs: 1000,
+    consume: async (signal) => {
+      for await (const res of health.watchStatus({}, { signal })) mode.heard(res.status?.mode ?? 0, res.status?.reason ?? '');
+    },
+    onLost: () => mode.lost(),
+  });
+  const flow = createChatFlow({ config, cache, agent, isAvailable: providers.isAvailable, mode, clock, log });
+  return build({ config, flow, clock });
+});

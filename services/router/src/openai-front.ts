@@ -1,0 +1,140 @@
+import type http from 'node:http';
+import type http2 from 'node:http2';
+import { Code, ConnectError } from '@connectrpc/connect';
+import type { UltraConfig } from '@ultra/config';
+import type { Clock } from '@ultra/core';
+import { attemptsOf, formatAttempts, type NodeHandler } from '@ultra/runtime';
+import type { ChatFlow } from './chat-flow.ts';
+import { BadRequestError, finishReasonName, toChatRequest, toCompletionBody, ultraHeaders } from './openai-mapping.ts';
+
+type Req = http.IncomingMessage | http2.Http2ServerRequest;
+type Res = http.ServerResponse | http2.Http2ServerResponse;
+
+export interface OpenAiFrontDeps {
+  flow: ChatFlow;
+  config: UltraConfig;
+  clock: Clock;
+  /** Connect and gRPC-Web, for every path this front does not serve itself. */
+  fallback: NodeHandler;
+  /** Largest request body accepted, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+const STATUS: Partial<Record<Code, [number, string]>> = {
+  [Code.InvalidArgument]: [400, 'invalid_request_error'],
+  [Code.FailedPrecondition]: [400, 'invalid_request_error'],
+  [Code.NotFound]: [404, 'not_found_error'],
+  [Code.ResourceExhausted]: [429, 'rate_limit_error'],
+  [Code.Unavailable]: [503, 'service_unavailable'],
+  [Code.DeadlineExceeded]: [504, 'timeout_error'],
+  [Code.Canceled]: [499, 'cancelled'],
+  [Code.Unauthenticated]: [401, 'authentication_error'],
+  [Code.PermissionDenied]: [403, 'permission_error'],
+};
+
+function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  (res as http.ServerResponse).writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function sendError(res: Res, err: unknown): void {
+  if (err instanceof BadRequestError) {
+    sendJson(res, 400, { error: { message: err.message, type: 'invalid_request_error', param: err.param, code: null } });
+    return;
+  }
+  const e = ConnectError.from(err);
+  const [status, type] = STATUS[e.code] ?? [500, 'server_error'];
+  const headers: Record<string, string> = {};
+  const attempts = attemptsOf(e);
+  if (attempts.length > 0) headers['x-ultra-attempts'] = formatAttempts(attempts);
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  sendJson(res, status, { error: { message: e.rawMessage, type, param: null, code: Code[e.code] ?? null } }, headers);
+}
+
+async function readBody(req: Req, limit: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BadRequestError(`the body is ${declared} bytes, over the limit of ${limit} bytes`, null);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new BadRequestError(`the body is over the limit of ${limit} bytes`, null);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (e) {
+    throw new BadRequestError(`the body is not valid JSON: ${(e as Error).message}`, null);
+  }
+}
+
+/**
+ * The router's HTTP/1.1 front: OpenAI's `POST /v1/chat/completions` (plain and SSE) and
+ * `GET /v1/models`, `/healthz`, and Connect/gRPC-Web for everything else.
+ */
+export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
+  const { flow, config, clock } = deps;
+  const limit = deps.maxBodyBytes ?? 1024 * 1024;
+  const models = () => {
+    const ids = new Set([...Object.keys(config.models), ...Object.values(config.providers).flatMap((p) => p.models)]);
+    return { object: 'list', data: [...ids].map((id) => ({ id, object: 'model', created: 0, owned_by: 'ultra' })) };
+  };
+
+  const chat = async (req: Req, res: Res) => {
+    const abort = new AbortController();
+    res.once('close', () => abort.abort());
+    const body = await readBody(req, limit);
+    const request = toChatRequest(body, req.headers);
+    const stream = (body as { stream?: unknown }).stream === true;
+    if (!stream) {
+      const answer = await flow.complete(request, { signal: abort.signal });
+      sendJson(res, 200, toCompletionBody(answer), ultraHeaders(answer));
+      return;
+    }
+    const includeUsage = (body as { stream_options?: { include_usage?: unknown } }).stream_options?.include_usage === true;
+    let id = '';
+    let started = false;
+    const write = (data: unknown) => (res as http.ServerResponse).write(`data: ${JSON.stringify(data)}\n\n`);
+    for await (const event of flow.stream(request, { signal: abort.signal })) {
+      if (!started) {
+        started = true;
+        id = `chatcmpl-ultra-${clock.now().toString(36)}`;
+        (res as http.ServerResponse).writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      }
+      const created = Math.floor(clock.now() / 1000);
+      if (event.type === 'delta') {
+        write({ id, object: 'chat.completion.chunk', created, model: request.model, choices: [{ index: 0, delta: { role: 'assistant', content: event.text }, finish_reason: null }] });
+      } else {
+        const a = event.answer;
+        const ultra = { ...ultraHeaders(a), 'x-ultra-attempts': formatAttempts(a.attempts) };
+        write({ id, object: 'chat.completion.chunk', created, model: a.model, choices: [{ index: 0, delta: {}, finish_reason: finishReasonName(a.finishReason) }], ultra });
+        if (includeUsage) {
+          write({ id, object: 'chat.completion.chunk', created, model: a.model, choices: [], usage: toCompletionBody(a).usage });
+        }
+      }
+    }
+    res.end('data: [DONE]\n\n');
+  };
+
+  return (req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'POST' && path === '/v1/chat/completions') {
+      chat(req, res).catch((err: unknown) => {
+        if (res.headersSent) {
+          const e = ConnectError.from(err);
+          res.end(`data: ${JSON.stringify({ error: { message: e.rawMessage, type: 'stream_error', code: Code[e.code] } })}\n\n`);
+        } else sendError(res, err);
+      });
+    } else if (req.method === 'GET' && path === '/v1/models') {
+      sendJson(res, 200, models());
+    } else if (req.method === 'GET' && path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' });
+    } else {
+      deps.fallback(req, res);
+    }
+  };
+}

@@ -1,0 +1,34 @@
+import { connectNodeAdapter } from '@connectrpc/connect-node';
+import type { UltraConfig } from '@ultra/config';
+import type { Clock } from '@ultra/core';
+import { Health } from '@ultra/contracts/grpc-health';
+import { RouterService } from '@ultra/contracts/router';
+import { createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
+import type { ChatFlow } from './chat-flow.ts';
+import { createOpenAiFront } from './openai-front.ts';
+import { createRouterService } from './router-service.ts';
+
+export interface RouterServerDeps {
+  config: UltraConfig;
+  flow: ChatFlow;
+  clock: Clock;
+}
+
+/**
+ * Builds and starts the router's two listeners: HTTP/2 cleartext plus HTTP/1.1 on the
+ * gRPC address, and the HTTP/1.1 front (OpenAI-compatible API, Connect, gRPC-Web) on
+ * the HTTP address.
+ */
+export async function build(deps: RouterServerDeps): Promise<RunningService> {
+  const health = createHealthRegistry([RouterService.typeName]);
+  const rpc = connectNodeAdapter({
+    routes: (router) => {
+      router.service(RouterService, createRouterService(deps.flow));
+      router.service(Health, health.impl);
+    },
+  });
+  const front = createOpenAiFront({ flow: deps.flow, config: deps.config, clock: deps.clock, fallback: rpc });
+  const grpc = await listen(deps.config.services.router.grpc, rpc);
+  const http = await listen(deps.config.services.router.http, front);
+  return { listeners: [grpc, http], health };
+}

@@ -1,0 +1,48 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import { Role, type ChatRequest } from '@ultra/contracts/chat';
+
+/** Limits on what a request may carry. */
+export interface RequestLimits {
+  /** Most messages in one request. Default 1000. */
+  maxMessages: number;
+  /** Longest message content, in characters. Default 1,000,000. */
+  maxMessageChars: number;
+}
+
+export const DEFAULT_LIMITS: RequestLimits = { maxMessages: 1000, maxMessageChars: 1_000_000 };
+
+const bad = (message: string) => new ConnectError(message, Code.InvalidArgument);
+
+/** Rejects a request that no provider could answer, naming the field that is wrong. */
+export function validateRequest(request: ChatRequest | undefined, limits: RequestLimits = DEFAULT_LIMITS): ChatRequest {
+  if (!request) throw bad('request: is required');
+  const { messages, sampling } = request;
+  if (messages.length === 0) throw bad('messages: at least one message is required');
+  if (messages.length > limits.maxMessages) {
+    throw bad(`messages: ${messages.length} messages, over the limit of ${limits.maxMessages}`);
+  }
+  messages.forEach((m, i) => {
+    if (m.role !== Role.SYSTEM && m.role !== Role.USER && m.role !== Role.ASSISTANT) {
+      throw bad(`messages[${i}].role: must be system, user or assistant`);
+    }
+    if (m.content.length > limits.maxMessageChars) {
+      throw bad(`messages[${i}].content: ${m.content.length} characters, over the limit of ${limits.maxMessageChars}`);
+    }
+  });
+  if (!messages.some((m) => m.role === Role.USER)) throw bad('messages: at least one user message is required');
+  if (sampling) {
+    const { temperature, topP, maxTokens, presencePenalty, frequencyPenalty } = sampling;
+    if (temperature !== undefined && !(temperature >= 0 && temperature <= 2)) {
+      throw bad(`sampling.temperature: must be between 0 and 2, got ${temperature}`);
+    }
+    if (topP !== undefined && !(topP >= 0 && topP <= 1)) throw bad(`sampling.top_p: must be between 0 and 1, got ${topP}`);
+    if (maxTokens !== undefined && maxTokens < 1) throw bad(`sampling.max_tokens: must be at least 1, got ${maxTokens}`);
+    for (const [name, v] of [
+      ['presence_penalty', presencePenalty],
+      ['frequency_penalty', frequencyPenalty],
+    ] as const) {
+      if (v !== undefined && !(v >= -2 && v <= 2)) throw bad(`sampling.${name}: must be between -2 and 2, got ${v}`);
+    }
+  }
+  return request;
+}
