@@ -6,6 +6,7 @@ import {
   HealthCheckResponseSchema,
 } from '@ultra/contracts/grpc-health';
 import { ConnectError, Code } from '@connectrpc/connect';
+import { createNotifier } from '@ultra/core';
 
 export { Serving };
 
@@ -23,11 +24,9 @@ export interface HealthRegistry {
 
 export function createHealthRegistry(services: readonly string[]): HealthRegistry {
   const statuses = new Map<string, Serving>([['', Serving.SERVING], ...services.map((s) => [s, Serving.SERVING] as const)]);
-  const watchers = new Set<() => void>();
+  const changes = createNotifier();
   const ended = new AbortController();
-  const notify = () => {
-    for (const w of watchers) w();
-  };
+  const notify = () => changes.notify();
   return {
     set(service, status) {
       if (statuses.get(service) === status) return;
@@ -47,34 +46,20 @@ export function createHealthRegistry(services: readonly string[]): HealthRegistr
         return create(HealthCheckResponseSchema, { status });
       },
       async *watch(req, ctx) {
-        let wake: (() => void) | undefined;
-        let changed = true;
-        const onChange = () => {
-          changed = true;
-          wake?.();
-        };
-        watchers.add(onChange);
-        const onAbort = () => wake?.();
-        ctx.signal.addEventListener('abort', onAbort);
-        ended.signal.addEventListener('abort', onAbort);
+        let seen = -1;
         let last: Serving | undefined;
-        try {
-          for (;;) {
-            if (changed) {
-              changed = false;
-              const status = statuses.get(req.service) ?? Serving.SERVICE_UNKNOWN;
-              if (status !== last) {
-                last = status;
-                yield create(HealthCheckResponseSchema, { status });
-              }
+        for (;;) {
+          if (changes.version !== seen) {
+            seen = changes.version;
+            const status = statuses.get(req.service) ?? Serving.SERVICE_UNKNOWN;
+            if (status !== last) {
+              last = status;
+              yield create(HealthCheckResponseSchema, { status });
             }
-            if (ctx.signal.aborted || ended.signal.aborted) return;
-            await new Promise<void>((resolve) => (wake = resolve));
+            continue; // a change may have come while the message was out
           }
-        } finally {
-          watchers.delete(onChange);
-          ctx.signal.removeEventListener('abort', onAbort);
-          ended.signal.removeEventListener('abort', onAbort);
+          if (ctx.signal.aborted || ended.signal.aborted) return;
+          await changes.wait(seen, ctx.signal, ended.signal);
         }
       },
     },

@@ -10,7 +10,7 @@ import {
   WatchStatusResponseSchema,
   type ModeChange,
 } from '@ultra/contracts/health';
-import type { Clock } from '@ultra/core';
+import { createNotifier, type Clock } from '@ultra/core';
 import { evaluateMode } from './mode-rules.ts';
 import type { Registry } from './registry.ts';
 
@@ -22,8 +22,9 @@ export function createModeTracker(clock: Clock) {
   let reason = '';
   let since = clock.now();
   const history: ModeChange[] = [];
-  const listeners = new Set<() => void>();
+  const changes = createNotifier();
   return {
+    changes,
     get: () => ({ mode, reason, since }),
     history: () => history,
     update(registry: Registry) {
@@ -35,11 +36,7 @@ export function createModeTracker(clock: Clock) {
         since = clock.now();
       }
       reason = next.reason;
-      for (const l of listeners) l();
-    },
-    listen(fn: () => void) {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
+      changes.notify();
     },
   };
 }
@@ -62,27 +59,14 @@ export function createHealthService(deps: { registry: Registry; tracker: ModeTra
       return create(GetStatusResponseSchema, { status: status(), history: deps.tracker.history() });
     },
     async *watchStatus(_req, ctx) {
-      let wake: (() => void) | undefined;
-      let dirty = true;
-      const off = deps.tracker.listen(() => {
-        dirty = true;
-        wake?.();
-      });
-      const onAbort = () => wake?.();
-      ctx.signal.addEventListener('abort', onAbort);
-      deps.shutdown.addEventListener('abort', onAbort);
-      try {
-        while (!ctx.signal.aborted && !deps.shutdown.aborted) {
-          if (dirty) {
-            dirty = false;
-            yield create(WatchStatusResponseSchema, { status: status() });
-          }
-          await new Promise<void>((resolve) => (wake = resolve));
+      const { changes } = deps.tracker;
+      let seen = -1;
+      while (!ctx.signal.aborted && !deps.shutdown.aborted) {
+        if (changes.version !== seen) {
+          seen = changes.version;
+          yield create(WatchStatusResponseSchema, { status: status() });
         }
-      } finally {
-        off();
-        ctx.signal.removeEventListener('abort', onAbort);
-        deps.shutdown.removeEventListener('abort', onAbort);
+        await changes.wait(seen, ctx.signal, deps.shutdown);
       }
     },
   };

@@ -1,4 +1,4 @@
-import type { Clock } from '@ultra/core';
+import { createNotifier, type Clock } from '@ultra/core';
 import type { ProviderView } from './provider-handle.ts';
 
 export interface ProviderWatchDeps {
@@ -15,44 +15,36 @@ export interface ProviderWatchDeps {
  * on every change, and counters at most once per tick.
  */
 export function createProviderWatch(deps: ProviderWatchDeps) {
-  const wakers = new Set<() => void>();
+  const changes = createNotifier();
   const tickMs = deps.tickMs ?? 1000;
   let timer: unknown;
   const tick = () => {
-    for (const wake of wakers) wake();
+    changes.notify();
     timer = deps.clock.setTimeout(tick, tickMs);
   };
-  deps.shutdown.addEventListener('abort', () => {
-    deps.clock.clearTimeout(timer);
-    for (const wake of wakers) wake();
-  });
+  deps.shutdown.addEventListener('abort', () => deps.clock.clearTimeout(timer));
   return {
     start() {
       timer = deps.clock.setTimeout(tick, tickMs);
     },
     /** Tells subscribers that something changed. */
     notify() {
-      for (const wake of wakers) wake();
+      changes.notify();
     },
     async *subscribe(signal: AbortSignal): AsyncGenerator<ProviderView[]> {
-      let wake: (() => void) | undefined;
-      const waker = () => wake?.();
-      wakers.add(waker);
-      signal.addEventListener('abort', waker);
+      let seen = -1;
       let last = '';
-      try {
-        while (!signal.aborted && !deps.shutdown.aborted) {
+      while (!signal.aborted && !deps.shutdown.aborted) {
+        if (changes.version !== seen) {
+          seen = changes.version;
           const views = deps.snapshot().map((v) => ({ ...v }));
           const text = JSON.stringify(views);
           if (text !== last) {
             last = text;
             yield views;
           }
-          await new Promise<void>((resolve) => (wake = resolve));
         }
-      } finally {
-        wakers.delete(waker);
-        signal.removeEventListener('abort', waker);
+        await changes.wait(seen, signal, deps.shutdown);
       }
     },
   };

@@ -29,6 +29,6 @@ export async function build(deps: RouterServerDeps): Promise<RunningService> {
   });
   const front = createOpenAiFront({ flow: deps.flow, config: deps.config, clock: deps.clock, fallback: rpc });
   const grpc = await listen(deps.config.services.router.grpc, rpc);
-  const http = await listen(deps.config.services.router.http, front);
+  const http = await listen(deps.config.services.router.http, front, 'http1');
   return { listeners: [grpc, http], health };
 }

@@ -1,0 +1,4 @@
+export * from './ports.ts';
+export * from './redis.ts';
+export * from './service-process.ts';
+export * from './stack.ts';

@@ -1,0 +1,86 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports.ts';
+import { startProcess, type ServiceProcess } from './service-process.ts';
+
+export interface StackPorts {
+  router: number;
+  routerHttp: number;
+  agent: number;
+  cache: number;
+  health: number;
+  simulator: number;
+}
+
+export interface Stack {
+  ports: StackPorts;
+  configFile: string;
+  processes: Record<'simulator' | 'cache' | 'agent' | 'health' | 'router', ServiceProcess>;
+  /** Base URL of the simulator's admin API and provider paths. */
+  simUrl: string;
+  stop(): Promise<void>;
+}
+
+/** The action plan's block, on free ports, always simulated. */
+export function stackConfig(ports: StackPorts, extra = ''): string {
+  return `providers:
+  primary: [openai, anthropic]
+  secondary: [google, cohere]
+health_check: { interval: 1s, timeout: 500ms, threshold: 2 }
+failover: { strategy: round-robin, sticky_sessions: true, cooldown: 300s }
+simulate: always
+services:
+  router: { grpc: 127.0.0.1:${ports.router}, http: 127.0.0.1:${ports.routerHttp} }
+  provider_agent: { address: 127.0.0.1:${ports.agent} }
+  cache: { address: 127.0.0.1:${ports.cache} }
+  health: { address: 127.0.0.1:${ports.health} }
+  simulator: { address: 127.0.0.1:${ports.simulator} }
+shutdown: { grace: 5s }
+${extra}`;
+}
+
+/**
+ * Starts the simulator and the four services, each as its own process on free ports,
+ * from a config written to a temporary file. `configText` may replace the default config.
+ */
+export async function startStack(options: { extraConfig?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Stack> {
+  const ports: StackPorts = {
+    router: await freePort(),
+    routerHttp: await freePort(),
+    agent: await freePort(),
+    cache: await freePort(),
+    health: await freePort(),
+    simulator: await freePort(),
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'ultra-stack-'));
+  const configFile = join(dir, 'ultra.yaml');
+  writeFileSync(configFile, stackConfig(ports, options.extraConfig));
+  const env = { ULTRA_LOG_LEVEL: 'warn', ...options.env };
+  const args = ['--config', configFile];
+  const simulator = startProcess('provider-sim', 'libs/provider-sim/src/main.ts', ['--host', '127.0.0.1', '--port', String(ports.simulator)], {
+    env,
+    readyLine: /listening on/,
+  });
+  await simulator.ready;
+  const cache = startProcess('cache', 'services/cache/src/main.ts', args, { env });
+  const agent = startProcess('provider-agent', 'services/provider-agent/src/main.ts', args, { env });
+  const health = startProcess('health', 'services/health/src/main.ts', args, { env });
+  const router = startProcess('router', 'services/router/src/main.ts', args, { env });
+  const processes = { simulator, cache, agent, health, router };
+  try {
+    await Promise.all([cache.ready, agent.ready, health.ready, router.ready]);
+  } catch (e) {
+    await Promise.all(Object.values(processes).map((p) => p.stop('SIGKILL')));
+    throw e;
+  }
+  return {
+    ports,
+    configFile,
+    processes,
+    simUrl: `http://127.0.0.1:${ports.simulator}`,
+    async stop() {
+      await Promise.all(Object.values(processes).map((p) => p.stop('SIGTERM')));
+    },
+  };
+}

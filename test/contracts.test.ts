@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoPath } from '@ultra/testkit';
+
+const buf = repoPath('node_modules/.bin/buf');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : [path];
+  });
+}
+
+describe('protobuf contracts', () => {
+  it('pass buf lint (STANDARD)', () => {
+    expect(() => execFileSync(buf, ['lint'], { cwd: repoPath('.'), stdio: 'pipe' })).not.toThrow();
+  });
+
+  it('match the committed generated code (run npm run generate when this fails)', () => {
+    const out = mkdtempSync(join(tmpdir(), 'ultra-gen-'));
+    execFileSync(buf, ['generate', '--output', out], { cwd: repoPath('.'), stdio: 'pipe' });
+    const fresh = join(out, 'libs/contracts/src/gen');
+    const committed = repoPath('libs/contracts/src/gen');
+    const names = (dir: string) => files(dir).map((f) => relative(dir, f)).sort();
+    expect(names(committed)).toEqual(names(fresh));
+    for (const name of names(fresh)) {
+      expect(readFileSync(join(committed, name), 'utf8'), name).toBe(readFileSync(join(fresh, name), 'utf8'));
+    }
+  });
+});
