@@ -49,6 +49,7 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
       const markReady = () => {
         if (ready) return;
         ready = true;
+        options.print(`ultra: ${child.spec.name} is up (pid ${proc.pid})`);
         clearTimeout(timer);
         resolve();
       };

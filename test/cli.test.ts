@@ -1,0 +1,117 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { freePort, repoPath, stackConfig } from '@ultra/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const bin = repoPath('libs/cli/bin/ultra.js');
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const proc = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  for (const stream of [proc.stdout, proc.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      for (const w of [...waiters]) {
+        const m = line.match(w.re);
+        if (m) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(m);
+        }
+      }
+    });
+  }
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  /** Resolves with the first line, from now or already printed after `from`, matching `re`. */
+  const waitFor = (re: RegExp, from = 0) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      for (const line of lines.slice(from)) {
+        const m = line.match(re);
+        if (m) return resolve(m);
+      }
+      waiters.push({ re, resolve });
+      void exited.then((code) => reject(new Error(`ultra exited (${code}) before printing ${re}:\n${lines.join('\n')}`)));
+    });
+  return { proc, lines, exited, waitFor };
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('ultra CLI', () => {
+  const started: ChildProcess[] = [];
+  afterAll(() => {
+    for (const p of started) p.kill('SIGKILL');
+  });
+
+  it('a bad config stops the start with every problem, exit 2, no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ultra-cli-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'providers:\n  primary: []\nfailover:\n  cooldown: soon\n  colour: red\n');
+    const { exited, lines } = run(['start', '--config', join(dir, 'bad.yaml')]);
+    expect(await exited).toBe(2);
+    expect(lines).toEqual([
+      `ultra: invalid config (${join(dir, 'bad.yaml')}):`,
+      '  failover.cooldown: "soon" is not a duration (write e.g. 250ms, 30s, 5m, 1h)',
+      '  failover.colour: unknown key (expected one of: strategy, sticky_sessions, cooldown, max_attempts, default_timeout)',
+      '  providers.primary: a tier needs at least one provider',
+    ]);
+  });
+
+  it('ultra start runs the stack, restarts a crashed child, answers the README curl twice (cache), stops on Ctrl-C', async () => {
+    const ports = {
+      router: await freePort(),
+      routerHttp: await freePort(),
+      agent: await freePort(),
+      cache: await freePort(),
+      health: await freePort(),
+      simulator: await freePort(),
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'ultra-cli-'));
+    const file = join(dir, 'ultra.yaml');
+    writeFileSync(file, stackConfig(ports).replace('simulate: always\n', ''));
+    const ultra = run(['start'], { ULTRA_CONFIG: file, OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', GEMINI_API_KEY: '', COHERE_API_KEY: '' });
+    started.push(ultra.proc);
+    await ultra.waitFor(/^ultra: ready/);
+    expect(ultra.lines).toContain('ultra: cache: in-process store (set REDIS_URL to share it through Redis)');
+    expect(ultra.lines.some((l) => /openai\s+openai\s+simulated/.test(l))).toBe(true);
+
+    const curl = () =>
+      fetch(`http://127.0.0.1:${ports.routerHttp}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'Hello, Ultra' }] }),
+      });
+    const first = await curl();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ultra-served-from')).toBe('provider');
+    const second = await curl();
+    expect(second.headers.get('x-ultra-served-from')).toBe('cache');
+
+    const pids = new Map<string, number>();
+    for (const line of ultra.lines) {
+      const m = line.match(/^ultra: (\S+) is up \(pid (\d+)\)/);
+      if (m) pids.set(m[1]!, Number(m[2]));
+    }
+    expect([...pids.keys()].sort()).toEqual(['cache', 'health', 'provider-agent', 'provider-sim', 'router']);
+
+    const mark = ultra.lines.length;
+    process.kill(pids.get('cache')!, 'SIGKILL');
+    await ultra.waitFor(/^ultra: cache exited \(SIGKILL\); restarting in \d+ ms/, mark);
+    const [, newPid] = await ultra.waitFor(/^ultra: cache is up \(pid (\d+)\)/, mark);
+    expect(Number(newPid)).not.toBe(pids.get('cache'));
+    pids.set('cache', Number(newPid));
+
+    ultra.proc.kill('SIGINT');
+    expect(await ultra.exited).toBe(0);
+    for (const [name, pid] of pids) expect(alive(pid), `${name} still running`).toBe(false);
+  });
+});

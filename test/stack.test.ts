@@ -1,0 +1,127 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { repoPath, startStack, type Stack } from '@ultra/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** A stock gRPC client: protos loaded at run time, no generated code. */
+function loadPackage() {
+  const def = protoLoader.loadSync(['ultra/router/v1/router.proto', 'grpc/health/v1/health.proto'], {
+    includeDirs: [repoPath('proto')],
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
+  return grpc.loadPackageDefinition(def) as unknown as {
+    ultra: { router: { v1: { RouterService: grpc.ServiceClientConstructor } } };
+    grpc: { health: { v1: { Health: grpc.ServiceClientConstructor } } };
+  };
+}
+
+function call<T>(client: grpc.Client, method: string, request: unknown, deadlineMs = 10_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const fn = (client as unknown as Record<string, (...a: unknown[]) => void>)[method]!.bind(client);
+    fn(request, { deadline: Date.now() + deadlineMs }, (err: Error | null, res: T) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+interface Answer {
+  text: string;
+  provider: string;
+  served_from: string;
+  mode: string;
+  attempts: { provider: string; outcome: string }[];
+}
+
+async function setFaults(stack: Stack, provider: string, faults: Record<string, unknown>) {
+  const res = await fetch(`${stack.simUrl}/_sim/providers/${provider}/faults`, { method: 'PUT', body: JSON.stringify(faults), headers: { 'content-type': 'application/json' } });
+  expect(res.status).toBe(200);
+}
+
+describe('the stack as separate processes', () => {
+  let stack: Stack;
+  const pkg = loadPackage();
+  let router: grpc.Client;
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { ULTRA_LOG_LEVEL: 'info' } });
+    router = new pkg.ultra.router.v1.RouterService(`127.0.0.1:${stack.ports.router}`, grpc.credentials.createInsecure());
+  }, 60_000);
+
+  afterAll(async () => {
+    router?.close();
+    await stack?.stop();
+  });
+
+  it('a stock @grpc/grpc-js client calls RouterService.Complete, and the second time the cache answers', async () => {
+    const request = { request: { model: 'chat', messages: [{ role: 'ROLE_USER', content: 'Hello from grpc-js' }] } };
+    const first = await call<{ answer: Answer }>(router, 'Complete', request);
+    expect(first.answer.served_from).toBe('SERVED_FROM_PROVIDER');
+    expect(first.answer.text).toContain('Hello from grpc-js');
+    expect(['openai', 'anthropic']).toContain(first.answer.provider);
+    expect(first.answer.attempts).toEqual([expect.objectContaining({ provider: first.answer.provider, outcome: 'OUTCOME_OK' })]);
+    const second = await call<{ answer: Answer }>(router, 'Complete', request);
+    expect(second.answer.served_from).toBe('SERVED_FROM_CACHE');
+    expect(second.answer.text).toBe(first.answer.text);
+  });
+
+  it('grpc.health.v1.Health/Check answers SERVING on every service', async () => {
+    for (const port of [stack.ports.router, stack.ports.agent, stack.ports.cache, stack.ports.health]) {
+      const client = new pkg.grpc.health.v1.Health(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+      try {
+        expect(await call<{ status: string }>(client, 'Check', { service: '' })).toEqual({ status: 'SERVING' });
+      } finally {
+        client.close();
+      }
+    }
+  });
+
+  it('the OpenAI-compatible front door answers with x-ultra headers', async () => {
+    const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'Hello over HTTP' }] });
+    const post = () => fetch(`http://127.0.0.1:${stack.ports.routerHttp}/v1/chat/completions`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const first = await post();
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-ultra-served-from')).toBe('provider');
+    const json = (await first.json()) as { object: string; choices: { message: { content: string } }[] };
+    expect(json.object).toBe('chat.completion');
+    expect(json.choices[0]?.message.content).toContain('Hello over HTTP');
+    const second = await post();
+    expect(second.headers.get('x-ultra-served-from')).toBe('cache');
+  });
+
+  it('fails over to another provider when one fails', async () => {
+    await setFaults(stack, 'openai', { errorRate: 1, errorStatus: 503 });
+    await setFaults(stack, 'anthropic', { errorRate: 1, errorStatus: 529 });
+    try {
+      const answer = await call<{ answer: Answer }>(router, 'Complete', {
+        request: { messages: [{ role: 'ROLE_USER', content: 'failover please' }] },
+      });
+      expect(['google', 'cohere']).toContain(answer.answer.provider);
+      expect(answer.answer.attempts.slice(0, 2).map((a) => a.outcome).sort()).toEqual(['OUTCOME_OVERLOADED', 'OUTCOME_SERVER_ERROR']);
+    } finally {
+      for (const p of ['openai', 'anthropic']) await fetch(`${stack.simUrl}/_sim/providers/${p}/faults`, { method: 'DELETE' });
+    }
+  });
+
+  it('on SIGTERM each service finishes what is in flight and exits 0', async () => {
+    for (const p of ['openai', 'anthropic', 'google', 'cohere']) await setFaults(stack, p, { latencyMs: 1500 });
+    const inFlight = call<{ answer: Answer }>(router, 'Complete', {
+      request: { messages: [{ role: 'ROLE_USER', content: 'slow one, in flight during shutdown' }], cache_policy: 'CACHE_POLICY_NO_STORE' },
+    });
+    // Wait until the simulator has the request, then stop the router and the agent under it.
+    for (;;) {
+      const stats = (await (await fetch(`${stack.simUrl}/_sim/stats`)).json()) as { providers: Record<string, { inFlight?: number; requests: number }> };
+      if (Object.values(stats.providers).some((s) => (s.inFlight ?? 0) > 0)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const { router: r, agent, cache, health } = stack.processes;
+    const exits = [r.stop('SIGTERM'), agent.stop('SIGTERM')];
+    const answer = await inFlight;
+    expect(answer.answer.text).toContain('slow one');
+    expect(await Promise.all(exits)).toEqual([0, 0]);
+    expect(await Promise.all([cache.stop('SIGTERM'), health.stop('SIGTERM')])).toEqual([0, 0]);
+    const logs = [...r.output, ...agent.output].join('\n');
+    expect(logs).toMatch(/router draining \(1 in flight\)/);
+  });
+});
