@@ -12,6 +12,7 @@ export interface CheckInput {
   models?: Record<string, Record<string, string>>;
   default_model?: string;
   services?: ConfigFile['services'];
+  weights?: Record<string, number>;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -55,6 +56,9 @@ export function crossCheck(file: CheckInput): string[] {
         problems.push(`providers.${tier}[${i}]: "${name}" is already in tier ${seen.get(name)}`);
       } else seen.set(name, tier);
     });
+  }
+  for (const name of Object.keys(file.weights ?? {})) {
+    if (!isKnown(name)) problems.push(`failover.weights.${name}: unknown provider "${name}"`);
   }
   for (const [alias, map] of Object.entries(file.models ?? {})) {
     for (const provider of Object.keys(map)) {
@@ -130,6 +134,8 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
       baseUrl: simulated ? simBase : (endpoint?.base_url ?? known!.baseUrl).replace(/\/+$/, ''),
       models: [...offered],
       simulated,
+      firstTokenTimeoutMs: endpoint?.first_token_timeout ?? file.failover.first_token_timeout,
+      idleTimeoutMs: endpoint?.idle_timeout ?? file.failover.idle_timeout,
       ...(keyEnv ? { apiKeyEnv: keyEnv } : {}),
       ...(key && !simulated ? { apiKey: new Secret(key) } : {}),
       ...(keyEnv && !key && !simulated ? { unavailableReason: `${keyEnv} is not set` } : {}),
@@ -154,6 +160,28 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
       cooldownMs: file.failover.cooldown,
       maxAttempts: file.failover.max_attempts,
       defaultTimeoutMs: file.failover.default_timeout,
+      cooldownRampMs: file.failover.cooldown_ramp,
+      weights: file.failover.weights,
+      explore: file.failover.explore,
+      panicThreshold: file.failover.panic_threshold,
+      retryBudget: {
+        ratio: file.failover.retry_budget.ratio,
+        minPerWindow: file.failover.retry_budget.min_per_window,
+        windowMs: file.failover.retry_budget.window,
+      },
+      outlierEjection: {
+        consecutiveFailures: file.failover.outlier_ejection.consecutive_failures,
+        window: file.failover.outlier_ejection.window,
+        minRequests: file.failover.outlier_ejection.min_requests,
+        stdevFactor: file.failover.outlier_ejection.stdev_factor,
+        gapToBest: file.failover.outlier_ejection.gap_to_best,
+        baseEjectionMs: file.failover.outlier_ejection.base_ejection,
+        maxEjectionMs: file.failover.outlier_ejection.max_ejection,
+        maxEjectedShare: file.failover.outlier_ejection.max_ejected_share,
+      },
+      hedging: { enabled: file.failover.hedging.enabled, delayMs: file.failover.hedging.delay },
+      coalesce: file.failover.coalesce,
+      streamResume: file.failover.stream_resume,
     },
     services: {
       router: file.services.router,

@@ -32,6 +32,9 @@ const address = z
 
 const count = (min: number) => z.number().int().min(min);
 
+/** A share or probability, 0..1. */
+const share = z.number().min(0).max(1);
+
 const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, "-" or "_"');
 
 const url = z.string().refine((text) => /^https?:\/\/[^\s/]+/.test(text), {
@@ -55,6 +58,30 @@ export const fileSchema = z.strictObject({
       cooldown: duration.default(300_000),
       max_attempts: count(1).default(3),
       default_timeout: duration.default(30_000),
+      cooldown_ramp: duration.default(60_000),
+      weights: z.record(z.string(), z.number().positive()).default({}),
+      explore: share.default(0.1),
+      panic_threshold: share.default(0.5),
+      retry_budget: z
+        .strictObject({ ratio: share.default(0.2), min_per_window: count(0).default(10), window: duration.default(10_000) })
+        .prefault({}),
+      outlier_ejection: z
+        .strictObject({
+          consecutive_failures: count(1).default(5),
+          window: count(2).default(50),
+          min_requests: count(1).default(20),
+          stdev_factor: z.number().positive().default(1.9),
+          gap_to_best: share.default(0.3),
+          base_ejection: duration.default(30_000),
+          max_ejection: duration.default(300_000),
+          max_ejected_share: share.default(0.5),
+        })
+        .prefault({}),
+      hedging: z.strictObject({ enabled: z.boolean().default(false), delay: duration.default(2_000) }).prefault({}),
+      coalesce: z.boolean().default(true),
+      first_token_timeout: duration.default(15_000),
+      idle_timeout: duration.default(30_000),
+      stream_resume: z.enum(['fail', 'continue']).default('fail'),
     })
     .prefault({}),
   endpoints: z
@@ -68,6 +95,9 @@ export const fileSchema = z.strictObject({
           .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be the name of an environment variable')
           .optional(),
         models: z.array(z.string().min(1)).default([]),
+        /** Per-provider overrides of failover.first_token_timeout and failover.idle_timeout. */
+        first_token_timeout: duration.optional(),
+        idle_timeout: duration.optional(),
       }),
     )
     .default({}),

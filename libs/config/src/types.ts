@@ -23,6 +23,10 @@ export interface ProviderConfig {
   readonly simulated: boolean;
   /** Why this provider cannot be called (e.g. its key is not set), if it cannot. */
   readonly unavailableReason?: string;
+  /** A stream that has not sent its first token after this long fails over (ms). */
+  readonly firstTokenTimeoutMs: number;
+  /** A stream silent for this long between tokens is broken (ms). */
+  readonly idleTimeoutMs: number;
 }
 
 export interface Tier {
@@ -49,6 +53,26 @@ export interface UltraConfig {
     readonly cooldownMs: number;
     readonly maxAttempts: number;
     readonly defaultTimeoutMs: number;
+    /** After the cooldown, traffic returns linearly over this long. */
+    readonly cooldownRampMs: number;
+    readonly weights: Readonly<Record<string, number>>;
+    /** Share of traffic the `latency` strategy sends to other than the fastest. */
+    readonly explore: number;
+    readonly panicThreshold: number;
+    readonly retryBudget: { readonly ratio: number; readonly minPerWindow: number; readonly windowMs: number };
+    readonly outlierEjection: {
+      readonly consecutiveFailures: number;
+      readonly window: number;
+      readonly minRequests: number;
+      readonly stdevFactor: number;
+      readonly gapToBest: number;
+      readonly baseEjectionMs: number;
+      readonly maxEjectionMs: number;
+      readonly maxEjectedShare: number;
+    };
+    readonly hedging: { readonly enabled: boolean; readonly delayMs: number };
+    readonly coalesce: boolean;
+    readonly streamResume: 'fail' | 'continue';
   };
   readonly services: {
     readonly router: { readonly grpc: Address; readonly http: Address };

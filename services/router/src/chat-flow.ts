@@ -2,6 +2,7 @@ import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Client } from '@connectrpc/connect';
 import type { CacheService } from '@ultra/contracts/cache';
 import {
+  AttemptSchema,
   ChatAnswerSchema,
   Outcome,
   ServedFrom,
@@ -199,7 +200,7 @@ function failedAttempt(c: Candidate, e: unknown, latencyMs: number): Attempt {
   const err = ConnectError.from(e);
   const outcome =
     err.code === Code.DeadlineExceeded ? Outcome.TIMEOUT : err.code === Code.Canceled ? Outcome.CANCELLED : Outcome.UNAVAILABLE;
-  return { $typeName: 'ultra.chat.v1.Attempt', provider: c.provider, model: c.model, outcome, latencyMs, detail: err.rawMessage };
+  return create(AttemptSchema, { provider: c.provider, model: c.model, outcome, latencyMs, detail: err.rawMessage });
 }
 
 export type ChatFlow = ReturnType<typeof createChatFlow>;

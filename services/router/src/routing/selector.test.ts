@@ -29,9 +29,10 @@ function setup(opts: { sticky?: boolean; cooldownMs?: number; rampMs?: number } 
   });
   const order = (session = '') => {
     const s = selector.select(candidates, session, clock.now());
-    return s.kind === 'ok' ? s.order.map((c) => c.provider) : s;
+    return s.kind === 'ok' ? s.order.map((c) => c.provider) : [];
   };
-  return { clock, book, selector, order };
+  const selection = () => selector.select(candidates, '', clock.now());
+  return { clock, book, selector, order, selection };
 }
 
 describe('tier fall-through', () => {
@@ -47,18 +48,18 @@ describe('tier fall-through', () => {
     expect(order()[0]).toBe('anthropic');
     book.updateFromAgent([create(ProviderStateSchema, { name: 'anthropic', healthy: false, breaker: BreakerState.CLOSED, detail: 'probe failed' })]);
     // anthropic is unhealthy: last resort; openai's breaker is open: left out.
-    const o = order() as string[];
+    const o = order();
     expect(o.slice(0, 2).sort()).toEqual(['cohere', 'google']);
     expect(o.slice(2)).toEqual(['anthropic']);
   });
 
   it('answers RESOURCE_EXHAUSTED-style with the soonest retry when every provider is rate-limited', () => {
-    const { book, order } = setup();
+    const { book, selection } = setup();
     book.record('openai', Outcome.RATE_LIMITED, 10, 30_000);
     book.record('anthropic', Outcome.RATE_LIMITED, 10, 5_000);
     book.record('google', Outcome.RATE_LIMITED, 10, 20_000);
     book.record('cohere', Outcome.RATE_LIMITED, 10, 12_000);
-    expect(order()).toMatchObject({ kind: 'none', reason: 'rate-limited', retryAfterMs: 5_000 });
+    expect(selection()).toMatchObject({ kind: 'none', reason: 'rate-limited', retryAfterMs: 5_000 });
   });
 });
 
