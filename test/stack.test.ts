@@ -106,15 +106,16 @@ describe('the stack as separate processes', () => {
 
   it('on SIGTERM each service finishes what is in flight and exits 0', async () => {
     for (const p of ['openai', 'anthropic', 'google', 'cohere']) await setFaults(stack, p, { latencyMs: 1500 });
+    const calls = async () => {
+      const stats = (await (await fetch(`${stack.simUrl}/_sim/stats`)).json()) as { providers: Record<string, { requests: number; probes: number }> };
+      return Object.values(stats.providers).reduce((n, s) => n + s.requests - s.probes, 0);
+    };
+    const before = await calls();
     const inFlight = call<{ answer: Answer }>(router, 'Complete', {
       request: { messages: [{ role: 'ROLE_USER', content: 'slow one, in flight during shutdown' }], cache_policy: 'CACHE_POLICY_NO_STORE' },
     });
     // Wait until the simulator has the request, then stop the router and the agent under it.
-    for (;;) {
-      const stats = (await (await fetch(`${stack.simUrl}/_sim/stats`)).json()) as { providers: Record<string, { inFlight?: number; requests: number }> };
-      if (Object.values(stats.providers).some((s) => (s.inFlight ?? 0) > 0)) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    while ((await calls()) === before) await new Promise((r) => setTimeout(r, 20));
     const { router: r, agent, cache, health } = stack.processes;
     const exits = [r.stop('SIGTERM'), agent.stop('SIGTERM')];
     const answer = await inFlight;
@@ -122,6 +123,7 @@ describe('the stack as separate processes', () => {
     expect(await Promise.all(exits)).toEqual([0, 0]);
     expect(await Promise.all([cache.stop('SIGTERM'), health.stop('SIGTERM')])).toEqual([0, 0]);
     const logs = [...r.output, ...agent.output].join('\n');
-    expect(logs).toMatch(/router draining \(1 in flight\)/);
+    expect(logs).toMatch(/router draining \([1-9]\d* in flight\)/);
+    expect(logs).toMatch(/provider-agent draining \([1-9]\d* in flight\)/);
   });
 });
