@@ -42,6 +42,9 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
         execArgv: [loader!, tsx!],
         env: options.env,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+        // Its own process group: Ctrl-C reaches only the supervisor, which stops the
+        // children in order. A child whose supervisor dies sees its IPC channel close and stops.
+        detached: true,
       });
       child.proc = proc;
       child.startedAt = Date.now();

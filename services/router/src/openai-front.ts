@@ -110,7 +110,7 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
         write({ id, object: 'chat.completion.chunk', created, model: request.model, choices: [{ index: 0, delta: { role: 'assistant', content: event.text }, finish_reason: null }] });
       } else {
         const a = event.answer;
-        const ultra = { ...ultraHeaders(a), 'x-ultra-attempts': formatAttempts(a.attempts) };
+        const ultra = ultraHeaders(a);
         write({ id, object: 'chat.completion.chunk', created, model: a.model, choices: [{ index: 0, delta: {}, finish_reason: finishReasonName(a.finishReason) }], ultra });
         if (includeUsage) {
           write({ id, object: 'chat.completion.chunk', created, model: a.model, choices: [], usage: toCompletionBody(a).usage });

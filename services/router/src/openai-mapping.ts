@@ -122,8 +122,8 @@ export function ultraHeaders(answer: ChatAnswer): Record<string, string> {
     'x-ultra-provider': answer.provider,
     'x-ultra-served-from': served,
     'x-ultra-mode': Mode[answer.mode] ?? 'NORMAL',
-    'x-ultra-attempts': formatAttempts(answer.attempts),
   };
+  if (answer.attempts.length > 0) headers['x-ultra-attempts'] = formatAttempts(answer.attempts);
   if (answer.notice) headers['x-ultra-notice'] = answer.notice.replace(/[^\x20-\x7e]/g, '?');
   return headers;
 }
