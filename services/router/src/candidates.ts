@@ -30,25 +30,3 @@ export function candidatesFor(config: UltraConfig, requested: string): Candidate
   }
   return tiers.filter((t) => t.length > 0);
 }
-
-/**
- * Orders candidates for one request: tier by tier, round-robin within a tier, providers
- * known to be unavailable moved to the end (still tried when nothing else is left).
- */
-export function createSelector() {
-  const counters = new Map<string, number>();
-  return (tiers: Candidate[][], isAvailable: (provider: string) => boolean): Candidate[] => {
-    const ordered: Candidate[] = [];
-    const later: Candidate[] = [];
-    for (const tier of tiers) {
-      const key = tier.map((c) => c.provider).join(',');
-      const n = counters.get(key) ?? 0;
-      counters.set(key, n + 1);
-      for (let i = 0; i < tier.length; i++) {
-        const c = tier[(n + i) % tier.length]!;
-        (isAvailable(c.provider) ? ordered : later).push(c);
-      }
-    }
-    return [...ordered, ...later];
-  };
-}

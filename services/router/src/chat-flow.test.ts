@@ -2,14 +2,15 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, createRouterTransport, type ServiceImpl } from '@connectrpc/connect';
 import { CacheService, GetResponseSchema, Layer } from '@ultra/contracts/cache';
 import { AttemptSchema, ChatRequestSchema, Mode, Outcome, Role, ServedFrom, type ChatRequest } from '@ultra/contracts/chat';
-import { InvokeResponseSchema, ProviderAgentService } from '@ultra/contracts/provider-agent';
+import { InvokeResponseSchema, ProviderAgentService, ProviderStateSchema } from '@ultra/contracts/provider-agent';
 import { parseConfig } from '@ultra/config';
-import { ManualClock } from '@ultra/core';
+import { createSeededRandom, ManualClock } from '@ultra/core';
 import { attemptsError, createLogger } from '@ultra/runtime';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createChatFlow } from './chat-flow.ts';
 import { createModeState } from './mode-state.ts';
+import { createRouting } from './routing/index.ts';
 
 const config = parseConfig(
   'providers:\n  primary: [openai, anthropic]\n  secondary: [google]\nfailover: { max_attempts: 3 }\n',
@@ -20,7 +21,7 @@ const silent = createLogger('test', { destination: new Writable({ write: (_c, _e
 
 function memoryCache() {
   const entries = new Map<string, Uint8Array>();
-  const impl: ServiceImpl<typeof CacheService> = {
+  const impl: Partial<ServiceImpl<typeof CacheService>> = {
     get: (req) =>
       entries.has(req.key)
         ? create(GetResponseSchema, { found: true, value: entries.get(req.key)!, layer: Layer.LOCAL })
@@ -62,13 +63,16 @@ function agentWith(failing: Record<string, Outcome>) {
   return { calls, client: createClient(ProviderAgentService, createRouterTransport((r) => r.service(ProviderAgentService, impl))) };
 }
 
-function flowWith(failing: Record<string, Outcome>, isAvailable = (_p: string) => true) {
+function flowWith(failing: Record<string, Outcome>, down: string[] = []) {
   const cache = memoryCache();
   const agent = agentWith(failing);
   const clock = new ManualClock(1_000_000);
   const mode = createModeState(clock);
-  const flow = createChatFlow({ config, cache: cache.client, agent: agent.client, isAvailable, mode, clock, log: silent });
-  return { flow, cache, agent, mode };
+  const random = createSeededRandom(3);
+  const routing = createRouting(config, clock, random);
+  routing.book.updateFromAgent(down.map((name) => create(ProviderStateSchema, { name, healthy: false })));
+  const flow = createChatFlow({ config, cache: cache.client, agent: agent.client, ...routing, mode, clock, random, log: silent });
+  return { flow, cache, agent, mode, clock, routing };
 }
 
 const ask = (content: string, extra: MessageInitShape<typeof ChatRequestSchema> = {}) =>
@@ -115,7 +119,7 @@ describe('chat flow', () => {
   });
 
   it('tries providers known to be down last', async () => {
-    const { flow, agent } = flowWith({}, (p) => p !== 'openai' && p !== 'anthropic');
+    const { flow, agent } = flowWith({}, ['openai', 'anthropic']);
     const answer = await flow.complete(ask('skip'), opts());
     expect(answer.provider).toBe('google');
     expect(agent.calls).toEqual(['google']);

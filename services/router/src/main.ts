@@ -1,11 +1,11 @@
 import { CacheService } from '@ultra/contracts/cache';
 import { HealthService } from '@ultra/contracts/health';
 import { ProviderAgentService } from '@ultra/contracts/provider-agent';
-import { systemClock } from '@ultra/core';
+import { systemClock, systemRandom } from '@ultra/core';
 import { createServiceClient, keepWatching, runService } from '@ultra/runtime';
 import { createChatFlow } from './chat-flow.ts';
 import { createModeState } from './mode-state.ts';
-import { createProviderStates } from './provider-states.ts';
+import { createRouting } from './routing/index.ts';
 import { build } from './server.ts';
 
 runService('router', async ({ config, log, shutdown }) => {
@@ -13,14 +13,14 @@ runService('router', async ({ config, log, shutdown }) => {
   const cache = createServiceClient(CacheService, config.services.cache);
   const agent = createServiceClient(ProviderAgentService, config.services.providerAgent);
   const health = createServiceClient(HealthService, config.services.health);
-  const providers = createProviderStates();
+  const routing = createRouting(config, clock, systemRandom);
   const mode = createModeState(clock);
   keepWatching({
     clock,
     signal: shutdown,
     retryMs: 1000,
     consume: async (signal) => {
-      for await (const res of agent.watchProviders({}, { signal })) providers.update(res.providers);
+      for await (const res of agent.watchProviders({}, { signal })) routing.book.updateFromAgent(res.providers);
     },
     onLost: (err) => log.debug({ err: (err as Error | undefined)?.message }, 'provider watch lost; resubscribing'),
   });
@@ -33,6 +33,6 @@ runService('router', async ({ config, log, shutdown }) => {
     },
     onLost: () => mode.lost(),
   });
-  const flow = createChatFlow({ config, cache, agent, isAvailable: providers.isAvailable, mode, clock, log });
+  const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log });
   return build({ config, flow, clock });
 });

@@ -1,0 +1,143 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import { Outcome, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
+import type { Candidate } from '../candidates.ts';
+import { finish, lookup, prepare, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
+import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } from './failures.ts';
+
+type Result = { ok: true; answer: ChatAnswer; candidate: Candidate } | { ok: false; attempts: Attempt[]; candidate: Candidate };
+
+/** One call to the agent for one candidate, bounded by what is left of the deadline. */
+async function invoke(deps: FlowDeps, p: Prepared, c: Candidate, signal: AbortSignal): Promise<Result> {
+  const started = deps.clock.now();
+  const end = deps.book.begin(c.provider);
+  try {
+    const res = await deps.agent.invoke({ provider: c.provider, model: c.model, request: p.request }, { signal, timeoutMs: Math.max(1, remaining(deps, p)) });
+    const answer = res.answer!;
+    deps.book.record(c.provider, Outcome.OK, deps.clock.now() - started);
+    return { ok: true, answer, candidate: c };
+  } catch (e) {
+    const attempts = attemptsFromError(c, e, deps.clock.now() - started);
+    const last = attempts.at(-1)!;
+    deps.book.record(c.provider, last.outcome, last.latencyMs, last.retryAfterMs);
+    return { ok: false, attempts, candidate: c };
+  } finally {
+    end();
+  }
+}
+
+/**
+ * Calls `first`, and when it has not answered after the hedging delay also `second`; the
+ * first success wins and the other call is cancelled.
+ */
+async function hedged(deps: FlowDeps, p: Prepared, first: Candidate, second: Candidate, signal: AbortSignal): Promise<Result[]> {
+  const a = new AbortController();
+  const b = new AbortController();
+  const onAbort = () => {
+    a.abort();
+    b.abort();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const results: Result[] = [];
+  try {
+    return await new Promise<Result[]>((resolve) => {
+      let pending = 1;
+      let done = false;
+      const settle = (r: Result, other: AbortController) => {
+        results.push(r);
+        pending--;
+        if (done) return;
+        if (r.ok) {
+          done = true;
+          other.abort();
+          resolve(results);
+        } else if (pending === 0) {
+          done = true;
+          resolve(results);
+        }
+      };
+      void invoke(deps, p, first, a.signal).then((r) => settle(r, b));
+      const timer = deps.clock.setTimeout(() => {
+        if (done) return;
+        pending++;
+        void invoke(deps, p, second, b.signal).then((r) => settle(r, a));
+      }, deps.config.failover.hedging.delayMs);
+      a.signal.addEventListener('abort', () => deps.clock.clearTimeout(timer), { once: true });
+    });
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * The non-streaming request path: cache, then candidates in order (failing over within
+ * the attempt limit, the deadline and the retry budget), then a stale answer, then a
+ * clear error.
+ */
+export function createComplete(deps: FlowDeps) {
+  const { config, clock, book, selector, budget } = deps;
+  const inFlight = new Map<string, Promise<ChatAnswer>>();
+
+  const run = async (p: Prepared, options: CallOptions): Promise<ChatAnswer> => {
+    budget.onRequest();
+    const selection = selector.select(p.tiers, p.request.sessionId, clock.now());
+    if (selection.kind === 'none') {
+      const stale = p.policy.lookup || p.policy.staleOk ? await lookup(deps, p, options.signal, true) : undefined;
+      if (stale) return finish(deps, stale.answer, ServedFrom.STALE_CACHE, [], `no provider is available (${selection.detail}); this answer is from the cache`);
+      const code = selection.reason === 'rate-limited' ? Code.ResourceExhausted : Code.Unavailable;
+      throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), selection.retryAfterMs);
+    }
+    const order = selection.order.slice(0, config.failover.maxAttempts);
+    const attempts: Attempt[] = [];
+    let why = '';
+    for (let i = 0; i < order.length; i++) {
+      if (remaining(deps, p) <= 0) {
+        why = ' (the deadline passed)';
+        break;
+      }
+      if (options.signal.aborted) break;
+      if (i > 0 && !budget.tryRetry()) {
+        why = ' (the retry budget is spent)';
+        break;
+      }
+      const c = order[i]!;
+      const next = order[i + 1];
+      const hedge = config.failover.hedging.enabled && next !== undefined && i === 0;
+      const results = hedge ? await hedged(deps, p, c, next, options.signal) : [await invoke(deps, p, c, options.signal)];
+      if (hedge && results.length > 1) i++;
+      const win = results.find((r) => r.ok);
+      for (const r of results) if (!r.ok) attempts.push(...r.attempts);
+      if (win?.ok) {
+        attempts.push(...win.answer.attempts);
+        selector.pin(p.request.sessionId, win.candidate.provider);
+        for (const r of results) if (!r.ok && unwell(r.attempts.at(-1)!.outcome)) book.failedOverFrom(r.candidate.provider);
+        await store(deps, p, win.answer);
+        return finish(deps, win.answer, ServedFrom.PROVIDER, attempts);
+      }
+      const last = attempts.at(-1)!;
+      if (!worthFailover(last.outcome)) break;
+      if (unwell(last.outcome)) book.failedOverFrom(c.provider);
+    }
+    if (options.signal.aborted) throw new ConnectError('the caller cancelled the request', Code.Canceled);
+    const stale = p.policy.lookup || p.policy.staleOk ? await lookup(deps, p, options.signal, true) : undefined;
+    if (stale && attempts.every((a) => worthFailover(a.outcome))) {
+      return finish(deps, stale.answer, ServedFrom.STALE_CACHE, attempts, 'every provider failed; this answer is from the cache');
+    }
+    if (attempts.length === 0) throw new ConnectError('the deadline passed before any provider was tried', Code.DeadlineExceeded);
+    throw exhausted(attempts, why);
+  };
+
+  return async (raw: ChatRequest | undefined, options: CallOptions): Promise<ChatAnswer> => {
+    const p = prepare(deps, raw, options);
+    if (p.policy.lookup) {
+      const hit = await lookup(deps, p, options.signal, p.policy.staleOk);
+      if (hit) return finish(deps, hit.answer, hit.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []);
+    }
+    if (!config.failover.coalesce || !p.policy.store) return run(p, options);
+    // Identical requests in flight at the same moment share one provider call.
+    const shared = inFlight.get(p.key);
+    if (shared) return shared;
+    const own = run(p, options).finally(() => inFlight.delete(p.key));
+    inFlight.set(p.key, own);
+    return own;
+  };
+}

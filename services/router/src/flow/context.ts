@@ -1,0 +1,96 @@
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
+import type { Client } from '@connectrpc/connect';
+import type { CacheService } from '@ultra/contracts/cache';
+import { ChatAnswerSchema, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
+import type { ProviderAgentService } from '@ultra/contracts/provider-agent';
+import type { UltraConfig } from '@ultra/config';
+import type { Clock, Random } from '@ultra/core';
+import type { Logger } from '@ultra/runtime';
+import { cacheKey, cachePolicyOf } from '../cache-key.ts';
+import { candidatesFor, type Candidate } from '../candidates.ts';
+import type { ModeState } from '../mode-state.ts';
+import type { ProviderBook } from '../routing/provider-book.ts';
+import type { RetryBudget } from '../routing/retry-budget.ts';
+import type { Selector } from '../routing/selector.ts';
+import { validateRequest } from '../validate.ts';
+
+/** Everything the request path needs, made once at start. */
+export interface FlowDeps {
+  config: UltraConfig;
+  cache: Client<typeof CacheService>;
+  agent: Client<typeof ProviderAgentService>;
+  book: ProviderBook;
+  selector: Selector;
+  budget: RetryBudget;
+  mode: ModeState;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+}
+
+export interface CallOptions {
+  signal: AbortSignal;
+  /** The caller's deadline, ms from now; the config's default when absent. */
+  timeoutMs?: number | undefined;
+}
+
+/** Time kept back from each hop's deadline for the hop above to answer, in ms. */
+export const HOP_MARGIN_MS = 20;
+/** Longest the router waits on the cache before going on without it, in ms. */
+export const CACHE_WAIT_MS = 250;
+
+/** One request, validated, with what every step needs to know about it. */
+export interface Prepared {
+  request: ChatRequest;
+  tiers: Candidate[][];
+  /** The model as asked (an alias or a provider's model), the default applied. */
+  model: string;
+  /** Epoch ms by which the answer must be out. */
+  deadline: number;
+  policy: ReturnType<typeof cachePolicyOf>;
+  key: string;
+}
+
+export function prepare(deps: FlowDeps, raw: ChatRequest | undefined, options: CallOptions): Prepared {
+  const { config, clock } = deps;
+  const request = validateRequest(raw);
+  const tiers = candidatesFor(config, request.model);
+  const model = request.model === '' ? config.defaultModel : request.model;
+  const deadline = clock.now() + (options.timeoutMs ?? config.failover.defaultTimeoutMs);
+  return { request, tiers, model, deadline, policy: cachePolicyOf(request, config.cache.maxTemperature), key: cacheKey(model, request) };
+}
+
+/** Milliseconds a hop below may take. */
+export const remaining = (deps: FlowDeps, p: Prepared) => p.deadline - deps.clock.now() - HOP_MARGIN_MS;
+
+/** The answer as the caller sees it: where it came from, the attempts, the mode. */
+export function finish(deps: FlowDeps, answer: ChatAnswer, servedFrom: ServedFrom, attempts: Attempt[], extraNotice = ''): ChatAnswer {
+  const { mode, notice } = deps.mode.current();
+  return create(ChatAnswerSchema, { ...answer, servedFrom, attempts, mode, notice: [notice, extraNotice].filter(Boolean).join('; ') });
+}
+
+/** Looks the request up in the cache; a cache failure is a miss. */
+export async function lookup(deps: FlowDeps, p: Prepared, signal: AbortSignal, allowStale: boolean): Promise<{ answer: ChatAnswer; stale: boolean } | undefined> {
+  try {
+    const res = await deps.cache.get({ key: p.key, allowStale }, { signal, timeoutMs: Math.max(1, Math.min(CACHE_WAIT_MS, remaining(deps, p))) });
+    if (!res.found) return undefined;
+    return { answer: fromBinary(ChatAnswerSchema, res.value), stale: res.stale };
+  } catch (e) {
+    deps.log.warn({ err: (e as Error).message }, 'cache lookup failed; going on without it');
+    return undefined;
+  }
+}
+
+/** Stores an answer; a cache failure is logged, never passed on. */
+export async function store(deps: FlowDeps, p: Prepared, answer: ChatAnswer): Promise<void> {
+  if (!p.policy.store) return;
+  const stored = create(ChatAnswerSchema, { ...answer, attempts: [], mode: 0, notice: '', servedFrom: ServedFrom.PROVIDER });
+  try {
+    await deps.cache.put(
+      { key: p.key, value: toBinary(ChatAnswerSchema, stored), tags: [`model:${p.model}`, `provider:${answer.provider}`] },
+      { timeoutMs: CACHE_WAIT_MS },
+    );
+  } catch (e) {
+    deps.log.warn({ err: (e as Error).message }, 'cache store failed');
+  }
+}

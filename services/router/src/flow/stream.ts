@@ -1,0 +1,118 @@
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { AttemptSchema, Outcome, Role, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
+import type { StreamInvokeResponse } from '@ultra/contracts/provider-agent';
+import { attemptsError } from '@ultra/runtime';
+import type { Candidate } from '../candidates.ts';
+import { finish, lookup, prepare, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
+import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } from './failures.ts';
+import { isStreamTimeoutError, withStreamTimeouts } from './stream-timeouts.ts';
+
+/** A streamed answer: text pieces, then the whole answer. */
+export type FlowEvent = { type: 'delta'; text: string } | { type: 'done'; answer: ChatAnswer };
+
+/** The request to send when resuming: what was already streamed becomes the start of the assistant's answer. */
+function continuation(request: ChatRequest, sent: string): ChatRequest {
+  return { ...request, messages: [...request.messages, { $typeName: 'ultra.chat.v1.Message', role: Role.ASSISTANT, content: sent, name: '' }] };
+}
+
+/**
+ * The streaming request path. Fails over only before the first token reaches the caller
+ * (a first-token timeout and an idle-gap timeout per provider make that quick); after
+ * that a break ends the stream with an error saying how much was sent, or, with
+ * `stream_resume: continue`, resumes on the next provider and stitches the two answers.
+ */
+export function createStream(deps: FlowDeps) {
+  const { config, clock, book, selector, budget } = deps;
+
+  return async function* stream(raw: ChatRequest | undefined, options: CallOptions): AsyncGenerator<FlowEvent> {
+    const p: Prepared = prepare(deps, raw, options);
+    if (p.policy.lookup) {
+      const hit = await lookup(deps, p, options.signal, p.policy.staleOk);
+      if (hit) {
+        const answer = finish(deps, hit.answer, hit.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []);
+        yield { type: 'delta', text: answer.text };
+        yield { type: 'done', answer };
+        return;
+      }
+    }
+    budget.onRequest();
+    const selection = selector.select(p.tiers, p.request.sessionId, clock.now());
+    if (selection.kind === 'none') {
+      const code = selection.reason === 'rate-limited' ? Code.ResourceExhausted : Code.Unavailable;
+      throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), selection.retryAfterMs);
+    }
+    const order = selection.order.slice(0, config.failover.maxAttempts);
+    const attempts: Attempt[] = [];
+    let sent = '';
+    let brokenAt: Candidate | undefined;
+    for (let i = 0; i < order.length; i++) {
+      if (remaining(deps, p) <= 0 || options.signal.aborted) break;
+      if (i > 0 && !budget.tryRetry()) break;
+      const c = order[i]!;
+      const provider = config.providers[c.provider];
+      const request = sent === '' ? p.request : continuation(p.request, sent);
+      const abort = new AbortController();
+      const onAbort = () => abort.abort();
+      options.signal.addEventListener('abort', onAbort, { once: true });
+      const started = clock.now();
+      const end = book.begin(c.provider);
+      let sentHere = 0;
+      try {
+        const source = deps.agent.streamInvoke({ provider: c.provider, model: c.model, request }, { signal: abort.signal, timeoutMs: Math.max(1, remaining(deps, p)) });
+        const events = withStreamTimeouts<StreamInvokeResponse>(source, {
+          clock,
+          abort,
+          firstMs: provider?.firstTokenTimeoutMs ?? 15_000,
+          idleMs: provider?.idleTimeoutMs ?? 30_000,
+          isToken: (e) => e.event.case === 'delta',
+        });
+        for await (const res of events) {
+          if (res.event.case === 'delta') {
+            sentHere += res.event.value.text.length;
+            sent += res.event.value.text;
+            yield { type: 'delta', text: res.event.value.text };
+          } else if (res.event.case === 'done') {
+            const answer = res.event.value;
+            book.record(c.provider, Outcome.OK, clock.now() - started);
+            attempts.push(...answer.attempts);
+            selector.pin(p.request.sessionId, c.provider);
+            const whole = brokenAt ? { ...answer, text: sent } : answer;
+            if (!brokenAt) await store(deps, p, whole);
+            const note = brokenAt ? `the stream from ${brokenAt.provider} broke and was resumed on ${c.provider}` : '';
+            yield { type: 'done', answer: finish(deps, whole, ServedFrom.PROVIDER, attempts, note) };
+            return;
+          }
+        }
+        throw new ConnectError(`${c.provider} ended the stream without finishing it`, Code.Unavailable);
+      } catch (e) {
+        const got = isStreamTimeoutError(e)
+          ? [create(AttemptSchema, { provider: c.provider, model: c.model, outcome: sentHere > 0 || sent !== '' ? Outcome.STREAM_BROKEN : Outcome.TIMEOUT, latencyMs: clock.now() - started, detail: e.message })]
+          : attemptsFromError(c, e, clock.now() - started);
+        attempts.push(...got);
+        const last = got.at(-1)!;
+        book.record(c.provider, last.outcome, last.latencyMs, last.retryAfterMs);
+        if (unwell(last.outcome)) book.failedOverFrom(c.provider);
+        if (sent !== '') {
+          if (config.failover.streamResume !== 'continue') {
+            throw attemptsError(
+              `the stream from ${c.provider} broke after ${sent.length} characters had been sent; the answer is incomplete`,
+              Outcome.STREAM_BROKEN,
+              attempts,
+            );
+          }
+          brokenAt ??= c;
+        } else if (!worthFailover(last.outcome)) break;
+      } finally {
+        end();
+        options.signal.removeEventListener('abort', onAbort);
+      }
+    }
+    if (options.signal.aborted) throw new ConnectError('the caller cancelled the request', Code.Canceled);
+    if (sent !== '') {
+      throw attemptsError(`the stream broke after ${sent.length} characters had been sent and no provider could resume it; the answer is incomplete`, Outcome.STREAM_BROKEN, attempts);
+    }
+    if (attempts.length === 0) throw new ConnectError('the deadline passed before any provider was tried', Code.DeadlineExceeded);
+    throw exhausted(attempts);
+  };
+}

@@ -1,0 +1,21 @@
+import type { UltraConfig } from '@ultra/config';
+import type { Clock, Random } from '@ultra/core';
+import { createProviderBook } from './provider-book.ts';
+import { createRetryBudget } from './retry-budget.ts';
+import { createSelector } from './selector.ts';
+import { createStrategy } from './strategy.ts';
+
+/** The router's routing state, made from config: provider book, selector, retry budget. */
+export function createRouting(config: UltraConfig, clock: Clock, random: Random) {
+  const f = config.failover;
+  const book = createProviderBook(config.tiers, {
+    clock,
+    outlier: f.outlierEjection,
+    cooldownMs: f.cooldownMs,
+    rampMs: f.cooldownRampMs,
+  });
+  const strategy = createStrategy(f.strategy, { random, weights: f.weights, explore: f.explore });
+  const selector = createSelector({ book, strategy, random, sticky: f.stickySessions, panicThreshold: f.panicThreshold });
+  const budget = createRetryBudget({ clock, ratio: f.retryBudget.ratio, minPerWindow: f.retryBudget.minPerWindow, windowMs: f.retryBudget.windowMs });
+  return { book, selector, budget };
+}
