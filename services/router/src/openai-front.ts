@@ -48,6 +48,8 @@ function sendError(res: Res, err: unknown): void {
   const headers: Record<string, string> = {};
   const attempts = attemptsOf(e);
   if (attempts.length > 0) headers['x-ultra-attempts'] = formatAttempts(attempts);
+  const retryAfter = e.metadata.get('retry-after');
+  if (retryAfter) headers['retry-after'] = retryAfter;
   if (res.headersSent) {
     res.end();
     return;

@@ -22,6 +22,8 @@ export interface RouterServerDeps {
 export async function build(deps: RouterServerDeps): Promise<RunningService> {
   const health = createHealthRegistry([RouterService.typeName]);
   const rpc = connectNodeAdapter({
+    // A hard cap on any message; the request limits proper are checked with field names.
+    readMaxBytes: 8 * 1024 * 1024,
     routes: (router) => {
       router.service(RouterService, createRouterService(deps.flow));
       router.service(Health, health.impl);

@@ -7,9 +7,11 @@ export interface RequestLimits {
   maxMessages: number;
   /** Longest message content, in characters. Default 1,000,000. */
   maxMessageChars: number;
+  /** Most bytes of message text in one request (UTF-8). Default 1 MiB. */
+  maxRequestBytes: number;
 }
 
-export const DEFAULT_LIMITS: RequestLimits = { maxMessages: 1000, maxMessageChars: 1_000_000 };
+export const DEFAULT_LIMITS: RequestLimits = { maxMessages: 1000, maxMessageChars: 1_000_000, maxRequestBytes: 1024 * 1024 };
 
 const bad = (message: string) => new ConnectError(message, Code.InvalidArgument);
 
@@ -30,6 +32,10 @@ export function validateRequest(request: ChatRequest | undefined, limits: Reques
     }
   });
   if (!messages.some((m) => m.role === Role.USER)) throw bad('messages: at least one user message is required');
+  const bytes = messages.reduce((n, m) => n + Buffer.byteLength(m.content) + Buffer.byteLength(m.name), 0);
+  if (bytes > limits.maxRequestBytes) {
+    throw bad(`messages: ${bytes} bytes of text, over the request limit of ${limits.maxRequestBytes} bytes`);
+  }
   if (sampling) {
     const { temperature, topP, maxTokens, presencePenalty, frequencyPenalty } = sampling;
     if (temperature !== undefined && !(temperature >= 0 && temperature <= 2)) {

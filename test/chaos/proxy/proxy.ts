@@ -1,0 +1,158 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import type { Clock, Random } from '@ultra/core';
+import { ApiError } from './api-error.ts';
+import { joinHostPort, listenHost, normalizeListen, splitHostPort } from './address.ts';
+import { Connection } from './connection.ts';
+import { createMutex } from './mutex.ts';
+import { ToxicCollection } from './toxic-collection.ts';
+import { toxicToJson } from './toxic-types.ts';
+
+/** What every proxy needs: the clock and random source its toxics use. */
+export interface ProxyDeps {
+  readonly clock: Clock;
+  readonly random: Random;
+}
+
+/** The fields of a proxy the API sets. */
+export interface ProxyFields {
+  readonly name: string;
+  readonly listen: string;
+  readonly upstream: string;
+  readonly enabled: boolean;
+}
+
+/** Go's wording for the common listen failures. */
+const bindErrors: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'bind: address already in use',
+  EACCES: 'bind: permission denied',
+  EADDRNOTAVAIL: 'bind: cannot assign requested address',
+};
+
+/** Thrown by {@link Proxy.start} when it is already listening (ignored by `/reset`). */
+export const proxyAlreadyStarted = new ApiError('Proxy already started', 500);
+
+/**
+ * One proxy: a listener on `listen` that dials `upstream` for every client and joins the
+ * two through its toxics. Disabling it (the `down` fault) closes the listener and every
+ * open connection, so new connections are refused until it is enabled again.
+ */
+export class Proxy {
+  readonly name: string;
+  listen: string;
+  upstream: string;
+  enabled = false;
+  readonly toxics = new ToxicCollection();
+  readonly #deps: ProxyDeps;
+  readonly #lock = createMutex();
+  readonly #connections = new Set<Connection>();
+  readonly #pending = new Set<Socket>();
+  #server: Server | undefined;
+
+  constructor(fields: Omit<ProxyFields, 'enabled'>, deps: ProxyDeps) {
+    this.name = fields.name;
+    this.listen = fields.listen;
+    this.upstream = fields.upstream;
+    this.#deps = deps;
+  }
+
+  /** Starts listening; a 500 ApiError if it cannot, {@link proxyAlreadyStarted} if it is. */
+  start(): Promise<void> {
+    return this.#lock.run(() => this.#start());
+  }
+
+  /** Stops listening and closes every connection. */
+  stop(): Promise<void> {
+    return this.#lock.run(() => this.#stop());
+  }
+
+  /** Applies new fields: a new listen or upstream restarts it; `enabled` starts or stops it. */
+  update(fields: Omit<ProxyFields, 'name'>): Promise<void> {
+    return this.#lock.run(async () => {
+      if (this.differs(fields)) {
+        await this.#stop();
+        this.listen = fields.listen;
+        this.upstream = fields.upstream;
+      }
+      if (fields.enabled !== this.enabled) await (fields.enabled ? this.#start() : this.#stop());
+    });
+  }
+
+  /** Whether `other` names a different listen address (after resolving) or upstream. */
+  differs(other: Pick<ProxyFields, 'listen' | 'upstream'>): boolean {
+    let listen: string;
+    try {
+      listen = normalizeListen(other.listen);
+    } catch (e) {
+      throw new ApiError(e instanceof Error ? e.message : String(e), 500);
+    }
+    return listen !== this.listen || other.upstream !== this.upstream;
+  }
+
+  /** The JSON the API shows: fields in the Go server's order, then the toxics. */
+  toJSON(): ProxyFields & { toxics: ReturnType<typeof toxicToJson>[] } {
+    const { name, listen, upstream, enabled } = this;
+    return { name, listen, upstream, enabled, toxics: this.toxics.list().map(toxicToJson) };
+  }
+
+  async #start(): Promise<void> {
+    if (this.enabled) throw proxyAlreadyStarted;
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => this.#accept(client));
+    let address: { address: string; port: number };
+    try {
+      const { host, port } = splitHostPort(this.listen);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ host: listenHost(host), port }, resolve);
+      });
+      address = server.address() as { address: string; port: number };
+    } catch (e) {
+      server.close();
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      const reason = bindErrors[code] ?? (e instanceof Error ? e.message : String(e));
+      throw new ApiError(`listen tcp ${this.listen}: ${reason}`, 500);
+    }
+    server.on('error', () => undefined);
+    this.#server = server;
+    this.listen = joinHostPort(address.address, address.port);
+    this.enabled = true;
+  }
+
+  async #stop(): Promise<void> {
+    if (!this.enabled) return;
+    this.enabled = false;
+    const server = this.#server;
+    this.#server = undefined;
+    const closed = new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
+    for (const socket of this.#pending) socket.destroy();
+    this.#pending.clear();
+    for (const connection of this.#connections) connection.destroy();
+    this.#connections.clear();
+    await closed;
+  }
+
+  #accept(client: Socket): void {
+    client.on('error', () => undefined);
+    this.#pending.add(client);
+    let target: { host: string; port: number };
+    try {
+      target = splitHostPort(this.upstream);
+    } catch {
+      this.#pending.delete(client);
+      client.destroy();
+      return;
+    }
+    const upstream = connect({ host: target.host || 'localhost', port: target.port, allowHalfOpen: true });
+    upstream.on('error', () => undefined);
+    this.#pending.add(upstream);
+    const settle = (): boolean => this.#pending.delete(client) && this.#pending.delete(upstream);
+    upstream.once('connect', () => {
+      if (!settle()) return upstream.destroy();
+      const connection = new Connection(client, upstream, { ...this.#deps, toxics: this.toxics });
+      this.#connections.add(connection);
+      connection.start(() => this.#connections.delete(connection));
+    });
+    upstream.once('close', () => {
+      if (settle()) client.destroy();
+    });
+  }
+}

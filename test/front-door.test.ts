@@ -1,0 +1,126 @@
+import { createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { Role } from '@ultra/contracts/chat';
+import { RouterService } from '@ultra/contracts/router';
+import { startStack, type Stack } from '@ultra/testkit';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let stack: Stack;
+let openai: OpenAI;
+
+async function providerCalls(): Promise<number> {
+  const stats = (await (await fetch(`${stack.simUrl}/_sim/stats`)).json()) as { providers: Record<string, { requests: number; probes: number }> };
+  return Object.values(stats.providers).reduce((n, s) => n + s.requests - s.probes, 0);
+}
+
+beforeAll(async () => {
+  stack = await startStack();
+  openai = new OpenAI({ baseURL: `http://127.0.0.1:${stack.ports.routerHttp}/v1`, apiKey: 'not-needed-yet', maxRetries: 0 });
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('the official openai package against the router', () => {
+  it('plain chat completion, with Ultra headers', async () => {
+    const { data, response } = await openai.chat.completions
+      .create({ model: 'chat', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say hi to the SDK' }] })
+      .withResponse();
+    expect(data.object).toBe('chat.completion');
+    expect(data.choices[0]?.message.content).toContain('Say hi to the SDK');
+    expect(data.choices[0]?.finish_reason).toBe('stop');
+    expect(data.usage?.total_tokens).toBeGreaterThan(0);
+    expect(['openai', 'anthropic']).toContain(response.headers.get('x-ultra-provider'));
+    expect(response.headers.get('x-ultra-served-from')).toBe('provider');
+    expect(response.headers.get('x-ultra-attempts')).toMatch(/^(openai|anthropic):ok:\d+ms$/);
+  });
+
+  it('streaming, in several chunks, ending with a finish reason and usage', async () => {
+    const stream = await openai.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'Stream a few words to the SDK please' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    const pieces: string[] = [];
+    let finish: string | null = null;
+    let usage: number | undefined;
+    for await (const chunk of stream) {
+      const choice = chunk.choices[0];
+      if (choice?.delta.content) pieces.push(choice.delta.content);
+      if (choice?.finish_reason) finish = choice.finish_reason;
+      if (chunk.usage) usage = chunk.usage.total_tokens;
+    }
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join('')).toContain('Stream a few words to the SDK please');
+    expect(finish).toBe('stop');
+    expect(usage).toBeGreaterThan(0);
+  });
+
+  it('lists the models a request may name', async () => {
+    const ids = [];
+    for await (const m of openai.models.list()) ids.push(m.id);
+    expect(ids).toEqual(expect.arrayContaining(['chat', 'gpt-4o-mini', 'claude-3-5-haiku-latest', 'gemini-2.0-flash', 'command-r']));
+  });
+});
+
+describe('bad input on both fronts', () => {
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['unknown model', { model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }, /model: unknown model "gpt-9"/],
+    ['empty messages', { model: 'chat', messages: [] }, /messages: at least one message is required/],
+    ['wrong types', { model: 'chat', messages: 'hello' }, /messages: expected a list of messages/],
+    ['a bad role', { model: 'chat', messages: [{ role: 'wizard', content: 'x' }] }, /messages\[0\]\.role: must be/],
+    ['negative max tokens', { model: 'chat', messages: [{ role: 'user', content: 'x' }], max_tokens: -5 }, /max_tokens: must be a whole number of at least 1, got -5/],
+    ['temperature as text', { model: 'chat', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' }, /temperature: expected a number/],
+  ];
+
+  it('HTTP: 400 naming the field, and no provider is called', async () => {
+    const before = await providerCalls();
+    for (const [, body, message] of cases) {
+      const res = await fetch(`http://127.0.0.1:${stack.ports.routerHttp}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(400);
+      const json = (await res.json()) as { error: { message: string; type: string } };
+      expect(json.error.type).toBe('invalid_request_error');
+      expect(json.error.message).toMatch(message);
+    }
+    const big = await fetch(`http://127.0.0.1:${stack.ports.routerHttp}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x'.repeat(2 * 1024 * 1024) }] }),
+    });
+    expect(big.status).toBe(400);
+    expect(((await big.json()) as { error: { message: string } }).error.message).toMatch(/over the limit of 1048576 bytes/);
+    const notJson = await fetch(`http://127.0.0.1:${stack.ports.routerHttp}/v1/chat/completions`, { method: 'POST', body: '{"model": "chat", "messages": [' });
+    expect(notJson.status).toBe(400);
+    expect(await providerCalls()).toBe(before);
+  });
+
+  it('the SDK surfaces the same as a BadRequestError', async () => {
+    const err = await openai.chat.completions.create({ model: 'chat', messages: [], max_tokens: 5 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).message).toMatch(/messages: at least one message is required/);
+  });
+
+  it('gRPC: INVALID_ARGUMENT naming the field, and no provider is called', async () => {
+    const client = createClient(RouterService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${stack.ports.router}` }));
+    const before = await providerCalls();
+    const grpcCases: [Parameters<typeof client.complete>[0], RegExp][] = [
+      [{ request: { model: 'gpt-9', messages: [{ role: Role.USER, content: 'x' }] } }, /model: unknown model "gpt-9"/],
+      [{ request: { messages: [] } }, /messages: at least one message is required/],
+      [{ request: { messages: [{ role: Role.UNSPECIFIED, content: 'x' }] } }, /messages\[0\]\.role: must be system, user or assistant/],
+      [{ request: { messages: [{ role: Role.USER, content: 'x' }], sampling: { topP: 7 } } }, /sampling\.top_p: must be between 0 and 1, got 7/],
+      [{ request: { messages: [{ role: Role.USER, content: 'x'.repeat(1_000_001) }] } }, /messages\[0\]\.content: 1000001 characters, over the limit of 1000000/],
+      [{ request: { messages: [0, 1].map(() => ({ role: Role.USER, content: 'x'.repeat(600_000) })) } }, /messages: 1200000 bytes of text, over the request limit of 1048576 bytes/],
+    ];
+    for (const [req, message] of grpcCases) {
+      await expect(client.complete(req)).rejects.toMatchObject({ code: 3, rawMessage: expect.stringMatching(message) });
+    }
+    expect(await providerCalls()).toBe(before);
+  });
+});
