@@ -81,7 +81,7 @@ export function createComplete(deps: FlowDeps) {
     budget.onRequest();
     const selection = selector.select(p.tiers, p.request.sessionId, clock.now());
     if (selection.kind === 'none') {
-      const stale = p.policy.lookup || p.policy.staleOk ? await lookup(deps, p, options.signal, true) : undefined;
+      const stale = p.policy.store ? await lookup(deps, p, options.signal, true) : undefined;
       if (stale) return finish(deps, stale.answer, ServedFrom.STALE_CACHE, [], `no provider is available (${selection.detail}); this answer is from the cache`);
       const code = selection.reason === 'rate-limited' ? Code.ResourceExhausted : Code.Unavailable;
       throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), selection.retryAfterMs);
@@ -118,7 +118,7 @@ export function createComplete(deps: FlowDeps) {
       if (unwell(last.outcome)) book.failedOverFrom(c.provider);
     }
     if (options.signal.aborted) throw new ConnectError('the caller cancelled the request', Code.Canceled);
-    const stale = p.policy.lookup || p.policy.staleOk ? await lookup(deps, p, options.signal, true) : undefined;
+    const stale = p.policy.store ? await lookup(deps, p, options.signal, true) : undefined;
     if (stale && attempts.every((a) => worthFailover(a.outcome))) {
       return finish(deps, stale.answer, ServedFrom.STALE_CACHE, attempts, 'every provider failed; this answer is from the cache');
     }
