@@ -1,4 +1,5 @@
 import type { ChatRequest, FinishReason, Outcome, Usage } from '@ultra/contracts/chat';
+import type { Clock } from '@ultra/core';
 
 /** The wire formats Ultra speaks. `openai` also covers every OpenAI-compatible server. */
 export type EndpointType = 'openai' | 'anthropic' | 'gemini' | 'cohere';
@@ -56,3 +57,17 @@ export interface ProviderAdapter {
 }
 
 export type { Outcome };
+
+/** The subset of `fetch` adapters use; injectable for tests. */
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+/** What every adapter factory takes besides its endpoint. */
+export interface AdapterDeps {
+  /** Reads "now" to turn `Retry-After` dates and reset times into waits. Default: systemClock. */
+  clock: Clock;
+  /** The HTTP client. Default: Node's built-in `fetch` (undici). */
+  fetch: FetchLike;
+}
+
+/** A factory of one wire format's adapter; the registry maps each {@link EndpointType} to one. */
+export type AdapterFactory = (endpoint: Endpoint, deps?: Partial<AdapterDeps>) => ProviderAdapter;

@@ -1,0 +1,45 @@
+import type { ServerResponse } from 'node:http';
+import type { Faults } from './faults.ts';
+import { wait, writeSse, type SseEvent } from './http-io.ts';
+import type { ProviderDeps } from './provider-handler.ts';
+import type { StreamPlan } from './wire/types.ts';
+
+/**
+ * Writes a streamed answer: the head events, then one event per text piece (each after
+ * `chunkDelayMs` on the injected clock), then the tail. With `cutStreamAfterChunks` the
+ * connection is destroyed after that many pieces (or before the tail); with
+ * `malformedJson` the first event's JSON is cut in half.
+ */
+export async function streamAnswer(
+  deps: Pick<ProviderDeps, 'clock' | 'stats'>,
+  res: ServerResponse,
+  name: string,
+  plan: StreamPlan,
+  pieces: readonly string[],
+  faults: Faults,
+  signal: AbortSignal,
+): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.flushHeaders();
+  let first = true;
+  const send = (e: SseEvent): Promise<boolean> => {
+    const out = first && faults.malformedJson ? { ...e, data: e.data.slice(0, Math.ceil(e.data.length / 2)) } : e;
+    first = false;
+    return writeSse(res, out);
+  };
+  const cut = faults.cutStreamAfterChunks;
+  for (const e of plan.head) if (!(await send(e))) return;
+  for (const [i, piece] of pieces.entries()) {
+    if (cut !== undefined && i >= cut) break;
+    if (!(await wait(deps.clock, faults.chunkDelayMs, signal))) return;
+    if (!(await send(plan.chunk(piece, i)))) return;
+    deps.stats.chunk(name);
+  }
+  if (cut !== undefined) {
+    deps.stats.fault(name);
+    res.destroy();
+    return;
+  }
+  for (const e of plan.tail) if (!(await send(e))) return;
+  res.end();
+}

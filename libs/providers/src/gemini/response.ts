@@ -1,0 +1,93 @@
+import { FinishReason, Outcome } from '@ultra/contracts/chat';
+import { z } from 'zod';
+import { classifyErrorBody, problem, type ErrorContext } from '../classify.ts';
+import { parseEventData } from '../sse.ts';
+import type { Completion } from '../types.ts';
+import { isRecord, makeCompletion, makeUsage, parseShape } from '../wire-common.ts';
+import type { StreamDecoder } from '../wire-spec.ts';
+
+const UsageShape = z.object({
+  promptTokenCount: z.number().nullish(),
+  candidatesTokenCount: z.number().nullish(),
+  thoughtsTokenCount: z.number().nullish(),
+  totalTokenCount: z.number().nullish(),
+});
+type UsageBody = z.infer<typeof UsageShape>;
+
+const ResponseShape = z.object({
+  candidates: z
+    .array(
+      z.object({
+        content: z.object({ parts: z.array(z.object({ text: z.string().nullish(), thought: z.boolean().nullish() })).nullish() }).nullish(),
+        finishReason: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+  promptFeedback: z.object({ blockReason: z.string().nullish() }).nullish(),
+  usageMetadata: UsageShape.nullish(),
+  modelVersion: z.string().nullish(),
+  responseId: z.string().nullish(),
+});
+type ResponseBody = z.infer<typeof ResponseShape>;
+
+const FILTERED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);
+
+/** Gemini's `finishReason` as Ultra's FinishReason (safety-type stops are CONTENT_FILTER). */
+export function geminiFinishReason(reason: string | null | undefined): FinishReason {
+  if (reason === 'STOP') return FinishReason.STOP;
+  if (reason === 'MAX_TOKENS') return FinishReason.LENGTH;
+  if (reason && FILTERED.has(reason)) return FinishReason.CONTENT_FILTER;
+  if (reason === 'MALFORMED_FUNCTION_CALL' || reason === 'UNEXPECTED_TOOL_CALL') return FinishReason.TOOL_CALLS;
+  return FinishReason.UNSPECIFIED;
+}
+
+const toUsage = (u: UsageBody | null | undefined) =>
+  makeUsage(u?.promptTokenCount ?? 0, (u?.candidatesTokenCount ?? 0) + (u?.thoughtsTokenCount ?? 0), u?.totalTokenCount ?? undefined);
+
+/** Reads one response (or stream chunk): a blocked prompt throws CONTENT_REFUSED. */
+function readChunk(body: unknown, ctx: ErrorContext): ResponseBody {
+  if (isRecord(body) && isRecord(body['error'])) throw classifyErrorBody(ctx, body);
+  const r = parseShape(ctx, ResponseShape, body, 'the generateContent answer');
+  const blocked = r.promptFeedback?.blockReason;
+  if (blocked) throw problem(ctx, Outcome.CONTENT_REFUSED, `prompt blocked (${blocked})`, { providerCode: blocked });
+  return r;
+}
+
+/** The visible text of the first candidate (thought parts left out). */
+const textOf = (r: ResponseBody) =>
+  (r.candidates?.[0]?.content?.parts ?? []).map((p) => (p.thought ? '' : (p.text ?? ''))).join('');
+
+/** Reads a generateContent answer: first candidate's text, finish reason, usageMetadata. */
+export function fromGeminiResponse(body: unknown, model: string, ctx: ErrorContext): Completion {
+  const r = readChunk(body, ctx);
+  const candidate = r.candidates?.[0];
+  if (!candidate) throw problem(ctx, Outcome.MALFORMED_RESPONSE, 'the answer has no candidate');
+  return makeCompletion(textOf(r), toUsage(r.usageMetadata), geminiFinishReason(candidate.finishReason), r.modelVersion ?? model, r.responseId);
+}
+
+/**
+ * Assembles `streamGenerateContent?alt=sse`: every event is a whole response holding the
+ * next piece of text; the last carries `finishReason` and the final usageMetadata.
+ * There is no end marker: the answer is complete when a finishReason has arrived.
+ */
+export function createGeminiStreamDecoder(model: string, ctx: ErrorContext): StreamDecoder {
+  let text = '';
+  let last: ResponseBody | undefined;
+  let finish: string | undefined;
+  let usage: UsageBody | undefined;
+  return {
+    push(event) {
+      const r = readChunk(parseEventData(ctx, event), ctx);
+      last = r;
+      usage = r.usageMetadata ?? usage;
+      finish = r.candidates?.[0]?.finishReason ?? finish;
+      const piece = textOf(r);
+      text += piece;
+      return { text: piece, end: false };
+    },
+    finish() {
+      if (finish === undefined) return undefined;
+      return makeCompletion(text, toUsage(usage), geminiFinishReason(finish), last?.modelVersion ?? model, last?.responseId);
+    },
+  };
+}

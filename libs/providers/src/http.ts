@@ -1,0 +1,77 @@
+import { Outcome } from '@ultra/contracts/chat';
+import { classifyHttpError, malformed, problem, type ErrorContext } from './classify.ts';
+import { classifyThrown } from './classify-thrown.ts';
+import type { FetchLike } from './types.ts';
+
+/** An HTTP call as an adapter describes it. The API key travels only in `headers`. */
+export interface HttpCall {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  /** Sent as JSON when present. */
+  body?: unknown;
+}
+
+/** Classification context plus the fetch to call through. */
+export interface HttpContext extends ErrorContext {
+  readonly fetch: FetchLike;
+}
+
+/** Most of an error body read for classification, in bytes of text; the rest is dropped. */
+const ERROR_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Sends `call` and returns a 2xx response, or throws a classified ProviderError: a
+ * network failure or abort through {@link classifyThrown}, a non-2xx answer through
+ * {@link classifyHttpError}.
+ */
+export async function send(ctx: HttpContext, call: HttpCall, signal: AbortSignal): Promise<Response> {
+  let res: Response;
+  try {
+    // No automatic redirects: a redirect to another origin would carry key headers
+    // (x-api-key, x-goog-api-key) there; provider APIs do not redirect.
+    const init: RequestInit = { method: call.method, headers: call.headers, signal, redirect: 'manual' };
+    if (call.body !== undefined) init.body = JSON.stringify(call.body);
+    res = await ctx.fetch(call.url, init);
+  } catch (e) {
+    throw classifyThrown(ctx, e, signal);
+  }
+  if (res.ok) return res;
+  if (res.status >= 300 && res.status < 400) {
+    void res.body?.cancel().catch(() => undefined);
+    throw problem(ctx, Outcome.MALFORMED_RESPONSE, 'the provider redirected; set base_url to the final URL', { status: res.status });
+  }
+  let text = '';
+  try {
+    text = (await res.text()).slice(0, ERROR_BODY_LIMIT);
+  } catch (e) {
+    if (signal.aborted) throw classifyThrown(ctx, e, signal);
+  }
+  throw classifyHttpError(ctx, res.status, res.headers, text);
+}
+
+/**
+ * Reads a 2xx response as JSON. A wrong content type (an HTML page, plain text), a
+ * truncated or invalid body give MALFORMED_RESPONSE; a dropped connection CONNECTION.
+ */
+export async function readJson(ctx: HttpContext, res: Response, signal: AbortSignal): Promise<unknown> {
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (e) {
+    throw classifyThrown(ctx, e, signal);
+  }
+  const type = res.headers.get('content-type') ?? '';
+  if (!/json/i.test(type)) throw malformed(ctx, `expected JSON, got ${describeContent(type, text)}`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw malformed(ctx, text.trim() === '' ? 'empty body' : `truncated or invalid JSON (${text.length} bytes)`);
+  }
+}
+
+/** Names what a body is for an error message, without quoting it: `an HTML page`, `text/plain`. */
+export function describeContent(type: string, text: string): string {
+  if (/html/i.test(type) || /^\s*<(!doctype|html)/i.test(text)) return 'an HTML page';
+  return type ? `content type ${type.split(';')[0]}` : 'no content type';
+}

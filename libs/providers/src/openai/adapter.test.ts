@@ -1,0 +1,3 @@
+import { describeAdapterContract } from '../testing/contract.ts';
+
+describeAdapterContract('openai');

@@ -1,0 +1,49 @@
+import { Outcome } from '@ultra/contracts/chat';
+import { problem } from './classify.ts';
+import { classifyStreamFailure } from './classify-thrown.ts';
+import { describeContent, send, type HttpCall, type HttpContext } from './http.ts';
+import { readSse } from './sse.ts';
+import type { StreamEvent } from './types.ts';
+import type { StreamDecoder } from './wire-spec.ts';
+
+/**
+ * Runs one streamed call: passes each piece of text on as its event arrives, then ends
+ * with exactly one `done` event. Failures are classified through
+ * {@link classifyStreamFailure} (STREAM_BROKEN once text went out). When the caller stops
+ * iterating early, the HTTP call is aborted so its connection is freed.
+ */
+export async function* streamAnswer(
+  ctx: HttpContext,
+  call: HttpCall,
+  decoder: StreamDecoder,
+  signal: AbortSignal,
+): AsyncGenerator<StreamEvent> {
+  const local = new AbortController();
+  const combined = AbortSignal.any([signal, local.signal]);
+  let partial = '';
+  try {
+    const res = await send(ctx, call, combined);
+    const type = res.headers.get('content-type') ?? '';
+    if (!/text\/event-stream/i.test(type) || res.body === null) {
+      const text = await res.text().catch(() => '');
+      throw problem(ctx, Outcome.MALFORMED_RESPONSE, `expected an event stream, got ${describeContent(type, text)}`);
+    }
+    for await (const event of readSse(ctx, res.body)) {
+      const step = decoder.push(event);
+      if (step.text !== '') {
+        partial += step.text;
+        yield { type: 'delta', text: step.text };
+      }
+      if (step.end) break;
+    }
+    const completion = decoder.finish();
+    if (completion === undefined) {
+      throw problem(ctx, Outcome.MALFORMED_RESPONSE, 'the stream ended before the answer was complete');
+    }
+    yield { type: 'done', completion };
+  } catch (e) {
+    throw classifyStreamFailure(ctx, e, signal, partial);
+  } finally {
+    local.abort();
+  }
+}

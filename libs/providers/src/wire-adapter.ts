@@ -1,0 +1,59 @@
+import { systemClock } from '@ultra/core';
+import { malformed } from './classify.ts';
+import { classifyThrown } from './classify-thrown.ts';
+import { readJson, send, type HttpCall, type HttpContext } from './http.ts';
+import { streamAnswer } from './stream-answer.ts';
+import type { AdapterDeps, Endpoint, ProviderAdapter } from './types.ts';
+import type { WireSpec } from './wire-spec.ts';
+
+/**
+ * Builds a {@link ProviderAdapter} from one provider's {@link WireSpec}. Everything that
+ * is the same for every provider lives here: HTTP through the injected fetch, the
+ * caller's AbortSignal on every call, JSON and SSE reading, and one classification of
+ * every failure into a ProviderError. The key is read from the endpoint's Secret at each
+ * call and only ever put into request headers.
+ */
+export function createWireAdapter(endpoint: Endpoint, deps: Partial<AdapterDeps>, spec: WireSpec): ProviderAdapter {
+  const base = endpoint.baseUrl.replace(/\/+$/, '');
+  const ctx: HttpContext = {
+    provider: endpoint.name,
+    clock: deps.clock ?? systemClock,
+    fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
+    describe: spec.describeError,
+    secrets: endpoint.apiKey ? [endpoint.apiKey.reveal()] : [],
+  };
+  const call = (method: HttpCall['method'], path: string, accept: string, body?: unknown): HttpCall => ({
+    method,
+    url: `${base}${path}`,
+    headers: {
+      accept,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      'user-agent': 'ultra-gateway',
+      ...spec.authHeaders(endpoint.apiKey?.reveal()),
+    },
+    ...(body === undefined ? {} : { body }),
+  });
+
+  return {
+    endpoint,
+    async complete(model, request, { signal }) {
+      const { path, body } = spec.chat(model, request, false);
+      const res = await send(ctx, call('POST', path, 'application/json', body), signal);
+      const json = await readJson(ctx, res, signal);
+      try {
+        return spec.parseCompletion(json, model, ctx);
+      } catch (e) {
+        throw classifyThrown(ctx, e, signal);
+      }
+    },
+    stream(model, request, { signal }) {
+      const { path, body } = spec.chat(model, request, true);
+      return streamAnswer(ctx, call('POST', path, 'text/event-stream', body), spec.createStreamDecoder(model, ctx), signal);
+    },
+    async probe({ signal }) {
+      const res = await send(ctx, call('GET', spec.probePath, 'application/json'), signal);
+      const json = await readJson(ctx, res, signal);
+      if (!spec.isProbeAnswer(json)) throw malformed(ctx, 'the model list is not in the expected shape');
+    },
+  };
+}
