@@ -1,73 +1,75 @@
 import { create } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
-import type { ServiceImpl } from '@connectrpc/connect';
+import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { Mode } from '@ultra/contracts/chat';
 import {
   GetStatusResponseSchema,
   HealthService,
   ModeChangeSchema,
+  PinModeResponseSchema,
   StatusSchema,
+  UnpinModeResponseSchema,
   WatchStatusResponseSchema,
-  type ModeChange,
 } from '@ultra/contracts/health';
-import { createNotifier, type Clock } from '@ultra/core';
-import { evaluateMode } from './mode-rules.ts';
+import type { Notifier } from '@ultra/core';
+import type { ModeEngine } from './engine/engine.ts';
 import type { Registry } from './registry.ts';
 
-const HISTORY = 100;
+const MAX_PIN_MS = 24 * 3_600_000;
 
-/** Keeps the mode up to date with the registry, and a bounded history of its changes. */
-export function createModeTracker(clock: Clock) {
-  let mode: Mode = Mode.NORMAL;
-  let reason = '';
-  let since = clock.now();
-  const history: ModeChange[] = [];
-  const changes = createNotifier();
-  return {
-    changes,
-    get: () => ({ mode, reason, since }),
-    history: () => history,
-    update(registry: Registry) {
-      const next = evaluateMode(registry.all());
-      if (next.mode !== mode) {
-        history.push(create(ModeChangeSchema, { from: mode, to: next.mode, reason: next.reason, at: timestampFromMs(clock.now()) }));
-        if (history.length > HISTORY) history.shift();
-        mode = next.mode;
-        since = clock.now();
-      }
-      reason = next.reason;
-      changes.notify();
-    },
-  };
+export interface HealthServiceDeps {
+  registry: Registry;
+  engine: ModeEngine;
+  /** Notified on every change of mode, reason or component. */
+  changes: Notifier;
+  shutdown: AbortSignal;
 }
 
-export type ModeTracker = ReturnType<typeof createModeTracker>;
-
 /** HealthService handlers. */
-export function createHealthService(deps: { registry: Registry; tracker: ModeTracker; shutdown: AbortSignal }): ServiceImpl<typeof HealthService> {
+export function createHealthService(deps: HealthServiceDeps): ServiceImpl<typeof HealthService> {
+  const { engine, changes } = deps;
   const status = () => {
-    const s = deps.tracker.get();
+    const s = engine.current();
     return create(StatusSchema, {
       mode: s.mode,
       reason: s.reason,
       since: timestampFromMs(s.since),
+      ...(s.pinnedUntil !== undefined ? { pinnedUntil: timestampFromMs(s.pinnedUntil) } : {}),
       components: deps.registry.all().map((c) => ({ name: c.name, kind: c.kind, status: c.status, detail: c.detail })),
     });
   };
   return {
     getStatus() {
-      return create(GetStatusResponseSchema, { status: status(), history: deps.tracker.history() });
+      const history = engine.history().map((h) => create(ModeChangeSchema, { from: h.from, to: h.to, reason: h.reason, at: timestampFromMs(h.at) }));
+      return create(GetStatusResponseSchema, { status: status(), history });
     },
     async *watchStatus(_req, ctx) {
-      const { changes } = deps.tracker;
       let seen = -1;
       while (!ctx.signal.aborted && !deps.shutdown.aborted) {
         if (changes.version !== seen) {
           seen = changes.version;
           yield create(WatchStatusResponseSchema, { status: status() });
+          continue;
         }
         await changes.wait(seen, ctx.signal, deps.shutdown);
       }
+    },
+    pinMode(req) {
+      if (req.mode === Mode.UNSPECIFIED || Mode[req.mode] === undefined) {
+        throw new ConnectError('mode: must be one of MODE_NORMAL, MODE_DEGRADED, MODE_CRITICAL, MODE_OUTAGE', Code.InvalidArgument);
+      }
+      const ms = Number(req.durationMs);
+      if (ms <= 0 || ms > MAX_PIN_MS) {
+        throw new ConnectError(`duration_ms: must be between 1 and ${MAX_PIN_MS} (24 h), got ${ms}`, Code.InvalidArgument);
+      }
+      engine.pin(req.mode, ms, req.reason || 'no reason given');
+      changes.notify();
+      return create(PinModeResponseSchema, { status: status() });
+    },
+    unpinMode() {
+      engine.unpin();
+      changes.notify();
+      return create(UnpinModeResponseSchema, { status: status() });
     },
   };
 }

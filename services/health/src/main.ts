@@ -1,18 +1,34 @@
+import { Redis } from 'ioredis';
 import { ComponentStatus } from '@ultra/contracts/health';
 import { Health, HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
-import { ProviderAgentService } from '@ultra/contracts/provider-agent';
+import { BreakerState, ProviderAgentService } from '@ultra/contracts/provider-agent';
 import type { Address } from '@ultra/config';
-import { systemClock } from '@ultra/core';
+import { createNotifier, systemClock } from '@ultra/core';
 import { createServiceClient, keepWatching, runService } from '@ultra/runtime';
-import { createModeTracker } from './health-service.ts';
-import { createRegistry } from './registry.ts';
+import { createModeEngine } from './engine/engine.ts';
+import { rulesFromConfig } from './engine/from-config.ts';
+import { createRegistry, observationOf } from './registry.ts';
 import { build } from './server.ts';
 
 runService('health', async ({ config, log, shutdown }) => {
   const clock = systemClock;
-  const tracker = createModeTracker(clock);
-  const registry = createRegistry(() => tracker.update(registry));
+  const changes = createNotifier();
+  const engine = createModeEngine({ rules: rulesFromConfig(config), clock, recoverAfter: config.modes.recoverAfter });
+  const tiers = config.tiers.map((t) => t.name);
+  const evaluateNow = () => {
+    const before = engine.current().mode;
+    if (engine.observe(observationOf(registry, tiers))) {
+      const now = engine.current();
+      if (now.mode !== before) log.info({ from: before, to: now.mode, reason: now.reason }, `mode ${before} → ${now.mode}: ${now.reason}`);
+      changes.notify();
+    }
+  };
+  const registry = createRegistry(() => {
+    changes.notify();
+    evaluateNow(); // step down at once
+  });
   const tierOf = new Map(config.tiers.flatMap((t) => t.providers.map((p) => [p, t.name] as const)));
+
   const watchService = (name: string, address: Address) => {
     const client = createServiceClient(Health, address);
     const id = `${name}@${address.host}:${address.port}`;
@@ -24,16 +40,17 @@ runService('health', async ({ config, log, shutdown }) => {
       consume: async (signal) => {
         for await (const res of client.watch({ service: '' }, { signal })) {
           const ok = res.status === Serving.SERVING;
-          registry.set({ name: id, kind: 'service', status: ok ? ComponentStatus.SERVING : ComponentStatus.NOT_SERVING, detail: ok ? '' : Serving[res.status] ?? '' });
+          registry.set({ name: id, kind: 'service', status: ok ? ComponentStatus.SERVING : ComponentStatus.NOT_SERVING, detail: ok ? '' : (Serving[res.status] ?? '') });
         }
       },
       onLost: (err) =>
-        registry.set({ name: id, kind: 'service', status: ComponentStatus.UNKNOWN, detail: `unreachable: ${(err as Error | undefined)?.message ?? 'stream ended'}` }),
+        registry.set({ name: id, kind: 'service', status: ComponentStatus.NOT_SERVING, detail: `unreachable: ${(err as Error | undefined)?.message ?? 'stream ended'}` }),
     });
   };
   watchService('router', config.services.router.grpc);
   watchService('provider-agent', config.services.providerAgent);
   watchService('cache', config.services.cache);
+
   const agent = createServiceClient(ProviderAgentService, config.services.providerAgent);
   keepWatching({
     clock,
@@ -42,17 +59,44 @@ runService('health', async ({ config, log, shutdown }) => {
     consume: async (signal) => {
       for await (const res of agent.watchProviders({}, { signal })) {
         for (const p of res.providers) {
+          const open = p.breaker === BreakerState.OPEN || p.breaker === BreakerState.FORCED_OPEN;
           registry.set({
             name: `provider:${p.name}`,
             kind: 'provider',
             tier: tierOf.get(p.name) ?? '',
-            status: p.healthy ? ComponentStatus.SERVING : ComponentStatus.NOT_SERVING,
-            detail: p.detail,
+            status: p.healthy && !open ? ComponentStatus.SERVING : ComponentStatus.NOT_SERVING,
+            detail: open ? `breaker ${BreakerState[p.breaker]?.toLowerCase()}` : p.detail,
+            errorRatio: p.errorRatio,
+            latencyP99Ms: p.latencyP99Ms,
           });
         }
       }
     },
     onLost: () => log.debug('provider watch lost; resubscribing'),
   });
-  return build({ address: config.services.health, registry, tracker, shutdown });
+
+  const url = config.cache.redisUrl;
+  const redis = url ? new Redis(url.reveal(), { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 }) : undefined;
+  redis?.on('error', () => undefined);
+  let timer: unknown;
+  const tick = async () => {
+    if (redis) {
+      const ok = await Promise.race([
+        (redis.status === 'wait' || redis.status === 'end' ? redis.connect().then(() => redis.ping()) : redis.ping()).then(() => true, () => false),
+        new Promise<boolean>((r) => clock.setTimeout(() => r(false), 1000)),
+      ]);
+      registry.set({ name: 'redis', kind: 'redis', status: ok ? ComponentStatus.SERVING : ComponentStatus.NOT_SERVING, detail: ok ? '' : 'no answer to PING' });
+    }
+    evaluateNow();
+    if (!shutdown.aborted) timer = clock.setTimeout(() => void tick(), config.modes.evaluateEveryMs);
+  };
+  void tick();
+  const service = await build({ address: config.services.health, registry, engine, changes, shutdown });
+  return {
+    ...service,
+    close: async () => {
+      clock.clearTimeout(timer);
+      redis?.disconnect();
+    },
+  };
 });

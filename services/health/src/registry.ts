@@ -1,4 +1,5 @@
 import { ComponentStatus } from '@ultra/contracts/health';
+import type { Observation } from './engine/rules.ts';
 
 /** One watched component. */
 export interface ComponentView {
@@ -6,22 +7,42 @@ export interface ComponentView {
   kind: 'service' | 'provider' | 'redis';
   status: ComponentStatus;
   detail: string;
-  /** For providers: the tier the provider is in. */
+  /** For providers: the tier the provider is in, and its recent figures from the agent. */
   tier?: string;
+  errorRatio?: number;
+  latencyP99Ms?: number;
 }
 
-/** The components the health service watches, and a callback on every change. */
+/** The components the health service watches, and a callback on every change of status. */
 export function createRegistry(onChange: () => void) {
   const components = new Map<string, ComponentView>();
   return {
     set(view: ComponentView) {
       const old = components.get(view.name);
-      if (old && old.status === view.status && old.detail === view.detail) return;
       components.set(view.name, view);
-      onChange();
+      if (!old || old.status !== view.status || old.detail !== view.detail) onChange();
     },
     all: () => [...components.values()],
   };
 }
 
 export type Registry = ReturnType<typeof createRegistry>;
+
+/** What the mode engine needs to know, from the registry. */
+export function observationOf(registry: Registry, tiers: readonly string[]): Observation {
+  const all = registry.all();
+  const providers = all.filter((c) => c.kind === 'provider');
+  const known = providers.filter((p) => p.errorRatio !== undefined);
+  const redis = all.find((c) => c.kind === 'redis');
+  return {
+    tiers,
+    providers: providers.map((p) => ({ name: p.name, tier: p.tier ?? '', healthy: p.status === ComponentStatus.SERVING })),
+    // A component not heard from yet (at start) is neither up nor down.
+    services: all
+      .filter((c) => c.kind === 'service' && c.status !== ComponentStatus.UNKNOWN)
+      .map((s) => ({ name: s.name, serving: s.status === ComponentStatus.SERVING })),
+    redisUp: redis ? redis.status === ComponentStatus.SERVING : undefined,
+    errorRatio: known.length > 0 ? known.reduce((n, p) => n + (p.errorRatio ?? 0), 0) / known.length : undefined,
+    latencyP99Ms: providers.reduce((m, p) => Math.max(m, p.latencyP99Ms ?? 0), 0) || undefined,
+  };
+}

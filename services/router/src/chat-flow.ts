@@ -7,7 +7,8 @@ export type { FlowEvent } from './flow/stream.ts';
 
 /** The request path shared by the gRPC/Connect and the OpenAI-compatible fronts. */
 export function createChatFlow(deps: FlowDeps) {
-  return { complete: createComplete(deps), stream: createStream(deps) };
+  const complete = createComplete(deps);
+  return { complete, stream: createStream(deps, complete) };
 }
 
 export type ChatFlow = ReturnType<typeof createChatFlow>;

@@ -14,7 +14,7 @@ runService('router', async ({ config, log, shutdown }) => {
   const agent = createServiceClient(ProviderAgentService, config.services.providerAgent);
   const health = createServiceClient(HealthService, config.services.health);
   const routing = createRouting(config, clock, systemRandom);
-  const mode = createModeState(clock);
+  const mode = createModeState(clock, config.modes.routerStaleAfterMs);
   keepWatching({
     clock,
     signal: shutdown,

@@ -2,7 +2,9 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { Outcome, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import type { Candidate } from '../candidates.ts';
 import { finish, lookup, prepare, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
+import { admit } from './admission.ts';
 import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } from './failures.ts';
+import type { ModePolicy } from '@ultra/config';
 
 type Result = { ok: true; answer: ChatAnswer; candidate: Candidate } | { ok: false; attempts: Attempt[]; candidate: Candidate };
 
@@ -77,7 +79,7 @@ export function createComplete(deps: FlowDeps) {
   const { config, clock, book, selector, budget } = deps;
   const inFlight = new Map<string, Promise<ChatAnswer>>();
 
-  const run = async (p: Prepared, options: CallOptions): Promise<ChatAnswer> => {
+  const run = async (p: Prepared, options: CallOptions, policy: ModePolicy): Promise<ChatAnswer> => {
     budget.onRequest();
     const selection = selector.select(p.tiers, p.request.sessionId, clock.now());
     if (selection.kind === 'none') {
@@ -101,7 +103,7 @@ export function createComplete(deps: FlowDeps) {
       }
       const c = order[i]!;
       const next = order[i + 1];
-      const hedge = config.failover.hedging.enabled && next !== undefined && i === 0;
+      const hedge = config.failover.hedging.enabled && policy.hedging && next !== undefined && i === 0;
       const results = hedge ? await hedged(deps, p, c, next, options.signal) : [await invoke(deps, p, c, options.signal)];
       if (hedge && results.length > 1) i++;
       const win = results.find((r) => r.ok);
@@ -118,7 +120,7 @@ export function createComplete(deps: FlowDeps) {
       if (unwell(last.outcome)) book.failedOverFrom(c.provider);
     }
     if (options.signal.aborted) throw new ConnectError('the caller cancelled the request', Code.Canceled);
-    const stale = p.policy.store ? await lookup(deps, p, options.signal, true) : undefined;
+    const stale = p.policy.store && policy.serveStale ? await lookup(deps, p, options.signal, true) : undefined;
     if (stale && attempts.every((a) => worthFailover(a.outcome))) {
       return finish(deps, stale.answer, ServedFrom.STALE_CACHE, attempts, 'every provider failed; this answer is from the cache');
     }
@@ -128,15 +130,18 @@ export function createComplete(deps: FlowDeps) {
 
   return async (raw: ChatRequest | undefined, options: CallOptions): Promise<ChatAnswer> => {
     const p = prepare(deps, raw, options);
+    const admission = await admit(deps, p, options.signal);
+    if (admission.kind === 'answered') return admission.answer;
+    const { policy } = admission;
     if (p.policy.lookup) {
-      const hit = await lookup(deps, p, options.signal, p.policy.staleOk);
+      const hit = await lookup(deps, p, options.signal, p.policy.staleOk || policy.preferCache);
       if (hit) return finish(deps, hit.answer, hit.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []);
     }
-    if (!config.failover.coalesce || !p.policy.store) return run(p, options);
+    if (!config.failover.coalesce || !p.policy.store) return run(p, options, policy);
     // Identical requests in flight at the same moment share one provider call.
     const shared = inFlight.get(p.key);
     if (shared) return shared;
-    const own = run(p, options).finally(() => inFlight.delete(p.key));
+    const own = run(p, options, policy).finally(() => inFlight.delete(p.key));
     inFlight.set(p.key, own);
     return own;
   };

@@ -26,6 +26,8 @@ export interface FlowDeps {
   clock: Clock;
   random: Random;
   log: Logger;
+  /** Queues a request for later and gives its job id; absent without a queue. */
+  defer?: ((request: ChatRequest) => Promise<string>) | undefined;
 }
 
 export interface CallOptions {
@@ -41,6 +43,7 @@ export const CACHE_WAIT_MS = 250;
 
 /** One request, validated, with what every step needs to know about it. */
 export interface Prepared {
+  /** The request; admission may cap its max_tokens. */
   request: ChatRequest;
   tiers: Candidate[][];
   /** The model as asked (an alias or a provider's model), the default applied. */

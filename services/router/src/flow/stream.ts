@@ -7,6 +7,7 @@ import type { Candidate } from '../candidates.ts';
 import { finish, lookup, prepare, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
 import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } from './failures.ts';
 import { isStreamTimeoutError, withStreamTimeouts } from './stream-timeouts.ts';
+import { admit } from './admission.ts';
 
 /** A streamed answer: text pieces, then the whole answer. */
 export type FlowEvent = { type: 'delta'; text: string } | { type: 'done'; answer: ChatAnswer };
@@ -22,13 +23,26 @@ function continuation(request: ChatRequest, sent: string): ChatRequest {
  * that a break ends the stream with an error saying how much was sent, or, with
  * `stream_resume: continue`, resumes on the next provider and stitches the two answers.
  */
-export function createStream(deps: FlowDeps) {
+export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undefined, options: CallOptions) => Promise<ChatAnswer>) {
   const { config, clock, book, selector, budget } = deps;
 
   return async function* stream(raw: ChatRequest | undefined, options: CallOptions): AsyncGenerator<FlowEvent> {
     const p: Prepared = prepare(deps, raw, options);
+    const admission = await admit(deps, p, options.signal);
+    if (admission.kind === 'answered') {
+      if (admission.answer.text !== '') yield { type: 'delta', text: admission.answer.text };
+      yield { type: 'done', answer: admission.answer };
+      return;
+    }
+    if (!admission.policy.streaming) {
+      // The mode turned live streaming off: the whole answer, in one piece.
+      const answer = await complete(raw, options);
+      yield { type: 'delta', text: answer.text };
+      yield { type: 'done', answer };
+      return;
+    }
     if (p.policy.lookup) {
-      const hit = await lookup(deps, p, options.signal, p.policy.staleOk);
+      const hit = await lookup(deps, p, options.signal, p.policy.staleOk || admission.policy.preferCache);
       if (hit) {
         const answer = finish(deps, hit.answer, hit.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []);
         yield { type: 'delta', text: answer.text };

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ultra/cache/v1/cache.proto.
  */
 export const file_ultra_cache_v1_cache: GenFile = /*@__PURE__*/
-  fileDesc("Chp1bHRyYS9jYWNoZS92MS9jYWNoZS5wcm90bxIOdWx0cmEuY2FjaGUudjEiLgoKR2V0UmVxdWVzdBILCgNrZXkYASABKAkSEwoLYWxsb3dfc3RhbGUYAiABKAgicAoLR2V0UmVzcG9uc2USDQoFZm91bmQYASABKAgSDQoFdmFsdWUYAiABKAwSJAoFbGF5ZXIYAyABKA4yFS51bHRyYS5jYWNoZS52MS5MYXllchINCgVzdGFsZRgEIAEoCBIOCgZhZ2VfbXMYBSABKAQiWAoKUHV0UmVxdWVzdBILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAwSDgoGdHRsX21zGAMgASgEEhAKCHN0YWxlX21zGAQgASgEEgwKBHRhZ3MYBSADKAkiDQoLUHV0UmVzcG9uc2UiTQoRSW52YWxpZGF0ZVJlcXVlc3QSDQoDa2V5GAEgASgJSAASEAoGcHJlZml4GAIgASgJSAASDQoDdGFnGAMgASgJSABCCAoGdGFyZ2V0IiUKEkludmFsaWRhdGVSZXNwb25zZRIPCgdyZW1vdmVkGAEgASgEIg4KDFN0YXRzUmVxdWVzdCLPAQoNU3RhdHNSZXNwb25zZRISCgpsb2NhbF9oaXRzGAEgASgEEhIKCnJlZGlzX2hpdHMYAiABKAQSDgoGbWlzc2VzGAMgASgEEhIKCnN0YWxlX2hpdHMYBCABKAQSDAoEcHV0cxgFIAEoBBIRCglldmljdGlvbnMYBiABKAQSFQoNbG9jYWxfZW50cmllcxgHIAEoBBITCgtsb2NhbF9ieXRlcxgIIAEoBBIUCgxyZWRpc19lcnJvcnMYCSABKAQSDwoHYmFja2VuZBgKIAEoCSpACgVMYXllchIVChFMQVlFUl9VTlNQRUNJRklFRBAAEg8KC0xBWUVSX0xPQ0FMEAESDwoLTEFZRVJfUkVESVMQAjKpAgoMQ2FjaGVTZXJ2aWNlEj4KA0dldBIaLnVsdHJhLmNhY2hlLnYxLkdldFJlcXVlc3QaGy51bHRyYS5jYWNoZS52MS5HZXRSZXNwb25zZRI+CgNQdXQSGi51bHRyYS5jYWNoZS52MS5QdXRSZXF1ZXN0GhsudWx0cmEuY2FjaGUudjEuUHV0UmVzcG9uc2USUwoKSW52YWxpZGF0ZRIhLnVsdHJhLmNhY2hlLnYxLkludmFsaWRhdGVSZXF1ZXN0GiIudWx0cmEuY2FjaGUudjEuSW52YWxpZGF0ZVJlc3BvbnNlEkQKBVN0YXRzEhwudWx0cmEuY2FjaGUudjEuU3RhdHNSZXF1ZXN0Gh0udWx0cmEuY2FjaGUudjEuU3RhdHNSZXNwb25zZWIGcHJvdG8z");
+  fileDesc("Chp1bHRyYS9jYWNoZS92MS9jYWNoZS5wcm90bxIOdWx0cmEuY2FjaGUudjEiQQoKR2V0UmVxdWVzdBILCgNrZXkYASABKAkSEwoLYWxsb3dfc3RhbGUYAiABKAgSEQoJbmFtZXNwYWNlGAMgASgJInAKC0dldFJlc3BvbnNlEg0KBWZvdW5kGAEgASgIEg0KBXZhbHVlGAIgASgMEiQKBWxheWVyGAMgASgOMhUudWx0cmEuY2FjaGUudjEuTGF5ZXISDQoFc3RhbGUYBCABKAgSDgoGYWdlX21zGAUgASgEIqIBCgpQdXRSZXF1ZXN0EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoDBITCgZ0dGxfbXMYAyABKANIAIgBARIVCghzdGFsZV9tcxgEIAEoA0gBiAEBEgwKBHRhZ3MYBSADKAkSEQoJbmFtZXNwYWNlGAYgASgJEhMKC2xlYXNlX3Rva2VuGAcgASgJQgkKB190dGxfbXNCCwoJX3N0YWxlX21zIh0KC1B1dFJlc3BvbnNlEg4KBnNoYXJlZBgBIAEoCCJgChFJbnZhbGlkYXRlUmVxdWVzdBINCgNrZXkYASABKAlIABIQCgZwcmVmaXgYAiABKAlIABINCgN0YWcYAyABKAlIABIRCgluYW1lc3BhY2UYBCABKAlCCAoGdGFyZ2V0IiUKEkludmFsaWRhdGVSZXNwb25zZRIPCgdyZW1vdmVkGAEgASgEIg4KDFN0YXRzUmVxdWVzdCKwBAoNU3RhdHNSZXNwb25zZRISCgpsb2NhbF9oaXRzGAEgASgEEhIKCnJlZGlzX2hpdHMYAiABKAQSDgoGbWlzc2VzGAMgASgEEhIKCnN0YWxlX2hpdHMYBCABKAQSDAoEcHV0cxgFIAEoBBIRCglldmljdGlvbnMYBiABKAQSFQoNbG9jYWxfZW50cmllcxgHIAEoBBITCgtsb2NhbF9ieXRlcxgIIAEoBBIUCgxyZWRpc19lcnJvcnMYCSABKAQSDwoHYmFja2VuZBgKIAEoCRIUCgxsb2NhbF9taXNzZXMYCyABKAQSFAoMcmVkaXNfbWlzc2VzGAwgASgEEg8KB2V4cGlyZWQYDSABKAQSEwoLbWF4X2VudHJpZXMYDiABKAQSEQoJbWF4X2J5dGVzGA8gASgEEhoKEmludmFsaWRhdGlvbnNfc2VudBgQIAEoBBIeChZpbnZhbGlkYXRpb25zX3JlY2VpdmVkGBEgASgEEg8KB3Jlc3luY3MYEiABKAQSFAoMbGVhc2VfZ3JhbnRzGBMgASgEEhMKC2xlYXNlX3dhaXRzGBQgASgEEhYKDmxlYXNlX3RpbWVvdXRzGBUgASgEEhUKDXJlZGlzX3NraXBwZWQYFiABKAQSFgoOcmVkaXNfdGltZW91dHMYFyABKAQSEwoLcmVkaXNfc3RhdGUYGCABKAkSFgoOcGVuZGluZ193cml0ZXMYGSABKAQSDgoGd2FybWVkGBogASgEImYKDExlYXNlUmVxdWVzdBILCgNrZXkYASABKAkSEQoJbmFtZXNwYWNlGAIgASgJEhAKCGxlYXNlX21zGAMgASgDEg8KB3dhaXRfbXMYBCABKAMSEwoLYWxsb3dfc3RhbGUYBSABKAgitAEKDUxlYXNlUmVzcG9uc2USLQoHb3V0Y29tZRgBIAEoDjIcLnVsdHJhLmNhY2hlLnYxLkxlYXNlT3V0Y29tZRINCgV0b2tlbhgCIAEoCRINCgV2YWx1ZRgDIAEoDBIkCgVsYXllchgEIAEoDjIVLnVsdHJhLmNhY2hlLnYxLkxheWVyEg0KBXN0YWxlGAUgASgIEg4KBmFnZV9tcxgGIAEoBBIRCgl3YWl0ZWRfbXMYByABKAQiRAoTUmVsZWFzZUxlYXNlUmVxdWVzdBILCgNrZXkYASABKAkSEQoJbmFtZXNwYWNlGAIgASgJEg0KBXRva2VuGAMgASgJIigKFFJlbGVhc2VMZWFzZVJlc3BvbnNlEhAKCHJlbGVhc2VkGAEgASgIIowBCglXYXJtRW50cnkSCwoDa2V5GAEgASgJEhEKCW5hbWVzcGFjZRgCIAEoCRINCgV2YWx1ZRgDIAEoDBITCgZ0dGxfbXMYBCABKANIAIgBARIVCghzdGFsZV9tcxgFIAEoA0gBiAEBEgwKBHRhZ3MYBiADKAlCCQoHX3R0bF9tc0ILCglfc3RhbGVfbXMiTAoLV2FybVJlcXVlc3QSKgoHZW50cmllcxgBIAMoCzIZLnVsdHJhLmNhY2hlLnYxLldhcm1FbnRyeRIRCglvdmVyd3JpdGUYAiABKAgiPwoMV2FybVJlc3BvbnNlEg4KBmxvYWRlZBgBIAEoBBIOCgZzaGFyZWQYAiABKAQSDwoHc2tpcHBlZBgDIAEoBCIgChBHZXRDb25maWdSZXF1ZXN0EgwKBG5hbWUYASABKAkibgoRR2V0Q29uZmlnUmVzcG9uc2USDQoFZm91bmQYASABKAgSDQoFdmFsdWUYAiABKAwSJAoFbGF5ZXIYAyABKA4yFS51bHRyYS5jYWNoZS52MS5MYXllchIVCg11cGRhdGVkX2F0X21zGAQgASgEIi8KEFB1dENvbmZpZ1JlcXVlc3QSDAoEbmFtZRgBIAEoCRINCgV2YWx1ZRgCIAEoDCIjChFQdXRDb25maWdSZXNwb25zZRIOCgZzaGFyZWQYASABKAgiIgoSV2F0Y2hDb25maWdSZXF1ZXN0EgwKBG5hbWUYASABKAkiSgoTV2F0Y2hDb25maWdSZXNwb25zZRINCgVmb3VuZBgBIAEoCBINCgV2YWx1ZRgCIAEoDBIVCg11cGRhdGVkX2F0X21zGAMgASgEKkAKBUxheWVyEhUKEUxBWUVSX1VOU1BFQ0lGSUVEEAASDwoLTEFZRVJfTE9DQUwQARIPCgtMQVlFUl9SRURJUxACKpMBCgxMZWFzZU91dGNvbWUSHQoZTEVBU0VfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFUxFQVNFX09VVENPTUVfR1JBTlRFRBABEhUKEUxFQVNFX09VVENPTUVfSElUEAISFwoTTEVBU0VfT1VUQ09NRV9TVEFMRRADEhkKFUxFQVNFX09VVENPTUVfVElNRU9VVBAEMosGCgxDYWNoZVNlcnZpY2USPgoDR2V0EhoudWx0cmEuY2FjaGUudjEuR2V0UmVxdWVzdBobLnVsdHJhLmNhY2hlLnYxLkdldFJlc3BvbnNlEj4KA1B1dBIaLnVsdHJhLmNhY2hlLnYxLlB1dFJlcXVlc3QaGy51bHRyYS5jYWNoZS52MS5QdXRSZXNwb25zZRJTCgpJbnZhbGlkYXRlEiEudWx0cmEuY2FjaGUudjEuSW52YWxpZGF0ZVJlcXVlc3QaIi51bHRyYS5jYWNoZS52MS5JbnZhbGlkYXRlUmVzcG9uc2USRAoFU3RhdHMSHC51bHRyYS5jYWNoZS52MS5TdGF0c1JlcXVlc3QaHS51bHRyYS5jYWNoZS52MS5TdGF0c1Jlc3BvbnNlEkQKBUxlYXNlEhwudWx0cmEuY2FjaGUudjEuTGVhc2VSZXF1ZXN0Gh0udWx0cmEuY2FjaGUudjEuTGVhc2VSZXNwb25zZRJZCgxSZWxlYXNlTGVhc2USIy51bHRyYS5jYWNoZS52MS5SZWxlYXNlTGVhc2VSZXF1ZXN0GiQudWx0cmEuY2FjaGUudjEuUmVsZWFzZUxlYXNlUmVzcG9uc2USQQoEV2FybRIbLnVsdHJhLmNhY2hlLnYxLldhcm1SZXF1ZXN0GhwudWx0cmEuY2FjaGUudjEuV2FybVJlc3BvbnNlElAKCUdldENvbmZpZxIgLnVsdHJhLmNhY2hlLnYxLkdldENvbmZpZ1JlcXVlc3QaIS51bHRyYS5jYWNoZS52MS5HZXRDb25maWdSZXNwb25zZRJQCglQdXRDb25maWcSIC51bHRyYS5jYWNoZS52MS5QdXRDb25maWdSZXF1ZXN0GiEudWx0cmEuY2FjaGUudjEuUHV0Q29uZmlnUmVzcG9uc2USWAoLV2F0Y2hDb25maWcSIi51bHRyYS5jYWNoZS52MS5XYXRjaENvbmZpZ1JlcXVlc3QaIy51bHRyYS5jYWNoZS52MS5XYXRjaENvbmZpZ1Jlc3BvbnNlMAFiBnByb3RvMw");
 
 /**
  * @generated from message ultra.cache.v1.GetRequest
@@ -29,6 +29,13 @@ export type GetRequest = Message<"ultra.cache.v1.GetRequest"> & {
    * @generated from field: bool allow_stale = 2;
    */
   allowStale: boolean;
+
+  /**
+   * Tenant namespace; empty is the default namespace. Letters, digits, ".", "_", "-".
+   *
+   * @generated from field: string namespace = 3;
+   */
+  namespace: string;
 };
 
 /**
@@ -94,18 +101,19 @@ export type PutRequest = Message<"ultra.cache.v1.PutRequest"> & {
   value: Uint8Array;
 
   /**
-   * Time to live in milliseconds; 0 means the configured default.
+   * Time to live in milliseconds, above 0; unset means the configured default (cache.ttl).
    *
-   * @generated from field: uint64 ttl_ms = 3;
+   * @generated from field: optional int64 ttl_ms = 3;
    */
-  ttlMs: bigint;
+  ttlMs?: bigint | undefined;
 
   /**
-   * Extra time past the TTL during which the entry may still be served stale; 0 means the configured default.
+   * Extra time past the TTL during which the entry may still be served stale, in
+   * milliseconds, 0 or more; unset means the configured default (cache.stale).
    *
-   * @generated from field: uint64 stale_ms = 4;
+   * @generated from field: optional int64 stale_ms = 4;
    */
-  staleMs: bigint;
+  staleMs?: bigint | undefined;
 
   /**
    * Tags for invalidation by group (for example "model:gpt-4o-mini").
@@ -113,6 +121,18 @@ export type PutRequest = Message<"ultra.cache.v1.PutRequest"> & {
    * @generated from field: repeated string tags = 5;
    */
   tags: string[];
+
+  /**
+   * @generated from field: string namespace = 6;
+   */
+  namespace: string;
+
+  /**
+   * The token of a lease from Lease: the Put fulfils it, releasing it and waking the waiters.
+   *
+   * @generated from field: string lease_token = 7;
+   */
+  leaseToken: string;
 };
 
 /**
@@ -126,6 +146,13 @@ export const PutRequestSchema: GenMessage<PutRequest> = /*@__PURE__*/
  * @generated from message ultra.cache.v1.PutResponse
  */
 export type PutResponse = Message<"ultra.cache.v1.PutResponse"> & {
+  /**
+   * True when the value reached the shared store (Redis); false when it is kept in this
+   * replica only (no Redis, or Redis unreachable: it is written back when Redis returns).
+   *
+   * @generated from field: bool shared = 1;
+   */
+  shared: boolean;
 };
 
 /**
@@ -161,6 +188,11 @@ export type InvalidateRequest = Message<"ultra.cache.v1.InvalidateRequest"> & {
     value: string;
     case: "tag";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * @generated from field: string namespace = 4;
+   */
+  namespace: string;
 };
 
 /**
@@ -257,6 +289,106 @@ export type StatsResponse = Message<"ultra.cache.v1.StatsResponse"> & {
    * @generated from field: string backend = 10;
    */
   backend: string;
+
+  /**
+   * Reads the local replica could not answer, and Redis reads that found nothing.
+   *
+   * @generated from field: uint64 local_misses = 11;
+   */
+  localMisses: bigint;
+
+  /**
+   * @generated from field: uint64 redis_misses = 12;
+   */
+  redisMisses: bigint;
+
+  /**
+   * Local entries dropped because they were past their stale window.
+   *
+   * @generated from field: uint64 expired = 13;
+   */
+  expired: bigint;
+
+  /**
+   * The local replica's bounds.
+   *
+   * @generated from field: uint64 max_entries = 14;
+   */
+  maxEntries: bigint;
+
+  /**
+   * @generated from field: uint64 max_bytes = 15;
+   */
+  maxBytes: bigint;
+
+  /**
+   * Invalidations this replica published, and those it applied from other replicas.
+   *
+   * @generated from field: uint64 invalidations_sent = 16;
+   */
+  invalidationsSent: bigint;
+
+  /**
+   * @generated from field: uint64 invalidations_received = 17;
+   */
+  invalidationsReceived: bigint;
+
+  /**
+   * Times the local replica was dropped because invalidations may have been missed.
+   *
+   * @generated from field: uint64 resyncs = 18;
+   */
+  resyncs: bigint;
+
+  /**
+   * Leases granted; Lease calls that had to wait; waits that ended with no value.
+   *
+   * @generated from field: uint64 lease_grants = 19;
+   */
+  leaseGrants: bigint;
+
+  /**
+   * @generated from field: uint64 lease_waits = 20;
+   */
+  leaseWaits: bigint;
+
+  /**
+   * @generated from field: uint64 lease_timeouts = 21;
+   */
+  leaseTimeouts: bigint;
+
+  /**
+   * Redis calls not made because its breaker was open or it was disconnected; calls that timed out.
+   *
+   * @generated from field: uint64 redis_skipped = 22;
+   */
+  redisSkipped: bigint;
+
+  /**
+   * @generated from field: uint64 redis_timeouts = 23;
+   */
+  redisTimeouts: bigint;
+
+  /**
+   * "none" (no Redis), "ok", or "degraded: <why>".
+   *
+   * @generated from field: string redis_state = 24;
+   */
+  redisState: string;
+
+  /**
+   * Writes and invalidations waiting for Redis to return.
+   *
+   * @generated from field: uint64 pending_writes = 25;
+   */
+  pendingWrites: bigint;
+
+  /**
+   * Entries loaded by Warm.
+   *
+   * @generated from field: uint64 warmed = 26;
+   */
+  warmed: bigint;
 };
 
 /**
@@ -265,6 +397,384 @@ export type StatsResponse = Message<"ultra.cache.v1.StatsResponse"> & {
  */
 export const StatsResponseSchema: GenMessage<StatsResponse> = /*@__PURE__*/
   messageDesc(file_ultra_cache_v1_cache, 7);
+
+/**
+ * @generated from message ultra.cache.v1.LeaseRequest
+ */
+export type LeaseRequest = Message<"ultra.cache.v1.LeaseRequest"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: string namespace = 2;
+   */
+  namespace: string;
+
+  /**
+   * How long the lease holds if never fulfilled or released, in ms; 0 means cache.lease.ttl.
+   *
+   * @generated from field: int64 lease_ms = 3;
+   */
+  leaseMs: bigint;
+
+  /**
+   * Longest wait for another holder's value, in ms; 0 means cache.lease.wait. The call's
+   * deadline bounds it too.
+   *
+   * @generated from field: int64 wait_ms = 4;
+   */
+  waitMs: bigint;
+
+  /**
+   * Answer at once with an entry past its TTL (within its stale window) when the lease is
+   * held elsewhere, instead of waiting.
+   *
+   * @generated from field: bool allow_stale = 5;
+   */
+  allowStale: boolean;
+};
+
+/**
+ * Describes the message ultra.cache.v1.LeaseRequest.
+ * Use `create(LeaseRequestSchema)` to create a new message.
+ */
+export const LeaseRequestSchema: GenMessage<LeaseRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 8);
+
+/**
+ * @generated from message ultra.cache.v1.LeaseResponse
+ */
+export type LeaseResponse = Message<"ultra.cache.v1.LeaseResponse"> & {
+  /**
+   * @generated from field: ultra.cache.v1.LeaseOutcome outcome = 1;
+   */
+  outcome: LeaseOutcome;
+
+  /**
+   * With GRANTED: pass it to Put (lease_token) or ReleaseLease.
+   *
+   * @generated from field: string token = 2;
+   */
+  token: string;
+
+  /**
+   * With HIT and STALE: the entry, as in GetResponse.
+   *
+   * @generated from field: bytes value = 3;
+   */
+  value: Uint8Array;
+
+  /**
+   * @generated from field: ultra.cache.v1.Layer layer = 4;
+   */
+  layer: Layer;
+
+  /**
+   * @generated from field: bool stale = 5;
+   */
+  stale: boolean;
+
+  /**
+   * @generated from field: uint64 age_ms = 6;
+   */
+  ageMs: bigint;
+
+  /**
+   * Milliseconds this call waited for another holder.
+   *
+   * @generated from field: uint64 waited_ms = 7;
+   */
+  waitedMs: bigint;
+};
+
+/**
+ * Describes the message ultra.cache.v1.LeaseResponse.
+ * Use `create(LeaseResponseSchema)` to create a new message.
+ */
+export const LeaseResponseSchema: GenMessage<LeaseResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 9);
+
+/**
+ * @generated from message ultra.cache.v1.ReleaseLeaseRequest
+ */
+export type ReleaseLeaseRequest = Message<"ultra.cache.v1.ReleaseLeaseRequest"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: string namespace = 2;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: string token = 3;
+   */
+  token: string;
+};
+
+/**
+ * Describes the message ultra.cache.v1.ReleaseLeaseRequest.
+ * Use `create(ReleaseLeaseRequestSchema)` to create a new message.
+ */
+export const ReleaseLeaseRequestSchema: GenMessage<ReleaseLeaseRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 10);
+
+/**
+ * @generated from message ultra.cache.v1.ReleaseLeaseResponse
+ */
+export type ReleaseLeaseResponse = Message<"ultra.cache.v1.ReleaseLeaseResponse"> & {
+  /**
+   * False when the lease had already expired or was held under another token.
+   *
+   * @generated from field: bool released = 1;
+   */
+  released: boolean;
+};
+
+/**
+ * Describes the message ultra.cache.v1.ReleaseLeaseResponse.
+ * Use `create(ReleaseLeaseResponseSchema)` to create a new message.
+ */
+export const ReleaseLeaseResponseSchema: GenMessage<ReleaseLeaseResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 11);
+
+/**
+ * @generated from message ultra.cache.v1.WarmEntry
+ */
+export type WarmEntry = Message<"ultra.cache.v1.WarmEntry"> & {
+  /**
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: string namespace = 2;
+   */
+  namespace: string;
+
+  /**
+   * @generated from field: bytes value = 3;
+   */
+  value: Uint8Array;
+
+  /**
+   * @generated from field: optional int64 ttl_ms = 4;
+   */
+  ttlMs?: bigint | undefined;
+
+  /**
+   * @generated from field: optional int64 stale_ms = 5;
+   */
+  staleMs?: bigint | undefined;
+
+  /**
+   * @generated from field: repeated string tags = 6;
+   */
+  tags: string[];
+};
+
+/**
+ * Describes the message ultra.cache.v1.WarmEntry.
+ * Use `create(WarmEntrySchema)` to create a new message.
+ */
+export const WarmEntrySchema: GenMessage<WarmEntry> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 12);
+
+/**
+ * @generated from message ultra.cache.v1.WarmRequest
+ */
+export type WarmRequest = Message<"ultra.cache.v1.WarmRequest"> & {
+  /**
+   * @generated from field: repeated ultra.cache.v1.WarmEntry entries = 1;
+   */
+  entries: WarmEntry[];
+
+  /**
+   * Replace what the shared store already holds; by default an entry is loaded only where
+   * the shared store has none, so replicas warming from one file do not invalidate each other.
+   *
+   * @generated from field: bool overwrite = 2;
+   */
+  overwrite: boolean;
+};
+
+/**
+ * Describes the message ultra.cache.v1.WarmRequest.
+ * Use `create(WarmRequestSchema)` to create a new message.
+ */
+export const WarmRequestSchema: GenMessage<WarmRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 13);
+
+/**
+ * @generated from message ultra.cache.v1.WarmResponse
+ */
+export type WarmResponse = Message<"ultra.cache.v1.WarmResponse"> & {
+  /**
+   * Entries now in this replica.
+   *
+   * @generated from field: uint64 loaded = 1;
+   */
+  loaded: bigint;
+
+  /**
+   * Entries written to the shared store.
+   *
+   * @generated from field: uint64 shared = 2;
+   */
+  shared: bigint;
+
+  /**
+   * Entries left alone because the shared store already had one.
+   *
+   * @generated from field: uint64 skipped = 3;
+   */
+  skipped: bigint;
+};
+
+/**
+ * Describes the message ultra.cache.v1.WarmResponse.
+ * Use `create(WarmResponseSchema)` to create a new message.
+ */
+export const WarmResponseSchema: GenMessage<WarmResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 14);
+
+/**
+ * @generated from message ultra.cache.v1.GetConfigRequest
+ */
+export type GetConfigRequest = Message<"ultra.cache.v1.GetConfigRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message ultra.cache.v1.GetConfigRequest.
+ * Use `create(GetConfigRequestSchema)` to create a new message.
+ */
+export const GetConfigRequestSchema: GenMessage<GetConfigRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 15);
+
+/**
+ * @generated from message ultra.cache.v1.GetConfigResponse
+ */
+export type GetConfigResponse = Message<"ultra.cache.v1.GetConfigResponse"> & {
+  /**
+   * @generated from field: bool found = 1;
+   */
+  found: boolean;
+
+  /**
+   * @generated from field: bytes value = 2;
+   */
+  value: Uint8Array;
+
+  /**
+   * @generated from field: ultra.cache.v1.Layer layer = 3;
+   */
+  layer: Layer;
+
+  /**
+   * Epoch milliseconds of the Put that stored it.
+   *
+   * @generated from field: uint64 updated_at_ms = 4;
+   */
+  updatedAtMs: bigint;
+};
+
+/**
+ * Describes the message ultra.cache.v1.GetConfigResponse.
+ * Use `create(GetConfigResponseSchema)` to create a new message.
+ */
+export const GetConfigResponseSchema: GenMessage<GetConfigResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 16);
+
+/**
+ * @generated from message ultra.cache.v1.PutConfigRequest
+ */
+export type PutConfigRequest = Message<"ultra.cache.v1.PutConfigRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: bytes value = 2;
+   */
+  value: Uint8Array;
+};
+
+/**
+ * Describes the message ultra.cache.v1.PutConfigRequest.
+ * Use `create(PutConfigRequestSchema)` to create a new message.
+ */
+export const PutConfigRequestSchema: GenMessage<PutConfigRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 17);
+
+/**
+ * @generated from message ultra.cache.v1.PutConfigResponse
+ */
+export type PutConfigResponse = Message<"ultra.cache.v1.PutConfigResponse"> & {
+  /**
+   * @generated from field: bool shared = 1;
+   */
+  shared: boolean;
+};
+
+/**
+ * Describes the message ultra.cache.v1.PutConfigResponse.
+ * Use `create(PutConfigResponseSchema)` to create a new message.
+ */
+export const PutConfigResponseSchema: GenMessage<PutConfigResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 18);
+
+/**
+ * @generated from message ultra.cache.v1.WatchConfigRequest
+ */
+export type WatchConfigRequest = Message<"ultra.cache.v1.WatchConfigRequest"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message ultra.cache.v1.WatchConfigRequest.
+ * Use `create(WatchConfigRequestSchema)` to create a new message.
+ */
+export const WatchConfigRequestSchema: GenMessage<WatchConfigRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 19);
+
+/**
+ * @generated from message ultra.cache.v1.WatchConfigResponse
+ */
+export type WatchConfigResponse = Message<"ultra.cache.v1.WatchConfigResponse"> & {
+  /**
+   * @generated from field: bool found = 1;
+   */
+  found: boolean;
+
+  /**
+   * @generated from field: bytes value = 2;
+   */
+  value: Uint8Array;
+
+  /**
+   * @generated from field: uint64 updated_at_ms = 3;
+   */
+  updatedAtMs: bigint;
+};
+
+/**
+ * Describes the message ultra.cache.v1.WatchConfigResponse.
+ * Use `create(WatchConfigResponseSchema)` to create a new message.
+ */
+export const WatchConfigResponseSchema: GenMessage<WatchConfigResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_cache_v1_cache, 20);
 
 /**
  * Which layer answered a read.
@@ -293,6 +803,50 @@ export enum Layer {
  */
 export const LayerSchema: GenEnum<Layer> = /*@__PURE__*/
   enumDesc(file_ultra_cache_v1_cache, 0);
+
+/**
+ * @generated from enum ultra.cache.v1.LeaseOutcome
+ */
+export enum LeaseOutcome {
+  /**
+   * @generated from enum value: LEASE_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The caller holds the lease: compute, then Put with lease_token (or ReleaseLease).
+   *
+   * @generated from enum value: LEASE_OUTCOME_GRANTED = 1;
+   */
+  GRANTED = 1,
+
+  /**
+   * A fresh value is there (at once or after waiting): it is in the response.
+   *
+   * @generated from enum value: LEASE_OUTCOME_HIT = 2;
+   */
+  HIT = 2,
+
+  /**
+   * Someone else holds the lease and the caller allowed stale: a stale value is in the response.
+   *
+   * @generated from enum value: LEASE_OUTCOME_STALE = 3;
+   */
+  STALE = 3,
+
+  /**
+   * Someone else holds the lease and no value landed within the wait.
+   *
+   * @generated from enum value: LEASE_OUTCOME_TIMEOUT = 4;
+   */
+  TIMEOUT = 4,
+}
+
+/**
+ * Describes the enum ultra.cache.v1.LeaseOutcome.
+ */
+export const LeaseOutcomeSchema: GenEnum<LeaseOutcome> = /*@__PURE__*/
+  enumDesc(file_ultra_cache_v1_cache, 1);
 
 /**
  * @generated from service ultra.cache.v1.CacheService
@@ -329,6 +883,66 @@ export const CacheService: GenService<{
     methodKind: "unary";
     input: typeof StatsRequestSchema;
     output: typeof StatsResponseSchema;
+  },
+  /**
+   * On a miss, grants one caller per key, across every replica, the lease to compute the
+   * value; the others wait briefly for it to land, or take a stale entry when allowed.
+   * The holder stores the value with Put (lease_token set), or gives up with ReleaseLease.
+   *
+   * @generated from rpc ultra.cache.v1.CacheService.Lease
+   */
+  lease: {
+    methodKind: "unary";
+    input: typeof LeaseRequestSchema;
+    output: typeof LeaseResponseSchema;
+  },
+  /**
+   * Gives a lease back without a value (the computation failed) and wakes the waiters.
+   *
+   * @generated from rpc ultra.cache.v1.CacheService.ReleaseLease
+   */
+  releaseLease: {
+    methodKind: "unary";
+    input: typeof ReleaseLeaseRequestSchema;
+    output: typeof ReleaseLeaseResponseSchema;
+  },
+  /**
+   * Loads entries, e.g. at start; by default only where the shared store has none.
+   *
+   * @generated from rpc ultra.cache.v1.CacheService.Warm
+   */
+  warm: {
+    methodKind: "unary";
+    input: typeof WarmRequestSchema;
+    output: typeof WarmResponseSchema;
+  },
+  /**
+   * Shared runtime configuration, read through the same two layers (a reserved namespace).
+   *
+   * @generated from rpc ultra.cache.v1.CacheService.GetConfig
+   */
+  getConfig: {
+    methodKind: "unary";
+    input: typeof GetConfigRequestSchema;
+    output: typeof GetConfigResponseSchema;
+  },
+  /**
+   * @generated from rpc ultra.cache.v1.CacheService.PutConfig
+   */
+  putConfig: {
+    methodKind: "unary";
+    input: typeof PutConfigRequestSchema;
+    output: typeof PutConfigResponseSchema;
+  },
+  /**
+   * The value now, then every change, until the caller or the server ends the stream.
+   *
+   * @generated from rpc ultra.cache.v1.CacheService.WatchConfig
+   */
+  watchConfig: {
+    methodKind: "server_streaming";
+    input: typeof WatchConfigRequestSchema;
+    output: typeof WatchConfigResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ultra_cache_v1_cache, 0);

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ultra/health/v1/health.proto.
  */
 export const file_ultra_health_v1_health: GenFile = /*@__PURE__*/
-  fileDesc("Chx1bHRyYS9oZWFsdGgvdjEvaGVhbHRoLnByb3RvEg91bHRyYS5oZWFsdGgudjEiaQoJQ29tcG9uZW50EgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRIwCgZzdGF0dXMYAyABKA4yIC51bHRyYS5oZWFsdGgudjEuQ29tcG9uZW50U3RhdHVzEg4KBmRldGFpbBgEIAEoCSKWAQoGU3RhdHVzEiEKBG1vZGUYASABKA4yEy51bHRyYS5jaGF0LnYxLk1vZGUSDgoGcmVhc29uGAIgASgJEi4KCmNvbXBvbmVudHMYAyADKAsyGi51bHRyYS5oZWFsdGgudjEuQ29tcG9uZW50EikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKIAQoKTW9kZUNoYW5nZRIhCgRmcm9tGAEgASgOMhMudWx0cmEuY2hhdC52MS5Nb2RlEh8KAnRvGAIgASgOMhMudWx0cmEuY2hhdC52MS5Nb2RlEg4KBnJlYXNvbhgDIAEoCRImCgJhdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiEgoQR2V0U3RhdHVzUmVxdWVzdCJqChFHZXRTdGF0dXNSZXNwb25zZRInCgZzdGF0dXMYASABKAsyFy51bHRyYS5oZWFsdGgudjEuU3RhdHVzEiwKB2hpc3RvcnkYAiADKAsyGy51bHRyYS5oZWFsdGgudjEuTW9kZUNoYW5nZSIUChJXYXRjaFN0YXR1c1JlcXVlc3QiPgoTV2F0Y2hTdGF0dXNSZXNwb25zZRInCgZzdGF0dXMYASABKAsyFy51bHRyYS5oZWFsdGgudjEuU3RhdHVzKrABCg9Db21wb25lbnRTdGF0dXMSIAocQ09NUE9ORU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhwKGENPTVBPTkVOVF9TVEFUVVNfU0VSVklORxABEiAKHENPTVBPTkVOVF9TVEFUVVNfTk9UX1NFUlZJTkcQAhIcChhDT01QT05FTlRfU1RBVFVTX1VOS05PV04QAxIdChlDT01QT05FTlRfU1RBVFVTX0RFR1JBREVEEAQyvwEKDUhlYWx0aFNlcnZpY2USUgoJR2V0U3RhdHVzEiEudWx0cmEuaGVhbHRoLnYxLkdldFN0YXR1c1JlcXVlc3QaIi51bHRyYS5oZWFsdGgudjEuR2V0U3RhdHVzUmVzcG9uc2USWgoLV2F0Y2hTdGF0dXMSIy51bHRyYS5oZWFsdGgudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0GiQudWx0cmEuaGVhbHRoLnYxLldhdGNoU3RhdHVzUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_timestamp, file_ultra_chat_v1_chat]);
+  fileDesc("Chx1bHRyYS9oZWFsdGgvdjEvaGVhbHRoLnByb3RvEg91bHRyYS5oZWFsdGgudjEiaQoJQ29tcG9uZW50EgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRIwCgZzdGF0dXMYAyABKA4yIC51bHRyYS5oZWFsdGgudjEuQ29tcG9uZW50U3RhdHVzEg4KBmRldGFpbBgEIAEoCSLIAQoGU3RhdHVzEiEKBG1vZGUYASABKA4yEy51bHRyYS5jaGF0LnYxLk1vZGUSDgoGcmVhc29uGAIgASgJEi4KCmNvbXBvbmVudHMYAyADKAsyGi51bHRyYS5oZWFsdGgudjEuQ29tcG9uZW50EikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxwaW5uZWRfdW50aWwYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIogBCgpNb2RlQ2hhbmdlEiEKBGZyb20YASABKA4yEy51bHRyYS5jaGF0LnYxLk1vZGUSHwoCdG8YAiABKA4yEy51bHRyYS5jaGF0LnYxLk1vZGUSDgoGcmVhc29uGAMgASgJEiYKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCISChBHZXRTdGF0dXNSZXF1ZXN0ImoKEUdldFN0YXR1c1Jlc3BvbnNlEicKBnN0YXR1cxgBIAEoCzIXLnVsdHJhLmhlYWx0aC52MS5TdGF0dXMSLAoHaGlzdG9yeRgCIAMoCzIbLnVsdHJhLmhlYWx0aC52MS5Nb2RlQ2hhbmdlIhQKEldhdGNoU3RhdHVzUmVxdWVzdCI+ChNXYXRjaFN0YXR1c1Jlc3BvbnNlEicKBnN0YXR1cxgBIAEoCzIXLnVsdHJhLmhlYWx0aC52MS5TdGF0dXMiWAoOUGluTW9kZVJlcXVlc3QSIQoEbW9kZRgBIAEoDjITLnVsdHJhLmNoYXQudjEuTW9kZRITCgtkdXJhdGlvbl9tcxgCIAEoBBIOCgZyZWFzb24YAyABKAkiOgoPUGluTW9kZVJlc3BvbnNlEicKBnN0YXR1cxgBIAEoCzIXLnVsdHJhLmhlYWx0aC52MS5TdGF0dXMiEgoQVW5waW5Nb2RlUmVxdWVzdCI8ChFVbnBpbk1vZGVSZXNwb25zZRInCgZzdGF0dXMYASABKAsyFy51bHRyYS5oZWFsdGgudjEuU3RhdHVzKrABCg9Db21wb25lbnRTdGF0dXMSIAocQ09NUE9ORU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhwKGENPTVBPTkVOVF9TVEFUVVNfU0VSVklORxABEiAKHENPTVBPTkVOVF9TVEFUVVNfTk9UX1NFUlZJTkcQAhIcChhDT01QT05FTlRfU1RBVFVTX1VOS05PV04QAxIdChlDT01QT05FTlRfU1RBVFVTX0RFR1JBREVEEAQy4QIKDUhlYWx0aFNlcnZpY2USUgoJR2V0U3RhdHVzEiEudWx0cmEuaGVhbHRoLnYxLkdldFN0YXR1c1JlcXVlc3QaIi51bHRyYS5oZWFsdGgudjEuR2V0U3RhdHVzUmVzcG9uc2USWgoLV2F0Y2hTdGF0dXMSIy51bHRyYS5oZWFsdGgudjEuV2F0Y2hTdGF0dXNSZXF1ZXN0GiQudWx0cmEuaGVhbHRoLnYxLldhdGNoU3RhdHVzUmVzcG9uc2UwARJMCgdQaW5Nb2RlEh8udWx0cmEuaGVhbHRoLnYxLlBpbk1vZGVSZXF1ZXN0GiAudWx0cmEuaGVhbHRoLnYxLlBpbk1vZGVSZXNwb25zZRJSCglVbnBpbk1vZGUSIS51bHRyYS5oZWFsdGgudjEuVW5waW5Nb2RlUmVxdWVzdBoiLnVsdHJhLmhlYWx0aC52MS5VbnBpbk1vZGVSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_ultra_chat_v1_chat]);
 
 /**
  * @generated from message ultra.health.v1.Component
@@ -79,6 +79,13 @@ export type Status = Message<"ultra.health.v1.Status"> & {
    * @generated from field: google.protobuf.Timestamp since = 4;
    */
   since?: Timestamp | undefined;
+
+  /**
+   * Set while an operator pin holds the mode.
+   *
+   * @generated from field: google.protobuf.Timestamp pinned_until = 5;
+   */
+  pinnedUntil?: Timestamp | undefined;
 };
 
 /**
@@ -188,6 +195,84 @@ export const WatchStatusResponseSchema: GenMessage<WatchStatusResponse> = /*@__P
   messageDesc(file_ultra_health_v1_health, 6);
 
 /**
+ * @generated from message ultra.health.v1.PinModeRequest
+ */
+export type PinModeRequest = Message<"ultra.health.v1.PinModeRequest"> & {
+  /**
+   * @generated from field: ultra.chat.v1.Mode mode = 1;
+   */
+  mode: Mode;
+
+  /**
+   * How long the pin holds, in milliseconds (at most 24 h).
+   *
+   * @generated from field: uint64 duration_ms = 2;
+   */
+  durationMs: bigint;
+
+  /**
+   * Why, for people (shown as the mode's reason).
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message ultra.health.v1.PinModeRequest.
+ * Use `create(PinModeRequestSchema)` to create a new message.
+ */
+export const PinModeRequestSchema: GenMessage<PinModeRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_health_v1_health, 7);
+
+/**
+ * @generated from message ultra.health.v1.PinModeResponse
+ */
+export type PinModeResponse = Message<"ultra.health.v1.PinModeResponse"> & {
+  /**
+   * @generated from field: ultra.health.v1.Status status = 1;
+   */
+  status?: Status | undefined;
+};
+
+/**
+ * Describes the message ultra.health.v1.PinModeResponse.
+ * Use `create(PinModeResponseSchema)` to create a new message.
+ */
+export const PinModeResponseSchema: GenMessage<PinModeResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_health_v1_health, 8);
+
+/**
+ * @generated from message ultra.health.v1.UnpinModeRequest
+ */
+export type UnpinModeRequest = Message<"ultra.health.v1.UnpinModeRequest"> & {
+};
+
+/**
+ * Describes the message ultra.health.v1.UnpinModeRequest.
+ * Use `create(UnpinModeRequestSchema)` to create a new message.
+ */
+export const UnpinModeRequestSchema: GenMessage<UnpinModeRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_health_v1_health, 9);
+
+/**
+ * @generated from message ultra.health.v1.UnpinModeResponse
+ */
+export type UnpinModeResponse = Message<"ultra.health.v1.UnpinModeResponse"> & {
+  /**
+   * @generated from field: ultra.health.v1.Status status = 1;
+   */
+  status?: Status | undefined;
+};
+
+/**
+ * Describes the message ultra.health.v1.UnpinModeResponse.
+ * Use `create(UnpinModeResponseSchema)` to create a new message.
+ */
+export const UnpinModeResponseSchema: GenMessage<UnpinModeResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_health_v1_health, 10);
+
+/**
  * @generated from enum ultra.health.v1.ComponentStatus
  */
 export enum ComponentStatus {
@@ -248,6 +333,26 @@ export const HealthService: GenService<{
     methodKind: "server_streaming";
     input: typeof WatchStatusRequestSchema;
     output: typeof WatchStatusResponseSchema;
+  },
+  /**
+   * Admin: holds a mode for a while, whatever the rules say; the pin expires by itself.
+   *
+   * @generated from rpc ultra.health.v1.HealthService.PinMode
+   */
+  pinMode: {
+    methodKind: "unary";
+    input: typeof PinModeRequestSchema;
+    output: typeof PinModeResponseSchema;
+  },
+  /**
+   * Admin: lets the rules decide again.
+   *
+   * @generated from rpc ultra.health.v1.HealthService.UnpinMode
+   */
+  unpinMode: {
+    methodKind: "unary";
+    input: typeof UnpinModeRequestSchema;
+    output: typeof UnpinModeResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ultra_health_v1_health, 0);

@@ -1,0 +1,93 @@
+import { Mode } from '@ultra/contracts/chat';
+import type { Clock } from '@ultra/core';
+import { evaluate, type ModeRules, type Observation } from './rules.ts';
+
+export interface ModeChangeRecord {
+  from: Mode;
+  to: Mode;
+  reason: string;
+  at: number;
+}
+
+export interface EngineOptions {
+  rules: ModeRules;
+  clock: Clock;
+  /** Healthy evaluations in a row before the mode steps back up. Default 3. */
+  recoverAfter: number;
+  /** Mode changes kept in the history. Default 100. */
+  historySize?: number;
+}
+
+/**
+ * The mode engine: steps down at once when things get worse, back up only after
+ * `recoverAfter` evaluations in a row that call for a better mode, so a component that
+ * flaps does not flap the mode. An operator pin overrides it until it expires.
+ */
+export function createModeEngine(options: EngineOptions) {
+  const { clock, rules } = options;
+  let mode: Mode = Mode.NORMAL;
+  let reason = '';
+  let since = clock.now();
+  let better = 0;
+  let computed: { mode: Mode; reason: string } = { mode: Mode.NORMAL, reason: '' };
+  let pin: { mode: Mode; until: number; reason: string } | undefined;
+  const history: ModeChangeRecord[] = [];
+
+  const set = (to: Mode, why: string) => {
+    if (to !== mode) {
+      history.push({ from: mode, to, reason: why, at: clock.now() });
+      if (history.length > (options.historySize ?? 100)) history.shift();
+      mode = to;
+      since = clock.now();
+    }
+    reason = why;
+  };
+
+  const pinned = () => {
+    if (pin && clock.now() >= pin.until) {
+      pin = undefined;
+      set(computed.mode, `pin expired; ${computed.reason || 'all healthy'}`);
+    }
+    return pin;
+  };
+
+  return {
+    /** Feeds one evaluation; returns true when the mode or its reason changed. */
+    observe(obs: Observation): boolean {
+      const before = `${mode}|${reason}`;
+      computed = evaluate(rules, obs);
+      if (pinned()) return before !== `${mode}|${reason}`;
+      if (computed.mode >= mode) {
+        better = 0;
+        set(computed.mode, computed.reason);
+      } else if (++better >= options.recoverAfter) {
+        better = 0;
+        set(computed.mode, computed.reason || 'all healthy');
+      } else {
+        reason = `${computed.reason || 'recovering'} (recovering: ${better} of ${options.recoverAfter} healthy checks)`;
+      }
+      return before !== `${mode}|${reason}`;
+    },
+
+    /** Holds `pinMode` for `durationMs`, whatever the rules say. */
+    pin(pinMode: Mode, durationMs: number, why: string) {
+      pin = { mode: pinMode, until: clock.now() + durationMs, reason: why };
+      set(pinMode, `pinned by an operator: ${why}`);
+    },
+
+    unpin() {
+      if (!pin) return;
+      pin = undefined;
+      set(computed.mode, computed.reason || 'pin removed');
+    },
+
+    current() {
+      pinned();
+      return { mode, reason, since, pinnedUntil: pin?.until };
+    },
+
+    history: () => [...history],
+  };
+}
+
+export type ModeEngine = ReturnType<typeof createModeEngine>;

@@ -1,0 +1,72 @@
+import { create } from '@bufbuild/protobuf';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { ChatAnswerSchema, Mode, Priority, ServedFrom, type ChatAnswer } from '@ultra/contracts/chat';
+import type { ModeName, ModePolicy, PriorityName } from '@ultra/config';
+import { finish, lookup, type FlowDeps, type Prepared } from './context.ts';
+import { withRetryAfter } from './failures.ts';
+
+const MODE_NAMES: Record<number, ModeName> = {
+  [Mode.NORMAL]: 'normal',
+  [Mode.DEGRADED]: 'degraded',
+  [Mode.CRITICAL]: 'critical',
+  [Mode.OUTAGE]: 'outage',
+};
+const PRIORITY_NAMES: Record<number, PriorityName> = {
+  [Priority.UNSPECIFIED]: 'normal',
+  [Priority.HIGH]: 'high',
+  [Priority.NORMAL]: 'normal',
+  [Priority.LOW]: 'low',
+  [Priority.BATCH]: 'batch',
+};
+
+/** The mode's row of the config table, for the mode the router is in now. */
+export function currentPolicy(deps: FlowDeps): { mode: Mode; name: ModeName; policy: ModePolicy } {
+  const { mode } = deps.mode.current();
+  const name = MODE_NAMES[mode] ?? 'normal';
+  return { mode, name, policy: deps.config.modes.table[name] };
+}
+
+/** What to do with a request: serve it live (under the mode's policy) or the answer already decided. */
+export type Admission = { kind: 'live'; policy: ModePolicy } | { kind: 'answered'; answer: ChatAnswer };
+
+/**
+ * Admission by priority and degraded mode. A priority the mode serves live goes on (with
+ * the mode's max_tokens cap); otherwise the cache is asked (stale accepted), then the
+ * request is deferred to the queue when the mode defers its priority, else refused with
+ * a Retry-After.
+ */
+export async function admit(deps: FlowDeps, p: Prepared, signal: AbortSignal): Promise<Admission> {
+  const { name, policy } = currentPolicy(deps);
+  const priority = PRIORITY_NAMES[p.request.priority] ?? 'normal';
+  if (policy.maxTokens > 0) {
+    const asked = p.request.sampling?.maxTokens;
+    if (asked === undefined || asked > policy.maxTokens) {
+      p.request = { ...p.request, sampling: { ...(p.request.sampling ?? { $typeName: 'ultra.chat.v1.SamplingParams', stop: [] }), maxTokens: policy.maxTokens } };
+    }
+  }
+  if (policy.live.includes(priority) && !policy.cacheOnly) return { kind: 'live', policy };
+  if (p.policy.store || p.policy.staleOk) {
+    const hit = await lookup(deps, p, signal, policy.serveStale);
+    if (hit) return { kind: 'answered', answer: finish(deps, hit.answer, hit.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []) };
+  }
+  if (policy.defer.includes(priority)) {
+    if (deps.defer) {
+      const jobId = await deps.defer(p.request);
+      const answer = create(ChatAnswerSchema, { jobId });
+      return { kind: 'answered', answer: finish(deps, answer, ServedFrom.QUEUE, [], `deferred to the queue as job ${jobId}`) };
+    }
+    throw withRetryAfter(
+      new ConnectError(`Ultra is in ${name} mode and defers ${priority}-priority requests, but the queue needs Redis (set REDIS_URL); try again later`, Code.Unavailable),
+      policy.retryAfterMs,
+    );
+  }
+  throw withRetryAfter(
+    new ConnectError(
+      policy.cacheOnly
+        ? `Ultra is in ${name} mode and answers from the cache only; this request is not in the cache`
+        : `Ultra is in ${name} mode and does not serve ${priority}-priority requests now`,
+      Code.Unavailable,
+    ),
+    policy.retryAfterMs,
+  );
+}
