@@ -5,3 +5,4 @@ export * from './load.ts';
 export * from './secret.ts';
 export * from './types.ts';
 export { formatDuration } from '@ultra/core';
+export * from './modes.ts';

@@ -1,6 +1,7 @@
 import { KNOWN_PROVIDERS } from './known-providers.ts';
 import type { ConfigFile } from './schema.ts';
 import { Secret } from './secret.ts';
+import { resolvePolicy } from './modes.ts';
 import type { ProviderConfig, UltraConfig } from './types.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -196,10 +197,47 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
       maxEntries: file.cache.max_entries,
       maxBytes: file.cache.max_bytes,
       maxTemperature: file.cache.max_temperature,
+      maxValueBytes: file.cache.max_value_bytes ?? Math.min(4 * 1024 * 1024, file.cache.max_bytes),
+      keyPrefix: file.cache.key_prefix,
+      ...(file.cache.warm_file !== undefined ? { warmFile: file.cache.warm_file } : {}),
+      lease: { ttlMs: file.cache.lease.ttl, waitMs: file.cache.lease.wait },
+      redis: {
+        timeoutMs: file.cache.redis.timeout,
+        breakerFailures: file.cache.redis.breaker_failures,
+        breakerOpenMs: file.cache.redis.breaker_open,
+      },
       ...(env['REDIS_URL'] ? { redisUrl: new Secret(env['REDIS_URL']) } : {}),
     },
     shutdown: { graceMs: file.shutdown.grace },
+    modes: {
+      evaluateEveryMs: file.modes.evaluate_every,
+      recoverAfter: file.modes.recover_after,
+      routerStaleAfterMs: file.modes.router_stale_after,
+      rules: {
+        degraded: camel(file.modes.rules.degraded),
+        critical: camel(file.modes.rules.critical),
+        outage: camel(file.modes.rules.outage),
+      },
+      table: {
+        normal: resolvePolicy('normal', file.modes.table.normal),
+        degraded: resolvePolicy('degraded', file.modes.table.degraded),
+        critical: resolvePolicy('critical', file.modes.table.critical),
+        outage: resolvePolicy('outage', file.modes.table.outage),
+      },
+    },
   });
+}
+
+/** `latency_p99_above` → `latencyP99AboveMs` (durations get `Ms`), others plain camelCase. */
+function camel(rules: Record<string, number | boolean | undefined> | undefined): Record<string, number | boolean> | undefined {
+  if (!rules) return undefined;
+  const out: Record<string, number | boolean> = {};
+  for (const [k, v] of Object.entries(rules)) {
+    if (v === undefined) continue;
+    const key = k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    out[k === 'latency_p99_above' ? 'latencyP99AboveMs' : key] = v;
+  }
+  return out;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '@ultra/core';
 import { ENDPOINT_TYPES } from './known-providers.ts';
+import { conditionsSchema, modePolicySchema } from './modes.ts';
 import { describeValue } from './describe.ts';
 
 /** A duration string (`250ms`, `30s`, `5m`, `1h`) parsed to milliseconds. */
@@ -122,9 +123,54 @@ export const fileSchema = z.strictObject({
       max_entries: count(1).default(10_000),
       max_bytes: count(1024).default(64 * 1024 * 1024),
       max_temperature: z.number().min(0).default(1),
+      /** Largest value a Put may store, in bytes; default 4 MiB, or max_bytes when smaller. */
+      max_value_bytes: count(1).optional(),
+      /** Prefix of every Redis key and channel the cache uses. */
+      key_prefix: z.string().min(1).max(64).default('ultra:cache:'),
+      /** A file of entries (JSON lines) loaded at start. */
+      warm_file: z.string().min(1).optional(),
+      lease: z.strictObject({ ttl: duration.default(30_000), wait: duration.default(5_000) }).prefault({}),
+      redis: z
+        .strictObject({
+          timeout: duration.default(100),
+          breaker_failures: count(1).default(3),
+          breaker_open: duration.default(2_000),
+        })
+        .prefault({}),
+    })
+    .superRefine((c, ctx) => {
+      if (c.max_value_bytes !== undefined && c.max_value_bytes > c.max_bytes) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['max_value_bytes'],
+          message: `${c.max_value_bytes} is over max_bytes (${c.max_bytes}): such a value could never be kept`,
+        });
+      }
     })
     .prefault({}),
   shutdown: z.strictObject({ grace: duration.default(10_000) }).prefault({}),
+  modes: z
+    .strictObject({
+      evaluate_every: duration.default(1_000),
+      recover_after: count(1).default(3),
+      router_stale_after: duration.default(60_000),
+      rules: z
+        .strictObject({
+          degraded: conditionsSchema(duration).optional(),
+          critical: conditionsSchema(duration).optional(),
+          outage: conditionsSchema(duration).optional(),
+        })
+        .prefault({}),
+      table: z
+        .strictObject({
+          normal: modePolicySchema(duration).optional(),
+          degraded: modePolicySchema(duration).optional(),
+          critical: modePolicySchema(duration).optional(),
+          outage: modePolicySchema(duration).optional(),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
 });
 
 export type ConfigFile = z.output<typeof fileSchema>;

@@ -1,5 +1,6 @@
 import type { EndpointType } from './known-providers.ts';
 import type { Secret } from './secret.ts';
+import type { ModeName, ModePolicy } from './modes.ts';
 
 export interface Address {
   host: string;
@@ -88,8 +89,30 @@ export interface UltraConfig {
     readonly maxBytes: number;
     /** Requests with a temperature above this are not cached. */
     readonly maxTemperature: number;
+    /** Largest value a Put may store, in bytes (default 4 MiB, capped at `maxBytes`). */
+    readonly maxValueBytes: number;
+    /** Prefix of every Redis key and channel (default `ultra:cache:`). */
+    readonly keyPrefix: string;
+    /** Entries (JSON lines) loaded at start, when set. */
+    readonly warmFile?: string;
+    /** Leases against stampedes: how long one holds (ms, default 30 s) and longest wait for a holder's value (ms, default 5 s). */
+    readonly lease: { readonly ttlMs: number; readonly waitMs: number };
+    /**
+     * The breaker around Redis: a call slower than `timeoutMs` (default 100) fails;
+     * `breakerFailures` failures in a row (default 3) stop calls for `breakerOpenMs` (default 2000).
+     */
+    readonly redis: { readonly timeoutMs: number; readonly breakerFailures: number; readonly breakerOpenMs: number };
     /** From `REDIS_URL`; without it the cache keeps to its in-process store. */
     readonly redisUrl?: Secret;
   };
   readonly shutdown: { readonly graceMs: number };
+  readonly modes: {
+    readonly evaluateEveryMs: number;
+    readonly recoverAfter: number;
+    /** A router that has not heard from the health service for this long assumes DEGRADED. */
+    readonly routerStaleAfterMs: number;
+    /** Conditions per mode, in the file's snake_case turned camelCase; unset ones take the shipped rules. */
+    readonly rules: Readonly<Record<'degraded' | 'critical' | 'outage', Readonly<Record<string, number | boolean>> | undefined>>;
+    readonly table: Readonly<Record<ModeName, ModePolicy>>;
+  };
 }
