@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type http2 from 'node:http2';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { UltraConfig } from '@ultra/config';
+import { ServedFrom } from '@ultra/contracts/chat';
 import type { Clock } from '@ultra/core';
 import { attemptsOf, formatAttempts, type NodeHandler } from '@ultra/runtime';
 import type { ChatFlow } from './chat-flow.ts';
@@ -94,6 +95,11 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
     const stream = (body as { stream?: unknown }).stream === true;
     if (!stream) {
       const answer = await flow.complete(request, { signal: abort.signal });
+      if (answer.servedFrom === ServedFrom.QUEUE) {
+        // Deferred by the degraded mode: accepted, to be answered by the job.
+        sendJson(res, 202, { id: answer.jobId, object: 'ultra.job', status: 'queued', notice: answer.notice }, ultraHeaders(answer));
+        return;
+      }
       sendJson(res, 200, toCompletionBody(answer), ultraHeaders(answer));
       return;
     }

@@ -117,13 +117,15 @@ export const finishReasonName = (r: FinishReason) => FINISH[r] ?? 'stop';
 
 /** The `x-ultra-*` response headers for an answer. */
 export function ultraHeaders(answer: ChatAnswer): Record<string, string> {
-  const served = answer.servedFrom === ServedFrom.STALE_CACHE ? 'stale-cache' : answer.servedFrom === ServedFrom.CACHE ? 'cache' : 'provider';
+  const served =
+    answer.servedFrom === ServedFrom.STALE_CACHE ? 'stale-cache' : answer.servedFrom === ServedFrom.CACHE ? 'cache' : answer.servedFrom === ServedFrom.QUEUE ? 'queue' : 'provider';
   const headers: Record<string, string> = {
-    'x-ultra-provider': answer.provider,
+    ...(answer.provider ? { 'x-ultra-provider': answer.provider } : {}),
     'x-ultra-served-from': served,
     'x-ultra-mode': Mode[answer.mode] ?? 'NORMAL',
   };
   if (answer.attempts.length > 0) headers['x-ultra-attempts'] = formatAttempts(answer.attempts);
+  if (answer.jobId) headers['x-ultra-job-id'] = answer.jobId;
   if (answer.notice) headers['x-ultra-notice'] = answer.notice.replace(/[^\x20-\x7e]/g, '?');
   return headers;
 }
