@@ -2,7 +2,9 @@ import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { Mode } from '@ultra/contracts/chat';
 import { HealthService } from '@ultra/contracts/health';
-import { startProcess, startStack, type Stack } from '@ultra/testkit';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { repoPath, startProcess, startStack, type Stack } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let stack: Stack;
@@ -88,4 +90,12 @@ describe('degraded modes, end to end', () => {
     await again.ready;
     await until('NORMAL once it is back', async () => (await ask('back')).headers.get('x-ultra-mode'), (m) => m === 'NORMAL', 30_000);
   }, 60_000);
+
+  it('ultra status shows the mode, the components and every provider', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [repoPath('libs/cli/bin/ultra.js'), 'status', '--once', '--config', stack.configFile]);
+    expect(stdout).toMatch(/^mode: NORMAL since \d\d:\d\d:\d\d/m);
+    expect(stdout).toMatch(/^ {2}router@127\.0\.0\.1:\d+ +serving/m);
+    for (const p of PROVIDERS) expect(stdout).toMatch(new RegExp(`^  ${p} +closed +yes`, 'm'));
+    expect(stdout).toMatch(/^PROVIDERS\n {2}name +breaker +healthy +in-flight +errors +p50 +p99 +retry in$/m);
+  });
 });

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isConfigError, loadConfig, type UltraConfig } from '@ultra/config';
 import { formatLine } from './log-format.ts';
+import { runStatus } from './status.ts';
 import { stackProcesses } from './processes.ts';
 import { createSupervisor } from './supervisor.ts';
 
@@ -9,6 +10,8 @@ const USAGE = `usage: ultra <command> [--config FILE]
 commands:
   start     start the whole stack (simulator when no provider key is set, cache,
             provider-agent, health, router) as separate processes; Ctrl-C stops it
+  status    a live view of the degraded mode, the components and each provider's
+            breaker (--once: print it once and exit)
   check     validate the configuration and print what it resolves to
   help      show this text
 
@@ -31,7 +34,7 @@ function describe(config: UltraConfig): string[] {
 
 /** Runs the `ultra` command; resolves with the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, once: { type: 'boolean' } }, allowPositionals: true });
   const command = positionals[0] ?? 'help';
   if (values.help || command === 'help') {
     console.log(USAGE);
@@ -49,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     for (const line of describe(config)) console.log(line);
     return 0;
   }
+  if (command === 'status') return runStatus(config, { once: values.once === true, out: process.stdout });
   if (command !== 'start') {
     console.error(`ultra: unknown command "${command}"\n\n${USAGE}`);
     return 2;

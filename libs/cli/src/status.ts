@@ -1,0 +1,81 @@
+import { HealthService } from '@ultra/contracts/health';
+import { ProviderAgentService } from '@ultra/contracts/provider-agent';
+import type { UltraConfig } from '@ultra/config';
+import { systemClock } from '@ultra/core';
+import { createServiceClient, keepWatching } from '@ultra/runtime';
+import { renderStatus, type StatusSnapshot } from './status-view.ts';
+
+/**
+ * `ultra status`: a live view of the mode, the components and every provider's breaker,
+ * redrawn on every change. With `once`, prints one view as soon as both services have
+ * answered (or after 3 s) and returns.
+ */
+export async function runStatus(config: UltraConfig, options: { once: boolean; out: NodeJS.WriteStream }): Promise<number> {
+  const health = createServiceClient(HealthService, config.services.health);
+  const agent = createServiceClient(ProviderAgentService, config.services.providerAgent);
+  const snap: StatusSnapshot = { history: [], providers: [] };
+  const stop = new AbortController();
+  const tty = options.out.isTTY === true && !options.once;
+  let timer: NodeJS.Timeout | undefined;
+  const draw = () => {
+    timer = undefined;
+    const text = renderStatus(snap, new Date(), tty).join('\n');
+    options.out.write(tty ? `\x1b[2J\x1b[H${text}\n` : `${text}\n\n`);
+  };
+  const changed = () => {
+    if (options.once) return;
+    timer ??= setTimeout(draw, 100);
+  };
+  let heardHealth = false;
+  let heardAgent = false;
+  keepWatching({
+    clock: systemClock,
+    signal: stop.signal,
+    retryMs: 1000,
+    consume: async (signal) => {
+      snap.history = (await health.getStatus({}, { signal, timeoutMs: 2000 })).history;
+      for await (const res of health.watchStatus({}, { signal })) {
+        snap.status = res.status;
+        snap.healthError = undefined;
+        heardHealth = true;
+        changed();
+      }
+    },
+    onLost: (err) => {
+      snap.healthError = `unreachable at ${config.services.health.host}:${config.services.health.port} (${(err as Error | undefined)?.message ?? 'stream ended'})`;
+      heardHealth = true;
+      changed();
+    },
+  });
+  keepWatching({
+    clock: systemClock,
+    signal: stop.signal,
+    retryMs: 1000,
+    consume: async (signal) => {
+      for await (const res of agent.watchProviders({}, { signal })) {
+        snap.providers = res.providers;
+        snap.agentError = undefined;
+        heardAgent = true;
+        changed();
+      }
+    },
+    onLost: (err) => {
+      snap.agentError = `provider-agent unreachable: ${(err as Error | undefined)?.message ?? 'stream ended'}`;
+      heardAgent = true;
+      changed();
+    },
+  });
+  if (options.once) {
+    const until = Date.now() + 3000;
+    while ((!heardHealth || !heardAgent) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    draw();
+    stop.abort();
+    return snap.status ? 0 : 1;
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  stop.abort();
+  return 0;
+}
