@@ -1,6 +1,6 @@
 import { toApiError } from './api-error.ts';
 import type { JsonBody } from './json-fields.ts';
-import type { ProxyCollection } from './proxy-collection.ts';
+import type { PopulateResult, ProxyCollection } from './proxy-collection.ts';
 import { decodePopulate, decodeProxy, decodeProxyCreate } from './proxy-input.ts';
 import { toxicToJson } from './toxic-types.ts';
 
@@ -50,7 +50,7 @@ export function createApiHandlers(proxies: ProxyCollection): ApiHandlers {
     proxyIndex: async () => ({ status: 200, json: Object.fromEntries(proxies.list().map((p) => [p.name, p])) }),
     proxyCreate: async (req) => ({ status: 201, json: await proxies.add(decodeProxyCreate(req.body.parse())) }),
     populate: async (req) => {
-      let result;
+      let result: PopulateResult;
       try {
         result = await proxies.populate(decodePopulate(req.body.parse()));
       } catch (e) {

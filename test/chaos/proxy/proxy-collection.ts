@@ -1,10 +1,10 @@
 import { errors, toApiError, type ApiError } from './api-error.ts';
 import { createMutex } from './mutex.ts';
-import { Proxy, proxyAlreadyStarted, type ProxyDeps, type ProxyFields } from './proxy.ts';
+import { TcpProxy, proxyAlreadyStarted, type ProxyDeps, type ProxyFields } from './tcp-proxy.ts';
 
 /** What `/populate` did: the proxies it created or kept, and the error that stopped it. */
 export interface PopulateResult {
-  readonly proxies: Proxy[];
+  readonly proxies: TcpProxy[];
   readonly error: ApiError | undefined;
 }
 
@@ -13,7 +13,7 @@ export interface PopulateResult {
  * `ProxyCollection`.
  */
 export class ProxyCollection {
-  readonly #proxies = new Map<string, Proxy>();
+  readonly #proxies = new Map<string, TcpProxy>();
   readonly #lock = createMutex();
   readonly #deps: ProxyDeps;
 
@@ -22,22 +22,22 @@ export class ProxyCollection {
   }
 
   /** All proxies, in creation order. */
-  list(): Proxy[] {
+  list(): TcpProxy[] {
     return [...this.#proxies.values()];
   }
 
   /** The proxy called `name`; a 404 ApiError when there is none. */
-  get(name: string): Proxy {
+  get(name: string): TcpProxy {
     const proxy = this.#proxies.get(name);
     if (!proxy) throw errors.proxyNotFound;
     return proxy;
   }
 
   /** Creates a proxy (starting it when `enabled`); 409 if the name is taken. */
-  add(fields: ProxyFields): Promise<Proxy> {
+  add(fields: ProxyFields): Promise<TcpProxy> {
     return this.#lock.run(async () => {
       if (this.#proxies.has(fields.name)) throw errors.proxyAlreadyExists;
-      const proxy = new Proxy(fields, this.#deps);
+      const proxy = new TcpProxy(fields, this.#deps);
       if (fields.enabled) await proxy.start();
       this.#proxies.set(proxy.name, proxy);
       return proxy;
@@ -51,7 +51,7 @@ export class ProxyCollection {
    */
   populate(list: readonly ProxyFields[]): Promise<PopulateResult> {
     return this.#lock.run(async () => {
-      const proxies: Proxy[] = [];
+      const proxies: TcpProxy[] = [];
       for (const fields of list) {
         try {
           proxies.push(await this.#addOrReplace(fields));
@@ -92,13 +92,13 @@ export class ProxyCollection {
     });
   }
 
-  async #addOrReplace(fields: ProxyFields): Promise<Proxy> {
+  async #addOrReplace(fields: ProxyFields): Promise<TcpProxy> {
     const existing = this.#proxies.get(fields.name);
     if (existing) {
       if (!existing.differs(fields)) return existing;
       await existing.stop();
     }
-    const proxy = new Proxy(fields, this.#deps);
+    const proxy = new TcpProxy(fields, this.#deps);
     if (fields.enabled) await proxy.start();
     this.#proxies.set(proxy.name, proxy);
     return proxy;

@@ -1,6 +1,6 @@
 import { errors } from './api-error.ts';
 import { expectArray, expectObject, field } from './json-fields.ts';
-import type { ProxyFields } from './proxy.ts';
+import type { ProxyFields } from './tcp-proxy.ts';
 
 const STRUCT = 'Proxy';
 

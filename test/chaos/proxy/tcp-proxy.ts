@@ -28,7 +28,7 @@ const bindErrors: Readonly<Record<string, string>> = {
   EADDRNOTAVAIL: 'bind: cannot assign requested address',
 };
 
-/** Thrown by {@link Proxy.start} when it is already listening (ignored by `/reset`). */
+/** Thrown by {@link TcpProxy.start} when it is already listening (ignored by `/reset`). */
 export const proxyAlreadyStarted = new ApiError('Proxy already started', 500);
 
 /**
@@ -36,7 +36,7 @@ export const proxyAlreadyStarted = new ApiError('Proxy already started', 500);
  * two through its toxics. Disabling it (the `down` fault) closes the listener and every
  * open connection, so new connections are refused until it is enabled again.
  */
-export class Proxy {
+export class TcpProxy {
   readonly name: string;
   listen: string;
   upstream: string;
@@ -122,7 +122,7 @@ export class Proxy {
     this.enabled = false;
     const server = this.#server;
     this.#server = undefined;
-    const closed = new Promise<void>((resolve) => server?.close(() => resolve()) ?? resolve());
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     for (const socket of this.#pending) socket.destroy();
     this.#pending.clear();
     for (const connection of this.#connections) connection.destroy();
