@@ -6,3 +6,4 @@ export * from './secret.ts';
 export * from './types.ts';
 export { formatDuration } from '@ultra/core';
 export * from './modes.ts';
+export * from './auth.ts';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDuration } from '@ultra/core';
 import { ENDPOINT_TYPES } from './known-providers.ts';
 import { conditionsSchema, modePolicySchema } from './modes.ts';
+import { authSchema, limitsSchema } from './auth.ts';
 import { describeValue } from './describe.ts';
 
 /** A duration string (`250ms`, `30s`, `5m`, `1h`) parsed to milliseconds. */
@@ -33,6 +34,15 @@ const address = z
 
 const count = (min: number) => z.number().int().min(min);
 
+/** Error classes the queue's `retry_on` may name (the chat Outcome enum, lower-case). */
+export const QUEUE_OUTCOMES = [
+  'rate_limited', 'overloaded', 'server_error', 'timeout', 'connection', 'bad_request', 'auth_failed',
+  'context_too_long', 'content_refused', 'unavailable', 'stream_broken', 'malformed_response',
+] as const;
+export type QueueOutcome = (typeof QUEUE_OUTCOMES)[number];
+/** Error classes the queue does not retry unless `retry_on` says so: the caller's mistakes and refusals. */
+export const QUEUE_NOT_RETRIED: readonly string[] = ['bad_request', 'auth_failed', 'context_too_long', 'content_refused'];
+
 /** A share or probability, 0..1. */
 const share = z.number().min(0).max(1);
 
@@ -41,6 +51,59 @@ const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case lette
 const url = z.string().refine((text) => /^https?:\/\/[^\s/]+/.test(text), {
   message: 'must be an http:// or https:// URL',
 });
+
+/** Outcome names as config writes them: lower case, without the `OUTCOME_` prefix. */
+export const OUTCOME_NAMES = [
+  'rate_limited', 'overloaded', 'server_error', 'timeout', 'connection', 'bad_request', 'auth_failed',
+  'context_too_long', 'content_refused', 'unavailable', 'cancelled', 'stream_broken', 'malformed_response',
+] as const;
+const outcomes = z.array(z.enum(OUTCOME_NAMES));
+const longerThanZero = duration.refine((ms) => ms > 0, 'must be longer than 0');
+const ratio = z.number().gt(0).max(1);
+
+/** Circuit breaker knobs (docs/circuit-breaker-tuning.md); unset ones take the defaults in resolve.ts. */
+const breakerKnobs = z
+  .strictObject({
+    window_type: z.enum(['count', 'time']),
+    window_size: count(1),
+    window_duration: longerThanZero,
+    window_buckets: count(1),
+    minimum_calls: count(1),
+    failure_rate_threshold: ratio,
+    slow_call_rate_threshold: ratio,
+    slow_ttft: duration,
+    slow_tokens_per_second: z.number().min(0),
+    consecutive_failures: count(0),
+    open_base: longerThanZero,
+    open_multiplier: z.number().min(1),
+    open_max: longerThanZero,
+    half_open_probes: count(1),
+    half_open_successes: count(1),
+    failure_outcomes: outcomes,
+    half_open_health_probe: z.boolean(),
+  })
+  .partial();
+
+/** Same-provider retry knobs of the provider-agent. */
+const retryKnobs = z
+  .strictObject({
+    max_attempts: count(1),
+    base: longerThanZero,
+    cap: longerThanZero,
+    jitter: z.enum(['full', 'decorrelated', 'none']),
+    retry_after_max: duration,
+    retryable_outcomes: outcomes,
+    attempt_timeout: duration,
+    budget: z.strictObject({ max_tokens: z.number().gt(0).max(1000), token_ratio: z.number().gt(0) }).partial(),
+  })
+  .partial();
+
+/** Concurrency limit and wait queue per provider. */
+const bulkheadKnobs = z.strictObject({ limit: count(1), queue: count(0), max_queue_wait: duration }).partial();
+
+export type BreakerKnobs = z.output<typeof breakerKnobs>;
+export type RetryKnobs = z.output<typeof retryKnobs>;
+export type BulkheadKnobs = z.output<typeof bulkheadKnobs>;
 
 /** The config file as written (snake_case keys), with defaults filled in. */
 export const fileSchema = z.strictObject({
@@ -148,7 +211,39 @@ export const fileSchema = z.strictObject({
       }
     })
     .prefault({}),
+  /** The durable retry queue (docs/retry-queue.md); used only when REDIS_URL is set. */
+  queue: z
+    .strictObject({
+      worker: z.boolean().default(true),
+      concurrency: count(1).default(4),
+      max_attempts: count(1).default(5),
+      backoff: z
+        .strictObject({ base: duration.default(1_000), cap: duration.default(300_000), jitter: z.enum(['equal', 'full', 'none']).default('equal') })
+        .superRefine((b, ctx) => {
+          if (b.base <= 0) ctx.addIssue({ code: 'custom', path: ['base'], message: 'must be longer than 0' });
+          else if (b.cap < b.base) ctx.addIssue({ code: 'custom', path: ['cap'], message: `${b.cap} ms is shorter than base (${b.base} ms)` });
+        })
+        .prefault({}),
+      retry_on: z.strictObject(Object.fromEntries(QUEUE_OUTCOMES.map((o) => [o, z.boolean().optional()])) as Record<QueueOutcome, z.ZodOptional<z.ZodBoolean>>).prefault({}),
+      honor_retry_after: z.boolean().default(true),
+      default_deadline: duration.default(86_400_000),
+      attempt_timeout: duration.default(60_000),
+      mode_wait: duration.default(10_000),
+      result_ttl: duration.default(3_600_000),
+      dead_letter_ttl: duration.default(604_800_000),
+      drain_rate: z.number().min(0).default(10),
+      lock_duration: duration.default(30_000),
+      stalled_interval: duration.default(30_000),
+      max_stalled: count(0).default(2),
+      key_prefix: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be letters, digits, ".", "-" or "_"').default('ultra-queue'),
+    })
+    .prefault({}),
   shutdown: z.strictObject({ grace: duration.default(10_000) }).prefault({}),
+  auth: authSchema,
+  limits: limitsSchema(duration),
+  breaker: breakerKnobs.extend({ overrides: z.record(name, breakerKnobs).default({}) }).prefault({}),
+  retry: retryKnobs.extend({ overrides: z.record(name, retryKnobs).default({}) }).prefault({}),
+  bulkhead: bulkheadKnobs.extend({ overrides: z.record(name, bulkheadKnobs).default({}) }).prefault({}),
   modes: z
     .strictObject({
       evaluate_every: duration.default(1_000),

@@ -1,6 +1,7 @@
 import type { EndpointType } from './known-providers.ts';
 import type { Secret } from './secret.ts';
 import type { ModeName, ModePolicy } from './modes.ts';
+import type { ClientKey, RequestLimits } from './auth.ts';
 
 export interface Address {
   host: string;
@@ -34,6 +35,56 @@ export interface Tier {
   readonly name: string;
   readonly providers: readonly string[];
 }
+
+/**
+ * Circuit breaker knobs in `@ultra/resilience`'s names (durations in ms), every default
+ * applied; see docs/circuit-breaker-tuning.md for what each does and its default.
+ */
+export interface BreakerConfig {
+  readonly windowType: 'count' | 'time';
+  readonly windowSize: number;
+  readonly windowDurationMs: number;
+  readonly windowBuckets: number;
+  readonly minimumCalls: number;
+  readonly failureRateThreshold: number;
+  readonly slowCallRateThreshold: number;
+  readonly slowTtftMs: number;
+  readonly slowTokensPerSecond: number;
+  readonly consecutiveFailures: number;
+  readonly openBaseMs: number;
+  readonly openMultiplier: number;
+  readonly openMaxMs: number;
+  readonly halfOpenProbes: number;
+  readonly halfOpenSuccesses: number;
+  /** Outcome enum names without prefix, upper case (e.g. `RATE_LIMITED`). */
+  readonly failureOutcomes: readonly string[];
+  /** The active health probe may close a half-open breaker (default true). */
+  readonly halfOpenHealthProbe: boolean;
+}
+
+/** Same-provider retry knobs of the provider-agent (durations in ms). */
+export interface RetryConfig {
+  readonly maxAttempts: number;
+  readonly baseMs: number;
+  readonly capMs: number;
+  readonly jitter: 'full' | 'decorrelated' | 'none';
+  readonly retryAfterMaxMs: number;
+  /** Outcome enum names without prefix, upper case. */
+  readonly retryableOutcomes: readonly string[];
+  /** Bounds each attempt of a non-streamed call (0: only the caller's deadline). */
+  readonly attemptTimeoutMs: number;
+  readonly budget: { readonly maxTokens: number; readonly tokenRatio: number };
+}
+
+/** Concurrency limit and bounded wait queue per provider (durations in ms). */
+export interface BulkheadConfig {
+  readonly limit: number;
+  readonly queue: number;
+  readonly maxQueueWaitMs: number;
+}
+
+/** A section and, per provider name, the whole section for that provider (its override merged over the top level). */
+export type WithOverrides<T> = T & { readonly overrides: Readonly<Record<string, T>> };
 
 /** Ultra's validated, resolved and frozen configuration. */
 export interface UltraConfig {
@@ -105,7 +156,18 @@ export interface UltraConfig {
     /** From `REDIS_URL`; without it the cache keeps to its in-process store. */
     readonly redisUrl?: Secret;
   };
+  /** The durable retry queue (`queue:`); in use only when `cache.redisUrl` is set. See docs/retry-queue.md. */
+  readonly queue: QueueConfig;
   readonly shutdown: { readonly graceMs: number };
+  /** Client keys (hashes only). Without any, the router runs open, on loopback only. */
+  readonly auth: { readonly keys: readonly ClientKey[] };
+  readonly limits: RequestLimits;
+  /** The provider-agent's circuit breaker per provider (docs/circuit-breaker-tuning.md). */
+  readonly breaker: WithOverrides<BreakerConfig>;
+  /** The provider-agent's same-provider retries and retry budget per provider. */
+  readonly retry: WithOverrides<RetryConfig>;
+  /** The provider-agent's concurrency limit per provider. */
+  readonly bulkhead: WithOverrides<BulkheadConfig>;
   readonly modes: {
     readonly evaluateEveryMs: number;
     readonly recoverAfter: number;
@@ -115,4 +177,40 @@ export interface UltraConfig {
     readonly rules: Readonly<Record<'degraded' | 'critical' | 'outage', Readonly<Record<string, number | boolean>> | undefined>>;
     readonly table: Readonly<Record<ModeName, ModePolicy>>;
   };
+}
+
+/** The retry queue's settings, every default applied (durations in ms). */
+export interface QueueConfig {
+  /** Run a worker in this router replica. Default true. */
+  readonly worker: boolean;
+  /** Jobs one worker runs at once. Default 4. */
+  readonly concurrency: number;
+  /** Attempts a job may make before it is dead-lettered. Default 5. */
+  readonly maxAttempts: number;
+  /** Delay before attempt n+1: min(capMs, baseMs × 2^(n-1)), jittered (`equal`: half fixed, half random). Defaults 1 s, 5 min, `equal`. */
+  readonly backoff: { readonly baseMs: number; readonly capMs: number; readonly jitter: 'equal' | 'full' | 'none' };
+  /** Per error class (outcome name), whether it is retried; the file's entries over the defaults (caller's mistakes and refusals: no). */
+  readonly retryOn: Readonly<Record<string, boolean>>;
+  /** Wait at least a provider's Retry-After before the next attempt. Default true. */
+  readonly honorRetryAfter: boolean;
+  /** A job's deadline when its submit sets none. Default 24 h. */
+  readonly defaultDeadlineMs: number;
+  /** Longest one attempt may take (within the job's deadline). Default 60 s. */
+  readonly attemptTimeoutMs: number;
+  /** How long a job the degraded mode holds back waits before it is tried again (no attempt spent). Default 10 s. */
+  readonly modeWaitMs: number;
+  /** Ended jobs (answers, cancellations) stay readable this long; so does their idempotency key. Default 1 h. */
+  readonly resultTtlMs: number;
+  /** Dead letters are deleted after this long (0: kept until purged). Default 7 days. */
+  readonly deadLetterTtlMs: number;
+  /** Jobs started per second across every worker (0: no limit). Default 10. */
+  readonly drainRate: number;
+  /** A worker's lock on a running job, renewed every half of it; a dead worker's jobs run again after it lapses. Default 30 s. */
+  readonly lockDurationMs: number;
+  /** How often workers look for jobs whose lock lapsed. Default 30 s. */
+  readonly stalledIntervalMs: number;
+  /** Times a job may lose its worker and run again; once more and it is dead-lettered. Default 2. */
+  readonly maxStalled: number;
+  /** Prefix of every Redis key of the queue. Default `ultra-queue`. */
+  readonly keyPrefix: string;
 }
