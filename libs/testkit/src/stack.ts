@@ -22,13 +22,23 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+export interface StackOptions {
+  /** YAML appended to the config (keys not already in it). */
+  extraConfig?: string;
+  /** The `health_check:` value, a YAML flow mapping. */
+  healthCheck?: string;
+  /** The `failover:` value, a YAML flow mapping. */
+  failover?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
 /** The action plan's block, on free ports, always simulated. */
-export function stackConfig(ports: StackPorts, extra = ''): string {
+export function stackConfig(ports: StackPorts, extra = '', options: Pick<StackOptions, 'healthCheck' | 'failover'> = {}): string {
   return `providers:
   primary: [openai, anthropic]
   secondary: [google, cohere]
-health_check: { interval: 1s, timeout: 500ms, threshold: 2 }
-failover: { strategy: round-robin, sticky_sessions: true, cooldown: 300s }
+health_check: ${options.healthCheck ?? '{ interval: 1s, timeout: 500ms, threshold: 2 }'}
+failover: ${options.failover ?? '{ strategy: round-robin, sticky_sessions: true, cooldown: 300s }'}
 simulate: always
 services:
   router: { grpc: 127.0.0.1:${ports.router}, http: 127.0.0.1:${ports.routerHttp} }
@@ -44,7 +54,7 @@ ${extra}`;
  * Starts the simulator and the four services, each as its own process on free ports,
  * from a config written to a temporary file. `configText` may replace the default config.
  */
-export async function startStack(options: { extraConfig?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Stack> {
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ports: StackPorts = {
     router: await freePort(),
     routerHttp: await freePort(),
@@ -55,7 +65,7 @@ export async function startStack(options: { extraConfig?: string; env?: NodeJS.P
   };
   const dir = mkdtempSync(join(tmpdir(), 'ultra-stack-'));
   const configFile = join(dir, 'ultra.yaml');
-  writeFileSync(configFile, stackConfig(ports, options.extraConfig));
+  writeFileSync(configFile, stackConfig(ports, options.extraConfig, options));
   const env = { ULTRA_LOG_LEVEL: 'warn', ...options.env };
   const args = ['--config', configFile];
   const simulator = startProcess('provider-sim', 'libs/provider-sim/src/main.ts', ['--host', '127.0.0.1', '--port', String(ports.simulator)], {
