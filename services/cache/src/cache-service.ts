@@ -4,83 +4,79 @@ import {
   CacheService,
   GetResponseSchema,
   InvalidateResponseSchema,
-  Layer,
   PutResponseSchema,
   StatsResponseSchema,
 } from '@ultra/contracts/cache';
-import type { Clock } from '@ultra/core';
-import type { Store } from './store.ts';
+import { createConfigHandlers } from './config-handlers.ts';
+import { createLeaseHandlers } from './lease-handlers.ts';
+import { toEntry } from './put-input.ts';
+import { scopeKey } from './scope.ts';
+import { layerOf, type CacheServiceDeps } from './service-deps.ts';
+import { checkKey, checkNamespace } from './validate.ts';
 
-export interface CacheServiceDeps {
-  store: Store;
-  clock: Clock;
-  /** Defaults for a Put that gives none, in milliseconds. */
-  ttlMs: number;
-  staleMs: number;
-  /** Largest value accepted, in bytes. */
-  maxValueBytes: number;
-}
+export type { CacheServiceDeps } from './service-deps.ts';
 
-const MAX_KEY_LENGTH = 512;
-
-function checkKey(key: string, field = 'key'): void {
-  if (key === '') throw new ConnectError(`${field} must not be empty`, Code.InvalidArgument);
-  if (key.length > MAX_KEY_LENGTH) {
-    throw new ConnectError(`${field} is ${key.length} characters long, over the limit of ${MAX_KEY_LENGTH}`, Code.InvalidArgument);
-  }
-}
-
-/** CacheService handlers: translate messages to the store and back. */
+/** CacheService: handlers translate messages to the store and back; limits are checked here. */
 export function createCacheService(deps: CacheServiceDeps): ServiceImpl<typeof CacheService> {
   const { store, clock } = deps;
   return {
     async get(req) {
-      checkKey(req.key);
-      const found = await store.get(req.key, req.allowStale);
+      const scoped = scopeKey(checkNamespace(req.namespace), checkKey(req.key, 'key'));
+      const found = await store.lookup(scoped, req.allowStale);
       if (!found) return create(GetResponseSchema, { found: false });
       return create(GetResponseSchema, {
         found: true,
         value: found.entry.value,
-        layer: found.layer === 'local' ? Layer.LOCAL : Layer.REDIS,
+        layer: layerOf(found.layer),
         stale: found.stale,
         ageMs: BigInt(Math.max(0, clock.now() - found.entry.storedAt)),
       });
     },
     async put(req) {
-      checkKey(req.key);
-      if (req.value.byteLength > deps.maxValueBytes) {
-        throw new ConnectError(
-          `value is ${req.value.byteLength} bytes, over the limit of ${deps.maxValueBytes} bytes`,
-          Code.InvalidArgument,
-        );
-      }
-      const now = clock.now();
-      const ttl = req.ttlMs === 0n ? deps.ttlMs : Number(req.ttlMs);
-      const stale = req.staleMs === 0n ? deps.staleMs : Number(req.staleMs);
-      await store.put(req.key, { value: req.value, storedAt: now, expiresAt: now + ttl, staleUntil: now + ttl + stale, tags: req.tags });
-      return create(PutResponseSchema, {});
+      const { scoped, entry } = toEntry(req, deps, clock.now());
+      const { shared } = await store.put(scoped, entry, req.leaseToken);
+      return create(PutResponseSchema, { shared });
     },
     async invalidate(req) {
       const t = req.target;
       if (t.case === undefined) throw new ConnectError('target must be one of key, prefix or tag', Code.InvalidArgument);
-      checkKey(t.value, t.case);
-      const removed = await store.invalidate({ [t.case]: t.value });
+      const namespace = checkNamespace(req.namespace);
+      const removed = await store.invalidate({ kind: t.case, namespace, value: checkKey(t.value, t.case) });
       return create(InvalidateResponseSchema, { removed: BigInt(removed) });
     },
     stats() {
-      const s = store.stats;
+      const c = store.counters;
+      const n = (v: number) => BigInt(v);
       return create(StatsResponseSchema, {
-        localHits: BigInt(s.localHits),
-        redisHits: BigInt(s.redisHits),
-        misses: BigInt(s.misses),
-        staleHits: BigInt(s.staleHits),
-        puts: BigInt(s.puts),
-        evictions: BigInt(s.evictions),
-        localEntries: BigInt(store.localEntries),
-        localBytes: BigInt(store.localBytes),
-        redisErrors: BigInt(s.redisErrors),
+        localHits: n(c.localHits),
+        localMisses: n(c.localMisses),
+        redisHits: n(c.redisHits),
+        redisMisses: n(c.redisMisses),
+        misses: n(c.misses),
+        staleHits: n(c.staleHits),
+        puts: n(c.puts),
+        evictions: n(c.evictions),
+        expired: n(c.expired),
+        localEntries: n(store.local.size),
+        localBytes: n(store.local.bytes),
+        maxEntries: n(store.local.maxEntries),
+        maxBytes: n(store.local.maxBytes),
+        redisErrors: n(c.redisErrors),
+        redisTimeouts: n(c.redisTimeouts),
+        redisSkipped: n(c.redisSkipped),
+        invalidationsSent: n(c.invalidationsSent),
+        invalidationsReceived: n(c.invalidationsReceived),
+        resyncs: n(c.resyncs),
+        leaseGrants: n(c.leaseGrants),
+        leaseWaits: n(c.leaseWaits),
+        leaseTimeouts: n(c.leaseTimeouts),
+        pendingWrites: n(store.pendingWrites),
+        warmed: n(c.warmed),
         backend: store.backend,
+        redisState: store.backend === 'memory' ? 'none' : store.health.degraded ? `degraded: ${store.health.reason}` : 'ok',
       });
     },
+    ...createLeaseHandlers(deps),
+    ...createConfigHandlers(deps),
   };
 }

@@ -6,28 +6,56 @@ export interface Entry {
   expiresAt: number;
   /** Servable as stale (when the caller allows) until this moment. */
   staleUntil: number;
-  tags: string[];
+  tags: readonly string[];
+  /** Names the write that stored it (`<replica>.<n>`), so replicas can tell one write from another. */
+  id?: string;
 }
 
-/** Encodes an entry for Redis: a JSON header line, then the raw value bytes. */
+/** `expiresAt`/`staleUntil` of an entry that never expires (runtime config). */
+export const NEVER = Number.MAX_SAFE_INTEGER;
+
+export type Freshness = 'fresh' | 'stale' | 'expired';
+
+/** Where an entry stands at `now`: fresh before its TTL, stale within its stale window, expired after. */
+export function freshness(entry: Entry, now: number): Freshness {
+  if (now < entry.expiresAt) return 'fresh';
+  if (now < entry.staleUntil) return 'stale';
+  return 'expired';
+}
+
+/**
+ * Encodes an entry for Redis: a JSON header line, then the raw value bytes. The Lua
+ * lease script reads the header's `e` (fresh until) to tell a fresh entry from a stale one.
+ */
 export function encodeEntry(entry: Entry): Buffer {
-  const head = JSON.stringify({ s: entry.storedAt, e: entry.expiresAt, x: entry.staleUntil, t: entry.tags });
+  const head = JSON.stringify({ s: entry.storedAt, e: entry.expiresAt, x: entry.staleUntil, t: entry.tags, i: entry.id });
   return Buffer.concat([Buffer.from(`${head}\n`), entry.value]);
 }
 
-/** Decodes what {@link encodeEntry} wrote; `undefined` for anything else. */
+/** Decodes what {@link encodeEntry} wrote (copying the value); `undefined` for anything else. */
 export function decodeEntry(buf: Buffer): Entry | undefined {
   const nl = buf.indexOf(10);
   if (nl < 0) return undefined;
   try {
-    const head = JSON.parse(buf.subarray(0, nl).toString()) as { s: number; e: number; x: number; t: string[] };
-    return { storedAt: head.s, expiresAt: head.e, staleUntil: head.x, tags: head.t, value: new Uint8Array(buf.subarray(nl + 1)) };
+    const head = JSON.parse(buf.subarray(0, nl).toString()) as { s: number; e: number; x: number; t: string[]; i?: string };
+    if (typeof head.s !== 'number' || typeof head.e !== 'number' || typeof head.x !== 'number' || !Array.isArray(head.t)) return undefined;
+    const id = typeof head.i === 'string' ? { id: head.i } : {};
+    return { storedAt: head.s, expiresAt: head.e, staleUntil: head.x, tags: head.t, ...id, value: new Uint8Array(buf.subarray(nl + 1)) };
   } catch {
     return undefined;
   }
 }
 
-/** Bytes an entry takes in the local replica (value plus a fixed overhead). */
+/**
+ * Per-entry cost beyond the value, key and tags: the entry object, the value's view, the
+ * tag array, the write id and the LRU's slots. Measured on V8 (Node 20) at about 560
+ * bytes over what the strings count, so `max_bytes` bounds real memory, not just values.
+ */
+export const ENTRY_OVERHEAD_BYTES = 560;
+
+/** Bytes an entry takes in the local replica: the value, the key, tags and write id (UTF-16), and {@link ENTRY_OVERHEAD_BYTES}. */
 export function entrySize(key: string, entry: Entry): number {
-  return entry.value.byteLength + key.length * 2 + 64;
+  let strings = key.length + (entry.id?.length ?? 0);
+  for (const t of entry.tags) strings += t.length;
+  return entry.value.byteLength + strings * 2 + ENTRY_OVERHEAD_BYTES;
 }
