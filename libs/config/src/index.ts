@@ -7,3 +7,4 @@ export * from './types.ts';
 export { formatDuration } from '@ultra/core';
 export * from './modes.ts';
 export * from './auth.ts';
+export * from './tls.ts';

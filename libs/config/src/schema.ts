@@ -3,6 +3,7 @@ import { parseDuration } from '@ultra/core';
 import { ENDPOINT_TYPES } from './known-providers.ts';
 import { conditionsSchema, modePolicySchema } from './modes.ts';
 import { authSchema, limitsSchema } from './auth.ts';
+import { tlsSchema } from './tls.ts';
 import { describeValue } from './describe.ts';
 
 /** A duration string (`250ms`, `30s`, `5m`, `1h`) parsed to milliseconds. */
@@ -240,6 +241,7 @@ export const fileSchema = z.strictObject({
     .prefault({}),
   shutdown: z.strictObject({ grace: duration.default(10_000) }).prefault({}),
   auth: authSchema,
+  tls: tlsSchema,
   limits: limitsSchema(duration),
   breaker: breakerKnobs.extend({ overrides: z.record(name, breakerKnobs).default({}) }).prefault({}),
   retry: retryKnobs.extend({ overrides: z.record(name, retryKnobs).default({}) }).prefault({}),

@@ -2,6 +2,7 @@ import type { EndpointType } from './known-providers.ts';
 import type { Secret } from './secret.ts';
 import type { ModeName, ModePolicy } from './modes.ts';
 import type { ClientKey, RequestLimits } from './auth.ts';
+import type { TlsConfig } from './tls.ts';
 
 export interface Address {
   host: string;
@@ -162,6 +163,8 @@ export interface UltraConfig {
   /** Client keys (hashes only). Without any, the router runs open, on loopback only. */
   readonly auth: { readonly keys: readonly ClientKey[] };
   readonly limits: RequestLimits;
+  /** TLS (optionally mutual) on every internal hop; absent: cleartext on loopback. */
+  readonly tls?: TlsConfig;
   /** The provider-agent's circuit breaker per provider (docs/circuit-breaker-tuning.md). */
   readonly breaker: WithOverrides<BreakerConfig>;
   /** The provider-agent's same-provider retries and retry budget per provider. */

@@ -2,6 +2,7 @@ import type { DescService } from '@bufbuild/protobuf';
 import { createClient, type Client, type Interceptor } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import type { Address } from '@ultra/config';
+import { processTlsMaterial, type TlsMaterial } from './tls.ts';
 
 /**
  * A gRPC client (HTTP/2, one long-lived connection that reconnects by itself) for a
@@ -11,10 +12,12 @@ export function createServiceClient<T extends DescService>(
   service: T,
   address: Address,
   interceptors: Interceptor[] = [],
+  tls: TlsMaterial | undefined = processTlsMaterial(),
 ): Client<T> {
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   const transport = createGrpcTransport({
-    baseUrl: `http://${host}:${address.port}`,
+    baseUrl: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
+    ...(tls ? { nodeOptions: { ca: tls.ca, cert: tls.cert, key: tls.key } } : {}),
     interceptors,
     pingIntervalMs: 10_000,
     pingIdleConnection: false,

@@ -5,3 +5,4 @@ export * from './logger.ts';
 export * from './run-service.ts';
 export * from './outcome.ts';
 export * from './watch-loop.ts';
+export * from './tls.ts';

@@ -2,6 +2,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { Address } from '@ultra/config';
+import { processTlsMaterial, type TlsMaterial } from './tls.ts';
 
 /** A request handler for both HTTP/1.1 and HTTP/2 (as `connectNodeAdapter` returns). */
 export type NodeHandler = (
@@ -29,7 +30,12 @@ export type Protocol = 'h2c' | 'http1';
  * every gRPC client does); the router adds an `http1` port for browsers, curl and the
  * OpenAI SDKs.
  */
-export async function listen(address: Address, handler: NodeHandler, protocol: Protocol = 'h2c'): Promise<Listener> {
+export async function listen(
+  address: Address,
+  handler: NodeHandler,
+  protocol: Protocol = 'h2c',
+  tls: TlsMaterial | undefined = protocol === 'h2c' ? processTlsMaterial() : undefined,
+): Promise<Listener> {
   let inFlight = 0;
   let draining = false;
   let drained: (() => void) | undefined;
@@ -45,16 +51,22 @@ export async function listen(address: Address, handler: NodeHandler, protocol: P
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.Http2Session>();
   const h1 = protocol === 'http1' ? http.createServer(counted as http.RequestListener) : undefined;
+  const onRequest = counted as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
   const h2 =
-    protocol === 'h2c'
-      ? http2.createServer({}, counted as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void)
-      : undefined;
+    protocol !== 'h2c'
+      ? undefined
+      : tls
+        ? http2.createSecureServer(
+            { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.mutual, rejectUnauthorized: tls.mutual, minVersion: 'TLSv1.2' },
+            onRequest,
+          )
+        : http2.createServer({}, onRequest);
   h2?.on('session', (session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
   });
   const tcp = (h1 ?? h2)!;
-  tcp.on('connection', (socket: net.Socket) => {
+  tcp.on(tls ? 'secureConnection' : 'connection', (socket: net.Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });

@@ -3,6 +3,7 @@ import { isConfigError, loadConfig, type UltraConfig } from '@ultra/config';
 import type { HealthRegistry } from './grpc-health.ts';
 import type { Listener } from './listener.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { loadTls, useProcessTls } from './tls.ts';
 
 /** What a started service hands back so that it can be stopped gracefully. */
 export interface RunningService {
@@ -43,6 +44,12 @@ export function runService(name: string, start: (ctx: ServiceContext) => Promise
   } catch (e) {
     if (!isConfigError(e)) throw e;
     process.stderr.write(`${name}: ${e.message}\n`);
+    process.exit(2);
+  }
+  try {
+    useProcessTls(loadTls(config.tls));
+  } catch (e) {
+    process.stderr.write(`${name}: invalid config (${config.source}):\n  ${(e as Error).message}\n`);
     process.exit(2);
   }
   const shutdown = new AbortController();

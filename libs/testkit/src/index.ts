@@ -5,3 +5,4 @@ export * from './stack.ts';
 export * from './wait-for.ts';
 export * from './redis-control.ts';
 export * from './cache-process.ts';
+export * from './certs.ts';
