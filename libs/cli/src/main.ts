@@ -13,6 +13,8 @@ commands:
   status    a live view of the degraded mode, the components and each provider's
             breaker (--once: print it once and exit)
   check     validate the configuration and print what it resolves to
+  hash-key  make a new client key and print it with the hash to put in auth.keys
+            (or print the hash of a key given on standard input)
   help      show this text
 
 The config comes from --config FILE, else ULTRA_CONFIG, else the built-in default.`;
@@ -32,6 +34,25 @@ function describe(config: UltraConfig): string[] {
   return lines;
 }
 
+/** `ultra hash-key`: a new key and its hash, or the hash of a key piped in. */
+async function hashKeyCommand(): Promise<number> {
+  const { createHash, randomBytes } = await import('node:crypto');
+  const hash = (key: string) => `sha256:${createHash('sha256').update(key).digest('hex')}`;
+  if (!process.stdin.isTTY) {
+    let text = '';
+    for await (const chunk of process.stdin) text += String(chunk);
+    const key = text.trim();
+    if (key !== '') {
+      console.log(hash(key));
+      return 0;
+    }
+  }
+  const key = `ultra-${randomBytes(24).toString('base64url')}`;
+  console.log(`key:  ${key}    (give it to the client; it is not stored anywhere)`);
+  console.log(`hash: ${hash(key)}    (put this in auth.keys[].hash)`);
+  return 0;
+}
+
 /** Runs the `ultra` command; resolves with the exit status. */
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, once: { type: 'boolean' } }, allowPositionals: true });
@@ -40,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (command === 'hash-key') return hashKeyCommand();
   let config: UltraConfig;
   try {
     config = loadConfig({ file: values.config, env: process.env });

@@ -4,6 +4,7 @@ import { ProviderAgentService } from '@ultra/contracts/provider-agent';
 import { systemClock, systemRandom } from '@ultra/core';
 import { createServiceClient, keepWatching, runService } from '@ultra/runtime';
 import { createChatFlow } from './chat-flow.ts';
+import { createJobQueue, createJobWorker, withJobQueue } from './jobs/index.ts';
 import { createModeState } from './mode-state.ts';
 import { createRouting } from './routing/index.ts';
 import { build } from './server.ts';
@@ -33,6 +34,21 @@ runService('router', async ({ config, log, shutdown }) => {
     },
     onLost: () => mode.lost(),
   });
-  const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log });
-  return build({ config, flow, clock });
+  // The durable queue lives in Redis: without REDIS_URL there is none, deferral answers
+  // UNAVAILABLE and the job RPCs FAILED_PRECONDITION.
+  const redisUrl = config.cache.redisUrl?.reveal();
+  const onQueueError = (err: Error) => log.warn({ err: err.message }, 'queue: Redis error; retrying');
+  const jobs = redisUrl ? createJobQueue({ redisUrl, config: config.queue, clock, onError: onQueueError }) : undefined;
+  const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer });
+  const worker = jobs && config.queue.worker ? createJobWorker({ queue: jobs, flow, random: systemRandom, onError: onQueueError }) : undefined;
+  const stopWorker = new Promise<void>((resolve) => shutdown.addEventListener('abort', () => resolve(worker?.close(config.shutdown.graceMs)), { once: true }));
+  const service = await build({ config, flow: withJobQueue(flow, jobs), clock });
+  return {
+    ...service,
+    async close() {
+      await service.close?.();
+      if (worker) await stopWorker;
+      await jobs?.close();
+    },
+  };
 });

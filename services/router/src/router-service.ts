@@ -2,10 +2,15 @@ import { create } from '@bufbuild/protobuf';
 import type { ServiceImpl } from '@connectrpc/connect';
 import { CompleteResponseSchema, RouterService, StreamCompleteResponseSchema } from '@ultra/contracts/router';
 import type { ChatFlow } from './chat-flow.ts';
+import { createJobHandlers, type JobHandlers, type WithJobQueue } from './jobs/index.ts';
 
-/** RouterService handlers: the chat flow behind gRPC, Connect and gRPC-Web. */
-export function createRouterService(flow: ChatFlow): ServiceImpl<typeof RouterService> {
+/**
+ * RouterService handlers: the chat flow behind gRPC, Connect and gRPC-Web, and the job
+ * RPCs over the queue the flow carries (FAILED_PRECONDITION without one: no REDIS_URL).
+ */
+export function createRouterService(flow: ChatFlow & WithJobQueue, jobs: JobHandlers = createJobHandlers(flow.jobQueue)): ServiceImpl<typeof RouterService> {
   return {
+    ...jobs,
     async complete(req, ctx) {
       const answer = await flow.complete(req.request, { signal: ctx.signal, timeoutMs: ctx.timeoutMs() });
       return create(CompleteResponseSchema, { answer });

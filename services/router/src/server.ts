@@ -23,13 +23,13 @@ export async function build(deps: RouterServerDeps): Promise<RunningService> {
   const health = createHealthRegistry([RouterService.typeName]);
   const rpc = connectNodeAdapter({
     // A hard cap on any message; the request limits proper are checked with field names.
-    readMaxBytes: 8 * 1024 * 1024,
+    readMaxBytes: 4 * deps.config.limits.maxRequestBytes,
     routes: (router) => {
       router.service(RouterService, createRouterService(deps.flow));
       router.service(Health, health.impl);
     },
   });
-  const front = createOpenAiFront({ flow: deps.flow, config: deps.config, clock: deps.clock, fallback: rpc });
+  const front = createOpenAiFront({ flow: deps.flow, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes });
   const grpc = await listen(deps.config.services.router.grpc, rpc);
   const http = await listen(deps.config.services.router.http, front, 'http1');
   return { listeners: [grpc, http], health };

@@ -1,17 +1,18 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Role, type ChatRequest } from '@ultra/contracts/chat';
 
-/** Limits on what a request may carry. */
-export interface RequestLimits {
-  /** Most messages in one request. Default 1000. */
-  maxMessages: number;
-  /** Longest message content, in characters. Default 1,000,000. */
-  maxMessageChars: number;
-  /** Most bytes of message text in one request (UTF-8). Default 1 MiB. */
-  maxRequestBytes: number;
-}
+import type { RequestLimits } from '@ultra/config';
 
-export const DEFAULT_LIMITS: RequestLimits = { maxMessages: 1000, maxMessageChars: 1_000_000, maxRequestBytes: 1024 * 1024 };
+export type { RequestLimits };
+
+/** The limits that ship (config `limits:`). */
+export const DEFAULT_LIMITS: RequestLimits = {
+  maxMessages: 1000,
+  maxMessageChars: 1_000_000,
+  maxRequestBytes: 1024 * 1024,
+  maxTokens: 32_768,
+  maxStreamDurationMs: 600_000,
+};
 
 const bad = (message: string) => new ConnectError(message, Code.InvalidArgument);
 
@@ -43,6 +44,9 @@ export function validateRequest(request: ChatRequest | undefined, limits: Reques
     }
     if (topP !== undefined && !(topP >= 0 && topP <= 1)) throw bad(`sampling.top_p: must be between 0 and 1, got ${topP}`);
     if (maxTokens !== undefined && maxTokens < 1) throw bad(`sampling.max_tokens: must be at least 1, got ${maxTokens}`);
+    if (maxTokens !== undefined && maxTokens > limits.maxTokens) {
+      throw bad(`sampling.max_tokens: ${maxTokens} is over the limit of ${limits.maxTokens}`);
+    }
     for (const [name, v] of [
       ['presence_penalty', presencePenalty],
       ['frequency_penalty', frequencyPenalty],

@@ -34,6 +34,8 @@ export interface CallOptions {
   signal: AbortSignal;
   /** The caller's deadline, ms from now; the config's default when absent. */
   timeoutMs?: number | undefined;
+  /** The caller's tenant: its cache entries and jobs are its own ('' when Ultra runs open). */
+  tenant?: string | undefined;
 }
 
 /** Time kept back from each hop's deadline for the hop above to answer, in ms. */
@@ -56,11 +58,19 @@ export interface Prepared {
 
 export function prepare(deps: FlowDeps, raw: ChatRequest | undefined, options: CallOptions): Prepared {
   const { config, clock } = deps;
-  const request = validateRequest(raw);
+  const request = validateRequest(raw, config.limits);
   const tiers = candidatesFor(config, request.model);
   const model = request.model === '' ? config.defaultModel : request.model;
   const deadline = clock.now() + (options.timeoutMs ?? config.failover.defaultTimeoutMs);
-  return { request, tiers, model, deadline, policy: cachePolicyOf(request, config.cache.maxTemperature), key: cacheKey(model, request) };
+  const key = cacheKey(model, request);
+  return {
+    request,
+    tiers,
+    model,
+    deadline,
+    policy: cachePolicyOf(request, config.cache.maxTemperature),
+    key: options.tenant ? `t:${options.tenant}:${key}` : key,
+  };
 }
 
 /** Milliseconds a hop below may take. */

@@ -1,0 +1,65 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import { Outcome, type Attempt } from '@ultra/contracts/chat';
+import { attemptsOf, outcomeName } from '@ultra/runtime';
+
+/** Why one attempt of a job failed, as the queue records and judges it. */
+export interface Failure {
+  /** The error class the retry decision rests on. */
+  outcome: Outcome;
+  /** The error's message (never prompt text: the flow's messages name providers and outcomes). */
+  detail: string;
+  /** The provider's Retry-After in ms, 0 when none was given. */
+  retryAfterMs: number;
+  /** One entry per provider the failover path tried. */
+  providerAttempts: Attempt[];
+}
+
+const CLIENT_MISTAKES = new Set([Outcome.BAD_REQUEST, Outcome.CONTEXT_TOO_LONG]);
+
+function byCode(code: Code): Outcome {
+  switch (code) {
+    case Code.InvalidArgument:
+      return Outcome.BAD_REQUEST;
+    case Code.ResourceExhausted:
+      return Outcome.RATE_LIMITED;
+    case Code.DeadlineExceeded:
+      return Outcome.TIMEOUT;
+    case Code.Canceled:
+      return Outcome.CANCELLED;
+    case Code.Unavailable:
+      return Outcome.UNAVAILABLE;
+    case Code.FailedPrecondition:
+      return Outcome.CONTENT_REFUSED;
+    default:
+      return Outcome.SERVER_ERROR;
+  }
+}
+
+function retryAfterOf(err: ConnectError, attempts: readonly Attempt[]): number {
+  const header = Number(err.metadata.get('retry-after-ms') ?? NaN);
+  if (Number.isFinite(header) && header > 0) return header;
+  const given = attempts.map((a) => a.retryAfterMs).filter((ms) => ms > 0);
+  return given.length > 0 ? Math.min(...given) : 0;
+}
+
+/**
+ * Classifies an error from the chat flow. The caller's own mistakes (INVALID_ARGUMENT)
+ * keep their outcome. Otherwise, when providers were tried, the outcome is that of the
+ * first provider attempt whose class is retried (another try may find that provider
+ * well), else the last one's; with no attempts, the status code decides.
+ *
+ * @param retried whether the queue retries an error class, by config name (`server_error`)
+ */
+export function classifyFailure(e: unknown, retried: (outcome: string) => boolean): Failure {
+  const err = ConnectError.from(e);
+  const providerAttempts = attemptsOf(err);
+  const detail = err.rawMessage;
+  const retryAfterMs = retryAfterOf(err, providerAttempts);
+  const last = providerAttempts.at(-1)?.outcome;
+  let outcome: Outcome;
+  if (err.code === Code.InvalidArgument) outcome = last !== undefined && CLIENT_MISTAKES.has(last) ? last : Outcome.BAD_REQUEST;
+  else if (err.code === Code.ResourceExhausted) outcome = Outcome.RATE_LIMITED;
+  else if (last !== undefined) outcome = providerAttempts.find((a) => retried(outcomeName(a.outcome)))?.outcome ?? last;
+  else outcome = byCode(err.code);
+  return { outcome, detail, retryAfterMs, providerAttempts };
+}

@@ -1,0 +1,10 @@
+export { classifyFailure, type Failure } from './classify.ts';
+export type { DeadLetterFilter } from './dead-letters.ts';
+export { JobError, isJobError } from './job-error.ts';
+export { createJobHandlers, NO_QUEUE_MESSAGE, type JobHandlers } from './job-handlers.ts';
+export { createJobQueue, type DeadLetterTarget, type JobQueue } from './job-queue.ts';
+export { createJobWorker, type JobWorker, type JobWorkerDeps } from './job-worker.ts';
+export type { QueueStats } from './queue-stats.ts';
+export { backoffDelay, createRetryPolicy, limiterFor, type RetryPolicy } from './retry-policy.ts';
+export { jobIdFor } from './submit.ts';
+export { withJobQueue, type WithJobQueue } from './with-job-queue.ts';

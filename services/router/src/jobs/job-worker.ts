@@ -1,0 +1,66 @@
+import type { Random } from '@ultra/core';
+import { Worker } from 'bullmq';
+import type { ChatFlow } from '../chat-flow.ts';
+import type { JobData, JobResult } from './job-data.ts';
+import type { JobQueue } from './job-queue.ts';
+import { QUEUE_NAME } from './queue-core.ts';
+import { backoffStrategy, createRetryPolicy, limiterFor } from './retry-policy.ts';
+import { createProcessor } from './run-attempt.ts';
+
+export interface JobWorkerDeps {
+  queue: JobQueue;
+  /** The router's failover path: every job runs through `flow.complete`. */
+  flow: Pick<ChatFlow, 'complete'>;
+  /** Draws the backoff jitter. */
+  random: Random;
+  /** Told about Redis and processing errors that BullMQ recovers from by itself. */
+  onError?: (err: Error) => void;
+}
+
+export interface JobWorker {
+  readonly bull: Worker<JobData, JobResult>;
+  /**
+   * Stops taking jobs and waits up to `graceMs` (default: forever) for the running ones;
+   * after that leaves them: their locks lapse and another worker runs them again.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * A BullMQ worker for the queue, configured from `queue:`: `concurrency` jobs at once,
+ * `drain_rate` jobs per second across every worker (BullMQ's limiter is kept in Redis),
+ * a lock of `lock_duration` renewed at half of it, and a check for jobs whose worker died
+ * every `stalled_interval` (such jobs run again, up to `max_stalled` times).
+ */
+export function createJobWorker(deps: JobWorkerDeps): JobWorker {
+  const { core } = deps.queue;
+  const c = core.config;
+  const processor = createProcessor({ core, flow: deps.flow, policy: createRetryPolicy(c, deps.random) });
+  const limiter = limiterFor(c.drainRate);
+  const worker = new Worker<JobData, JobResult>(QUEUE_NAME, processor, {
+    connection: core.consumer(),
+    prefix: c.keyPrefix,
+    concurrency: c.concurrency,
+    lockDuration: c.lockDurationMs,
+    stalledInterval: c.stalledIntervalMs,
+    maxStalledCount: c.maxStalled,
+    ...(limiter ? { limiter } : {}),
+    settings: { backoffStrategy },
+  });
+  const onError = deps.onError ?? (() => undefined);
+  worker.on('error', onError);
+  const stopListening = core.events.onCancelled((id) => worker.cancelJob(id, 'cancelled by CancelJob'));
+  return {
+    bull: worker,
+    async close(graceMs) {
+      stopListening();
+      const graceful = worker.close();
+      if (graceMs === undefined) return graceful;
+      let timer: unknown;
+      const timedOut = new Promise<boolean>((resolve) => (timer = core.clock.setTimeout(() => resolve(true), graceMs)));
+      const late = await Promise.race([graceful.then(() => false), timedOut]);
+      core.clock.clearTimeout(timer);
+      if (late) await worker.close(true);
+    },
+  };
+}

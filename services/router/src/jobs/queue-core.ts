@@ -1,0 +1,69 @@
+import type { QueueConfig } from '@ultra/config';
+import type { Clock } from '@ultra/core';
+import { Queue, QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { JobData, JobResult } from './job-data.ts';
+import { createJobEvents, type JobEvents } from './job-events.ts';
+
+/** The BullMQ queue's name under `queue.key_prefix`: keys are `<prefix>:chat-jobs:…`. */
+export const QUEUE_NAME = 'chat-jobs';
+
+/** What the queue's operations share: config, clock, the BullMQ queue and the connections. */
+export interface QueueCore {
+  readonly config: QueueConfig;
+  readonly clock: Clock;
+  readonly bull: Queue<JobData, JobResult>;
+  /** Connection for the API side: commands fail after a few reconnect tries rather than hang. */
+  readonly redis: Redis;
+  readonly events: JobEvents;
+  /** The connection workers and event readers start from (BullMQ copies it for blocking reads). */
+  consumer(): Redis;
+  /** The Redis key of a job's hash. */
+  jobKey(id: string): string;
+  close(): Promise<void>;
+}
+
+export interface QueueCoreDeps {
+  /** `redis://…` (from REDIS_URL). */
+  redisUrl: string;
+  config: QueueConfig;
+  clock: Clock;
+  /** Told about connection errors (BullMQ and ioredis retry by themselves). */
+  onError?: (err: Error) => void;
+}
+
+export function createQueueCore(deps: QueueCoreDeps): QueueCore {
+  const onError = deps.onError ?? (() => undefined);
+  const prefix = deps.config.keyPrefix;
+  const redis = new Redis(deps.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2_000, connectionName: 'ultra-queue' });
+  redis.on('error', onError);
+  let consumer: Redis | undefined;
+  const consumerConnection = () => {
+    if (!consumer) {
+      consumer = new Redis(deps.redisUrl, { maxRetriesPerRequest: null, connectionName: 'ultra-queue-worker' });
+      consumer.on('error', onError);
+    }
+    return consumer;
+  };
+  const bull = new Queue<JobData, JobResult>(QUEUE_NAME, { connection: redis, prefix });
+  bull.on('error', onError);
+  const events = createJobEvents(() => {
+    const r = new QueueEvents(QUEUE_NAME, { connection: consumerConnection(), prefix });
+    r.on('error', onError);
+    return r;
+  });
+  return {
+    config: deps.config,
+    clock: deps.clock,
+    bull,
+    redis,
+    events,
+    consumer: consumerConnection,
+    jobKey: (id) => bull.toKey(id),
+    async close() {
+      await events.close();
+      await bull.close();
+      await Promise.allSettled([redis.quit(), consumer?.quit()]);
+    },
+  };
+}

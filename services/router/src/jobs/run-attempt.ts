@@ -1,0 +1,106 @@
+import { Outcome, ServedFrom, type ChatAnswer } from '@ultra/contracts/chat';
+import { outcomeName } from '@ultra/runtime';
+import { DelayedError, UnrecoverableError, type Job as BullJob } from 'bullmq';
+import type { ChatFlow } from '../chat-flow.ts';
+import { classifyFailure, type Failure } from './classify.ts';
+import { attemptRecord, decodeRequest, encodeAnswer, type JobData, type JobResult } from './job-data.ts';
+import { commitAnswer, readMarks } from './job-scripts.ts';
+import type { QueueCore } from './queue-core.ts';
+import { count, countersKey } from './queue-stats.ts';
+import { RetryLater, type RetryPolicy } from './retry-policy.ts';
+
+export interface ProcessorDeps {
+  core: QueueCore;
+  /** The router's failover path (or a stand-in with the same shape). */
+  flow: Pick<ChatFlow, 'complete'>;
+  policy: RetryPolicy;
+}
+
+const never = new AbortController().signal;
+
+/**
+ * BullMQ's processor: one attempt of a job through the chat flow. It returns (BullMQ
+ * files the job as done) once the answer is committed — atomically and once, so a run
+ * that lost its worker cannot answer twice — or when the job was cancelled. It throws
+ * {@link RetryLater} to be retried after the policy's delay, an `UnrecoverableError` to
+ * dead-letter, and a `DelayedError` (no attempt spent) when the router's degraded mode
+ * holds the request back or the worker is stopping.
+ */
+export function createProcessor(deps: ProcessorDeps) {
+  const { core, flow, policy } = deps;
+  const { config, clock } = core;
+  const redis = core.consumer();
+  const counters = countersKey(core);
+  const retried = (outcome: string) => config.retryOn[outcome] === true;
+
+  const cancelled = async (): Promise<JobResult> => {
+    await count(redis, counters, 'cancelled');
+    return 'cancelled';
+  };
+  /** Puts the job back for later without spending an attempt. */
+  const later = async (job: BullJob<JobData>, token: string | undefined, waitMs: number): Promise<never> => {
+    const at = clock.now() + waitMs;
+    await job.updateData({ ...job.data, nextAttemptAt: at });
+    await job.moveToDelayed(at, token);
+    throw new DelayedError();
+  };
+  const failed = async (job: BullJob<JobData>, failure: Failure, startedAt: number): Promise<never> => {
+    const data = job.data;
+    const finishedAt = clock.now();
+    const record = attemptRecord((data.attempts.at(-1)?.n ?? 0) + 1, failure, startedAt, finishedAt);
+    const outcome = outcomeName(failure.outcome);
+    const decision = policy.decide({
+      attempt: job.attemptsMade + 1,
+      maxAttempts: data.maxAttempts,
+      retried: retried(outcome),
+      outcome,
+      retryAfterMs: failure.retryAfterMs,
+      now: finishedAt,
+      deadline: data.deadline,
+    });
+    const attempts = [...data.attempts, record];
+    if (decision.kind === 'retry') {
+      await job.updateData({ ...data, attempts, nextAttemptAt: finishedAt + decision.delayMs });
+      await count(redis, counters, 'retries');
+      throw new RetryLater(`${outcome}: ${failure.detail}`, decision.delayMs);
+    }
+    await job.updateData({ ...data, attempts, reason: decision.reason });
+    await count(redis, counters, 'deadLettered');
+    throw new UnrecoverableError(decision.reason);
+  };
+
+  return async (job: BullJob<JobData, JobResult>, token: string | undefined, signal?: AbortSignal): Promise<JobResult> => {
+    const jobKey = core.jobKey(job.id!);
+    const marks = await readMarks(redis, jobKey);
+    if (marks.cancelledAt !== undefined) return cancelled();
+    // An earlier run committed the answer and then lost its worker: file it, call nobody.
+    if (marks.answer !== undefined) return 'answered';
+    const startedAt = clock.now();
+    const { deadline } = job.data;
+    if (startedAt >= deadline) {
+      const detail = `the job's deadline (${new Date(deadline).toISOString()}) passed before this attempt could start`;
+      return failed(job, { outcome: Outcome.TIMEOUT, detail, retryAfterMs: 0, providerAttempts: [] }, startedAt);
+    }
+    let answer: ChatAnswer;
+    try {
+      answer = await flow.complete(decodeRequest(job.data.request), {
+        signal: signal ?? never,
+        timeoutMs: Math.max(1, Math.min(config.attemptTimeoutMs, deadline - startedAt)),
+      });
+    } catch (e) {
+      if ((await readMarks(redis, jobKey)).cancelledAt !== undefined) return cancelled();
+      if (signal?.aborted) return later(job, token, 0);
+      return failed(job, classifyFailure(e, retried), startedAt);
+    }
+    if (answer.servedFrom === ServedFrom.QUEUE) {
+      // The router's degraded mode defers this priority now (the flow found this very job
+      // by its idempotency key): wait for the mode to change, spending no attempt.
+      await count(redis, counters, 'modeWaits');
+      return later(job, token, config.modeWaitMs);
+    }
+    const commit = await commitAnswer(redis, jobKey, encodeAnswer(answer));
+    if (commit.status === 'cancelled') return cancelled();
+    if (commit.status === 'committed') await count(redis, counters, 'answered');
+    return 'answered';
+  };
+}
