@@ -50,7 +50,8 @@ export async function listen(
   };
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.Http2Session>();
-  const h1 = protocol === 'http1' ? http.createServer(counted as http.RequestListener) : undefined;
+  // Slow-loris guards: headers within 10 s, the whole request body within 30 s.
+  const h1 = protocol === 'http1' ? http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, counted as http.RequestListener) : undefined;
   const onRequest = counted as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
   const h2 =
     protocol !== 'h2c'
