@@ -40,5 +40,5 @@ export function stackProcesses(config: UltraConfig, configFile: string | undefin
 
 /** The node arguments that run a TypeScript entry point. */
 export function nodeArgs(spec: ProcessSpec): string[] {
-  return ['--import', import.meta.resolve('tsx'), spec.entry, ...spec.args];
+  return ['--import', import.meta.resolve('tsx'), '--import', import.meta.resolve('@ultra/telemetry/instrumentation'), spec.entry, ...spec.args];
 }

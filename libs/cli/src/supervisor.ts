@@ -37,9 +37,9 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
 
   const spawnChild = (child: Child): Promise<void> =>
     new Promise((resolve, reject) => {
-      const [loader, tsx, entry, ...args] = nodeArgs(child.spec);
+      const [loader, tsx, loader2, otel, entry, ...args] = nodeArgs(child.spec);
       const proc = fork(entry!, args, {
-        execArgv: [loader!, tsx!],
+        execArgv: [loader!, tsx!, loader2!, otel!],
         env: options.env,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         // Its own process group: Ctrl-C reaches only the supervisor, which stops the

@@ -3,6 +3,9 @@ import { createClient, type Client, type Interceptor } from '@connectrpc/connect
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import type { Address } from '@ultra/config';
 import { processTlsMaterial, type TlsMaterial } from './tls.ts';
+import { createTraceClientInterceptor } from '@ultra/telemetry';
+
+const traceInterceptor = createTraceClientInterceptor();
 
 /**
  * A gRPC client (HTTP/2, one long-lived connection that reconnects by itself) for a
@@ -18,7 +21,7 @@ export function createServiceClient<T extends DescService>(
   const transport = createGrpcTransport({
     baseUrl: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
     ...(tls ? { nodeOptions: { ca: tls.ca, cert: tls.cert, key: tls.key } } : {}),
-    interceptors,
+    interceptors: [traceInterceptor, ...interceptors],
     pingIntervalMs: 10_000,
     pingIdleConnection: false,
     idleConnectionTimeoutMs: 60_000,

@@ -3,6 +3,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import type { Address } from '@ultra/config';
 import { processTlsMaterial, type TlsMaterial } from './tls.ts';
+import { withServerSpan } from '@ultra/telemetry';
 
 /** A request handler for both HTTP/1.1 and HTTP/2 (as `connectNodeAdapter` returns). */
 export type NodeHandler = (
@@ -42,11 +43,18 @@ export async function listen(
   const counted: NodeHandler = (req, res) => {
     inFlight++;
     if (draining && protocol === 'http1') (res as http.ServerResponse).shouldKeepAlive = false;
-    res.once('close', () => {
-      inFlight--;
-      if (inFlight === 0) drained?.();
-    });
-    handler(req, res);
+    // Every request continues the caller's trace (W3C traceparent) in a server span.
+    withServerSpan(
+      req.headers,
+      `${req.method ?? 'POST'} ${(req.url ?? '/').split('?')[0]}`,
+      (end) =>
+        res.once('close', () => {
+          inFlight--;
+          if (inFlight === 0) drained?.();
+          end(res.statusCode >= 500);
+        }),
+      () => handler(req, res),
+    );
   };
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.Http2Session>();

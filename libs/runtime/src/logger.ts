@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { trace } from '@opentelemetry/api';
 
 export type { Logger };
 
@@ -17,6 +18,11 @@ export function createLogger(service: string, options: { level?: string; destina
         censor: '[redacted]',
       },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Trace and span ids of the active span, so a log line leads to its trace.
+      mixin() {
+        const ctx = trace.getActiveSpan()?.spanContext();
+        return ctx ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};
+      },
     },
     (options.destination as pino.DestinationStream | undefined) ?? pino.destination({ sync: false }),
   );

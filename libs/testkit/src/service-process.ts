@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const tsx = import.meta.resolve('tsx');
+const otel = import.meta.resolve('@ultra/telemetry/instrumentation');
 
 /** A path inside the repository. */
 export const repoPath = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
@@ -28,7 +29,7 @@ export function startProcess(
   options: { env?: NodeJS.ProcessEnv; readyLine?: RegExp } = {},
 ): ServiceProcess {
   const proc = fork(repoPath(entry), args, {
-    execArgv: ['--import', tsx],
+    execArgv: ['--import', tsx, '--import', otel],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

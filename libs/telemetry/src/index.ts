@@ -1,0 +1,3 @@
+export * from './metrics.ts';
+export * from './propagation.ts';
+export * from './spans.ts';

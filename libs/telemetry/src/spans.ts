@@ -1,0 +1,24 @@
+import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+
+/**
+ * Runs `fn` in a child span of the active one; the span ends on every path, with the
+ * exception recorded and an error status on failure.
+ */
+export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, tracerName = 'ultra'): Promise<T> {
+  return trace.getTracer(tracerName).startActiveSpan(name, { attributes }, async (span) => {
+    try {
+      return await fn(span);
+    } catch (e) {
+      span.recordException(e as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+      throw e;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+/** Adds an event (a breaker state change, a mode change) to the active span, if any. */
+export function spanEvent(name: string, attributes: Attributes): void {
+  trace.getActiveSpan()?.addEvent(name, attributes);
+}
