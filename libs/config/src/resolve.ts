@@ -192,7 +192,13 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
       streamResume: file.failover.stream_resume,
     },
     services: {
-      router: file.services.router,
+      router: { grpc: file.services.router.grpc, http: file.services.router.http },
+      metrics: {
+        router: file.services.router.metrics,
+        providerAgent: file.services.provider_agent.metrics,
+        cache: file.services.cache.metrics,
+        health: file.services.health.metrics,
+      },
       providerAgent: file.services.provider_agent.address,
       cache: file.services.cache.address,
       health: file.services.health.address,

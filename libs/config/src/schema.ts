@@ -172,11 +172,21 @@ export const fileSchema = z.strictObject({
   services: z
     .strictObject({
       router: z
-        .strictObject({ grpc: address.default({ host: '127.0.0.1', port: 50051 }), http: address.default({ host: '127.0.0.1', port: 8080 }) })
+        .strictObject({
+          grpc: address.default({ host: '127.0.0.1', port: 50051 }),
+          http: address.default({ host: '127.0.0.1', port: 8080 }),
+          metrics: address.default({ host: '127.0.0.1', port: 9464 }),
+        })
         .prefault({}),
-      provider_agent: z.strictObject({ address: address.default({ host: '127.0.0.1', port: 50061 }) }).prefault({}),
-      cache: z.strictObject({ address: address.default({ host: '127.0.0.1', port: 50071 }) }).prefault({}),
-      health: z.strictObject({ address: address.default({ host: '127.0.0.1', port: 50081 }) }).prefault({}),
+      provider_agent: z
+        .strictObject({ address: address.default({ host: '127.0.0.1', port: 50061 }), metrics: address.default({ host: '127.0.0.1', port: 9465 }) })
+        .prefault({}),
+      cache: z
+        .strictObject({ address: address.default({ host: '127.0.0.1', port: 50071 }), metrics: address.default({ host: '127.0.0.1', port: 9466 }) })
+        .prefault({}),
+      health: z
+        .strictObject({ address: address.default({ host: '127.0.0.1', port: 50081 }), metrics: address.default({ host: '127.0.0.1', port: 9467 }) })
+        .prefault({}),
       simulator: z.strictObject({ address: address.default({ host: '127.0.0.1', port: 50091 }) }).prefault({}),
     })
     .prefault({}),

@@ -133,6 +133,8 @@ export interface UltraConfig {
     readonly cache: Address;
     readonly health: Address;
     readonly simulator: Address;
+    /** Where each service serves `/metrics` for Prometheus (the router also on its HTTP port). */
+    readonly metrics: { readonly router: Address; readonly providerAgent: Address; readonly cache: Address; readonly health: Address };
   };
   readonly cache: {
     readonly ttlMs: number;

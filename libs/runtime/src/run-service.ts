@@ -4,6 +4,8 @@ import type { HealthRegistry } from './grpc-health.ts';
 import type { Listener } from './listener.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { loadTls, useProcessTls } from './tls.ts';
+import { createMetrics, type Metrics } from '@ultra/telemetry';
+import type { Server } from 'node:http';
 
 /** What a started service hands back so that it can be stopped gracefully. */
 export interface RunningService {
@@ -20,7 +22,16 @@ export interface ServiceContext {
   readonly env: NodeJS.ProcessEnv;
   /** Aborted when shutdown starts: long-lived streams end on it. */
   readonly shutdown: AbortSignal;
+  /** This service's OpenTelemetry meter, scraped by Prometheus at its metrics address. */
+  readonly metrics: Metrics;
 }
+
+const METRICS_ADDRESS = {
+  router: 'router',
+  'provider-agent': 'providerAgent',
+  cache: 'cache',
+  health: 'health',
+} as const;
 
 /** The message a service sends its parent over IPC once it is ready. */
 export interface ReadyMessage {
@@ -60,7 +71,11 @@ export function runService(name: string, start: (ctx: ServiceContext) => Promise
   };
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
-  start({ config, log, env: process.env, shutdown: shutdown.signal }).then((service) => {
+  const metrics = createMetrics(name);
+  const metricsAt = config.services.metrics[METRICS_ADDRESS[name as keyof typeof METRICS_ADDRESS] ?? 'router'];
+  let metricsServer: Server | undefined;
+  void metrics.serve(metricsAt.host, metricsAt.port, (msg) => log.warn(msg)).then((server) => (metricsServer = server));
+  start({ config, log, env: process.env, shutdown: shutdown.signal, metrics }).then((service) => {
     const addresses = service.listeners.map((l) => `${l.address.host}:${l.address.port}`);
     log.info({ addresses, config: config.source }, `${name} listening on ${addresses.join(', ')}`);
     process.send?.({ type: 'ready', service: name, addresses } satisfies ReadyMessage);
@@ -77,6 +92,11 @@ export function runService(name: string, start: (ctx: ServiceContext) => Promise
       shutdown.abort();
       Promise.all(service.listeners.map((l) => l.close(config.shutdown.graceMs)))
         .then(() => service.close?.())
+        .then(() => {
+          metricsServer?.close();
+          const otel = (globalThis as { __ultraOtelShutdown?: () => Promise<void> }).__ultraOtelShutdown;
+          return Promise.all([metrics.shutdown(), otel?.()]).catch(() => undefined);
+        })
         .then(() => {
           log.info(`${name} stopped`);
           log.flush();

@@ -15,6 +15,9 @@ if (wanted) {
     const match = /services\/([^/]+)\/src\/main\.ts$/.exec(process.argv[1] ?? '');
     env['OTEL_SERVICE_NAME'] = match ? `ultra-${match[1]}` : 'ultra';
   }
+  // ESM imports of instrumented packages (ioredis) are patched through import-in-the-middle.
+  const { register } = await import('node:module');
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
   const [{ NodeSDK }, { IORedisInstrumentation }, { UndiciInstrumentation }] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/instrumentation-ioredis'),

@@ -23,28 +23,30 @@ export interface Stack {
 }
 
 export interface StackOptions {
-  /** YAML appended to the config (keys not already in it). */
+  /** YAML appended to the config (keys not already in it); `SIMPORT` stands for the simulator's port. */
   extraConfig?: string;
   /** The `health_check:` value, a YAML flow mapping. */
   healthCheck?: string;
   /** The `failover:` value, a YAML flow mapping. */
   failover?: string;
+  /** `simulate:` (default `always`). */
+  simulate?: 'auto' | 'always' | 'never';
   env?: NodeJS.ProcessEnv;
 }
 
 /** The action plan's block, on free ports, always simulated. */
-export function stackConfig(ports: StackPorts, extra = '', options: Pick<StackOptions, 'healthCheck' | 'failover'> = {}): string {
+export function stackConfig(ports: StackPorts, extra = '', options: Pick<StackOptions, 'healthCheck' | 'failover' | 'simulate'> = {}): string {
   return `providers:
   primary: [openai, anthropic]
   secondary: [google, cohere]
 health_check: ${options.healthCheck ?? '{ interval: 1s, timeout: 500ms, threshold: 2 }'}
 failover: ${options.failover ?? '{ strategy: round-robin, sticky_sessions: true, cooldown: 300s }'}
-simulate: always
+simulate: ${options.simulate ?? 'always'}
 services:
-  router: { grpc: 127.0.0.1:${ports.router}, http: 127.0.0.1:${ports.routerHttp} }
-  provider_agent: { address: 127.0.0.1:${ports.agent} }
-  cache: { address: 127.0.0.1:${ports.cache} }
-  health: { address: 127.0.0.1:${ports.health} }
+  router: { grpc: 127.0.0.1:${ports.router}, http: 127.0.0.1:${ports.routerHttp}, metrics: 127.0.0.1:0 }
+  provider_agent: { address: 127.0.0.1:${ports.agent}, metrics: 127.0.0.1:0 }
+  cache: { address: 127.0.0.1:${ports.cache}, metrics: 127.0.0.1:0 }
+  health: { address: 127.0.0.1:${ports.health}, metrics: 127.0.0.1:0 }
   simulator: { address: 127.0.0.1:${ports.simulator} }
 shutdown: { grace: 5s }
 ${extra}`;
@@ -65,7 +67,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const dir = mkdtempSync(join(tmpdir(), 'ultra-stack-'));
   const configFile = join(dir, 'ultra.yaml');
-  writeFileSync(configFile, stackConfig(ports, options.extraConfig, options));
+  // `SIMPORT` in the extra config stands for the simulator's port (for endpoints pointing at it).
+  writeFileSync(configFile, stackConfig(ports, options.extraConfig?.replaceAll('SIMPORT', String(ports.simulator)), options));
   const env = { ULTRA_LOG_LEVEL: 'warn', ...options.env };
   const args = ['--config', configFile];
   const simulator = startProcess('provider-sim', 'libs/provider-sim/src/main.ts', ['--host', '127.0.0.1', '--port', String(ports.simulator)], {

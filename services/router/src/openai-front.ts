@@ -19,6 +19,8 @@ export interface OpenAiFrontDeps {
   fallback: NodeHandler;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Prometheus scrape of the router's metrics, at `GET /metrics`. */
+  metrics?: { handle(req: http.IncomingMessage, res: http.ServerResponse): void } | undefined;
 }
 
 const STATUS: Partial<Record<Code, [number, string]>> = {
@@ -139,6 +141,8 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
       });
     } else if (req.method === 'GET' && path === '/v1/models') {
       sendJson(res, 200, models());
+    } else if (req.method === 'GET' && path === '/metrics' && deps.metrics) {
+      deps.metrics.handle(req as http.IncomingMessage, res as http.ServerResponse);
     } else if (req.method === 'GET' && path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
     } else {

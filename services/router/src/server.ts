@@ -12,6 +12,8 @@ export interface RouterServerDeps {
   config: UltraConfig;
   flow: ChatFlow;
   clock: Clock;
+  /** Answers `/metrics` on the HTTP port. */
+  metrics?: { handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void };
 }
 
 /**
@@ -29,7 +31,7 @@ export async function build(deps: RouterServerDeps): Promise<RunningService> {
       router.service(Health, health.impl);
     },
   });
-  const front = createOpenAiFront({ flow: deps.flow, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes });
+  const front = createOpenAiFront({ flow: deps.flow, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes, metrics: deps.metrics });
   const grpc = await listen(deps.config.services.router.grpc, rpc);
   const http = await listen(deps.config.services.router.http, front, 'http1');
   return { listeners: [grpc, http], health };

@@ -5,11 +5,21 @@ import { finish, lookup, prepare, remaining, store, type CallOptions, type FlowD
 import { admit } from './admission.ts';
 import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } from './failures.ts';
 import type { ModePolicy } from '@ultra/config';
+import { inSpan, spanEvent } from '@ultra/telemetry';
+import { outcomeName } from '@ultra/runtime';
 
 type Result = { ok: true; answer: ChatAnswer; candidate: Candidate } | { ok: false; attempts: Attempt[]; candidate: Candidate };
 
 /** One call to the agent for one candidate, bounded by what is left of the deadline. */
-async function invoke(deps: FlowDeps, p: Prepared, c: Candidate, signal: AbortSignal): Promise<Result> {
+function invoke(deps: FlowDeps, p: Prepared, c: Candidate, signal: AbortSignal): Promise<Result> {
+  return inSpan('ultra.attempt', { 'ultra.provider': c.provider, 'ultra.model': c.model, 'ultra.tier': c.tier }, async (span) => {
+    const result = await invokeOnce(deps, p, c, signal);
+    span.setAttribute('ultra.outcome', result.ok ? 'ok' : outcomeName(result.attempts.at(-1)!.outcome));
+    return result;
+  });
+}
+
+async function invokeOnce(deps: FlowDeps, p: Prepared, c: Candidate, signal: AbortSignal): Promise<Result> {
   const started = deps.clock.now();
   const end = deps.book.begin(c.provider);
   try {
@@ -82,6 +92,7 @@ export function createComplete(deps: FlowDeps) {
   const run = async (p: Prepared, options: CallOptions, policy: ModePolicy): Promise<ChatAnswer> => {
     budget.onRequest();
     const selection = selector.select(p.tiers, p.request.sessionId, clock.now());
+    spanEvent('ultra.select', { 'ultra.candidates': selection.kind === 'ok' ? selection.order.map((c) => c.provider).join(',') : `none: ${selection.detail}` });
     if (selection.kind === 'none') {
       const stale = p.policy.store ? await lookup(deps, p, options.signal, true) : undefined;
       if (stale) return finish(deps, stale.answer, ServedFrom.STALE_CACHE, [], `no provider is available (${selection.detail}); this answer is from the cache`);
@@ -118,6 +129,7 @@ export function createComplete(deps: FlowDeps) {
       const last = attempts.at(-1)!;
       if (!worthFailover(last.outcome)) break;
       if (unwell(last.outcome)) book.failedOverFrom(c.provider);
+      spanEvent('ultra.failover', { 'ultra.from': c.provider, 'ultra.outcome': outcomeName(last.outcome) });
     }
     if (options.signal.aborted) throw new ConnectError('the caller cancelled the request', Code.Canceled);
     const stale = p.policy.store && policy.serveStale ? await lookup(deps, p, options.signal, true) : undefined;
@@ -130,7 +142,7 @@ export function createComplete(deps: FlowDeps) {
 
   return async (raw: ChatRequest | undefined, options: CallOptions): Promise<ChatAnswer> => {
     const p = prepare(deps, raw, options);
-    const admission = await admit(deps, p, options.signal);
+    const admission = await inSpan('ultra.admit', { 'ultra.priority': p.request.priority }, () => admit(deps, p, options.signal));
     if (admission.kind === 'answered') return admission.answer;
     const { policy } = admission;
     if (p.policy.lookup) {
@@ -140,7 +152,10 @@ export function createComplete(deps: FlowDeps) {
     if (!config.failover.coalesce || !p.policy.store) return run(p, options, policy);
     // Identical requests in flight at the same moment share one provider call.
     const shared = inFlight.get(p.key);
-    if (shared) return shared;
+    if (shared) {
+      spanEvent('ultra.coalesced', {});
+      return shared;
+    }
     const own = run(p, options, policy).finally(() => inFlight.delete(p.key));
     inFlight.set(p.key, own);
     return own;

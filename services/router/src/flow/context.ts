@@ -13,6 +13,7 @@ import type { ProviderBook } from '../routing/provider-book.ts';
 import type { RetryBudget } from '../routing/retry-budget.ts';
 import type { Selector } from '../routing/selector.ts';
 import { validateRequest } from '../validate.ts';
+import { inSpan } from '@ultra/telemetry';
 
 /** Everything the request path needs, made once at start. */
 export interface FlowDeps {
@@ -83,24 +84,32 @@ export function finish(deps: FlowDeps, answer: ChatAnswer, servedFrom: ServedFro
 }
 
 /** Looks the request up in the cache; a cache failure is a miss. */
-export async function lookup(deps: FlowDeps, p: Prepared, signal: AbortSignal, allowStale: boolean): Promise<{ answer: ChatAnswer; stale: boolean } | undefined> {
-  try {
-    const res = await deps.cache.get({ key: p.key, allowStale }, { signal, timeoutMs: Math.max(1, Math.min(CACHE_WAIT_MS, remaining(deps, p))) });
-    if (!res.found) return undefined;
-    return { answer: fromBinary(ChatAnswerSchema, res.value), stale: res.stale };
-  } catch (e) {
-    deps.log.warn({ err: (e as Error).message }, 'cache lookup failed; going on without it');
-    return undefined;
-  }
+export function lookup(deps: FlowDeps, p: Prepared, signal: AbortSignal, allowStale: boolean): Promise<{ answer: ChatAnswer; stale: boolean } | undefined> {
+  return inSpan('ultra.cache.lookup', { 'ultra.allow_stale': allowStale }, async (span) => {
+    try {
+      const res = await deps.cache.get({ key: p.key, allowStale }, { signal, timeoutMs: Math.max(1, Math.min(CACHE_WAIT_MS, remaining(deps, p))) });
+      span.setAttribute('ultra.cache.hit', res.found);
+      if (!res.found) return undefined;
+      return { answer: fromBinary(ChatAnswerSchema, res.value), stale: res.stale };
+    } catch (e) {
+      span.setAttribute('ultra.cache.error', (e as Error).message);
+      deps.log.warn({ err: (e as Error).message }, 'cache lookup failed; going on without it');
+      return undefined;
+    }
+  });
 }
 
 /** Stores an answer; a cache failure is logged, never passed on. */
 export async function store(deps: FlowDeps, p: Prepared, answer: ChatAnswer): Promise<void> {
   if (!p.policy.store) return;
   const stored = create(ChatAnswerSchema, { ...answer, attempts: [], mode: 0, notice: '', servedFrom: ServedFrom.PROVIDER });
+  await inSpan('ultra.cache.store', {}, () => put(deps, p, stored, answer.provider));
+}
+
+async function put(deps: FlowDeps, p: Prepared, stored: ChatAnswer, provider: string): Promise<void> {
   try {
     await deps.cache.put(
-      { key: p.key, value: toBinary(ChatAnswerSchema, stored), tags: [`model:${p.model}`, `provider:${answer.provider}`] },
+      { key: p.key, value: toBinary(ChatAnswerSchema, stored), tags: [`model:${p.model}`, `provider:${provider}`] },
       { timeoutMs: CACHE_WAIT_MS },
     );
   } catch (e) {
