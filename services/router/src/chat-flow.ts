@@ -11,17 +11,29 @@ export type { FlowEvent } from './flow/stream.ts';
 export function createChatFlow(deps: FlowDeps & { metrics?: FlowMetrics | undefined }) {
   const complete = createComplete(deps);
   const stream = createStream(deps, complete);
-  const { metrics, clock } = deps;
+  const { metrics, clock, log } = deps;
   if (!metrics) return { complete, stream };
+  // One line per request at info: where it went and how it ended, never the prompt or a key.
+  const logAnswer = (answer: ChatAnswer, ms: number, streamed: boolean) =>
+    log.info(
+      { provider: answer.provider, served_from: metrics.servedName(answer), mode: answer.mode, attempts: answer.attempts.length, ms, stream: streamed },
+      'request answered',
+    );
+  const logFailure = (e: unknown, ms: number, streamed: boolean) =>
+    log.info({ error: (e as Error).message, ms, stream: streamed }, 'request failed');
   return {
     async complete(raw: ChatRequest | undefined, options: CallOptions): Promise<ChatAnswer> {
       const started = clock.now();
       try {
         const answer = await complete(raw, options);
-        metrics.answered(answer, (clock.now() - started) / 1000, false);
+        const ms = clock.now() - started;
+        metrics.answered(answer, ms / 1000, false);
+        logAnswer(answer, ms, false);
         return answer;
       } catch (e) {
-        metrics.failed(e, (clock.now() - started) / 1000, false);
+        const ms = clock.now() - started;
+        metrics.failed(e, ms / 1000, false);
+        logFailure(e, ms, false);
         throw e;
       }
     },
@@ -29,11 +41,17 @@ export function createChatFlow(deps: FlowDeps & { metrics?: FlowMetrics | undefi
       const started = clock.now();
       try {
         for await (const event of stream(raw, options)) {
-          if (event.type === 'done') metrics.answered(event.answer, (clock.now() - started) / 1000, true);
+          if (event.type === 'done') {
+            const ms = clock.now() - started;
+            metrics.answered(event.answer, ms / 1000, true);
+            logAnswer(event.answer, ms, true);
+          }
           yield event;
         }
       } catch (e) {
-        metrics.failed(e, (clock.now() - started) / 1000, true);
+        const ms = clock.now() - started;
+        metrics.failed(e, ms / 1000, true);
+        logFailure(e, ms, true);
         throw e;
       }
     },

@@ -29,6 +29,7 @@ export function createFlowMetrics(meter: Meter, currentMode: () => Mode) {
   };
 
   return {
+    servedName: (answer: ChatAnswer) => SERVED[answer.servedFrom] ?? 'provider',
     answered(answer: ChatAnswer, seconds: number, stream: boolean) {
       const served = SERVED[answer.servedFrom] ?? 'provider';
       requests.add(1, { outcome: 'ok', served_from: served, stream });
