@@ -149,6 +149,16 @@ describe('a bad file names every problem as path: what is wrong', () => {
   });
 });
 
+describe('an open router', () => {
+  it('refuses to listen beyond loopback without client keys', () => {
+    expect(problems(`${ACTION_PLAN}services:\n  router: { http: 0.0.0.0:8080 }\n`)).toEqual([
+      'services.router.http: 0.0.0.0 is not a loopback address and auth.keys is empty; add client keys (make one with: npx ultra hash-key) or listen on 127.0.0.1',
+    ]);
+    const withKey = `${ACTION_PLAN}services:\n  router: { http: 0.0.0.0:8080 }\nauth:\n  keys: [{ name: a, hash: "sha256:${'0'.repeat(64)}" }]\n`;
+    expect(parseConfig(withKey, 'k.yaml', {}).services.router.http.host).toBe('0.0.0.0');
+  });
+});
+
 describe('endpoints', () => {
   it('any OpenAI-compatible server by base_url, and its own models', () => {
     const config = parseConfig(

@@ -34,7 +34,7 @@ export function parseConfig(text: string, source: string, env: Env): UltraConfig
     const more = crossCheck(lenient(raw));
     throw new ConfigError(source, [...formatIssues(fileSchema, parsed.error.issues), ...more]);
   }
-  const problems = crossCheck({ ...parsed.data, weights: parsed.data.failover.weights });
+  const problems = crossCheck({ ...parsed.data, weights: parsed.data.failover.weights, keyCount: parsed.data.auth.keys.length });
   if (problems.length > 0) throw new ConfigError(source, problems);
   return resolve(parsed.data, env, source);
 }

@@ -20,6 +20,8 @@ export interface CheckInput {
   breaker?: ConfigFile['breaker'];
   retry?: ConfigFile['retry'];
   bulkhead?: ConfigFile['bulkhead'];
+  /** Number of client keys configured. */
+  keyCount?: number;
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -79,6 +81,17 @@ export function crossCheck(file: CheckInput): string[] {
     problems.push(`default_model: "${dm}" is neither an alias under models nor a model any provider offers`);
   }
   if (file.services) problems.push(...checkAddresses(file.services));
+  if (file.services && (file.keyCount ?? 0) === 0) {
+    const loopback = (host: string) => /^127\./.test(host) || host === '::1' || host === 'localhost';
+    for (const which of ['grpc', 'http'] as const) {
+      const a = file.services.router[which];
+      if (!loopback(a.host)) {
+        problems.push(
+          `services.router.${which}: ${a.host} is not a loopback address and auth.keys is empty; add client keys (make one with: npx ultra hash-key) or listen on 127.0.0.1`,
+        );
+      }
+    }
+  }
   problems.push(...checkResilience(file, new Set(tiers.flatMap(([, names]) => names))));
   return problems;
 }

@@ -6,6 +6,7 @@ import { ServedFrom } from '@ultra/contracts/chat';
 import type { Clock } from '@ultra/core';
 import { attemptsOf, formatAttempts, type NodeHandler } from '@ultra/runtime';
 import type { ChatFlow } from './chat-flow.ts';
+import type { Guard } from './auth/guard.ts';
 import { BadRequestError, finishReasonName, toChatRequest, toCompletionBody, ultraHeaders } from './openai-mapping.ts';
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -19,6 +20,8 @@ export interface OpenAiFrontDeps {
   fallback: NodeHandler;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Client keys and per-key limits; absent or disabled: open (loopback only). */
+  guard?: Guard | undefined;
   /** Prometheus scrape of the router's metrics, at `GET /metrics`. */
   metrics?: { handle(req: http.IncomingMessage, res: http.ServerResponse): void } | undefined;
 }
@@ -92,11 +95,15 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
   const chat = async (req: Req, res: Res) => {
     const abort = new AbortController();
     res.once('close', () => abort.abort());
+    const key = deps.guard?.identify(req.headers.authorization);
     const body = await readBody(req, limit);
-    const request = toChatRequest(body, req.headers);
     const stream = (body as { stream?: unknown }).stream === true;
+    const admitted = deps.guard ? await deps.guard.admit(key, toChatRequest(body, req.headers), stream) : undefined;
+    res.once('close', () => void admitted?.release());
+    const request = admitted?.request ?? toChatRequest(body, req.headers);
+    const tenant = admitted?.tenant;
     if (!stream) {
-      const answer = await flow.complete(request, { signal: abort.signal });
+      const answer = await flow.complete(request, { signal: abort.signal, tenant });
       if (answer.servedFrom === ServedFrom.QUEUE) {
         // Deferred by the degraded mode: accepted, to be answered by the job.
         sendJson(res, 202, { id: answer.jobId, object: 'ultra.job', status: 'queued', notice: answer.notice }, ultraHeaders(answer));
@@ -109,7 +116,7 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
     let id = '';
     let started = false;
     const write = (data: unknown) => (res as http.ServerResponse).write(`data: ${JSON.stringify(data)}\n\n`);
-    for await (const event of flow.stream(request, { signal: abort.signal })) {
+    for await (const event of flow.stream(request, { signal: abort.signal, tenant })) {
       if (!started) {
         started = true;
         id = `chatcmpl-ultra-${clock.now().toString(36)}`;
@@ -140,7 +147,12 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
         } else sendError(res, err);
       });
     } else if (req.method === 'GET' && path === '/v1/models') {
-      sendJson(res, 200, models());
+      try {
+        deps.guard?.identify(req.headers.authorization);
+        sendJson(res, 200, models());
+      } catch (e) {
+        sendError(res, e);
+      }
     } else if (req.method === 'GET' && path === '/metrics' && deps.metrics) {
       deps.metrics.handle(req as http.IncomingMessage, res as http.ServerResponse);
     } else if (req.method === 'GET' && path === '/healthz') {

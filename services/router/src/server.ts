@@ -7,11 +7,14 @@ import { createHealthRegistry, listen, type RunningService } from '@ultra/runtim
 import type { ChatFlow } from './chat-flow.ts';
 import { createOpenAiFront } from './openai-front.ts';
 import { createRouterService } from './router-service.ts';
+import type { Guard } from './auth/guard.ts';
 
 export interface RouterServerDeps {
   config: UltraConfig;
   flow: ChatFlow;
   clock: Clock;
+  /** Client keys and per-key limits for both fronts. */
+  guard?: Guard;
   /** Answers `/metrics` on the HTTP port. */
   metrics?: { handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void };
 }
@@ -27,11 +30,11 @@ export async function build(deps: RouterServerDeps): Promise<RunningService> {
     // A hard cap on any message; the request limits proper are checked with field names.
     readMaxBytes: 4 * deps.config.limits.maxRequestBytes,
     routes: (router) => {
-      router.service(RouterService, createRouterService(deps.flow));
+      router.service(RouterService, createRouterService(deps.flow, undefined, deps.guard));
       router.service(Health, health.impl);
     },
   });
-  const front = createOpenAiFront({ flow: deps.flow, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes, metrics: deps.metrics });
+  const front = createOpenAiFront({ flow: deps.flow, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes, metrics: deps.metrics, guard: deps.guard });
   const grpc = await listen(deps.config.services.router.grpc, rpc);
   const http = await listen(deps.config.services.router.http, front, 'http1');
   return { listeners: [grpc, http], health };
