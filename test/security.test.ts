@@ -2,6 +2,9 @@ import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { Role } from '@ultra/contracts/chat';
 import { RouterService } from '@ultra/contracts/router';
+import { HealthService } from '@ultra/contracts/health';
+import { CacheService } from '@ultra/contracts/cache';
+import { Mode } from '@ultra/contracts/chat';
 import { startStack, type Stack } from '@ultra/testkit';
 import OpenAI from 'openai';
 import { createHash } from 'node:crypto';
@@ -73,6 +76,22 @@ describe('client keys on both fronts', () => {
     await expect(grpc(TEAM_A).listDeadLetters({})).rejects.toMatchObject({ code: 7, rawMessage: 'key "team-a" is not an admin key' });
     // the admin key passes the check (the queue itself needs Redis here)
     await expect(grpc(ADMIN).listDeadLetters({})).rejects.toMatchObject({ code: 9 });
+  });
+
+  it('admin RPCs of the internal services need an admin key too', async () => {
+    const on = (port: number, key?: string) =>
+      createGrpcTransport({
+        baseUrl: `http://127.0.0.1:${port}`,
+        interceptors: key ? [(next) => (req) => (req.header.set('authorization', `Bearer ${key}`), next(req))] : [],
+      });
+    const pin = { mode: Mode.CRITICAL, durationMs: 1000n, reason: 'test' };
+    await expect(createClient(HealthService, on(stack.ports.health)).pinMode(pin)).rejects.toMatchObject({ code: 16 });
+    await expect(createClient(HealthService, on(stack.ports.health, TEAM_A)).pinMode(pin)).rejects.toMatchObject({ code: 7 });
+    expect((await createClient(HealthService, on(stack.ports.health, ADMIN)).pinMode(pin)).status?.mode).toBe(Mode.CRITICAL);
+    await createClient(HealthService, on(stack.ports.health, ADMIN)).unpinMode({});
+    await expect(createClient(CacheService, on(stack.ports.cache, TEAM_A)).invalidate({ target: { case: 'prefix', value: 'chat:' } })).rejects.toMatchObject({ code: 7 });
+    // reads are not admin: the router's own cache calls need no key
+    expect((await createClient(CacheService, on(stack.ports.cache)).get({ key: 'nothing' })).found).toBe(false);
   });
 
   it('per-key rate limit: 429 with Retry-After', async () => {

@@ -6,3 +6,4 @@ export * from './run-service.ts';
 export * from './outcome.ts';
 export * from './watch-loop.ts';
 export * from './tls.ts';
+export * from './admin-guard.ts';

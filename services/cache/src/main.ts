@@ -46,6 +46,7 @@ runService('cache', async ({ config, log, shutdown }) => {
   }
   const service = await build({
     address: config.services.cache,
+    ultraConfig: config,
     store,
     config: createRuntimeConfig(store, clock),
     clock,

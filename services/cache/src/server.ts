@@ -1,8 +1,8 @@
 import { connectNodeAdapter } from '@connectrpc/connect-node';
-import type { Address } from '@ultra/config';
+import type { Address, UltraConfig } from '@ultra/config';
 import { CacheService } from '@ultra/contracts/cache';
 import { Health } from '@ultra/contracts/grpc-health';
-import { createHealthRegistry, listen, Serving, type HealthRegistry, type RunningService } from '@ultra/runtime';
+import { createAdminInterceptor, createHealthRegistry, listen, Serving, type HealthRegistry, type RunningService } from '@ultra/runtime';
 import { createCacheService, type CacheServiceDeps } from './cache-service.ts';
 
 /**
@@ -15,6 +15,8 @@ export const REDIS_HEALTH_SERVICE = `${CacheService.typeName}/redis`;
 
 export interface CacheServerDeps extends CacheServiceDeps {
   address: Address;
+  /** For the admin check on Invalidate and PutConfig (needs an admin key once client keys exist). */
+  ultraConfig?: UltraConfig;
 }
 
 /** Mirrors the store's Redis health into the registry; returns the unsubscribe function. */
@@ -31,6 +33,7 @@ export async function build(deps: CacheServerDeps): Promise<RunningService & { h
   const health = createHealthRegistry([CacheService.typeName]);
   const stop = reportRedisHealth(deps, health);
   const handler = connectNodeAdapter({
+    interceptors: deps.ultraConfig ? [createAdminInterceptor(deps.ultraConfig, ['Invalidate', 'PutConfig'])] : [],
     routes: (router) => {
       router.service(CacheService, createCacheService(deps));
       router.service(Health, health.impl);

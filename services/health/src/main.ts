@@ -91,7 +91,7 @@ runService('health', async ({ config, log, shutdown }) => {
     if (!shutdown.aborted) timer = clock.setTimeout(() => void tick(), config.modes.evaluateEveryMs);
   };
   void tick();
-  const service = await build({ address: config.services.health, registry, engine, changes, shutdown });
+  const service = await build({ address: config.services.health, registry, engine, changes, shutdown, config });
   return {
     ...service,
     close: async () => {

@@ -2,13 +2,15 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Address } from '@ultra/config';
 import { Health } from '@ultra/contracts/grpc-health';
 import { HealthService } from '@ultra/contracts/health';
-import { createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
+import { createAdminInterceptor, createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
+import type { UltraConfig } from '@ultra/config';
 import { createHealthService, type HealthServiceDeps } from './health-service.ts';
 
 /** Builds and starts the health service's listener. */
-export async function build(deps: HealthServiceDeps & { address: Address }): Promise<RunningService> {
+export async function build(deps: HealthServiceDeps & { address: Address; config: UltraConfig }): Promise<RunningService> {
   const health = createHealthRegistry([HealthService.typeName]);
   const handler = connectNodeAdapter({
+    interceptors: [createAdminInterceptor(deps.config, ['PinMode', 'UnpinMode'])],
     routes: (router) => {
       router.service(HealthService, createHealthService(deps));
       router.service(Health, health.impl);
