@@ -57,12 +57,20 @@ export interface Prepared {
   key: string;
 }
 
-export function prepare(deps: FlowDeps, raw: ChatRequest | undefined, options: CallOptions): Prepared {
+/**
+ * Validates a request and works out what every step needs. A plain request's deadline is
+ * the caller's or `failover.default_timeout`; a stream's is the caller's or
+ * `limits.max_stream_duration`, and never longer than that limit.
+ */
+export function prepare(deps: FlowDeps, raw: ChatRequest | undefined, options: CallOptions, stream = false): Prepared {
   const { config, clock } = deps;
   const request = validateRequest(raw, config.limits);
   const tiers = candidatesFor(config, request.model);
   const model = request.model === '' ? config.defaultModel : request.model;
-  const deadline = clock.now() + (options.timeoutMs ?? config.failover.defaultTimeoutMs);
+  const budget = stream
+    ? Math.min(options.timeoutMs ?? config.limits.maxStreamDurationMs, config.limits.maxStreamDurationMs)
+    : (options.timeoutMs ?? config.failover.defaultTimeoutMs);
+  const deadline = clock.now() + budget;
   const key = cacheKey(model, request);
   return {
     request,

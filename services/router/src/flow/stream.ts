@@ -27,7 +27,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
   const { config, clock, book, selector, budget } = deps;
 
   return async function* stream(raw: ChatRequest | undefined, options: CallOptions): AsyncGenerator<FlowEvent> {
-    const p: Prepared = prepare(deps, raw, options);
+    const p: Prepared = prepare(deps, raw, options, true);
     const admission = await admit(deps, p, options.signal);
     if (admission.kind === 'answered') {
       if (admission.answer.text !== '') yield { type: 'delta', text: admission.answer.text };
