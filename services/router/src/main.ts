@@ -8,8 +8,13 @@ import { createJobQueue, createJobWorker, withJobQueue } from './jobs/index.ts';
 import { createModeState } from './mode-state.ts';
 import { createRouting } from './routing/index.ts';
 import { build } from './server.ts';
+import { createFlowMetrics } from './flow-metrics.ts';
+import { Redis } from 'ioredis';
+import { createGuard } from './auth/guard.ts';
+import { createKeyLimiter } from './auth/key-limiter.ts';
+import { createKeyStore } from './auth/key-store.ts';
 
-runService('router', async ({ config, log, shutdown }) => {
+runService('router', async ({ config, log, shutdown, metrics }) => {
   const clock = systemClock;
   const cache = createServiceClient(CacheService, config.services.cache);
   const agent = createServiceClient(ProviderAgentService, config.services.providerAgent);
@@ -39,13 +44,23 @@ runService('router', async ({ config, log, shutdown }) => {
   const redisUrl = config.cache.redisUrl?.reveal();
   const onQueueError = (err: Error) => log.warn({ err: err.message }, 'queue: Redis error; retrying');
   const jobs = redisUrl ? createJobQueue({ redisUrl, config: config.queue, clock, onError: onQueueError }) : undefined;
-  const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer });
-  const worker = jobs && config.queue.worker ? createJobWorker({ queue: jobs, flow, random: systemRandom, onError: onQueueError }) : undefined;
+  const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
+  const worker = jobs && config.queue.worker ? createJobWorker({ queue: jobs, flow, random: systemRandom }) : undefined;
   const stopWorker = new Promise<void>((resolve) => shutdown.addEventListener('abort', () => resolve(worker?.close(config.shutdown.graceMs)), { once: true }));
-  const service = await build({ config, flow: withJobQueue(flow, jobs), clock });
+  const keys = createKeyStore(config.auth.keys);
+  const limiterRedis = redisUrl && keys.enabled ? new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  limiterRedis?.on('error', () => undefined);
+  const guard = createGuard({ config, keys, limiter: createKeyLimiter({ redis: limiterRedis }) });
+  log.info(
+    keys.enabled
+      ? `${config.auth.keys.length} client key(s) configured; limits ${limiterRedis ? 'shared through Redis' : 'kept in this router (no REDIS_URL)'}`
+      : 'no client keys configured: the router runs open, on loopback only',
+  );
+  const service = await build({ config, flow: withJobQueue(flow, jobs), clock, metrics, guard });
   return {
     ...service,
     async close() {
+      limiterRedis?.disconnect();
       await service.close?.();
       if (worker) await stopWorker;
       await jobs?.close();

@@ -12,6 +12,12 @@ export interface Failure {
   retryAfterMs: number;
   /** One entry per provider the failover path tried. */
   providerAttempts: Attempt[];
+  /**
+   * The router tried no provider and said why: its degraded mode refuses the request now,
+   * or no provider is available (breakers open, all rate-limited). Not an attempt: the
+   * job waits and asks again.
+   */
+  heldBack: boolean;
 }
 
 const CLIENT_MISTAKES = new Set([Outcome.BAD_REQUEST, Outcome.CONTEXT_TOO_LONG]);
@@ -61,5 +67,6 @@ export function classifyFailure(e: unknown, retried: (outcome: string) => boolea
   else if (err.code === Code.ResourceExhausted) outcome = Outcome.RATE_LIMITED;
   else if (last !== undefined) outcome = providerAttempts.find((a) => retried(outcomeName(a.outcome)))?.outcome ?? last;
   else outcome = byCode(err.code);
-  return { outcome, detail, retryAfterMs, providerAttempts };
+  const heldBack = providerAttempts.length === 0 && (err.code === Code.Unavailable || err.code === Code.ResourceExhausted);
+  return { outcome, detail, retryAfterMs, providerAttempts, heldBack };
 }

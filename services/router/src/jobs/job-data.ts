@@ -15,6 +15,8 @@ export interface AttemptRecord {
   startedAt: number;
   finishedAt: number;
   retryAfterMs: number;
+  /** The wait chosen before the next attempt, ms (0: none followed). */
+  retryDelayMs?: number;
   /** The providers' attempts, each a protobuf `ultra.chat.v1.Attempt` in base64. */
   providers: string[];
 }
@@ -81,6 +83,7 @@ export function toJobAttempt(r: AttemptRecord): JobAttempt {
     startedAt: timestampFromMs(r.startedAt),
     finishedAt: timestampFromMs(r.finishedAt),
     retryAfterMs: r.retryAfterMs,
+    retryDelayMs: r.retryDelayMs ?? 0,
     providerAttempts: r.providers.map((p) => fromBinary(AttemptSchema, unb64(p))),
   });
 }

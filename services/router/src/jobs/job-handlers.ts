@@ -64,7 +64,6 @@ export function createJobHandlers(queue: JobQueue | undefined): JobHandlers {
     return {
       submitJob: refuse,
       getJob: refuse,
-      // eslint-disable-next-line require-yield
       async *watchJob() {
         refuse();
       },

@@ -13,8 +13,6 @@ export interface JobWorkerDeps {
   flow: Pick<ChatFlow, 'complete'>;
   /** Draws the backoff jitter. */
   random: Random;
-  /** Told about Redis and processing errors that BullMQ recovers from by itself. */
-  onError?: (err: Error) => void;
 }
 
 export interface JobWorker {
@@ -47,8 +45,8 @@ export function createJobWorker(deps: JobWorkerDeps): JobWorker {
     ...(limiter ? { limiter } : {}),
     settings: { backoffStrategy },
   });
-  const onError = deps.onError ?? (() => undefined);
-  worker.on('error', onError);
+  // Redis errors, which BullMQ recovers from by itself, go where the queue's go.
+  worker.on('error', (err) => core.reportError(err));
   const stopListening = core.events.onCancelled((id) => worker.cancelJob(id, 'cancelled by CancelJob'));
   return {
     bull: worker,

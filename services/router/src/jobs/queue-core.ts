@@ -20,6 +20,8 @@ export interface QueueCore {
   consumer(): Redis;
   /** The Redis key of a job's hash. */
   jobKey(id: string): string;
+  /** Passes an error on to the `onError` given, each kind once until Redis is back. */
+  reportError(err: Error): void;
   close(): Promise<void>;
 }
 
@@ -28,20 +30,28 @@ export interface QueueCoreDeps {
   redisUrl: string;
   config: QueueConfig;
   clock: Clock;
-  /** Told about connection errors (BullMQ and ioredis retry by themselves). */
+  /** Told about connection errors, each kind once until Redis is back (BullMQ and ioredis retry by themselves). */
   onError?: (err: Error) => void;
 }
 
 export function createQueueCore(deps: QueueCoreDeps): QueueCore {
-  const onError = deps.onError ?? (() => undefined);
+  // A Redis that is down fails every reconnect the same way: pass each kind of error on once
+  // until a connection is ready again.
+  let lastError = '';
+  const onError = (err: Error) => {
+    if (err.message === lastError) return;
+    lastError = err.message;
+    deps.onError?.(err);
+  };
+  const onReady = () => (lastError = '');
   const prefix = deps.config.keyPrefix;
   const redis = new Redis(deps.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2_000, connectionName: 'ultra-queue' });
-  redis.on('error', onError);
+  redis.on('error', onError).on('ready', onReady);
   let consumer: Redis | undefined;
   const consumerConnection = () => {
     if (!consumer) {
       consumer = new Redis(deps.redisUrl, { maxRetriesPerRequest: null, connectionName: 'ultra-queue-worker' });
-      consumer.on('error', onError);
+      consumer.on('error', onError).on('ready', onReady);
     }
     return consumer;
   };
@@ -60,6 +70,7 @@ export function createQueueCore(deps: QueueCoreDeps): QueueCore {
     events,
     consumer: consumerConnection,
     jobKey: (id) => bull.toKey(id),
+    reportError: onError,
     async close() {
       await events.close();
       await bull.close();

@@ -23,8 +23,9 @@ const never = new AbortController().signal;
  * files the job as done) once the answer is committed — atomically and once, so a run
  * that lost its worker cannot answer twice — or when the job was cancelled. It throws
  * {@link RetryLater} to be retried after the policy's delay, an `UnrecoverableError` to
- * dead-letter, and a `DelayedError` (no attempt spent) when the router's degraded mode
- * holds the request back or the worker is stopping.
+ * dead-letter, and a `DelayedError` (no attempt spent) when the router tried no provider
+ * (its degraded mode defers or refuses the request, or none is available) or the worker
+ * is stopping.
  */
 export function createProcessor(deps: ProcessorDeps) {
   const { core, flow, policy } = deps;
@@ -60,6 +61,7 @@ export function createProcessor(deps: ProcessorDeps) {
     });
     const attempts = [...data.attempts, record];
     if (decision.kind === 'retry') {
+      attempts[attempts.length - 1] = { ...record, retryDelayMs: decision.delayMs };
       await job.updateData({ ...data, attempts, nextAttemptAt: finishedAt + decision.delayMs });
       await count(redis, counters, 'retries');
       throw new RetryLater(`${outcome}: ${failure.detail}`, decision.delayMs);
@@ -79,7 +81,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const { deadline } = job.data;
     if (startedAt >= deadline) {
       const detail = `the job's deadline (${new Date(deadline).toISOString()}) passed before this attempt could start`;
-      return failed(job, { outcome: Outcome.TIMEOUT, detail, retryAfterMs: 0, providerAttempts: [] }, startedAt);
+      return failed(job, { outcome: Outcome.TIMEOUT, detail, retryAfterMs: 0, providerAttempts: [], heldBack: false }, startedAt);
     }
     let answer: ChatAnswer;
     try {
@@ -90,7 +92,16 @@ export function createProcessor(deps: ProcessorDeps) {
     } catch (e) {
       if ((await readMarks(redis, jobKey)).cancelledAt !== undefined) return cancelled();
       if (signal?.aborted) return later(job, token, 0);
-      return failed(job, classifyFailure(e, retried), startedAt);
+      const failure = classifyFailure(e, retried);
+      if (failure.heldBack) {
+        // No provider was tried (the mode refuses, or none is available): no attempt spent.
+        // A rate limit's Retry-After is honoured; a mode's refusal advice is for callers
+        // who would otherwise poll, and the queue re-asks every mode_wait instead.
+        await count(redis, counters, 'modeWaits');
+        const wait = failure.outcome === Outcome.RATE_LIMITED ? Math.max(config.modeWaitMs, failure.retryAfterMs) : config.modeWaitMs;
+        return later(job, token, wait);
+      }
+      return failed(job, failure, startedAt);
     }
     if (answer.servedFrom === ServedFrom.QUEUE) {
       // The router's degraded mode defers this priority now (the flow found this very job

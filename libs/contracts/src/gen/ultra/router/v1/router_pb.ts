@@ -4,9 +4,11 @@
 
 // The router: Ultra's public entry point.
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { ChatAnswer, ChatDelta, ChatRequest } from "../../chat/v1/chat_pb.js";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Attempt, ChatAnswer, ChatDelta, ChatRequest, Outcome } from "../../chat/v1/chat_pb.js";
 import { file_ultra_chat_v1_chat } from "../../chat/v1/chat_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ultra/router/v1/router.proto.
  */
 export const file_ultra_router_v1_router: GenFile = /*@__PURE__*/
-  fileDesc("Chx1bHRyYS9yb3V0ZXIvdjEvcm91dGVyLnByb3RvEg91bHRyYS5yb3V0ZXIudjEiPgoPQ29tcGxldGVSZXF1ZXN0EisKB3JlcXVlc3QYASABKAsyGi51bHRyYS5jaGF0LnYxLkNoYXRSZXF1ZXN0Ij0KEENvbXBsZXRlUmVzcG9uc2USKQoGYW5zd2VyGAEgASgLMhkudWx0cmEuY2hhdC52MS5DaGF0QW5zd2VyIkQKFVN0cmVhbUNvbXBsZXRlUmVxdWVzdBIrCgdyZXF1ZXN0GAEgASgLMhoudWx0cmEuY2hhdC52MS5DaGF0UmVxdWVzdCJ3ChZTdHJlYW1Db21wbGV0ZVJlc3BvbnNlEikKBWRlbHRhGAEgASgLMhgudWx0cmEuY2hhdC52MS5DaGF0RGVsdGFIABIpCgRkb25lGAIgASgLMhkudWx0cmEuY2hhdC52MS5DaGF0QW5zd2VySABCBwoFZXZlbnQyxQEKDVJvdXRlclNlcnZpY2USTwoIQ29tcGxldGUSIC51bHRyYS5yb3V0ZXIudjEuQ29tcGxldGVSZXF1ZXN0GiEudWx0cmEucm91dGVyLnYxLkNvbXBsZXRlUmVzcG9uc2USYwoOU3RyZWFtQ29tcGxldGUSJi51bHRyYS5yb3V0ZXIudjEuU3RyZWFtQ29tcGxldGVSZXF1ZXN0GicudWx0cmEucm91dGVyLnYxLlN0cmVhbUNvbXBsZXRlUmVzcG9uc2UwAWIGcHJvdG8z", [file_ultra_chat_v1_chat]);
+  fileDesc("Chx1bHRyYS9yb3V0ZXIvdjEvcm91dGVyLnByb3RvEg91bHRyYS5yb3V0ZXIudjEiPgoPQ29tcGxldGVSZXF1ZXN0EisKB3JlcXVlc3QYASABKAsyGi51bHRyYS5jaGF0LnYxLkNoYXRSZXF1ZXN0Ij0KEENvbXBsZXRlUmVzcG9uc2USKQoGYW5zd2VyGAEgASgLMhkudWx0cmEuY2hhdC52MS5DaGF0QW5zd2VyIkQKFVN0cmVhbUNvbXBsZXRlUmVxdWVzdBIrCgdyZXF1ZXN0GAEgASgLMhoudWx0cmEuY2hhdC52MS5DaGF0UmVxdWVzdCJ3ChZTdHJlYW1Db21wbGV0ZVJlc3BvbnNlEikKBWRlbHRhGAEgASgLMhgudWx0cmEuY2hhdC52MS5DaGF0RGVsdGFIABIpCgRkb25lGAIgASgLMhkudWx0cmEuY2hhdC52MS5DaGF0QW5zd2VySABCBwoFZXZlbnQimQIKCkpvYkF0dGVtcHQSDgoGbnVtYmVyGAEgASgNEicKB291dGNvbWUYAiABKA4yFi51bHRyYS5jaGF0LnYxLk91dGNvbWUSDgoGZGV0YWlsGAMgASgJEi4KCnN0YXJ0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2ZpbmlzaGVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIxChFwcm92aWRlcl9hdHRlbXB0cxgGIAMoCzIWLnVsdHJhLmNoYXQudjEuQXR0ZW1wdBIWCg5yZXRyeV9hZnRlcl9tcxgHIAEoDRIWCg5yZXRyeV9kZWxheV9tcxgIIAEoDSLWAwoDSm9iEgoKAmlkGAEgASgJEigKBXN0YXRlGAIgASgOMhkudWx0cmEucm91dGVyLnYxLkpvYlN0YXRlEhcKD2lkZW1wb3RlbmN5X2tleRgDIAEoCRIrCgdyZXF1ZXN0GAQgASgLMhoudWx0cmEuY2hhdC52MS5DaGF0UmVxdWVzdBItCghhdHRlbXB0cxgFIAMoCzIbLnVsdHJhLnJvdXRlci52MS5Kb2JBdHRlbXB0EikKBmFuc3dlchgGIAEoCzIZLnVsdHJhLmNoYXQudjEuQ2hhdEFuc3dlchIuCgpjcmVhdGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9uZXh0X2F0dGVtcHRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGRlYWRsaW5lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxtYXhfYXR0ZW1wdHMYCyABKA0SDgoGcmVhc29uGAwgASgJEhAKCHJlZHJpdmVzGA0gASgNIm0KEFN1Ym1pdEpvYlJlcXVlc3QSKwoHcmVxdWVzdBgBIAEoCzIaLnVsdHJhLmNoYXQudjEuQ2hhdFJlcXVlc3QSLAoIZGVhZGxpbmUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIkcKEVN1Ym1pdEpvYlJlc3BvbnNlEiEKA2pvYhgBIAEoCzIULnVsdHJhLnJvdXRlci52MS5Kb2ISDwoHY3JlYXRlZBgCIAEoCCIbCg1HZXRKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjMKDkdldEpvYlJlc3BvbnNlEiEKA2pvYhgBIAEoCzIULnVsdHJhLnJvdXRlci52MS5Kb2IiHQoPV2F0Y2hKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjUKEFdhdGNoSm9iUmVzcG9uc2USIQoDam9iGAEgASgLMhQudWx0cmEucm91dGVyLnYxLkpvYiIeChBDYW5jZWxKb2JSZXF1ZXN0EgoKAmlkGAEgASgJIjYKEUNhbmNlbEpvYlJlc3BvbnNlEiEKA2pvYhgBIAEoCzIULnVsdHJhLnJvdXRlci52MS5Kb2IivQEKEERlYWRMZXR0ZXJGaWx0ZXISJwoHb3V0Y29tZRgBIAEoDjIWLnVsdHJhLmNoYXQudjEuT3V0Y29tZRINCgVtb2RlbBgCIAEoCRI3ChNkZWFkX2xldHRlcmVkX2FmdGVyGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI4ChRkZWFkX2xldHRlcmVkX2JlZm9yZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAicgoWTGlzdERlYWRMZXR0ZXJzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCRIxCgZmaWx0ZXIYAyABKAsyIS51bHRyYS5yb3V0ZXIudjEuRGVhZExldHRlckZpbHRlciJlChdMaXN0RGVhZExldHRlcnNSZXNwb25zZRIiCgRqb2JzGAEgAygLMhQudWx0cmEucm91dGVyLnYxLkpvYhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSDQoFdG90YWwYAyABKA0iZwoYUmVkcml2ZURlYWRMZXR0ZXJSZXF1ZXN0EgwKAmlkGAEgASgJSAASMwoGZmlsdGVyGAIgASgLMiEudWx0cmEucm91dGVyLnYxLkRlYWRMZXR0ZXJGaWx0ZXJIAEIICgZ0YXJnZXQiLAoZUmVkcml2ZURlYWRMZXR0ZXJSZXNwb25zZRIPCgdqb2JfaWRzGAEgAygJImUKFlB1cmdlRGVhZExldHRlclJlcXVlc3QSDAoCaWQYASABKAlIABIzCgZmaWx0ZXIYAiABKAsyIS51bHRyYS5yb3V0ZXIudjEuRGVhZExldHRlckZpbHRlckgAQggKBnRhcmdldCIqChdQdXJnZURlYWRMZXR0ZXJSZXNwb25zZRIPCgdqb2JfaWRzGAEgAygJKrkBCghKb2JTdGF0ZRIZChVKT0JfU1RBVEVfVU5TUEVDSUZJRUQQABIUChBKT0JfU1RBVEVfUVVFVUVEEAESFQoRSk9CX1NUQVRFX1JVTk5JTkcQAhIWChJKT0JfU1RBVEVfUkVUUllJTkcQAxIXChNKT0JfU1RBVEVfU1VDQ0VFREVEEAQSGwoXSk9CX1NUQVRFX0RFQURfTEVUVEVSRUQQBRIXChNKT0JfU1RBVEVfQ0FOQ0VMTEVEEAYywwYKDVJvdXRlclNlcnZpY2USTwoIQ29tcGxldGUSIC51bHRyYS5yb3V0ZXIudjEuQ29tcGxldGVSZXF1ZXN0GiEudWx0cmEucm91dGVyLnYxLkNvbXBsZXRlUmVzcG9uc2USYwoOU3RyZWFtQ29tcGxldGUSJi51bHRyYS5yb3V0ZXIudjEuU3RyZWFtQ29tcGxldGVSZXF1ZXN0GicudWx0cmEucm91dGVyLnYxLlN0cmVhbUNvbXBsZXRlUmVzcG9uc2UwARJSCglTdWJtaXRKb2ISIS51bHRyYS5yb3V0ZXIudjEuU3VibWl0Sm9iUmVxdWVzdBoiLnVsdHJhLnJvdXRlci52MS5TdWJtaXRKb2JSZXNwb25zZRJJCgZHZXRKb2ISHi51bHRyYS5yb3V0ZXIudjEuR2V0Sm9iUmVxdWVzdBofLnVsdHJhLnJvdXRlci52MS5HZXRKb2JSZXNwb25zZRJRCghXYXRjaEpvYhIgLnVsdHJhLnJvdXRlci52MS5XYXRjaEpvYlJlcXVlc3QaIS51bHRyYS5yb3V0ZXIudjEuV2F0Y2hKb2JSZXNwb25zZTABElIKCUNhbmNlbEpvYhIhLnVsdHJhLnJvdXRlci52MS5DYW5jZWxKb2JSZXF1ZXN0GiIudWx0cmEucm91dGVyLnYxLkNhbmNlbEpvYlJlc3BvbnNlEmQKD0xpc3REZWFkTGV0dGVycxInLnVsdHJhLnJvdXRlci52MS5MaXN0RGVhZExldHRlcnNSZXF1ZXN0GigudWx0cmEucm91dGVyLnYxLkxpc3REZWFkTGV0dGVyc1Jlc3BvbnNlEmoKEVJlZHJpdmVEZWFkTGV0dGVyEikudWx0cmEucm91dGVyLnYxLlJlZHJpdmVEZWFkTGV0dGVyUmVxdWVzdBoqLnVsdHJhLnJvdXRlci52MS5SZWRyaXZlRGVhZExldHRlclJlc3BvbnNlEmQKD1B1cmdlRGVhZExldHRlchInLnVsdHJhLnJvdXRlci52MS5QdXJnZURlYWRMZXR0ZXJSZXF1ZXN0GigudWx0cmEucm91dGVyLnYxLlB1cmdlRGVhZExldHRlclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_ultra_chat_v1_chat]);
 
 /**
  * @generated from message ultra.router.v1.CompleteRequest
@@ -101,6 +103,587 @@ export const StreamCompleteResponseSchema: GenMessage<StreamCompleteResponse> = 
   messageDesc(file_ultra_router_v1_router, 3);
 
 /**
+ * One attempt of a job: one pass through the router's failover path.
+ *
+ * @generated from message ultra.router.v1.JobAttempt
+ */
+export type JobAttempt = Message<"ultra.router.v1.JobAttempt"> & {
+  /**
+   * 1 for the first attempt; counting goes on across redrives.
+   *
+   * @generated from field: uint32 number = 1;
+   */
+  number: number;
+
+  /**
+   * OUTCOME_OK, or the class of the error that ended the attempt.
+   *
+   * @generated from field: ultra.chat.v1.Outcome outcome = 2;
+   */
+  outcome: Outcome;
+
+  /**
+   * A short human description of the error; never contains secrets or prompt text.
+   *
+   * @generated from field: string detail = 3;
+   */
+  detail: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp started_at = 4;
+   */
+  startedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp finished_at = 5;
+   */
+  finishedAt?: Timestamp | undefined;
+
+  /**
+   * What the providers said, one entry per provider tried.
+   *
+   * @generated from field: repeated ultra.chat.v1.Attempt provider_attempts = 6;
+   */
+  providerAttempts: Attempt[];
+
+  /**
+   * The provider's Retry-After, when it gave one, in milliseconds.
+   *
+   * @generated from field: uint32 retry_after_ms = 7;
+   */
+  retryAfterMs: number;
+
+  /**
+   * The wait chosen before the next attempt (backoff with jitter, at least retry_after_ms), in milliseconds; 0 when none followed.
+   *
+   * @generated from field: uint32 retry_delay_ms = 8;
+   */
+  retryDelayMs: number;
+};
+
+/**
+ * Describes the message ultra.router.v1.JobAttempt.
+ * Use `create(JobAttemptSchema)` to create a new message.
+ */
+export const JobAttemptSchema: GenMessage<JobAttempt> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 4);
+
+/**
+ * @generated from message ultra.router.v1.Job
+ */
+export type Job = Message<"ultra.router.v1.Job"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: ultra.router.v1.JobState state = 2;
+   */
+  state: JobState;
+
+  /**
+   * The caller's key, or the one Ultra made up when the submit had none.
+   *
+   * @generated from field: string idempotency_key = 3;
+   */
+  idempotencyKey: string;
+
+  /**
+   * @generated from field: ultra.chat.v1.ChatRequest request = 4;
+   */
+  request?: ChatRequest | undefined;
+
+  /**
+   * Every attempt so far, oldest first.
+   *
+   * @generated from field: repeated ultra.router.v1.JobAttempt attempts = 5;
+   */
+  attempts: JobAttempt[];
+
+  /**
+   * The answer, once state is JOB_STATE_SUCCEEDED.
+   *
+   * @generated from field: ultra.chat.v1.ChatAnswer answer = 6;
+   */
+  answer?: ChatAnswer | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 7;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp updated_at = 8;
+   */
+  updatedAt?: Timestamp | undefined;
+
+  /**
+   * With JOB_STATE_RETRYING (or QUEUED while the degraded mode holds it back): when the next attempt may start.
+   *
+   * @generated from field: google.protobuf.Timestamp next_attempt_at = 9;
+   */
+  nextAttemptAt?: Timestamp | undefined;
+
+  /**
+   * No attempt starts after this; a job still unanswered then is dead-lettered.
+   *
+   * @generated from field: google.protobuf.Timestamp deadline = 10;
+   */
+  deadline?: Timestamp | undefined;
+
+  /**
+   * Attempts this job may make before it is dead-lettered (per redrive).
+   *
+   * @generated from field: uint32 max_attempts = 11;
+   */
+  maxAttempts: number;
+
+  /**
+   * Why the job was dead-lettered or cancelled.
+   *
+   * @generated from field: string reason = 12;
+   */
+  reason: string;
+
+  /**
+   * Times the job was redriven from the dead-letter set.
+   *
+   * @generated from field: uint32 redrives = 13;
+   */
+  redrives: number;
+};
+
+/**
+ * Describes the message ultra.router.v1.Job.
+ * Use `create(JobSchema)` to create a new message.
+ */
+export const JobSchema: GenMessage<Job> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 5);
+
+/**
+ * @generated from message ultra.router.v1.SubmitJobRequest
+ */
+export type SubmitJobRequest = Message<"ultra.router.v1.SubmitJobRequest"> & {
+  /**
+   * The request to answer. Its idempotency_key names the job: the same key gives the same job.
+   *
+   * @generated from field: ultra.chat.v1.ChatRequest request = 1;
+   */
+  request?: ChatRequest | undefined;
+
+  /**
+   * When to give up. Default: now plus queue.default_deadline.
+   *
+   * @generated from field: google.protobuf.Timestamp deadline = 2;
+   */
+  deadline?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message ultra.router.v1.SubmitJobRequest.
+ * Use `create(SubmitJobRequestSchema)` to create a new message.
+ */
+export const SubmitJobRequestSchema: GenMessage<SubmitJobRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 6);
+
+/**
+ * @generated from message ultra.router.v1.SubmitJobResponse
+ */
+export type SubmitJobResponse = Message<"ultra.router.v1.SubmitJobResponse"> & {
+  /**
+   * @generated from field: ultra.router.v1.Job job = 1;
+   */
+  job?: Job | undefined;
+
+  /**
+   * False when the idempotency key named a job that already existed: that job is returned.
+   *
+   * @generated from field: bool created = 2;
+   */
+  created: boolean;
+};
+
+/**
+ * Describes the message ultra.router.v1.SubmitJobResponse.
+ * Use `create(SubmitJobResponseSchema)` to create a new message.
+ */
+export const SubmitJobResponseSchema: GenMessage<SubmitJobResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 7);
+
+/**
+ * @generated from message ultra.router.v1.GetJobRequest
+ */
+export type GetJobRequest = Message<"ultra.router.v1.GetJobRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message ultra.router.v1.GetJobRequest.
+ * Use `create(GetJobRequestSchema)` to create a new message.
+ */
+export const GetJobRequestSchema: GenMessage<GetJobRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 8);
+
+/**
+ * @generated from message ultra.router.v1.GetJobResponse
+ */
+export type GetJobResponse = Message<"ultra.router.v1.GetJobResponse"> & {
+  /**
+   * @generated from field: ultra.router.v1.Job job = 1;
+   */
+  job?: Job | undefined;
+};
+
+/**
+ * Describes the message ultra.router.v1.GetJobResponse.
+ * Use `create(GetJobResponseSchema)` to create a new message.
+ */
+export const GetJobResponseSchema: GenMessage<GetJobResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 9);
+
+/**
+ * @generated from message ultra.router.v1.WatchJobRequest
+ */
+export type WatchJobRequest = Message<"ultra.router.v1.WatchJobRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message ultra.router.v1.WatchJobRequest.
+ * Use `create(WatchJobRequestSchema)` to create a new message.
+ */
+export const WatchJobRequestSchema: GenMessage<WatchJobRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 10);
+
+/**
+ * @generated from message ultra.router.v1.WatchJobResponse
+ */
+export type WatchJobResponse = Message<"ultra.router.v1.WatchJobResponse"> & {
+  /**
+   * @generated from field: ultra.router.v1.Job job = 1;
+   */
+  job?: Job | undefined;
+};
+
+/**
+ * Describes the message ultra.router.v1.WatchJobResponse.
+ * Use `create(WatchJobResponseSchema)` to create a new message.
+ */
+export const WatchJobResponseSchema: GenMessage<WatchJobResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 11);
+
+/**
+ * @generated from message ultra.router.v1.CancelJobRequest
+ */
+export type CancelJobRequest = Message<"ultra.router.v1.CancelJobRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message ultra.router.v1.CancelJobRequest.
+ * Use `create(CancelJobRequestSchema)` to create a new message.
+ */
+export const CancelJobRequestSchema: GenMessage<CancelJobRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 12);
+
+/**
+ * @generated from message ultra.router.v1.CancelJobResponse
+ */
+export type CancelJobResponse = Message<"ultra.router.v1.CancelJobResponse"> & {
+  /**
+   * @generated from field: ultra.router.v1.Job job = 1;
+   */
+  job?: Job | undefined;
+};
+
+/**
+ * Describes the message ultra.router.v1.CancelJobResponse.
+ * Use `create(CancelJobResponseSchema)` to create a new message.
+ */
+export const CancelJobResponseSchema: GenMessage<CancelJobResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 13);
+
+/**
+ * Which dead letters an operation applies to; unset fields match every job.
+ *
+ * @generated from message ultra.router.v1.DeadLetterFilter
+ */
+export type DeadLetterFilter = Message<"ultra.router.v1.DeadLetterFilter"> & {
+  /**
+   * The outcome of the job's last attempt.
+   *
+   * @generated from field: ultra.chat.v1.Outcome outcome = 1;
+   */
+  outcome: Outcome;
+
+  /**
+   * The model the request asked for (an alias such as "chat", or a provider's model).
+   *
+   * @generated from field: string model = 2;
+   */
+  model: string;
+
+  /**
+   * Dead-lettered at or after this time.
+   *
+   * @generated from field: google.protobuf.Timestamp dead_lettered_after = 3;
+   */
+  deadLetteredAfter?: Timestamp | undefined;
+
+  /**
+   * Dead-lettered before this time.
+   *
+   * @generated from field: google.protobuf.Timestamp dead_lettered_before = 4;
+   */
+  deadLetteredBefore?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message ultra.router.v1.DeadLetterFilter.
+ * Use `create(DeadLetterFilterSchema)` to create a new message.
+ */
+export const DeadLetterFilterSchema: GenMessage<DeadLetterFilter> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 14);
+
+/**
+ * @generated from message ultra.router.v1.ListDeadLettersRequest
+ */
+export type ListDeadLettersRequest = Message<"ultra.router.v1.ListDeadLettersRequest"> & {
+  /**
+   * Most jobs in one page; default 50, at most 500.
+   *
+   * @generated from field: uint32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * From the last page's next_page_token; empty for the first page.
+   *
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+
+  /**
+   * @generated from field: ultra.router.v1.DeadLetterFilter filter = 3;
+   */
+  filter?: DeadLetterFilter | undefined;
+};
+
+/**
+ * Describes the message ultra.router.v1.ListDeadLettersRequest.
+ * Use `create(ListDeadLettersRequestSchema)` to create a new message.
+ */
+export const ListDeadLettersRequestSchema: GenMessage<ListDeadLettersRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 15);
+
+/**
+ * @generated from message ultra.router.v1.ListDeadLettersResponse
+ */
+export type ListDeadLettersResponse = Message<"ultra.router.v1.ListDeadLettersResponse"> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated ultra.router.v1.Job jobs = 1;
+   */
+  jobs: Job[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+
+  /**
+   * Dead letters in the set, filter or not.
+   *
+   * @generated from field: uint32 total = 3;
+   */
+  total: number;
+};
+
+/**
+ * Describes the message ultra.router.v1.ListDeadLettersResponse.
+ * Use `create(ListDeadLettersResponseSchema)` to create a new message.
+ */
+export const ListDeadLettersResponseSchema: GenMessage<ListDeadLettersResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 16);
+
+/**
+ * @generated from message ultra.router.v1.RedriveDeadLetterRequest
+ */
+export type RedriveDeadLetterRequest = Message<"ultra.router.v1.RedriveDeadLetterRequest"> & {
+  /**
+   * @generated from oneof ultra.router.v1.RedriveDeadLetterRequest.target
+   */
+  target: {
+    /**
+     * One job.
+     *
+     * @generated from field: string id = 1;
+     */
+    value: string;
+    case: "id";
+  } | {
+    /**
+     * Every dead letter the filter matches (an empty filter matches all).
+     *
+     * @generated from field: ultra.router.v1.DeadLetterFilter filter = 2;
+     */
+    value: DeadLetterFilter;
+    case: "filter";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message ultra.router.v1.RedriveDeadLetterRequest.
+ * Use `create(RedriveDeadLetterRequestSchema)` to create a new message.
+ */
+export const RedriveDeadLetterRequestSchema: GenMessage<RedriveDeadLetterRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 17);
+
+/**
+ * @generated from message ultra.router.v1.RedriveDeadLetterResponse
+ */
+export type RedriveDeadLetterResponse = Message<"ultra.router.v1.RedriveDeadLetterResponse"> & {
+  /**
+   * The jobs queued again.
+   *
+   * @generated from field: repeated string job_ids = 1;
+   */
+  jobIds: string[];
+};
+
+/**
+ * Describes the message ultra.router.v1.RedriveDeadLetterResponse.
+ * Use `create(RedriveDeadLetterResponseSchema)` to create a new message.
+ */
+export const RedriveDeadLetterResponseSchema: GenMessage<RedriveDeadLetterResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 18);
+
+/**
+ * @generated from message ultra.router.v1.PurgeDeadLetterRequest
+ */
+export type PurgeDeadLetterRequest = Message<"ultra.router.v1.PurgeDeadLetterRequest"> & {
+  /**
+   * @generated from oneof ultra.router.v1.PurgeDeadLetterRequest.target
+   */
+  target: {
+    /**
+     * One job.
+     *
+     * @generated from field: string id = 1;
+     */
+    value: string;
+    case: "id";
+  } | {
+    /**
+     * Every dead letter the filter matches (an empty filter matches all).
+     *
+     * @generated from field: ultra.router.v1.DeadLetterFilter filter = 2;
+     */
+    value: DeadLetterFilter;
+    case: "filter";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message ultra.router.v1.PurgeDeadLetterRequest.
+ * Use `create(PurgeDeadLetterRequestSchema)` to create a new message.
+ */
+export const PurgeDeadLetterRequestSchema: GenMessage<PurgeDeadLetterRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 19);
+
+/**
+ * @generated from message ultra.router.v1.PurgeDeadLetterResponse
+ */
+export type PurgeDeadLetterResponse = Message<"ultra.router.v1.PurgeDeadLetterResponse"> & {
+  /**
+   * The jobs deleted.
+   *
+   * @generated from field: repeated string job_ids = 1;
+   */
+  jobIds: string[];
+};
+
+/**
+ * Describes the message ultra.router.v1.PurgeDeadLetterResponse.
+ * Use `create(PurgeDeadLetterResponseSchema)` to create a new message.
+ */
+export const PurgeDeadLetterResponseSchema: GenMessage<PurgeDeadLetterResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_router_v1_router, 20);
+
+/**
+ * Where a queued job stands.
+ *
+ * @generated from enum ultra.router.v1.JobState
+ */
+export enum JobState {
+  /**
+   * @generated from enum value: JOB_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Waiting for a worker (or for the degraded mode to let it through).
+   *
+   * @generated from enum value: JOB_STATE_QUEUED = 1;
+   */
+  QUEUED = 1,
+
+  /**
+   * A worker is running an attempt.
+   *
+   * @generated from enum value: JOB_STATE_RUNNING = 2;
+   */
+  RUNNING = 2,
+
+  /**
+   * An attempt failed; the next one starts at next_attempt_at.
+   *
+   * @generated from enum value: JOB_STATE_RETRYING = 3;
+   */
+  RETRYING = 3,
+
+  /**
+   * Answered: answer is set. Final.
+   *
+   * @generated from enum value: JOB_STATE_SUCCEEDED = 4;
+   */
+  SUCCEEDED = 4,
+
+  /**
+   * Given up (attempts used, an error not worth retrying, or the deadline passed): in the dead-letter set. Final until redriven.
+   *
+   * @generated from enum value: JOB_STATE_DEAD_LETTERED = 5;
+   */
+  DEAD_LETTERED = 5,
+
+  /**
+   * Cancelled by CancelJob. Final.
+   *
+   * @generated from enum value: JOB_STATE_CANCELLED = 6;
+   */
+  CANCELLED = 6,
+}
+
+/**
+ * Describes the enum ultra.router.v1.JobState.
+ */
+export const JobStateSchema: GenEnum<JobState> = /*@__PURE__*/
+  enumDesc(file_ultra_router_v1_router, 0);
+
+/**
  * @generated from service ultra.router.v1.RouterService
  */
 export const RouterService: GenService<{
@@ -123,6 +706,77 @@ export const RouterService: GenService<{
     methodKind: "server_streaming";
     input: typeof StreamCompleteRequestSchema;
     output: typeof StreamCompleteResponseSchema;
+  },
+  /**
+   * Queues a request to be answered later, retried with backoff; returns the job at once.
+   * The request's idempotency_key makes a submit safe to repeat: the same key gives the same job.
+   *
+   * @generated from rpc ultra.router.v1.RouterService.SubmitJob
+   */
+  submitJob: {
+    methodKind: "unary";
+    input: typeof SubmitJobRequestSchema;
+    output: typeof SubmitJobResponseSchema;
+  },
+  /**
+   * A job as it is now: state, every attempt, the answer once there is one.
+   *
+   * @generated from rpc ultra.router.v1.RouterService.GetJob
+   */
+  getJob: {
+    methodKind: "unary";
+    input: typeof GetJobRequestSchema;
+    output: typeof GetJobResponseSchema;
+  },
+  /**
+   * The job now, then again on every change of state or attempt; ends after a final state.
+   *
+   * @generated from rpc ultra.router.v1.RouterService.WatchJob
+   */
+  watchJob: {
+    methodKind: "server_streaming";
+    input: typeof WatchJobRequestSchema;
+    output: typeof WatchJobResponseSchema;
+  },
+  /**
+   * Cancels a job that has not ended; a running attempt is aborted.
+   *
+   * @generated from rpc ultra.router.v1.RouterService.CancelJob
+   */
+  cancelJob: {
+    methodKind: "unary";
+    input: typeof CancelJobRequestSchema;
+    output: typeof CancelJobResponseSchema;
+  },
+  /**
+   * Jobs that used their attempts, met an error not worth retrying, or outlived their deadline.
+   *
+   * @generated from rpc ultra.router.v1.RouterService.ListDeadLetters
+   */
+  listDeadLetters: {
+    methodKind: "unary";
+    input: typeof ListDeadLettersRequestSchema;
+    output: typeof ListDeadLettersResponseSchema;
+  },
+  /**
+   * Queues dead-lettered jobs again, with a fresh set of attempts: one by id, or every one a filter matches.
+   *
+   * @generated from rpc ultra.router.v1.RouterService.RedriveDeadLetter
+   */
+  redriveDeadLetter: {
+    methodKind: "unary";
+    input: typeof RedriveDeadLetterRequestSchema;
+    output: typeof RedriveDeadLetterResponseSchema;
+  },
+  /**
+   * Deletes dead-lettered jobs for good: one by id, or every one a filter matches.
+   *
+   * @generated from rpc ultra.router.v1.RouterService.PurgeDeadLetter
+   */
+  purgeDeadLetter: {
+    methodKind: "unary";
+    input: typeof PurgeDeadLetterRequestSchema;
+    output: typeof PurgeDeadLetterResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ultra_router_v1_router, 0);
