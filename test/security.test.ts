@@ -116,3 +116,32 @@ describe('client keys on both fronts', () => {
     for (const secret of [TEAM_A, TEAM_B, ADMIN, LIMITED, PROVIDER_KEY]) expect(everything).not.toContain(secret);
   });
 });
+
+describe('jobs are per tenant', () => {
+  it('one tenant never sees another\'s job, and the same idempotency key in two tenants makes two jobs', async () => {
+    const { startRedis } = await import('@ultra/testkit');
+    const redis = await startRedis();
+    const s = await startStack({
+      env: { REDIS_URL: redis.url },
+      extraConfig: `auth:\n  keys:\n    - { name: team-a, hash: "${hash(TEAM_A)}" }\n    - { name: team-b, hash: "${hash(TEAM_B)}" }\n`,
+    });
+    try {
+      const client = (key: string) =>
+        createClient(
+          RouterService,
+          createGrpcTransport({ baseUrl: `http://127.0.0.1:${s.ports.router}`, interceptors: [(next) => (req) => (req.header.set('authorization', `Bearer ${key}`), next(req))] }),
+        );
+      const request = { messages: [{ role: Role.USER, content: 'a job' }], idempotencyKey: 'same-key' };
+      const a = await client(TEAM_A).submitJob({ request });
+      const b = await client(TEAM_B).submitJob({ request });
+      expect(a.job?.id).toBeTruthy();
+      expect(b.job?.id).not.toBe(a.job?.id);
+      expect((await client(TEAM_A).getJob({ id: a.job!.id })).job?.id).toBe(a.job!.id);
+      await expect(client(TEAM_B).getJob({ id: a.job!.id })).rejects.toMatchObject({ code: 5, rawMessage: `job ${a.job!.id} not found` });
+      await expect(client(TEAM_B).cancelJob({ id: a.job!.id })).rejects.toMatchObject({ code: 5 });
+    } finally {
+      await s.stop();
+      await redis.stop();
+    }
+  }, 60_000);
+});

@@ -1,31 +1,54 @@
+import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
-import type { ServiceImpl } from '@connectrpc/connect';
-import { CompleteResponseSchema, RouterService, StreamCompleteResponseSchema } from '@ultra/contracts/router';
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import { CompleteResponseSchema, GetJobRequestSchema, RouterService, StreamCompleteResponseSchema, type GetJobResponse } from '@ultra/contracts/router';
 import type { ChatFlow } from './chat-flow.ts';
 import { createJobHandlers, type JobHandlers, type WithJobQueue } from './jobs/index.ts';
 import type { Guard } from './auth/guard.ts';
 
 const ADMIN_JOB_RPCS = new Set(['listDeadLetters', 'redriveDeadLetter', 'purgeDeadLetter']);
 
-/** Every job RPC needs a valid key; the dead-letter ones an admin key. */
-function guardJobs(jobs: JobHandlers, guard: Guard | undefined): JobHandlers {
-  if (!guard?.enabled) return jobs;
-  const out: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(jobs) as [string, (req: unknown, ctx: { requestHeader: Headers }) => unknown][]) {
-    out[name] = (req: unknown, ctx: { requestHeader: Headers }) => {
-      const auth = ctx.requestHeader.get('authorization');
-      if (ADMIN_JOB_RPCS.has(name)) guard.requireAdmin(auth);
-      else guard.identify(auth);
-      return fn(req, ctx);
-    };
-  }
-  return out as JobHandlers;
-}
+type Ctx = HandlerContext;
 
 /**
- * RouterService handlers: the chat flow behind gRPC, Connect and gRPC-Web, and the job
- * RPCs over the queue the flow carries (FAILED_PRECONDITION without one: no REDIS_URL).
+ * Every job RPC needs a valid key; the dead-letter ones an admin key. Jobs are a tenant's
+ * own: a submitted job's idempotency key is prefixed with the tenant, and another tenant
+ * asking for it is told it does not exist.
  */
+function guardJobs(jobs: JobHandlers, guard: Guard | undefined): JobHandlers {
+  if (!guard?.enabled) return jobs;
+  const tenantOf = (ctx: Ctx) => guard.identify(ctx.requestHeader.get('authorization'))!.tenant;
+  const own = async (id: string, ctx: Ctx) => {
+    const tenant = tenantOf(ctx);
+    const job = ((await jobs.getJob(create(GetJobRequestSchema, { id }), ctx)) as GetJobResponse).job;
+    if (!job || !job.idempotencyKey.startsWith(`${tenant}/`)) throw new ConnectError(`job ${id} not found`, Code.NotFound);
+  };
+  const admin = (name: string) => (req: unknown, ctx: Ctx) => {
+    guard.requireAdmin(ctx.requestHeader.get('authorization'));
+    return (jobs as Record<string, (r: unknown, c: Ctx) => unknown>)[name]!(req, ctx);
+  };
+  return {
+    async submitJob(req, ctx) {
+      const tenant = tenantOf(ctx);
+      if (req.request) req.request.idempotencyKey = `${tenant}/${req.request.idempotencyKey || `auto:${randomUUID()}`}`;
+      return jobs.submitJob(req, ctx);
+    },
+    async getJob(req, ctx) {
+      await own(req.id, ctx);
+      return jobs.getJob(req, ctx);
+    },
+    async *watchJob(req, ctx) {
+      await own(req.id, ctx);
+      yield* jobs.watchJob(req, ctx);
+    },
+    async cancelJob(req, ctx) {
+      await own(req.id, ctx);
+      return jobs.cancelJob(req, ctx);
+    },
+    ...(Object.fromEntries([...ADMIN_JOB_RPCS].map((n) => [n, admin(n)])) as Pick<JobHandlers, 'listDeadLetters' | 'redriveDeadLetter' | 'purgeDeadLetter'>),
+  };
+}
+
 export function createRouterService(
   flow: ChatFlow & WithJobQueue,
   jobs: JobHandlers = createJobHandlers(flow.jobQueue),
