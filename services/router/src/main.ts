@@ -47,6 +47,19 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
   const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
   const worker = jobs && config.queue.worker ? createJobWorker({ queue: jobs, flow, random: systemRandom }) : undefined;
   const stopWorker = new Promise<void>((resolve) => shutdown.addEventListener('abort', () => resolve(worker?.close(config.shutdown.graceMs)), { once: true }));
+  if (jobs) {
+    const queue = jobs;
+    // Queue depth, ages, retries and dead letters, read at each scrape (a few Redis calls).
+    const gauge = (name: string, description: string, pick: (s: Awaited<ReturnType<typeof queue.getStats>>) => number) =>
+      metrics.meter.createObservableGauge(name, { description }).addCallback(async (r) => {
+        const stats = await queue.getStats().catch(() => undefined);
+        if (stats) r.observe(pick(stats));
+      });
+    gauge('ultra_queue_depth', 'Jobs not yet ended: waiting, running, retrying', (s) => s.depth);
+    gauge('ultra_queue_dead_letters', 'Jobs in the dead-letter set', (s) => s.deadLetters);
+    gauge('ultra_queue_oldest_waiting_seconds', 'Age of the oldest job waiting for a worker', (s) => s.oldestWaitingAgeMs / 1000);
+    gauge('ultra_queue_retries', 'Retries scheduled since the queue began', (s) => s.totals.retries);
+  }
   const keys = createKeyStore(config.auth.keys);
   const limiterRedis = redisUrl && keys.enabled ? new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   limiterRedis?.on('error', () => undefined);
