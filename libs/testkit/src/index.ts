@@ -6,3 +6,4 @@ export * from './wait-for.ts';
 export * from './redis-control.ts';
 export * from './cache-process.ts';
 export * from './certs.ts';
+export * from './agent-stack.ts';

@@ -1,34 +1,26 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
-import {
-  AttemptSchema,
-  ChatAnswerSchema,
-  Outcome,
-  ServedFrom,
-  type Attempt,
-  type ChatRequest,
-} from '@ultra/contracts/chat';
-import {
-  BreakerState,
-  InvokeResponseSchema,
-  ProviderAgentService,
-  ProviderStateSchema,
-  StreamInvokeResponseSchema,
-  WatchProvidersResponseSchema,
-} from '@ultra/contracts/provider-agent';
+import { AttemptSchema, ChatAnswerSchema, Outcome, ServedFrom, type Attempt, type ChatRequest } from '@ultra/contracts/chat';
+import { InvokeResponseSchema, ProviderAgentService, StreamInvokeResponseSchema, WatchProvidersResponseSchema } from '@ultra/contracts/provider-agent';
 import type { Clock } from '@ultra/core';
-import { isProviderError, type Completion } from '@ultra/providers';
+import type { Completion } from '@ultra/providers';
 import { attemptsError } from '@ultra/runtime';
-import type { ProviderHandle } from './provider-handle.ts';
+import type { ProviderActor } from './provider-actor.ts';
+import type { CallInput } from './provider-call.ts';
+import { isProviderCallError, type AttemptReport } from './provider-call-error.ts';
+import { toProviderState } from './provider-view.ts';
 import type { ProviderWatch } from './provider-watch.ts';
 
 export interface AgentServiceDeps {
-  providers: ReadonlyMap<string, ProviderHandle>;
+  providers: ReadonlyMap<string, ProviderActor>;
   watch: ProviderWatch;
   clock: Clock;
 }
 
-function answerOf(provider: string, completion: Completion, attempts: Attempt[], clock: Clock) {
+const toWire = (provider: string, model: string, reports: readonly AttemptReport[]): Attempt[] =>
+  reports.map((r) => create(AttemptSchema, { provider, model, outcome: r.outcome, latencyMs: Math.round(r.latencyMs), detail: r.detail, retryAfterMs: Math.ceil(r.retryAfterMs) }));
+
+function answerOf(provider: string, model: string, completion: Completion, attempts: readonly AttemptReport[], clock: Clock) {
   return create(ChatAnswerSchema, {
     id: completion.id,
     text: completion.text,
@@ -37,86 +29,67 @@ function answerOf(provider: string, completion: Completion, attempts: Attempt[],
     provider,
     model: completion.model,
     servedFrom: ServedFrom.PROVIDER,
-    attempts,
+    attempts: toWire(provider, model, attempts),
     created: BigInt(Math.floor(clock.now() / 1000)),
   });
 }
 
-/** ProviderAgentService handlers: find the provider, call through its handle, report attempts. */
+/** ProviderAgentService handlers: find the provider's actor, call through it, report every attempt. */
 export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof ProviderAgentService> {
   const { providers, clock } = deps;
 
   const lookup = (name: string, model: string, request: ChatRequest | undefined) => {
-    const handle = providers.get(name);
-    if (!handle) {
-      throw new ConnectError(`provider "${name}" is not configured here (known: ${[...providers.keys()].join(', ')})`, Code.NotFound);
-    }
+    const actor = providers.get(name);
+    if (!actor) throw new ConnectError(`provider "${name}" is not configured here (known: ${[...providers.keys()].join(', ')})`, Code.NotFound);
     if (!request) throw new ConnectError('request is required', Code.InvalidArgument);
     if (model === '') throw new ConnectError('model is required', Code.InvalidArgument);
-    return { handle, request };
+    if (!actor.callable) {
+      const detail = actor.view().detail;
+      const attempt = create(AttemptSchema, { provider: name, model, outcome: Outcome.UNAVAILABLE, latencyMs: 0, detail });
+      throw attemptsError(`${name} is unavailable: ${detail}`, Outcome.UNAVAILABLE, [attempt]);
+    }
+    return { actor, request };
   };
 
-  const failure = (name: string, model: string, started: number, e: unknown, ctx: HandlerContext) => {
-    const outcome = isProviderError(e) ? e.outcome : ctx.signal.aborted ? Outcome.CANCELLED : Outcome.SERVER_ERROR;
-    const detail = e instanceof Error ? e.message : String(e as unknown);
-    const attempt = create(AttemptSchema, { provider: name, model, outcome, latencyMs: clock.now() - started, detail });
-    return attemptsError(`${name}: ${detail}`, outcome, [attempt]);
+  const input = (model: string, request: ChatRequest, maxAttempts: number, ctx: HandlerContext): CallInput => {
+    const timeoutMs = ctx.timeoutMs();
+    return { model, request, signal: ctx.signal, deadlineAt: timeoutMs === undefined ? undefined : clock.now() + timeoutMs, maxAttempts };
   };
 
-  const unavailable = (handle: ProviderHandle, model: string) => {
-    const { name, detail } = handle.view;
-    const attempt = create(AttemptSchema, { provider: name, model, outcome: Outcome.UNAVAILABLE, latencyMs: 0, detail });
-    return attemptsError(`${name} is unavailable: ${detail}`, Outcome.UNAVAILABLE, [attempt]);
+  const rpcError = (name: string, model: string, e: unknown, ctx: HandlerContext) => {
+    if (isProviderCallError(e)) return attemptsError(e.message, e.outcome, toWire(name, model, e.attempts));
+    const outcome = ctx.signal.aborted ? Outcome.CANCELLED : Outcome.SERVER_ERROR;
+    const detail = e instanceof Error ? e.message : String(e);
+    return attemptsError(`${name}: ${detail}`, outcome, [create(AttemptSchema, { provider: name, model, outcome, latencyMs: 0, detail })]);
   };
 
   return {
     async invoke(req, ctx) {
-      const { handle, request } = lookup(req.provider, req.model, req.request);
-      if (!handle.callable) throw unavailable(handle, req.model);
-      const started = clock.now();
+      const { actor, request } = lookup(req.provider, req.model, req.request);
       try {
-        const completion = await handle.complete(req.model, request, ctx.signal);
-        const attempt = create(AttemptSchema, { provider: req.provider, model: req.model, outcome: Outcome.OK, latencyMs: clock.now() - started });
-        return create(InvokeResponseSchema, { answer: answerOf(req.provider, completion, [attempt], clock) });
+        const { completion, attempts } = await actor.complete(input(req.model, request, req.maxAttempts, ctx));
+        return create(InvokeResponseSchema, { answer: answerOf(req.provider, req.model, completion, attempts, clock) });
       } catch (e) {
-        throw failure(req.provider, req.model, started, e, ctx);
+        throw rpcError(req.provider, req.model, e, ctx);
       }
     },
 
     async *streamInvoke(req, ctx) {
-      const { handle, request } = lookup(req.provider, req.model, req.request);
-      if (!handle.callable) throw unavailable(handle, req.model);
-      const started = clock.now();
+      const { actor, request } = lookup(req.provider, req.model, req.request);
       try {
-        for await (const event of handle.stream(req.model, request, ctx.signal)) {
-          if (event.type === 'delta') {
-            yield create(StreamInvokeResponseSchema, { event: { case: 'delta', value: { text: event.text } } });
-          } else {
-            const attempt = create(AttemptSchema, { provider: req.provider, model: req.model, outcome: Outcome.OK, latencyMs: clock.now() - started });
-            yield create(StreamInvokeResponseSchema, { event: { case: 'done', value: answerOf(req.provider, event.completion, [attempt], clock) } });
-          }
+        for await (const event of actor.stream(input(req.model, request, req.maxAttempts, ctx))) {
+          yield event.type === 'delta'
+            ? create(StreamInvokeResponseSchema, { event: { case: 'delta', value: { text: event.text } } })
+            : create(StreamInvokeResponseSchema, { event: { case: 'done', value: answerOf(req.provider, req.model, event.completion, event.attempts, clock) } });
         }
       } catch (e) {
-        throw failure(req.provider, req.model, started, e, ctx);
+        throw rpcError(req.provider, req.model, e, ctx);
       }
     },
 
     async *watchProviders(_req, ctx) {
       for await (const views of deps.watch.subscribe(ctx.signal)) {
-        yield create(WatchProvidersResponseSchema, {
-          providers: views.map((v) =>
-            create(ProviderStateSchema, {
-              name: v.name,
-              type: v.type,
-              breaker: BreakerState.CLOSED,
-              healthy: v.healthy,
-              detail: v.detail,
-              inFlight: v.inFlight,
-              simulated: v.simulated,
-              models: [...v.models],
-            }),
-          ),
-        });
+        yield create(WatchProvidersResponseSchema, { providers: views.map(toProviderState) });
       }
     },
   };

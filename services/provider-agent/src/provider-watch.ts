@@ -1,5 +1,5 @@
 import { createNotifier, type Clock } from '@ultra/core';
-import type { ProviderView } from './provider-handle.ts';
+import type { ProviderView } from './provider-view.ts';
 
 export interface ProviderWatchDeps {
   snapshot: () => ProviderView[];

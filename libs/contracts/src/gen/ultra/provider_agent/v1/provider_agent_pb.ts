@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ultra/provider_agent/v1/provider_agent.proto.
  */
 export const file_ultra_provider_agent_v1_provider_agent: GenFile = /*@__PURE__*/
-  fileDesc("Cix1bHRyYS9wcm92aWRlcl9hZ2VudC92MS9wcm92aWRlcl9hZ2VudC5wcm90bxIXdWx0cmEucHJvdmlkZXJfYWdlbnQudjEiXQoNSW52b2tlUmVxdWVzdBIQCghwcm92aWRlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIrCgdyZXF1ZXN0GAMgASgLMhoudWx0cmEuY2hhdC52MS5DaGF0UmVxdWVzdCI7Cg5JbnZva2VSZXNwb25zZRIpCgZhbnN3ZXIYASABKAsyGS51bHRyYS5jaGF0LnYxLkNoYXRBbnN3ZXIiYwoTU3RyZWFtSW52b2tlUmVxdWVzdBIQCghwcm92aWRlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIrCgdyZXF1ZXN0GAMgASgLMhoudWx0cmEuY2hhdC52MS5DaGF0UmVxdWVzdCJ1ChRTdHJlYW1JbnZva2VSZXNwb25zZRIpCgVkZWx0YRgBIAEoCzIYLnVsdHJhLmNoYXQudjEuQ2hhdERlbHRhSAASKQoEZG9uZRgCIAEoCzIZLnVsdHJhLmNoYXQudjEuQ2hhdEFuc3dlckgAQgcKBWV2ZW50IhcKFVdhdGNoUHJvdmlkZXJzUmVxdWVzdCJTChZXYXRjaFByb3ZpZGVyc1Jlc3BvbnNlEjkKCXByb3ZpZGVycxgBIAMoCzImLnVsdHJhLnByb3ZpZGVyX2FnZW50LnYxLlByb3ZpZGVyU3RhdGUilwIKDVByb3ZpZGVyU3RhdGUSDAoEbmFtZRgBIAEoCRIMCgR0eXBlGAIgASgJEjYKB2JyZWFrZXIYAyABKA4yJS51bHRyYS5wcm92aWRlcl9hZ2VudC52MS5CcmVha2VyU3RhdGUSDwoHaGVhbHRoeRgEIAEoCBIOCgZkZXRhaWwYBSABKAkSEQoJaW5fZmxpZ2h0GAYgASgNEhMKC2Vycm9yX3JhdGlvGAcgASgBEhYKDmxhdGVuY3lfcDUwX21zGAggASgNEhYKDmxhdGVuY3lfcDk5X21zGAkgASgNEhYKDnJldHJ5X2FmdGVyX21zGAogASgNEhEKCXNpbXVsYXRlZBgLIAEoCBIOCgZtb2RlbHMYDCADKAkq1wEKDEJyZWFrZXJTdGF0ZRIdChlCUkVBS0VSX1NUQVRFX1VOU1BFQ0lGSUVEEAASGAoUQlJFQUtFUl9TVEFURV9DTE9TRUQQARIWChJCUkVBS0VSX1NUQVRFX09QRU4QAhIbChdCUkVBS0VSX1NUQVRFX0hBTEZfT1BFThADEh0KGUJSRUFLRVJfU1RBVEVfRk9SQ0VEX09QRU4QBBIaChZCUkVBS0VSX1NUQVRFX0RJU0FCTEVEEAUSHgoaQlJFQUtFUl9TVEFURV9NRVRSSUNTX09OTFkQBjLVAgoUUHJvdmlkZXJBZ2VudFNlcnZpY2USWQoGSW52b2tlEiYudWx0cmEucHJvdmlkZXJfYWdlbnQudjEuSW52b2tlUmVxdWVzdBonLnVsdHJhLnByb3ZpZGVyX2FnZW50LnYxLkludm9rZVJlc3BvbnNlEm0KDFN0cmVhbUludm9rZRIsLnVsdHJhLnByb3ZpZGVyX2FnZW50LnYxLlN0cmVhbUludm9rZVJlcXVlc3QaLS51bHRyYS5wcm92aWRlcl9hZ2VudC52MS5TdHJlYW1JbnZva2VSZXNwb25zZTABEnMKDldhdGNoUHJvdmlkZXJzEi4udWx0cmEucHJvdmlkZXJfYWdlbnQudjEuV2F0Y2hQcm92aWRlcnNSZXF1ZXN0Gi8udWx0cmEucHJvdmlkZXJfYWdlbnQudjEuV2F0Y2hQcm92aWRlcnNSZXNwb25zZTABYgZwcm90bzM", [file_ultra_chat_v1_chat]);
+  fileDesc("Cix1bHRyYS9wcm92aWRlcl9hZ2VudC92MS9wcm92aWRlcl9hZ2VudC5wcm90bxIXdWx0cmEucHJvdmlkZXJfYWdlbnQudjEicwoNSW52b2tlUmVxdWVzdBIQCghwcm92aWRlchgBIAEoCRINCgVtb2RlbBgCIAEoCRIrCgdyZXF1ZXN0GAMgASgLMhoudWx0cmEuY2hhdC52MS5DaGF0UmVxdWVzdBIUCgxtYXhfYXR0ZW1wdHMYBCABKA0iOwoOSW52b2tlUmVzcG9uc2USKQoGYW5zd2VyGAEgASgLMhkudWx0cmEuY2hhdC52MS5DaGF0QW5zd2VyInkKE1N0cmVhbUludm9rZVJlcXVlc3QSEAoIcHJvdmlkZXIYASABKAkSDQoFbW9kZWwYAiABKAkSKwoHcmVxdWVzdBgDIAEoCzIaLnVsdHJhLmNoYXQudjEuQ2hhdFJlcXVlc3QSFAoMbWF4X2F0dGVtcHRzGAQgASgNInUKFFN0cmVhbUludm9rZVJlc3BvbnNlEikKBWRlbHRhGAEgASgLMhgudWx0cmEuY2hhdC52MS5DaGF0RGVsdGFIABIpCgRkb25lGAIgASgLMhkudWx0cmEuY2hhdC52MS5DaGF0QW5zd2VySABCBwoFZXZlbnQiFwoVV2F0Y2hQcm92aWRlcnNSZXF1ZXN0IlMKFldhdGNoUHJvdmlkZXJzUmVzcG9uc2USOQoJcHJvdmlkZXJzGAEgAygLMiYudWx0cmEucHJvdmlkZXJfYWdlbnQudjEuUHJvdmlkZXJTdGF0ZSK3AgoNUHJvdmlkZXJTdGF0ZRIMCgRuYW1lGAEgASgJEgwKBHR5cGUYAiABKAkSNgoHYnJlYWtlchgDIAEoDjIlLnVsdHJhLnByb3ZpZGVyX2FnZW50LnYxLkJyZWFrZXJTdGF0ZRIPCgdoZWFsdGh5GAQgASgIEg4KBmRldGFpbBgFIAEoCRIRCglpbl9mbGlnaHQYBiABKA0SEwoLZXJyb3JfcmF0aW8YByABKAESFgoObGF0ZW5jeV9wNTBfbXMYCCABKA0SFgoObGF0ZW5jeV9wOTlfbXMYCSABKA0SFgoOcmV0cnlfYWZ0ZXJfbXMYCiABKA0SEQoJc2ltdWxhdGVkGAsgASgIEg4KBm1vZGVscxgMIAMoCRIeChZyZXRyeV9idWRnZXRfZXhoYXVzdGVkGA0gASgIIhUKE0dldFByb3ZpZGVyc1JlcXVlc3QiUQoUR2V0UHJvdmlkZXJzUmVzcG9uc2USOQoJcHJvdmlkZXJzGAEgAygLMiYudWx0cmEucHJvdmlkZXJfYWdlbnQudjEuUHJvdmlkZXJTdGF0ZSJZChNGb3JjZUJyZWFrZXJSZXF1ZXN0EhAKCHByb3ZpZGVyGAEgASgJEjAKBG1vZGUYAiABKA4yIi51bHRyYS5wcm92aWRlcl9hZ2VudC52MS5Gb3JjZU1vZGUiUAoURm9yY2VCcmVha2VyUmVzcG9uc2USOAoIcHJvdmlkZXIYASABKAsyJi51bHRyYS5wcm92aWRlcl9hZ2VudC52MS5Qcm92aWRlclN0YXRlKtcBCgxCcmVha2VyU3RhdGUSHQoZQlJFQUtFUl9TVEFURV9VTlNQRUNJRklFRBAAEhgKFEJSRUFLRVJfU1RBVEVfQ0xPU0VEEAESFgoSQlJFQUtFUl9TVEFURV9PUEVOEAISGwoXQlJFQUtFUl9TVEFURV9IQUxGX09QRU4QAxIdChlCUkVBS0VSX1NUQVRFX0ZPUkNFRF9PUEVOEAQSGgoWQlJFQUtFUl9TVEFURV9ESVNBQkxFRBAFEh4KGkJSRUFLRVJfU1RBVEVfTUVUUklDU19PTkxZEAYqngEKCUZvcmNlTW9kZRIaChZGT1JDRV9NT0RFX1VOU1BFQ0lGSUVEEAASEwoPRk9SQ0VfTU9ERV9BVVRPEAESEwoPRk9SQ0VfTU9ERV9PUEVOEAISFQoRRk9SQ0VfTU9ERV9DTE9TRUQQAxIXChNGT1JDRV9NT0RFX0RJU0FCTEVEEAQSGwoXRk9SQ0VfTU9ERV9NRVRSSUNTX09OTFkQBTLVAgoUUHJvdmlkZXJBZ2VudFNlcnZpY2USWQoGSW52b2tlEiYudWx0cmEucHJvdmlkZXJfYWdlbnQudjEuSW52b2tlUmVxdWVzdBonLnVsdHJhLnByb3ZpZGVyX2FnZW50LnYxLkludm9rZVJlc3BvbnNlEm0KDFN0cmVhbUludm9rZRIsLnVsdHJhLnByb3ZpZGVyX2FnZW50LnYxLlN0cmVhbUludm9rZVJlcXVlc3QaLS51bHRyYS5wcm92aWRlcl9hZ2VudC52MS5TdHJlYW1JbnZva2VSZXNwb25zZTABEnMKDldhdGNoUHJvdmlkZXJzEi4udWx0cmEucHJvdmlkZXJfYWdlbnQudjEuV2F0Y2hQcm92aWRlcnNSZXF1ZXN0Gi8udWx0cmEucHJvdmlkZXJfYWdlbnQudjEuV2F0Y2hQcm92aWRlcnNSZXNwb25zZTABMvUBChlQcm92aWRlckFnZW50QWRtaW5TZXJ2aWNlEmsKDEdldFByb3ZpZGVycxIsLnVsdHJhLnByb3ZpZGVyX2FnZW50LnYxLkdldFByb3ZpZGVyc1JlcXVlc3QaLS51bHRyYS5wcm92aWRlcl9hZ2VudC52MS5HZXRQcm92aWRlcnNSZXNwb25zZRJrCgxGb3JjZUJyZWFrZXISLC51bHRyYS5wcm92aWRlcl9hZ2VudC52MS5Gb3JjZUJyZWFrZXJSZXF1ZXN0Gi0udWx0cmEucHJvdmlkZXJfYWdlbnQudjEuRm9yY2VCcmVha2VyUmVzcG9uc2ViBnByb3RvMw", [file_ultra_chat_v1_chat]);
 
 /**
  * @generated from message ultra.provider_agent.v1.InvokeRequest
@@ -38,6 +38,15 @@ export type InvokeRequest = Message<"ultra.provider_agent.v1.InvokeRequest"> & {
    * @generated from field: ultra.chat.v1.ChatRequest request = 3;
    */
   request?: ChatRequest | undefined;
+
+  /**
+   * Attempts the agent may make for this request, the first included, so that the
+   * router's failovers and the agent's retries draw on one limit; 0: the agent's own
+   * retry.max_attempts (a smaller value of it always wins).
+   *
+   * @generated from field: uint32 max_attempts = 4;
+   */
+  maxAttempts: number;
 };
 
 /**
@@ -84,6 +93,13 @@ export type StreamInvokeRequest = Message<"ultra.provider_agent.v1.StreamInvokeR
    * @generated from field: ultra.chat.v1.ChatRequest request = 3;
    */
   request?: ChatRequest | undefined;
+
+  /**
+   * As InvokeRequest.max_attempts. A stream is never retried once its first token is sent.
+   *
+   * @generated from field: uint32 max_attempts = 4;
+   */
+  maxAttempts: number;
 };
 
 /**
@@ -227,6 +243,14 @@ export type ProviderState = Message<"ultra.provider_agent.v1.ProviderState"> & {
    * @generated from field: repeated string models = 12;
    */
   models: string[];
+
+  /**
+   * True while the provider's retry budget allows no retries (more than half its tokens
+   * drained by failures): send it first attempts only, no failovers or retries.
+   *
+   * @generated from field: bool retry_budget_exhausted = 13;
+   */
+  retryBudgetExhausted: boolean;
 };
 
 /**
@@ -235,6 +259,79 @@ export type ProviderState = Message<"ultra.provider_agent.v1.ProviderState"> & {
  */
 export const ProviderStateSchema: GenMessage<ProviderState> = /*@__PURE__*/
   messageDesc(file_ultra_provider_agent_v1_provider_agent, 6);
+
+/**
+ * @generated from message ultra.provider_agent.v1.GetProvidersRequest
+ */
+export type GetProvidersRequest = Message<"ultra.provider_agent.v1.GetProvidersRequest"> & {
+};
+
+/**
+ * Describes the message ultra.provider_agent.v1.GetProvidersRequest.
+ * Use `create(GetProvidersRequestSchema)` to create a new message.
+ */
+export const GetProvidersRequestSchema: GenMessage<GetProvidersRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_provider_agent_v1_provider_agent, 7);
+
+/**
+ * @generated from message ultra.provider_agent.v1.GetProvidersResponse
+ */
+export type GetProvidersResponse = Message<"ultra.provider_agent.v1.GetProvidersResponse"> & {
+  /**
+   * @generated from field: repeated ultra.provider_agent.v1.ProviderState providers = 1;
+   */
+  providers: ProviderState[];
+};
+
+/**
+ * Describes the message ultra.provider_agent.v1.GetProvidersResponse.
+ * Use `create(GetProvidersResponseSchema)` to create a new message.
+ */
+export const GetProvidersResponseSchema: GenMessage<GetProvidersResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_provider_agent_v1_provider_agent, 8);
+
+/**
+ * @generated from message ultra.provider_agent.v1.ForceBreakerRequest
+ */
+export type ForceBreakerRequest = Message<"ultra.provider_agent.v1.ForceBreakerRequest"> & {
+  /**
+   * The provider name of config.
+   *
+   * @generated from field: string provider = 1;
+   */
+  provider: string;
+
+  /**
+   * @generated from field: ultra.provider_agent.v1.ForceMode mode = 2;
+   */
+  mode: ForceMode;
+};
+
+/**
+ * Describes the message ultra.provider_agent.v1.ForceBreakerRequest.
+ * Use `create(ForceBreakerRequestSchema)` to create a new message.
+ */
+export const ForceBreakerRequestSchema: GenMessage<ForceBreakerRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_provider_agent_v1_provider_agent, 9);
+
+/**
+ * @generated from message ultra.provider_agent.v1.ForceBreakerResponse
+ */
+export type ForceBreakerResponse = Message<"ultra.provider_agent.v1.ForceBreakerResponse"> & {
+  /**
+   * The provider's state after the change.
+   *
+   * @generated from field: ultra.provider_agent.v1.ProviderState provider = 1;
+   */
+  provider?: ProviderState | undefined;
+};
+
+/**
+ * Describes the message ultra.provider_agent.v1.ForceBreakerResponse.
+ * Use `create(ForceBreakerResponseSchema)` to create a new message.
+ */
+export const ForceBreakerResponseSchema: GenMessage<ForceBreakerResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_provider_agent_v1_provider_agent, 10);
 
 /**
  * @generated from enum ultra.provider_agent.v1.BreakerState
@@ -283,6 +380,59 @@ export const BreakerStateSchema: GenEnum<BreakerState> = /*@__PURE__*/
   enumDesc(file_ultra_provider_agent_v1_provider_agent, 0);
 
 /**
+ * What an operator can force on a provider's breaker.
+ *
+ * @generated from enum ultra.provider_agent.v1.ForceMode
+ */
+export enum ForceMode {
+  /**
+   * @generated from enum value: FORCE_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Hand control back to the breaker (closed, window kept only from metrics-only).
+   *
+   * @generated from enum value: FORCE_MODE_AUTO = 1;
+   */
+  AUTO = 1,
+
+  /**
+   * Turn every call away until AUTO.
+   *
+   * @generated from enum value: FORCE_MODE_OPEN = 2;
+   */
+  OPEN = 2,
+
+  /**
+   * Close now and forget the window and the trip count.
+   *
+   * @generated from enum value: FORCE_MODE_CLOSED = 3;
+   */
+  CLOSED = 3,
+
+  /**
+   * Let every call through and record nothing.
+   *
+   * @generated from enum value: FORCE_MODE_DISABLED = 4;
+   */
+  DISABLED = 4,
+
+  /**
+   * Record like closed but never trip, to try thresholds on live traffic.
+   *
+   * @generated from enum value: FORCE_MODE_METRICS_ONLY = 5;
+   */
+  METRICS_ONLY = 5,
+}
+
+/**
+ * Describes the enum ultra.provider_agent.v1.ForceMode.
+ */
+export const ForceModeSchema: GenEnum<ForceMode> = /*@__PURE__*/
+  enumDesc(file_ultra_provider_agent_v1_provider_agent, 1);
+
+/**
  * @generated from service ultra.provider_agent.v1.ProviderAgentService
  */
 export const ProviderAgentService: GenService<{
@@ -318,4 +468,34 @@ export const ProviderAgentService: GenService<{
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ultra_provider_agent_v1_provider_agent, 0);
+
+/**
+ * Operator calls on the same listener, in a service of their own so that they can be
+ * guarded (or left unexposed) apart from the data path.
+ *
+ * @generated from service ultra.provider_agent.v1.ProviderAgentAdminService
+ */
+export const ProviderAgentAdminService: GenService<{
+  /**
+   * The state of every provider now: what WatchProviders streams, once.
+   *
+   * @generated from rpc ultra.provider_agent.v1.ProviderAgentAdminService.GetProviders
+   */
+  getProviders: {
+    methodKind: "unary";
+    input: typeof GetProvidersRequestSchema;
+    output: typeof GetProvidersResponseSchema;
+  },
+  /**
+   * Operator override of one provider's breaker, held (and persisted) until mode AUTO.
+   *
+   * @generated from rpc ultra.provider_agent.v1.ProviderAgentAdminService.ForceBreaker
+   */
+  forceBreaker: {
+    methodKind: "unary";
+    input: typeof ForceBreakerRequestSchema;
+    output: typeof ForceBreakerResponseSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_ultra_provider_agent_v1_provider_agent, 1);
 

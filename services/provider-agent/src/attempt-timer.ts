@@ -1,0 +1,45 @@
+import type { Clock } from '@ultra/core';
+
+/**
+ * The signal one provider call runs under: aborted when the caller's signal aborts, or
+ * with a `TimeoutError` (which the adapters classify as TIMEOUT) when the agent's own
+ * timer runs out. The timer runs on the injected clock and can be re-armed, e.g. from
+ * the first-token timeout to the idle timeout once a stream has started.
+ */
+export interface AttemptTimer {
+  readonly signal: AbortSignal;
+  /** What ran out, e.g. `no first token within 15s`, once the timer fired. */
+  readonly expired: string | undefined;
+  /** Re-arms the timer: `ms` from now (0 or less: no timer), `what` naming it for errors. */
+  arm(ms: number, what: string): void;
+  /** Clears the timer; call on every way out. */
+  dispose(): void;
+}
+
+export function createAttemptTimer(clock: Clock, caller: AbortSignal | undefined, ms: number, what: string): AttemptTimer {
+  const own = new AbortController();
+  const signal = caller ? AbortSignal.any([caller, own.signal]) : own.signal;
+  let handle: unknown;
+  let expired: string | undefined;
+  const timer: AttemptTimer = {
+    signal,
+    get expired() {
+      return expired;
+    },
+    arm(next, label) {
+      clock.clearTimeout(handle);
+      handle = undefined;
+      if (next <= 0 || signal.aborted) return;
+      handle = clock.setTimeout(() => {
+        expired = label;
+        own.abort(new DOMException(label, 'TimeoutError'));
+      }, next);
+    },
+    dispose() {
+      clock.clearTimeout(handle);
+      handle = undefined;
+    },
+  };
+  timer.arm(ms, what);
+  return timer;
+}

@@ -1,0 +1,40 @@
+import type { Completion } from '@ultra/providers';
+import { runWithRetry } from '@ultra/resilience';
+import { createAttemptTimer } from './attempt-timer.ts';
+import { admit, failed, giveUp, retryPlan, succeeded, type CallInput, type CallParts } from './provider-call.ts';
+import type { AttemptReport } from './provider-call-error.ts';
+
+/** A whole answer and every attempt it took. */
+export interface CompleteResult {
+  readonly completion: Completion;
+  readonly attempts: readonly AttemptReport[];
+}
+
+/**
+ * One non-streamed call through a provider's breaker, bulkhead and retry policy:
+ * retries (with backoff, Retry-After, the budget and the caller's deadline) happen here,
+ * each attempt bounded by `attemptTimeoutMs`.
+ * @throws ProviderCallError listing every attempt, when no attempt answered
+ */
+export async function invokeComplete(parts: CallParts, input: CallInput): Promise<CompleteResult> {
+  const reports: AttemptReport[] = [];
+  const { limit, options } = retryPlan(parts, input);
+  const result = await runWithRetry<Completion>(async () => {
+    const slot = await admit(parts, limit, reports, input.signal);
+    if ('ok' in slot) return slot;
+    const started = parts.clock.now();
+    const timer = createAttemptTimer(parts.clock, input.signal, parts.attemptTimeoutMs, `no answer within ${parts.attemptTimeoutMs} ms (retry.attempt_timeout)`);
+    try {
+      const completion = await parts.adapter.complete(input.model, input.request, { signal: timer.signal });
+      succeeded(parts, slot, { latencyMs: parts.clock.now() - started }, reports);
+      return { ok: true, value: completion };
+    } catch (e) {
+      return failed(parts, slot, e, timer, reports, false);
+    } finally {
+      timer.dispose();
+      slot.release();
+    }
+  }, options);
+  if (result.ok) return { completion: result.value, attempts: reports };
+  throw giveUp(parts.name, result, reports);
+}

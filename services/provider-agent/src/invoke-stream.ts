@@ -1,0 +1,110 @@
+import { Outcome } from '@ultra/contracts/chat';
+import type { Completion, StreamEvent } from '@ultra/providers';
+import { runWithRetry, type CallMetrics } from '@ultra/resilience';
+import { createAttemptTimer, type AttemptTimer } from './attempt-timer.ts';
+import { admit, failed, giveUp, retryPlan, succeeded, type CallInput, type CallParts, type Slot } from './provider-call.ts';
+import type { AttemptReport } from './provider-call-error.ts';
+
+/** What a stream through the agent yields: text as it comes, then the answer with every attempt it took. */
+export type AgentStreamEvent =
+  | { readonly type: 'delta'; readonly text: string }
+  | { readonly type: 'done'; readonly completion: Completion; readonly attempts: readonly AttemptReport[] };
+
+/** Below this many output tokens a stream's rate is not reported to the breaker: too short to measure. */
+export const MIN_TOKENS_FOR_RATE = 16;
+
+/** A stream that has delivered its first event. */
+interface Started {
+  readonly iterator: AsyncIterator<StreamEvent>;
+  readonly first: StreamEvent;
+  readonly slot: Slot;
+  readonly timer: AttemptTimer;
+  /** Epoch ms the provider call started, and its first event arrived. */
+  readonly callStartedAt: number;
+  readonly firstAt: number;
+}
+
+function metricsOf(s: Started, completion: Completion, doneAt: number): CallMetrics {
+  const tokens = completion.usage?.completionTokens ?? 0;
+  const seconds = (doneAt - s.firstAt) / 1000;
+  return {
+    latencyMs: doneAt - s.callStartedAt,
+    ttftMs: s.firstAt - s.callStartedAt,
+    ...(tokens >= MIN_TOKENS_FOR_RATE && seconds > 0 ? { tokensPerSecond: tokens / seconds } : {}),
+  };
+}
+
+/**
+ * One streamed call. Attempts are retried (as for `invokeComplete`) only until the first
+ * token: once text has gone to the caller nothing is retried. Time to first token and
+ * tokens per second are measured and reported to the breaker; the bulkhead slot is held
+ * until the stream ends, and a stream the caller abandons is settled as CANCELLED.
+ * @throws ProviderCallError listing every attempt
+ */
+export async function* invokeStream(parts: CallParts, input: CallInput): AsyncGenerator<AgentStreamEvent> {
+  const reports: AttemptReport[] = [];
+  const { limit, options } = retryPlan(parts, input);
+  const { clock, firstTokenTimeoutMs } = parts;
+  const result = await runWithRetry<Started>(async () => {
+    const slot = await admit(parts, limit, reports, input.signal);
+    if ('ok' in slot) return slot;
+    const callStartedAt = clock.now();
+    const timer = createAttemptTimer(clock, input.signal, firstTokenTimeoutMs, `no first token within ${firstTokenTimeoutMs} ms (first_token_timeout)`);
+    try {
+      const iterator = parts.adapter.stream(input.model, input.request, { signal: timer.signal })[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      if (first.done) throw new Error('the stream ended without an answer');
+      timer.arm(0, '');
+      return { ok: true, value: { iterator, first: first.value, slot, timer, callStartedAt, firstAt: clock.now() } };
+    } catch (e) {
+      timer.dispose();
+      slot.release();
+      return failed(parts, slot, e, timer, reports, false);
+    }
+  }, options);
+  if (!result.ok) throw giveUp(parts.name, result, reports);
+  yield* follow(parts, result.value, reports);
+}
+
+/** Passes the rest of a started stream on; whatever happens now is never retried. */
+async function* follow(parts: CallParts, s: Started, reports: AttemptReport[]): AsyncGenerator<AgentStreamEvent> {
+  const idle = parts.idleTimeoutMs;
+  let settled = false;
+  try {
+    let event = s.first;
+    for (;;) {
+      if (event.type === 'done') {
+        succeeded(parts, s.slot, metricsOf(s, event.completion, parts.clock.now()), reports);
+        settled = true;
+        yield { type: 'done', completion: event.completion, attempts: reports };
+        return;
+      }
+      yield { type: 'delta', text: event.text };
+      s.timer.arm(idle, `no token for ${idle} ms (idle_timeout)`);
+      let next: IteratorResult<StreamEvent>;
+      try {
+        next = await s.iterator.next();
+        if (next.done) throw new Error('the stream ended without an answer');
+      } catch (e) {
+        failed(parts, s.slot, e, s.timer, reports, true);
+        settled = true;
+        throw giveUp(parts.name, { reason: 'stream-started' }, reports);
+      }
+      s.timer.arm(0, '');
+      event = next.value;
+    }
+  } finally {
+    s.timer.dispose();
+    if (!settled) {
+      // The caller stopped reading: free the HTTP call; the provider did nothing wrong.
+      try {
+        await s.iterator.return?.();
+      } catch {
+        // the stream was ending anyway
+      }
+      parts.breaker.onFailure(s.slot.permit, Outcome.CANCELLED);
+      reports.push({ outcome: Outcome.CANCELLED, latencyMs: parts.clock.now() - s.slot.startedAt, detail: 'the caller stopped reading the stream', retryAfterMs: 0 });
+    }
+    s.slot.release();
+  }
+}

@@ -1,0 +1,188 @@
+import { Outcome } from '@ultra/contracts/chat';
+import type { ProviderConfig } from '@ultra/config';
+import type { Clock, Random } from '@ultra/core';
+import type { ProviderAdapter } from '@ultra/providers';
+import {
+  createBulkhead,
+  createCircuitBreaker,
+  createRetryBudget,
+  resolveBreakerOptions,
+  type BreakerSnapshot,
+  type ForceMode,
+} from '@ultra/resilience';
+import { createActor, fromPromise } from 'xstate';
+import { createAttemptTimer } from './attempt-timer.ts';
+import type { ProviderResilience } from './config.ts';
+import type { Inspection } from './inspect.ts';
+import { invokeComplete, type CompleteResult } from './invoke-complete.ts';
+import { invokeStream, type AgentStreamEvent } from './invoke-stream.ts';
+import { createLatencyWindow } from './latency-window.ts';
+import type { CallInput, CallParts } from './provider-call.ts';
+import { providerMachine, type ProbeResult } from './provider-machine.ts';
+import type { ProviderView } from './provider-view.ts';
+
+export interface ProviderActorDeps {
+  readonly config: ProviderConfig;
+  /** Absent when the provider cannot be called (see `config.unavailableReason`). */
+  readonly adapter: ProviderAdapter | undefined;
+  readonly resilience: ProviderResilience;
+  /** `health_check`: a probe every `intervalMs`, each bounded by `timeoutMs`; `threshold` in a row flip health. */
+  readonly healthCheck: { readonly intervalMs: number; readonly timeoutMs: number; readonly threshold: number };
+  readonly clock: Clock;
+  /** Draws the retry backoff's jitter. */
+  readonly random: Random;
+  /** Told of every change to publish at once: breaker state, health. */
+  readonly onChange: () => void;
+  /** Told the breaker's snapshot after every change of its state, to persist it. */
+  readonly onBreakerChange?: (snapshot: BreakerSnapshot) => void;
+  readonly inspection?: Inspection | undefined;
+}
+
+/**
+ * One provider inside the agent. Every call to it goes through here: the per-request
+ * attempt limit and the retry policy (drawing on this provider's retry budget) around
+ * the breaker (an XState actor in `@ultra/resilience`) and the bulkhead, around the
+ * adapter. Its long-lived behaviour, the active health probe and health, is the XState
+ * actor of `provider-machine.ts`, which mirrors the breaker's state.
+ */
+export function createProviderActor(deps: ProviderActorDeps) {
+  const { config, adapter, resilience: r, clock, healthCheck } = deps;
+  const breaker = createCircuitBreaker(r.breaker, { clock });
+  const openMaxMs = resolveBreakerOptions(r.breaker).openMaxMs;
+  const budget = createRetryBudget(r.budget);
+  const bulkhead = createBulkhead(r.bulkhead, { clock });
+  const latencies = createLatencyWindow();
+  let inFlight = 0;
+  let started = false;
+
+  const probeOnce = async (signal: AbortSignal): Promise<ProbeResult> => {
+    await Promise.resolve(); // never inside a breaker listener, where tryAcquire is refused
+    // While half-open, the probe may be one of the probe calls: it can close the breaker,
+    // never reopen it (a failed probe gives its slot back; health marks the provider down).
+    const admission = r.halfOpenHealthProbe && breaker.state === 'half-open' ? breaker.tryAcquire() : undefined;
+    const permit = admission?.allowed ? admission.permit : undefined;
+    const timer = createAttemptTimer(clock, signal, healthCheck.timeoutMs, `no answer within ${healthCheck.timeoutMs} ms (health_check.timeout)`);
+    const startedAt = clock.now();
+    try {
+      await adapter!.probe({ signal: timer.signal });
+      if (permit) breaker.onSuccess(permit, { latencyMs: clock.now() - startedAt });
+      return { ok: true };
+    } catch (e) {
+      if (permit) breaker.onFailure(permit, Outcome.CANCELLED);
+      const message = timer.expired ?? (e instanceof Error ? e.message : String(e));
+      return { ok: false, detail: `probe failed: ${message}` };
+    } finally {
+      timer.dispose();
+    }
+  };
+
+  const machine = providerMachine.provide({ actors: { probe: fromPromise(({ signal }) => probeOnce(signal)) } });
+  const health = adapter
+    ? createActor(machine, {
+        clock,
+        input: { name: config.name, threshold: healthCheck.threshold, intervalMs: healthCheck.intervalMs },
+        ...(deps.inspection ? { inspect: deps.inspection.inspect } : {}),
+      })
+    : undefined;
+
+  let lastHealth = '';
+  health?.subscribe((s) => {
+    const now = `${String(s.matches({ health: 'healthy' }))}:${s.context.detail}`;
+    if (now === lastHealth) return;
+    lastHealth = now;
+    deps.onChange();
+  });
+  breaker.subscribe((change) => {
+    deps.onBreakerChange?.(breaker.snapshot());
+    deps.inspection?.breaker(config.name, change);
+    if (started) queueMicrotask(() => health?.send({ type: 'BREAKER.CHANGED', to: change.to }));
+    deps.onChange();
+  });
+
+  const parts: CallParts | undefined = adapter && {
+    name: config.name,
+    adapter,
+    breaker,
+    bulkhead,
+    budget,
+    retry: r.retry,
+    clock,
+    random: deps.random,
+    attemptTimeoutMs: r.attemptTimeoutMs,
+    firstTokenTimeoutMs: r.firstTokenTimeoutMs,
+    idleTimeoutMs: r.idleTimeoutMs,
+    onLatency: (ms) => latencies.add(ms),
+  };
+  const callable = (): CallParts => {
+    if (!parts) throw new Error(`${config.name} cannot be called: ${config.unavailableReason ?? 'it has no adapter'}`);
+    return parts;
+  };
+
+  return {
+    name: config.name,
+    /** False when the provider cannot be called at all (no key, say). */
+    callable: parts !== undefined,
+    /** Starts the probe loop (after any `restore`). */
+    start() {
+      if (!health || started) return;
+      started = true;
+      health.start();
+      health.send({ type: 'BREAKER.CHANGED', to: breaker.state });
+    },
+    stop() {
+      health?.stop();
+      breaker.stop();
+    },
+    /** A whole answer. @throws ProviderCallError */
+    async complete(input: CallInput): Promise<CompleteResult> {
+      const p = callable();
+      inFlight++;
+      try {
+        return await invokeComplete(p, input);
+      } finally {
+        inFlight--;
+      }
+    },
+    /** A streamed answer. @throws ProviderCallError */
+    async *stream(input: CallInput): AsyncGenerator<AgentStreamEvent> {
+      const p = callable();
+      inFlight++;
+      try {
+        yield* invokeStream(p, input);
+      } finally {
+        inFlight--;
+      }
+    },
+    /** Operator override of the breaker, held until `force('auto')`. */
+    force(mode: ForceMode) {
+      breaker.force(mode);
+    },
+    snapshot: (): BreakerSnapshot => breaker.snapshot(),
+    restore(snapshot: BreakerSnapshot) {
+      breaker.restore(snapshot);
+    },
+    view(): ProviderView {
+      const s = breaker.stats();
+      const h = health?.getSnapshot();
+      const healthy = h !== undefined && h.matches({ health: 'healthy' });
+      const retryAfterMs = s.state === 'open' ? Math.max(0, Math.ceil((s.openUntil ?? 0) - clock.now())) : s.state === 'forced-open' ? openMaxMs : 0;
+      return {
+        name: config.name,
+        type: config.type,
+        breaker: s.state,
+        healthy,
+        detail: adapter ? (healthy ? '' : (h?.context.detail ?? '')) : (config.unavailableReason ?? 'no adapter'),
+        inFlight,
+        errorRatio: s.calls > 0 ? Math.round((s.failures / s.calls) * 1000) / 1000 : 0,
+        latencyP50Ms: latencies.quantile(0.5),
+        latencyP99Ms: latencies.quantile(0.99),
+        retryAfterMs,
+        simulated: config.simulated,
+        models: config.models,
+        retryBudgetExhausted: !budget.canRetry(),
+      };
+    },
+  };
+}
+
+export type ProviderActor = ReturnType<typeof createProviderActor>;

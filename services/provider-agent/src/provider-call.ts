@@ -1,0 +1,170 @@
+import { Outcome, type ChatRequest } from '@ultra/contracts/chat';
+import { formatDuration, type Clock, type Random } from '@ultra/core';
+import { isProviderError, type ProviderAdapter } from '@ultra/providers';
+import {
+  createAttemptLimit,
+  defaultRetryOptions,
+  isBulkheadFullError,
+  type AttemptFailure,
+  type AttemptLimit,
+  type BreakerPermit,
+  type Bulkhead,
+  type CallMetrics,
+  type CircuitBreaker,
+  type RetryBudget,
+  type RetryOptions,
+  type RunGiveUpReason,
+  type RunWithRetryOptions,
+} from '@ultra/resilience';
+import type { AttemptTimer } from './attempt-timer.ts';
+import { ProviderCallError, type AttemptReport } from './provider-call-error.ts';
+
+/** What one provider's calls run through; its actor owns every piece. */
+export interface CallParts {
+  readonly name: string;
+  readonly adapter: ProviderAdapter;
+  readonly breaker: CircuitBreaker;
+  readonly bulkhead: Bulkhead;
+  readonly budget: RetryBudget;
+  readonly retry: Partial<RetryOptions>;
+  readonly clock: Clock;
+  readonly random: Random;
+  /** See `ProviderResilience`. Milliseconds, 0 = none. */
+  readonly attemptTimeoutMs: number;
+  readonly firstTokenTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  /** Told the provider latency of every successful call (ms), for the published percentiles. */
+  readonly onLatency: (ms: number) => void;
+}
+
+/** One request for a provider. */
+export interface CallInput {
+  readonly model: string;
+  readonly request: ChatRequest;
+  /** The caller's signal: cancellation, and the deadline as the RPC layer enforces it. */
+  readonly signal: AbortSignal;
+  /** Epoch ms of the caller's deadline; no attempt (retry) starts at or after it. */
+  readonly deadlineAt?: number | undefined;
+  /** Attempts the caller allows this request, the first included; 0 or absent: the retry policy's. */
+  readonly maxAttempts?: number | undefined;
+}
+
+/** An admitted attempt: its breaker permit and its bulkhead slot, freed by `release()`. */
+export interface Slot {
+  readonly permit: BreakerPermit;
+  readonly release: () => void;
+  /** Epoch ms the attempt started (before any wait in the queue). */
+  readonly startedAt: number;
+}
+
+/** The per-request attempt limit and the options for `runWithRetry`. */
+export function retryPlan(parts: CallParts, input: CallInput): { limit: AttemptLimit; options: RunWithRetryOptions } {
+  const policyMax = parts.retry.maxAttempts ?? defaultRetryOptions.maxAttempts;
+  const limit = createAttemptLimit(input.maxAttempts ? Math.min(input.maxAttempts, policyMax) : policyMax);
+  const options: RunWithRetryOptions = {
+    policy: { ...parts.retry, maxAttempts: limit.remaining },
+    clock: parts.clock,
+    random: parts.random,
+    signal: input.signal,
+    budget: parts.budget,
+    ...(input.deadlineAt !== undefined ? { deadlineAt: input.deadlineAt } : {}),
+  };
+  return { limit, options };
+}
+
+/** Takes a bulkhead slot (now or after queueing) and holds it until the returned function is called. */
+function holdSlot(bulkhead: Bulkhead, signal: AbortSignal): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    bulkhead
+      .execute(() => {
+        resolve(release);
+        return held;
+      }, signal)
+      .catch(reject);
+  });
+}
+
+const stripName = (name: string, message: string) => (message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message);
+
+/**
+ * Asks the breaker, then the bulkhead. A refusal is recorded in `reports` and comes back
+ * as a failure that is never retried: UNAVAILABLE, with the breaker's `retryAfterMs`.
+ */
+export async function admit(parts: CallParts, limit: AttemptLimit, reports: AttemptReport[], signal: AbortSignal): Promise<Slot | AttemptFailure> {
+  const startedAt = parts.clock.now();
+  const refuse = (outcome: Outcome, detail: string, retryAfterMs = 0): AttemptFailure => {
+    reports.push({ outcome, latencyMs: parts.clock.now() - startedAt, detail, retryAfterMs });
+    return { ok: false, outcome, ...(retryAfterMs > 0 ? { retryAfterMs } : {}) };
+  };
+  if (!limit.tryStart()) return refuse(Outcome.UNAVAILABLE, `the request's limit of ${limit.used} attempts is spent`);
+  const admission = parts.breaker.tryAcquire();
+  if (!admission.allowed) {
+    const wait = formatDuration(Math.ceil(admission.retryAfterMs));
+    const detail =
+      admission.reason === 'open'
+        ? `circuit breaker open: calls resume in ${wait}`
+        : admission.reason === 'half-open'
+          ? `circuit breaker half-open and every probe slot is taken: try again in about ${wait}`
+          : 'circuit breaker forced open by an operator';
+    return refuse(Outcome.UNAVAILABLE, detail, admission.retryAfterMs);
+  }
+  try {
+    const release = await holdSlot(parts.bulkhead, signal);
+    return { permit: admission.permit, release, startedAt };
+  } catch (e) {
+    parts.breaker.onFailure(admission.permit, Outcome.CANCELLED); // says nothing; frees a half-open probe slot
+    if (isBulkheadFullError(e)) return refuse(Outcome.UNAVAILABLE, e.message);
+    return refuse(Outcome.CANCELLED, 'the caller went away while the call waited for a bulkhead slot');
+  }
+}
+
+/** The provider answered: tell the breaker and the percentiles, record an OK attempt. */
+export function succeeded(parts: CallParts, slot: Slot, metrics: CallMetrics, reports: AttemptReport[]): void {
+  parts.breaker.onSuccess(slot.permit, metrics);
+  parts.onLatency(metrics.latencyMs);
+  reports.push({ outcome: Outcome.OK, latencyMs: parts.clock.now() - slot.startedAt, detail: '', retryAfterMs: 0 });
+}
+
+/** The provider call threw: classify it once, tell the breaker, record the attempt. */
+export function failed(parts: CallParts, slot: Slot, e: unknown, timer: AttemptTimer, reports: AttemptReport[], streamStarted: boolean): AttemptFailure {
+  let outcome: Outcome;
+  let detail: string;
+  let retryAfterMs: number | undefined;
+  if (timer.expired !== undefined) {
+    outcome = Outcome.TIMEOUT;
+    detail = timer.expired;
+  } else if (isProviderError(e)) {
+    outcome = e.outcome;
+    detail = stripName(parts.name, e.message);
+    retryAfterMs = e.retryAfterMs;
+  } else if (timer.signal.aborted) {
+    outcome = Outcome.CANCELLED;
+    detail = 'the caller cancelled the call';
+  } else {
+    outcome = Outcome.MALFORMED_RESPONSE;
+    detail = `the call failed unexpectedly: ${e instanceof Error ? e.message : String(e)}`;
+  }
+  parts.breaker.onFailure(slot.permit, outcome, retryAfterMs !== undefined ? { retryAfterMs } : {});
+  reports.push({ outcome, latencyMs: parts.clock.now() - slot.startedAt, detail, retryAfterMs: retryAfterMs ?? 0 });
+  return { ok: false, outcome, streamStarted, error: e, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+}
+
+const WHY: Partial<Record<RunGiveUpReason, string>> = {
+  budget: 'not retried: the retry budget is spent',
+  deadline: "not retried: the caller's deadline is too close",
+  'retry-after-too-long': 'not retried: its Retry-After is longer than retry.retry_after_max',
+  'stream-started': 'not retried: the stream had started',
+};
+
+/** The error for a call that ended without an answer. */
+export function giveUp(name: string, result: { readonly reason: RunGiveUpReason }, reports: AttemptReport[]): ProviderCallError {
+  if (result.reason === 'aborted' && reports.at(-1)?.outcome !== Outcome.CANCELLED) {
+    reports.push({ outcome: Outcome.CANCELLED, latencyMs: 0, detail: 'the caller cancelled the request', retryAfterMs: 0 });
+  }
+  const last = reports.at(-1)!;
+  const tries = reports.length > 1 ? ` (${reports.length} attempts)` : '';
+  const why = WHY[result.reason];
+  return new ProviderCallError(`${name}: ${last.detail}${tries}${why ? `; ${why}` : ''}`, last.outcome, reports);
+}
