@@ -51,6 +51,7 @@ runService('provider-agent', async ({ config, log, env, shutdown }) => {
   }
   const service = await build({
     address: config.services.providerAgent,
+    ultraConfig: config,
     providers,
     watch,
     clock,
