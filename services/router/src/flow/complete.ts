@@ -108,7 +108,9 @@ export function createComplete(deps: FlowDeps) {
         break;
       }
       if (options.signal.aborted) break;
-      if (i > 0 && !budget.tryRetry()) {
+      // A failover after an attempt the provider never saw (breaker open, bulkhead full) adds
+      // no load anywhere, so it does not draw on the retry budget.
+      if (i > 0 && attempts.at(-1)?.outcome !== Outcome.UNAVAILABLE && !budget.tryRetry()) {
         why = ' (the retry budget is spent)';
         break;
       }

@@ -17,9 +17,13 @@ export function attemptsFromError(c: Candidate, e: unknown, latencyMs: number): 
 export const worthFailover = (outcome: Outcome) =>
   outcome !== Outcome.BAD_REQUEST && outcome !== Outcome.CONTEXT_TOO_LONG && outcome !== Outcome.CANCELLED;
 
-/** Outcomes after which the router keeps away from the provider for the cooldown. */
+/**
+ * Outcomes after which the router keeps away from the provider for the cooldown: the
+ * provider failed a call. Not the caller's mistakes, and not UNAVAILABLE (the agent did not
+ * try: its breaker is open or half-open, which the agent's state already tells the router).
+ */
 export const unwell = (outcome: Outcome) =>
-  worthFailover(outcome) && outcome !== Outcome.AUTH_FAILED && outcome !== Outcome.CONTENT_REFUSED;
+  worthFailover(outcome) && outcome !== Outcome.AUTH_FAILED && outcome !== Outcome.CONTENT_REFUSED && outcome !== Outcome.UNAVAILABLE;
 
 /** Adds `retry-after` (seconds, as HTTP) and `retry-after-ms` to an error. */
 export function withRetryAfter(err: ConnectError, retryAfterMs: number): ConnectError {

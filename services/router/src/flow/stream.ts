@@ -62,7 +62,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
     let brokenAt: Candidate | undefined;
     for (let i = 0; i < order.length; i++) {
       if (remaining(deps, p) <= 0 || options.signal.aborted) break;
-      if (i > 0 && !budget.tryRetry()) break;
+      if (i > 0 && attempts.at(-1)?.outcome !== Outcome.UNAVAILABLE && !budget.tryRetry()) break;
       const c = order[i]!;
       const provider = config.providers[c.provider];
       const request = sent === '' ? p.request : continuation(p.request, sent);
