@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
 import { ComponentStatus } from '@ultra/contracts/health';
 import { Health, HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
 import { BreakerState, ProviderAgentService } from '@ultra/contracts/provider-agent';
@@ -13,11 +14,12 @@ import { build } from './server.ts';
 runService('health', async ({ config, log, shutdown }) => {
   const clock = systemClock;
   const changes = createNotifier();
+  let queueDepth: number | undefined;
   const engine = createModeEngine({ rules: rulesFromConfig(config), clock, recoverAfter: config.modes.recoverAfter });
   const tiers = config.tiers.map((t) => t.name);
   const evaluateNow = () => {
     const before = engine.current().mode;
-    if (engine.observe(observationOf(registry, tiers))) {
+    if (engine.observe({ ...observationOf(registry, tiers), queueDepth })) {
       const now = engine.current();
       if (now.mode !== before) log.info({ from: before, to: now.mode, reason: now.reason }, `mode ${before} → ${now.mode}: ${now.reason}`);
       changes.notify();
@@ -78,8 +80,15 @@ runService('health', async ({ config, log, shutdown }) => {
   const url = config.cache.redisUrl;
   const redis = url ? new Redis(url.reveal(), { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 }) : undefined;
   redis?.on('error', () => undefined);
+  // The retry queue's depth, for the queue_depth_above rules (the router's queue, in the same Redis).
+  const queue = url ? new Queue('chat-jobs', { connection: { url: url.reveal(), maxRetriesPerRequest: null, enableOfflineQueue: false }, prefix: config.queue.keyPrefix }) : undefined;
+  queue?.on('error', () => undefined);
   let timer: unknown;
   const tick = async () => {
+    if (queue) {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized').catch(() => undefined);
+      queueDepth = counts ? Object.values(counts).reduce((n, c) => n + c, 0) : undefined;
+    }
     if (redis) {
       const ok = await Promise.race([
         (redis.status === 'wait' || redis.status === 'end' ? redis.connect().then(() => redis.ping()) : redis.ping()).then(() => true, () => false),
@@ -97,6 +106,7 @@ runService('health', async ({ config, log, shutdown }) => {
     close: async () => {
       clock.clearTimeout(timer);
       redis?.disconnect();
+      await queue?.close().catch(() => undefined);
     },
   };
 });

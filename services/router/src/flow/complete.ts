@@ -1,5 +1,6 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import { Outcome, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
+import { ChatAnswerSchema, Outcome, Priority, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
+import { create } from '@bufbuild/protobuf';
 import type { Candidate } from '../candidates.ts';
 import { finish, lookup, prepare, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
 import { admit } from './admission.ts';
@@ -137,6 +138,12 @@ export function createComplete(deps: FlowDeps) {
     const stale = p.policy.store && policy.serveStale ? await lookup(deps, p, options.signal, true) : undefined;
     if (stale && attempts.every((a) => worthFailover(a.outcome))) {
       return finish(deps, stale.answer, ServedFrom.STALE_CACHE, attempts, 'every provider failed; this answer is from the cache');
+    }
+    // Deferrable work (low and batch priority) that no provider could answer goes to the queue.
+    const deferrable = p.request.priority === Priority.LOW || p.request.priority === Priority.BATCH;
+    if (deps.defer && deferrable && attempts.length > 0 && attempts.every((a) => worthFailover(a.outcome))) {
+      const jobId = await deps.defer(p.request);
+      return finish(deps, create(ChatAnswerSchema, { jobId }), ServedFrom.QUEUE, attempts, `every provider failed; deferred to the queue as job ${jobId}`);
     }
     if (attempts.length === 0) throw new ConnectError('the deadline passed before any provider was tried', Code.DeadlineExceeded);
     throw exhausted(attempts, why);

@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, createRouterTransport, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { CacheService, GetResponseSchema, Layer } from '@ultra/contracts/cache';
-import { AttemptSchema, ChatRequestSchema, Outcome, Role, ServedFrom } from '@ultra/contracts/chat';
+import { AttemptSchema, ChatRequestSchema, Outcome, Priority, Role, ServedFrom, type ChatRequest } from '@ultra/contracts/chat';
 import { InvokeResponseSchema, ProviderAgentService, StreamInvokeResponseSchema } from '@ultra/contracts/provider-agent';
 import { parseConfig } from '@ultra/config';
 import { createSeededRandom, ManualClock } from '@ultra/core';
@@ -19,7 +19,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 type Invoke = (provider: string, ctx: HandlerContext) => Promise<string>;
 type Stream = (provider: string, ctx: HandlerContext) => AsyncGenerator<string>;
 
-function harness(failover: string, invoke: Invoke, stream?: Stream) {
+function harness(failover: string, invoke: Invoke, stream?: Stream, defer?: (r: ChatRequest) => Promise<string>) {
   const config = parseConfig(`providers:\n  primary: [openai, anthropic]\n  secondary: [google]\nfailover: ${failover}\n`, 't.yaml', {});
   const clock = new ManualClock(1_000_000);
   const random = createSeededRandom(5);
@@ -59,6 +59,7 @@ function harness(failover: string, invoke: Invoke, stream?: Stream) {
     clock,
     random,
     log: silent,
+    defer,
   });
   return { flow, clock, calls, routing, stale };
 }
@@ -159,6 +160,26 @@ describe('rate limits and stale answers', () => {
     expect(answer.text).toBe('fresh once');
     expect(answer.notice).toContain('every provider failed');
     expect(answer.attempts.length).toBe(3);
+  });
+});
+
+describe('deferrable work', () => {
+  it('a low-priority request no provider could answer goes to the queue, with every attempt listed', async () => {
+    const deferred: string[] = [];
+    const h = harness(
+      '{}',
+      (provider) => {
+        throw fail(provider, Outcome.SERVER_ERROR);
+      },
+      undefined,
+      (r) => (deferred.push(r.messages[0]!.content), Promise.resolve('job-1')),
+    );
+    const answer = await h.flow.complete(create(ChatRequestSchema, { ...ask('later please'), priority: Priority.LOW }), { signal: new AbortController().signal });
+    expect(answer.servedFrom).toBe(ServedFrom.QUEUE);
+    expect(answer.jobId).toBe('job-1');
+    expect(answer.attempts.length).toBe(3);
+    expect(deferred).toEqual(['later please']);
+    await expect(h.flow.complete(ask('now please'), { signal: new AbortController().signal })).rejects.toThrow(/no provider could answer/);
   });
 });
 
