@@ -2,7 +2,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { ChatAnswerSchema, Outcome, Priority, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import { create } from '@bufbuild/protobuf';
 import type { Candidate } from '../candidates.ts';
-import { finish, lookup, prepare, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
+import { acquireLease, finish, lookup, prepare, releaseLease, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
 import { admit } from './admission.ts';
 import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } from './failures.ts';
 import type { ModePolicy } from '@ultra/config';
@@ -100,7 +100,26 @@ export function createComplete(deps: FlowDeps) {
       const code = selection.reason === 'rate-limited' ? Code.ResourceExhausted : Code.Unavailable;
       throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), selection.retryAfterMs);
     }
-    const order = selection.order.slice(0, config.failover.maxAttempts);
+    // One computation per key across router replicas: the lease holder asks a provider,
+    // the others take its answer (or a stale one) when it lands.
+    let leaseToken: string | undefined;
+    if (p.policy.store) {
+      const lease = await acquireLease(deps, p, options.signal, p.policy.staleOk || policy.serveStale);
+      if (lease.kind === 'answer') return finish(deps, lease.answer, lease.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []);
+      if (lease.kind === 'granted') leaseToken = lease.token;
+    }
+    let answer: ChatAnswer | undefined;
+    try {
+      answer = await attemptAll(p, options, policy, selection.order, leaseToken);
+      return answer;
+    } finally {
+      // A provider's answer fulfilled the lease with its Put; anything else gives it back at once.
+      if (answer?.servedFrom !== ServedFrom.PROVIDER) await releaseLease(deps, p, leaseToken);
+    }
+  };
+
+  const attemptAll = async (p: Prepared, options: CallOptions, policy: ModePolicy, candidates: Candidate[], leaseToken: string | undefined): Promise<ChatAnswer> => {
+    const order = candidates.slice(0, config.failover.maxAttempts);
     const attempts: Attempt[] = [];
     let why = '';
     for (let i = 0; i < order.length; i++) {
@@ -126,7 +145,7 @@ export function createComplete(deps: FlowDeps) {
         attempts.push(...win.answer.attempts);
         selector.pin(p.request.sessionId, win.candidate.provider);
         for (const r of results) if (!r.ok && unwell(r.attempts.at(-1)!.outcome)) book.failedOverFrom(r.candidate.provider);
-        await store(deps, p, win.answer);
+        await store(deps, p, win.answer, leaseToken);
         return finish(deps, win.answer, ServedFrom.PROVIDER, attempts);
       }
       const last = attempts.at(-1)!;

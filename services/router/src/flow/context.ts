@@ -1,6 +1,6 @@
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import type { Client } from '@connectrpc/connect';
-import type { CacheService } from '@ultra/contracts/cache';
+import { LeaseOutcome, type CacheService } from '@ultra/contracts/cache';
 import { ChatAnswerSchema, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import type { ProviderAgentService } from '@ultra/contracts/provider-agent';
 import type { UltraConfig } from '@ultra/config';
@@ -107,17 +107,48 @@ export function lookup(deps: FlowDeps, p: Prepared, signal: AbortSignal, allowSt
   });
 }
 
-/** Stores an answer; a cache failure is logged, never passed on. */
-export async function store(deps: FlowDeps, p: Prepared, answer: ChatAnswer): Promise<void> {
-  if (!p.policy.store) return;
-  const stored = create(ChatAnswerSchema, { ...answer, attempts: [], mode: 0, notice: '', servedFrom: ServedFrom.PROVIDER });
-  await inSpan('ultra.cache.store', {}, () => put(deps, p, stored, answer.provider));
+/** What a lease on a missed key gave: another router's answer, the right to compute, or neither. */
+export type LeaseResult = { kind: 'answer'; answer: ChatAnswer; stale: boolean } | { kind: 'granted'; token: string } | { kind: 'none' };
+
+/**
+ * On a miss, asks the cache for the key's lease, so that across every router replica one
+ * caller computes and the others wait briefly for its answer (or take a stale one). A
+ * cache that cannot be reached grants nothing and holds nobody up.
+ */
+export function acquireLease(deps: FlowDeps, p: Prepared, signal: AbortSignal, allowStale: boolean): Promise<LeaseResult> {
+  return inSpan('ultra.cache.lease', {}, async (span) => {
+    try {
+      const res = await deps.cache.lease({ key: p.key, allowStale }, { signal, timeoutMs: Math.max(1, remaining(deps, p)) });
+      span.setAttribute('ultra.lease.outcome', LeaseOutcome[res.outcome] ?? 'UNSPECIFIED');
+      if (res.outcome === LeaseOutcome.GRANTED) return { kind: 'granted', token: res.token };
+      if (res.outcome === LeaseOutcome.HIT || res.outcome === LeaseOutcome.STALE) {
+        return { kind: 'answer', answer: fromBinary(ChatAnswerSchema, res.value), stale: res.outcome === LeaseOutcome.STALE || res.stale };
+      }
+      return { kind: 'none' };
+    } catch (e) {
+      span.setAttribute('ultra.cache.error', (e as Error).message);
+      return { kind: 'none' };
+    }
+  });
 }
 
-async function put(deps: FlowDeps, p: Prepared, stored: ChatAnswer, provider: string): Promise<void> {
+/** Gives a lease back when the computation failed, so a waiter can take over at once. */
+export async function releaseLease(deps: FlowDeps, p: Prepared, token: string | undefined): Promise<void> {
+  if (!token) return;
+  await deps.cache.releaseLease({ key: p.key, token }, { timeoutMs: CACHE_WAIT_MS }).catch(() => undefined);
+}
+
+/** Stores an answer (fulfilling the lease when one is held); a cache failure is logged, never passed on. */
+export async function store(deps: FlowDeps, p: Prepared, answer: ChatAnswer, leaseToken = ''): Promise<void> {
+  if (!p.policy.store) return;
+  const stored = create(ChatAnswerSchema, { ...answer, attempts: [], mode: 0, notice: '', servedFrom: ServedFrom.PROVIDER });
+  await inSpan('ultra.cache.store', {}, () => put(deps, p, stored, answer.provider, leaseToken));
+}
+
+async function put(deps: FlowDeps, p: Prepared, stored: ChatAnswer, provider: string, leaseToken: string): Promise<void> {
   try {
     await deps.cache.put(
-      { key: p.key, value: toBinary(ChatAnswerSchema, stored), tags: [`model:${p.model}`, `provider:${provider}`] },
+      { key: p.key, value: toBinary(ChatAnswerSchema, stored), tags: [`model:${p.model}`, `provider:${provider}`], leaseToken },
       { timeoutMs: CACHE_WAIT_MS },
     );
   } catch (e) {
