@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import { inSpan } from '@ultra/telemetry';
+import { Mode } from '@ultra/contracts/chat';
 import { Queue } from 'bullmq';
 import { ComponentStatus } from '@ultra/contracts/health';
 import { Health, HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
@@ -21,7 +23,13 @@ runService('health', async ({ config, log, shutdown }) => {
     const before = engine.current().mode;
     if (engine.observe({ ...observationOf(registry, tiers), queueDepth })) {
       const now = engine.current();
-      if (now.mode !== before) log.info({ from: before, to: now.mode, reason: now.reason }, `mode ${before} → ${now.mode}: ${now.reason}`);
+      if (now.mode !== before) {
+        log.info({ from: before, to: now.mode, reason: now.reason }, `mode ${before} → ${now.mode}: ${now.reason}`);
+        // A short span carrying the change as an event, so traces show when the mode moved.
+        void inSpan('ultra.mode.evaluate', {}, async (span) => {
+          span.addEvent('ultra.mode.change', { 'ultra.mode.from': Mode[before] ?? String(before), 'ultra.mode.to': Mode[now.mode] ?? String(now.mode), 'ultra.reason': now.reason });
+        });
+      }
       changes.notify();
     }
   };

@@ -1,3 +1,4 @@
+import { spanEvent } from '@ultra/telemetry';
 import { Outcome } from '@ultra/contracts/chat';
 import type { ProviderConfig } from '@ultra/config';
 import type { Clock, Random } from '@ultra/core';
@@ -93,6 +94,8 @@ export function createProviderActor(deps: ProviderActorDeps) {
     deps.onChange();
   });
   breaker.subscribe((change) => {
+    // A span event on the call that moved the breaker (when a traced call is active).
+    spanEvent('ultra.breaker.change', { 'ultra.provider': config.name, 'ultra.breaker.to': String(change.to) });
     deps.onBreakerChange?.(breaker.snapshot());
     deps.inspection?.breaker(config.name, change);
     if (started) queueMicrotask(() => health?.send({ type: 'BREAKER.CHANGED', to: change.to }));
