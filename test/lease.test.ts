@@ -9,7 +9,7 @@ let secondHttp: number;
 
 beforeAll(async () => {
   redis = await startRedis();
-  stack = await startStack({ env: { REDIS_URL: redis.url } });
+  stack = await startStack({ env: { REDIS_URL: redis.url }, extraConfig: 'cache: { lease: { wait: 20s } }\n' });
   // A second router replica over the same cache, agent and Redis.
   const grpc = await freePort();
   secondHttp = await freePort();

@@ -1,3 +1,5 @@
+import { connect as netConnect, isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import type { DescService } from '@bufbuild/protobuf';
 import { createClient, type Client, type Interceptor } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
@@ -20,7 +22,16 @@ export function createServiceClient<T extends DescService>(
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   const transport = createGrpcTransport({
     baseUrl: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
-    ...(tls ? { nodeOptions: { ca: tls.ca, cert: tls.cert, key: tls.key } } : {}),
+    // No Nagle on internal hops (see listener.ts).
+    nodeOptions: tls
+      ? {
+          ca: tls.ca,
+          cert: tls.cert,
+          key: tls.key,
+          createConnection: (url: URL) =>
+            tlsConnect({ host: url.hostname, port: Number(url.port), ca: tls.ca, cert: tls.cert, key: tls.key, ALPNProtocols: ['h2'], ...(isIP(url.hostname) ? {} : { servername: url.hostname }) }).setNoDelay(true),
+        }
+      : { createConnection: (url: URL) => netConnect({ host: url.hostname, port: Number(url.port), noDelay: true }) },
     interceptors: [traceInterceptor, ...interceptors],
     pingIntervalMs: 10_000,
     pingIdleConnection: false,

@@ -76,6 +76,9 @@ export async function listen(
   });
   const tcp = (h1 ?? h2)!;
   tcp.on(tls ? 'secureConnection' : 'connection', (socket: net.Socket) => {
+    // RPC frames are small and written in several pieces: Nagle plus delayed ACK would
+    // add tens of milliseconds to every call.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
   });
