@@ -1,0 +1,125 @@
+import type { FaultsInput } from '@ultra/provider-sim';
+import type { ChaosProvider } from './chaos-config.ts';
+import type { ChaosStack } from './chaos-stack.ts';
+import type { Edges } from './edges.ts';
+import type { JobFigures } from './jobs.ts';
+import type { LoadOptions } from './load.ts';
+import type { Observations } from './observers.ts';
+import type { Sample } from './send.ts';
+import type { PhaseFigures } from './stats.ts';
+
+/** How long each part of a run lasts, ms. */
+export interface Phases {
+  /** Steady load before the fault: the baseline. Default 3000. */
+  beforeMs: number;
+  /** Load with the fault on. Default 8000. */
+  faultMs: number;
+  /** Load after the fault is removed: recovery. Default 12 000. */
+  afterMs: number;
+}
+
+export const defaultPhases: Phases = Object.freeze({ beforeMs: 3_000, faultMs: 8_000, afterMs: 12_000 });
+
+/** What a scenario's fault can reach. */
+export interface FaultContext {
+  readonly stack: ChaosStack;
+  /** The fault proxies, through the Toxiproxy API. */
+  readonly edges: Edges;
+  /** Sets a simulated provider's own faults (error statuses, Retry-After): what no proxy can fake. */
+  simFaults(provider: ChaosProvider, faults: FaultsInput): Promise<void>;
+  clearSimFaults(provider: ChaosProvider): Promise<void>;
+  /** ms since the run's start. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** A progress line. */
+  log(line: string): void;
+}
+
+/** Takes the fault away again. */
+export type Removal = () => Promise<void>;
+
+/** The figures of one run, which bounds judge. */
+export interface Figures {
+  before: PhaseFigures;
+  during: PhaseFigures;
+  after: PhaseFigures;
+  /** ms from the fault until the agent took the target out: its breaker opened, or (without one) probes marked it unhealthy. */
+  isolation?: { ms: number; how: 'breaker open' | 'unhealthy' } | undefined;
+  /** Calls that reached the target after it was taken out and before the fault ended. */
+  callsAfterIsolation?: { count: number; source: 'simulator' | 'attempts' } | undefined;
+  /** ms from the fault's removal until clients were served as before (and the target answered again); undefined: not within the run. */
+  recoveryMs?: number | undefined;
+  clientRecoveryMs?: number | undefined;
+  backInRotationMs?: number | undefined;
+  /** Mode changes the health service published from the fault on, e.g. `NORMAL→DEGRADED`. */
+  modeChanges: string[];
+  /** Modes the clients were told, in order, repeats collapsed. */
+  clientModes: string[];
+  /**
+   * Jobs submitted through SubmitJob during the run and what became of them; `lost` is
+   * undefined when there is no queue to check. `deferred`: front-door requests answered
+   * 202 (deferred by the mode).
+   */
+  jobs: Omit<Partial<JobFigures>, 'lost'> & { deferred: number; lost?: number | undefined };
+}
+
+/** One pass bound, checked against the figures. */
+export interface Bound {
+  readonly label: string;
+  check(f: Figures): { ok: boolean; actual: string };
+}
+
+/** One scenario of the matrix. */
+export interface Scenario {
+  /** kebab-case, also the file and chart name. */
+  name: string;
+  title: string;
+  /** What is injected, and through what. */
+  fault: string;
+  /** What Ultra is expected to do about it, in a sentence. */
+  expect: string;
+  /** The provider the fault is on, for isolation, calls after isolation and back-in-rotation. */
+  target?: ChaosProvider;
+  /** Where calls reaching the target are counted: the simulator (when requests still reach it) or the router's attempts (when the link is cut). */
+  countCallsBy?: 'simulator' | 'attempts';
+  load?: Partial<LoadOptions>;
+  phases?: Partial<Phases>;
+  /** Simulator faults for the whole run, baseline included (e.g. slower streams). */
+  baseline?: Partial<Record<ChaosProvider, FaultsInput>>;
+  /**
+   * The fault lasts until its removal is done (a restarted process is ready), not until
+   * the removal starts: for faults whose removal takes a while and is not the system's
+   * own doing. Default false.
+   */
+  faultEndsWhenRemoved?: boolean;
+  /** Injects the fault; resolves to what removes it. */
+  inject(ctx: FaultContext): Promise<Removal>;
+  /** Overrides "the target answered again" as the sign that the faulty part is back. */
+  backWhen?: (s: Sample) => boolean;
+  bounds: readonly Bound[];
+}
+
+/** What one run of a scenario produced. */
+export interface ScenarioResult {
+  scenario: Scenario;
+  startedAt: Date;
+  /** Wall time of the whole run, stack start and stop included, ms. */
+  wallMs: number;
+  phases: Phases;
+  faultAt: number;
+  clearAt: number;
+  endAt: number;
+  /** How long the removal itself took (a restart, say), ms. */
+  removalMs: number;
+  figures: Figures;
+  bounds: { label: string; ok: boolean; actual: string }[];
+  pass: boolean;
+  samples: Sample[];
+  observations: Observations;
+  /** The machine's 1-minute load average when the run started and when the load stopped. */
+  loadAverage: [number, number];
+  /** Share of the machine's CPU (0..1) busy over the 2 s before the stack started, all of it someone else's. */
+  busyBefore?: number | undefined;
+  /** Why the run could not be judged (the stack did not start, say). */
+  error?: string;
+}

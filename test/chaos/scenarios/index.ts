@@ -1,0 +1,36 @@
+import type { Scenario } from '../harness/scenario.ts';
+import { agentKilled } from './agent-killed.ts';
+import { agentLinkBlip } from './agent-link-blip.ts';
+import { bandwidthStarved } from './bandwidth-starved.ts';
+import { cacheDown } from './cache-down.ts';
+import { flappingProvider } from './flapping-provider.ts';
+import { healthDown } from './health-down.ts';
+import { provider429Storm } from './provider-429-storm.ts';
+import { providerDown } from './provider-down.ts';
+import { providerHang } from './provider-hang.ts';
+import { providerResetMidStream } from './provider-reset-mid-stream.ts';
+import { providerSlow } from './provider-slow.ts';
+import { redisDown } from './redis-down.ts';
+import { redisSlow } from './redis-slow.ts';
+import { twoFaults } from './two-faults.ts';
+
+/** The whole matrix, in the order `npm run chaos` runs it. */
+export const SCENARIOS: readonly Scenario[] = [
+  providerDown,
+  providerSlow,
+  providerHang,
+  providerResetMidStream,
+  provider429Storm,
+  flappingProvider,
+  redisDown,
+  redisSlow,
+  agentKilled,
+  cacheDown,
+  healthDown,
+  bandwidthStarved,
+  twoFaults,
+  agentLinkBlip,
+];
+
+/** The fast subset CI runs on every push (`test/chaos/matrix.test.ts`). */
+export const CI_SUBSET: readonly string[] = ['provider-down', 'provider-429-storm', 'redis-down', 'agent-killed'];

@@ -1,0 +1,25 @@
+import { atLeast, atMost, common } from '../harness/bounds.ts';
+import type { Scenario } from '../harness/scenario.ts';
+
+const LATENCY_MS = 600;
+
+/** openai answers, but every response is held 600 ± 100 ms on its link (Toxiproxy `latency`). */
+export const providerSlow: Scenario = {
+  name: 'provider-slow',
+  title: 'Provider slow (latency)',
+  fault: `latency toxic on agent→openai, downstream, ${LATENCY_MS} ± 100 ms`,
+  expect: 'every request still succeeds; the requests that land on openai take about 600 ms longer; nothing trips (a slow first token is 10 s)',
+  target: 'openai',
+  countCallsBy: 'simulator',
+  async inject({ edges }) {
+    return edges.toxic('agent-openai', { name: 'slow', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: LATENCY_MS, jitter: 100 } });
+  },
+  bounds: [
+    common.baselineClean,
+    atLeast('success during ≥ 99 %', (f) => f.during.success, 0.99),
+    atMost('p99 during ≤ baseline p99 + 600 ms + 1 s', (f) => f.during.p99, (f) => (f.before.p99 ?? 0) + LATENCY_MS + 1_000),
+    common.successAfter(),
+    common.recovers(8_000),
+    common.noJobLost,
+  ],
+};
