@@ -41,7 +41,15 @@ export function writeChart(path: string, r: Results): string {
     machineLine(r.machine),
     `${r.mode} run; load generator on the same machine${c16 ? `; simulator alone: p50 ${c16.direct.p50.toFixed(2)} ms, p99 ${c16.direct.p99.toFixed(2)} ms at c=16` : ''}`,
   ];
-  return write(path, barChartSvg('Ultra: latency added per path (ms, log scale)', subtitle, chartRows(r)));
+  // The issue's targets, as dashed lines.
+  const marks = {
+    'Added by the router, cache miss (full chain)': [
+      { label: 'p50 ≤ 1', ms: 1 },
+      { label: 'p99 ≤ 5', ms: 5 },
+    ],
+    'Cache hit, whole round trip at the client': [{ label: 'local p50 ≤ 0.5', ms: 0.5 }],
+  };
+  return write(path, barChartSvg('Ultra: latency added per path (ms, log scale)', subtitle, chartRows(r), marks));
 }
 
 /** The README's benchmark block: machine, tables, links. */

@@ -18,8 +18,11 @@ export interface Plan {
   miss: Rounds;
   stream: Rounds;
   hits: Rounds & { populateMaxMs: number };
-  /** `requests` after a warm-up, at `concurrency`; RSS read after each `chunk`; `maxMs` caps the whole soak. */
-  soak: { warmup: number; requests: number; chunk: number; concurrency: number; maxMs: number };
+  /**
+   * `requests` after a warm-up, at `concurrency`; RSS read after each `chunk`; `maxMs` caps
+   * the whole soak; the two readings that are compared come after `settleMs` without load.
+   */
+  soak: { warmup: number; requests: number; chunk: number; concurrency: number; maxMs: number; settleMs: number };
   /** Load on the profiled router: warm-up (not counted), then `durationMs` profiled. */
   profile: { warmupMs: number; durationMs: number; concurrency: number };
   /** One call at a time per transport, in rounds. */
@@ -33,7 +36,7 @@ export const QUICK: Plan = {
   miss: { concurrency: [1, 16, 64], rounds: 2, perBlock: (c) => (c === 1 ? 300 : 800), blockMs: 700 },
   stream: { concurrency: [1, 16], rounds: 2, perBlock: (c) => (c === 1 ? 150 : 400), blockMs: 500 },
   hits: { concurrency: [1, 16], rounds: 2, perBlock: (c) => (c === 1 ? 300 : 800), blockMs: 350, populateMaxMs: 3_000 },
-  soak: { warmup: 3_000, requests: 20_000, chunk: 5_000, concurrency: 64, maxMs: 10_000 },
+  soak: { warmup: 3_000, requests: 20_000, chunk: 5_000, concurrency: 64, maxMs: 10_000, settleMs: 1_000 },
   profile: { warmupMs: 1_500, durationMs: 4_000, concurrency: 16 },
   rpc: { rounds: 2, perBlock: 1_000, blockMs: 500 },
   failover: { durationMs: 5_000, concurrency: 16, deadlineMs: 5_000 },
@@ -45,7 +48,7 @@ export const FULL: Plan = {
   miss: { concurrency: [1, 16, 64], rounds: 4, perBlock: (c) => (c === 1 ? 1_200 : 2_500), blockMs: 3_000 },
   stream: { concurrency: [1, 16], rounds: 3, perBlock: (c) => (c === 1 ? 500 : 1_500), blockMs: 2_000 },
   hits: { concurrency: [1, 16], rounds: 3, perBlock: (c) => (c === 1 ? 1_000 : 2_500), blockMs: 1_200, populateMaxMs: 12_000 },
-  soak: { warmup: 10_000, requests: 100_000, chunk: 10_000, concurrency: 64, maxMs: 170_000 },
+  soak: { warmup: 10_000, requests: 100_000, chunk: 10_000, concurrency: 64, maxMs: 165_000, settleMs: 8_000 },
   profile: { warmupMs: 5_000, durationMs: 20_000, concurrency: 16 },
   rpc: { rounds: 3, perBlock: 3_000, blockMs: 2_500 },
   failover: { durationMs: 15_000, concurrency: 16, deadlineMs: 5_000 },

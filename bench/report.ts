@@ -221,7 +221,7 @@ export function tables(r: Results): Table[] {
     headers: ['process', 'peak under load', 'VmHWM', 'after warm-up', `after ${soakN} more`, 'growth'],
     rows: mem,
     note: `Router peak by phase, MB: ${byPhase}. ` + (r.soak
-      ? `Idle Node process: ${r.memory.idle.node.toFixed(0)} MB plain, ${r.memory.idle.nodeTsx.toFixed(0)} MB with tsx loaded (as every service runs). Soak: ${r.soak.requests.toLocaleString('en-US')} cache misses (half HTTP, half gRPC) at c=${r.soak.concurrency}, ${rps(r.soak.rps)} req/s, p99 ${ms(r.soak.latency.p99)} ms, ${r.soak.errors} errors; cache A's replica held ${r.soak.cacheEntries.warm} of at most ${r.soak.cacheEntries.max} entries at the warm-up reading. VmHWM includes start-up.`
+      ? `Idle Node process: ${r.memory.idle.node.toFixed(0)} MB plain, ${r.memory.idle.nodeTsx.toFixed(0)} MB with tsx loaded (as every service runs). Soak: ${r.soak.requests.toLocaleString('en-US')} cache misses (half HTTP, half gRPC) at c=${r.soak.concurrency}, ${rps(r.soak.rps)} req/s, p99 ${ms(r.soak.latency.p99)} ms, ${r.soak.errors} errors; cache A's replica held ${r.soak.cacheEntries.warm} of at most ${r.soak.cacheEntries.max} entries at the warm-up reading; both readings ${r.soak.settleMs / 1000} s after the load stopped. VmHWM includes start-up.`
       : ''),
   });
   const top = r.miss.at(-1);

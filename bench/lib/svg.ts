@@ -15,7 +15,13 @@ const fmt = (ms: number) => (Math.abs(ms) >= 10 ? ms.toFixed(0) : Math.abs(ms) >
  * The scale starts at the decade below the smallest value (0.1 ms at most); values at
  * or below it (noise can make an added latency zero or less) are drawn as a stub.
  */
-export function barChartSvg(title: string, subtitle: readonly string[], rows: readonly BarRow[]): string {
+export function barChartSvg(
+  title: string,
+  subtitle: readonly string[],
+  rows: readonly BarRow[],
+  /** Dashed lines over a group's rows, e.g. the targets: group → [{ label, ms }]. */
+  marks: Readonly<Record<string, ReadonlyArray<{ label: string; ms: number }>>> = {},
+): string {
   const left = 250;
   const width = 900;
   const plot = width - left - 70;
@@ -45,12 +51,21 @@ export function barChartSvg(title: string, subtitle: readonly string[], rows: re
   }
   let y = top;
   last = '';
+  const groupMarks = (group: string, from: number) => {
+    const n = rows.filter((r) => r.group === group).length;
+    for (const m of marks[group] ?? []) {
+      const mx = x(m.ms);
+      out.push(`<line x1="${mx}" y1="${from - 2}" x2="${mx}" y2="${from + n * rowH}" stroke="#c0392b" stroke-dasharray="4 3"/>`);
+      out.push(`<text x="${mx + 3}" y="${from - 4}" font-size="10" fill="#c0392b">${esc(m.label)}</text>`);
+    }
+  };
   for (const r of rows) {
     if (r.group !== last) {
       last = r.group;
       y += 4;
       out.push(`<text x="16" y="${y + 10}" font-weight="bold">${esc(r.group)}</text>`);
       y += 18;
+      groupMarks(r.group, y);
     }
     out.push(`<text x="${left - 8}" y="${y + 15}" text-anchor="end">${esc(r.label)}</text>`);
     const bar = (v: number, dy: number, color: string) => {

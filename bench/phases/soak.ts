@@ -13,7 +13,8 @@ export interface SoakFigures {
   errors: number;
   rps: number;
   latency: Summary;
-  /** RSS after the warm-up (the cache replica full), and after `requests` more. */
+  /** RSS after the warm-up (the cache replica full), and after `requests` more, each after `settleMs` without load. */
+  settleMs: number;
   afterWarmup: Record<string, number>;
   after: Record<string, number>;
   /** RSS per process after each chunk of requests. */
@@ -21,13 +22,28 @@ export interface SoakFigures {
   cacheEntries: { warm: number; max: number };
 }
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1_500));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * RSS once the load has stopped for `settleMs` (V8 shrinks an idle heap after a few
+ * seconds, so a reading under load says more about the heap's sizing than about what
+ * is kept), the lowest of five readings over the next second.
+ */
+async function settledRss(ctx: BenchContext, settleMs: number): Promise<Record<string, number>> {
+  await sleep(settleMs);
+  const low: Record<string, number> = {};
+  for (let i = 0; i < 5; i++) {
+    for (const [name, mb] of Object.entries(ctx.memory.now())) low[name] = Math.min(low[name] ?? Number.POSITIVE_INFINITY, mb);
+    await sleep(200);
+  }
+  return low;
+}
 
 /**
  * Memory: cache misses (half HTTP, half gRPC) at high concurrency until router A's cache
  * replica is full (its LRU bound reached, so entries come and go from then on), RSS read;
  * then `soak.requests` more (or as many as `soak.maxMs` allows), RSS read after each
- * chunk and at the end. Every request is a new prompt, so every one is stored: the
+ * chunk and, settled, at the end. Every request is a new prompt, so every one is stored: the
  * worst case for anything that keeps per-request state.
  */
 export async function soakPhase(ctx: BenchContext): Promise<SoakFigures> {
@@ -48,8 +64,7 @@ export async function soakPhase(ctx: BenchContext): Promise<SoakFigures> {
     await closedLoop(fire, { concurrency, total: 2_000, ok: createRecorder() });
     stats = await ctx.cacheA.stats({});
   }
-  await settle();
-  const afterWarmup = ctx.memory.now();
+  const afterWarmup = await settledRss(ctx, plan.soak.settleMs);
   ctx.log(
     `soak: warm-up ${n(seq)} requests (${warm.errors} errors); cache A holds ${n(Number(stats.localEntries))} of ${n(Number(stats.maxEntries))} entries; RSS ${fmtRss(afterWarmup)}`,
   );
@@ -69,8 +84,7 @@ export async function soakPhase(ctx: BenchContext): Promise<SoakFigures> {
     curve.push({ requests: done, rssMb: rss });
     ctx.log(`soak: ${n(done)}/${n(plan.soak.requests)} requests, ${n((r.completed * 1000) / r.elapsedMs)} req/s, ${r.errors} errors; RSS ${fmtRss(rss)}`);
   }
-  await settle();
-  const after = ctx.memory.now();
+  const after = await settledRss(ctx, plan.soak.settleMs);
   if (failed.size > 0) ctx.log(`soak errors: ${[...failed].slice(0, 3).join(' | ')}`);
   return {
     concurrency,
@@ -79,6 +93,7 @@ export async function soakPhase(ctx: BenchContext): Promise<SoakFigures> {
     errors,
     rps: (latency.count * 1000) / elapsed,
     latency: latency.summary(),
+    settleMs: plan.soak.settleMs,
     afterWarmup,
     after,
     curve,
