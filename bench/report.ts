@@ -187,7 +187,7 @@ export function tables(r: Results): Table[] {
       textColumns: [0, 1],
       rows: [
         ['requests / errors', `${f.requests} / ${f.errors}${f.errorSamples[0] ? ` (${f.errorSamples[0].slice(0, 90)})` : ''}`],
-        ['latency p50 / p99 / max, ms', `${ms(f.latency.p50)} / ${ms(f.latency.p99)} / ${ms(f.latency.max)}`],
+        ['latency p50 / p99 / p99.9 / max, ms', `${ms(f.latency.p50)} / ${ms(f.latency.p99)} / ${ms(f.latency.p999)} / ${ms(f.latency.max)}`],
         ['answers that tried the primary first', String(f.answersThatTriedPrimary)],
         ['primary breaker (agent)', f.breakerEvents.length > 0 ? f.breakerEvents.map((e) => `${e.state} at ${(e.atMs / 1000).toFixed(2)} s`).join(', ') : 'no state change published'],
         ['chat requests reaching the primary', String(f.primaryRequests)],

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -28,7 +28,18 @@ const USAGE = `npm run bench [-- --quick] [--only miss,stream,hits,rpc,soak,prof
   (no flag)  the full run (under 10 minutes): writes reports/bench.json, reports/bench-latency.svg,
              reports/bench-profile.md and the README's benchmark table
   --quick    small counts (under 2 minutes): writes reports/bench-quick.json and reports/bench-quick-latency.svg only
-  --only     run only these phases (files written as for the mode, README left alone)`;
+  --only     run only these phases (files written as for the mode, README left alone)
+  --render F prints the tables of a results file again and rewrites its chart (and, for a full run, the README block)`;
+
+/** Tables, chart and README block again from a results file, without running anything (after a change of format). */
+function render(file: string): void {
+  const results = JSON.parse(readFileSync(file, 'utf8')) as Results;
+  for (const t of tables(results)) console.log(`${tableText(t)}\n`);
+  const prefix = results.mode === 'quick' ? 'reports/bench-quick' : 'reports/bench';
+  const written = [writeChart(`${prefix}-latency.svg`, results)];
+  if (results.mode === 'full' && updateReadme(results)) written.push('README.md (benchmark block)');
+  console.log(`wrote ${written.join(', ')}`);
+}
 
 /** Waits until both routers answer in NORMAL mode (the health service has seen every component). */
 async function untilNormal(ctx: BenchContext): Promise<void> {
@@ -83,9 +94,15 @@ const stop = async () => {
 };
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, help: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, render: { type: 'string' }, help: { type: 'boolean', default: false } },
+  });
   if (values.help) {
     console.log(USAGE);
+    return;
+  }
+  if (values.render) {
+    render(values.render);
     return;
   }
   const only = values.only?.split(',').map((s) => s.trim()) ?? [...PHASES];
