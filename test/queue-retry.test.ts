@@ -8,6 +8,7 @@ import { create } from '@bufbuild/protobuf';
 import { AttemptSchema } from '@ultra/contracts/chat';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { attemptRecord, type JobData } from '../services/router/src/jobs/job-data.ts';
 import { createRetryPolicy } from '../services/router/src/jobs/retry-policy.ts';
 import { answer, ask, jobUntil, queueConfig, scriptedFlow, startQueue, type TestQueue } from '../services/router/src/jobs/queue-test-helpers.ts';
 
@@ -130,7 +131,7 @@ describe('the retry queue on a real redis-server', () => {
     const { flow, calls } = scriptedFlow(async () => {
       throw fail(Outcome.OVERLOADED);
     });
-    const { queue } = start(redis.url, queueConfig('{ max_attempts: 10, backoff: { base: 500ms, cap: 1s } }'), flow);
+    const { queue } = start(redis.url, queueConfig('{ max_attempts: 10, backoff: { base: 1s, cap: 2s } }'), flow);
     const { job } = await queue.submit(ask('in a hurry'), { deadline: Date.now() + 300 });
     const dead = await jobUntil(queue, job.id);
     expect(dead.state).toBe(JobState.DEAD_LETTERED);
@@ -160,5 +161,51 @@ describe('the retry queue on a real redis-server', () => {
     expect(done.attempts.map((a) => a.outcome)).toEqual([Outcome.OK]);
     expect((await queue.getStats()).totals.modeWaits).toBe(2);
     expect(calls[2]!.start - calls[0]!.start).toBeLessThan(5_000);
+  });
+  describe('a run whose worker died after it recorded its attempt, before BullMQ filed it', () => {
+    /** Submits `text` with no worker running and writes into it what a run that died would have left. */
+    async function diedAfterRecording(config: ReturnType<typeof queueConfig>, text: string, left: (now: number) => Partial<JobData>) {
+      const idle = start(redis.url, config);
+      const { job } = await idle.queue.submit(ask(text));
+      const bull = (await idle.queue.core.bull.getJob(job.id))!;
+      const now = Date.now();
+      const record = attemptRecord(1, { outcome: Outcome.SERVER_ERROR, detail: 'server_error', retryAfterMs: 0, providerAttempts: [], heldBack: false }, now - 50, now - 10);
+      await bull.updateData({ ...bull.data, attempts: [record], ...left(now) });
+      return job.id;
+    }
+
+    it('keeps a dead-letter decision it made and calls no provider again', async () => {
+      const config = queueConfig('{ max_attempts: 1 }');
+      const id = await diedAfterRecording(config, 'decided', () => ({ reason: 'used all 1 attempts; the last ended in server_error' }));
+      const { flow, calls } = scriptedFlow(async () => answer('should not be asked'));
+      const { queue } = start(redis.url, config, flow);
+      const done = await jobUntil(queue, id);
+      expect(done.state).toBe(JobState.DEAD_LETTERED);
+      expect(done.attempts.map((a) => a.outcome)).toEqual([Outcome.SERVER_ERROR]);
+      expect(calls).toHaveLength(0);
+    });
+
+    it('waits out the retry delay it chose, and counts its attempt against max_attempts', async () => {
+      const config = queueConfig('{ max_attempts: 2 }');
+      let due = 0;
+      const id = await diedAfterRecording(config, 'retrying', (now) => {
+        due = now + 400;
+        return { nextAttemptAt: due, attempts: [] };
+      });
+      // the record with the delay it chose (set after, as failed() does)
+      const bull = (await running.at(-1)!.queue.core.bull.getJob(id))!;
+      const record = attemptRecord(1, { outcome: Outcome.SERVER_ERROR, detail: 'server_error', retryAfterMs: 0, providerAttempts: [], heldBack: false }, due - 450, due - 400);
+      await bull.updateData({ ...bull.data, attempts: [{ ...record, retryDelayMs: 400 }] });
+      const { flow, calls } = scriptedFlow(async () => {
+        throw fail(Outcome.SERVER_ERROR);
+      });
+      const { queue } = start(redis.url, config, flow);
+      const done = await jobUntil(queue, id);
+      expect(done.state).toBe(JobState.DEAD_LETTERED);
+      // one call made here: with the dead run's, two attempts, as max_attempts allows
+      expect(done.attempts.map((a) => a.outcome)).toEqual([Outcome.SERVER_ERROR, Outcome.SERVER_ERROR]);
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.start).toBeGreaterThanOrEqual(due);
+    });
   });
 });

@@ -93,7 +93,7 @@ export async function redrive(core: QueueCore, target: { id: string } | { filter
     const { reason: _reason, nextAttemptAt: _next, ...data } = job.data;
     const deadline = data.deadline > now ? data.deadline : now + (data.deadline - job.timestamp);
     try {
-      await job.updateData({ ...data, deadline, redrives: data.redrives + 1 });
+      await job.updateData({ ...data, deadline, redrives: data.redrives + 1, roundFrom: data.attempts.length });
       // BullMQ keeps a job's stall count and its "failed for stalling" verdict across a retry;
       // a redriven job starts clean.
       await core.redis.hdel(core.jobKey(job.id!), 'stc', 'defa');

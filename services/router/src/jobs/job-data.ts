@@ -32,6 +32,8 @@ export interface JobData {
   /** Attempts per round (since submit or the last redrive). */
   maxAttempts: number;
   attempts: AttemptRecord[];
+  /** Where in `attempts` the current round starts (the count at the last redrive; absent: 0). */
+  roundFrom?: number;
   /** When the next attempt may start, epoch ms (set when one is scheduled). */
   nextAttemptAt?: number;
   /** Why the job was dead-lettered. */

@@ -19,6 +19,14 @@ export interface ProcessorDeps {
 const never = new AbortController().signal;
 
 /**
+ * The attempt a run makes, 1-based within the round: one more than the attempts recorded
+ * since submit or the last redrive. BullMQ's own count misses a run whose worker died
+ * after recording its attempt, so the larger of the two is used.
+ */
+export const attemptOf = (job: Pick<BullJob<JobData>, 'attemptsMade' | 'data'>): number =>
+  Math.max(job.attemptsMade, job.data.attempts.length - (job.data.roundFrom ?? 0)) + 1;
+
+/**
  * BullMQ's processor: one attempt of a job through the chat flow. It returns (BullMQ
  * files the job as done) once the answer is committed — atomically and once, so a run
  * that lost its worker cannot answer twice — or when the job was cancelled. It throws
@@ -51,7 +59,7 @@ export function createProcessor(deps: ProcessorDeps) {
     const record = attemptRecord((data.attempts.at(-1)?.n ?? 0) + 1, failure, startedAt, finishedAt);
     const outcome = outcomeName(failure.outcome);
     const decision = policy.decide({
-      attempt: job.attemptsMade + 1,
+      attempt: attemptOf(job),
       maxAttempts: data.maxAttempts,
       retried: retried(outcome),
       outcome,
@@ -77,7 +85,14 @@ export function createProcessor(deps: ProcessorDeps) {
     if (marks.cancelledAt !== undefined) return cancelled();
     // An earlier run committed the answer and then lost its worker: file it, call nobody.
     if (marks.answer !== undefined) return 'answered';
+    // An earlier run decided, then lost its worker before BullMQ filed the decision: keep
+    // it rather than spend another attempt (the job's record stays one entry per call made).
+    if (job.data.reason !== undefined) throw new UnrecoverableError(job.data.reason);
     const startedAt = clock.now();
+    const { nextAttemptAt } = job.data;
+    if (job.data.attempts.length > (job.data.roundFrom ?? 0) && job.data.attempts.at(-1)?.retryDelayMs !== undefined && nextAttemptAt !== undefined && nextAttemptAt > startedAt) {
+      return later(job, token, nextAttemptAt - startedAt);
+    }
     const { deadline } = job.data;
     if (startedAt >= deadline) {
       const detail = `the job's deadline (${new Date(deadline).toISOString()}) passed before this attempt could start`;
