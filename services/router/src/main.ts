@@ -4,12 +4,11 @@ import { ProviderAgentService } from '@ultra/contracts/provider-agent';
 import { systemClock, systemRandom } from '@ultra/core';
 import { createServiceClient, keepWatching, runService } from '@ultra/runtime';
 import { createChatFlow } from './chat-flow.ts';
-import { createJobQueue, createJobWorker, withJobQueue } from './jobs/index.ts';
+import { withJobQueue } from './jobs/with-job-queue.ts';
 import { createModeState } from './mode-state.ts';
 import { createRouting } from './routing/index.ts';
 import { build } from './server.ts';
 import { createFlowMetrics } from './flow-metrics.ts';
-import { Redis } from 'ioredis';
 import { createGuard } from './auth/guard.ts';
 import { createKeyLimiter } from './auth/key-limiter.ts';
 import { createKeyStore } from './auth/key-store.ts';
@@ -43,9 +42,11 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
   // UNAVAILABLE and the job RPCs FAILED_PRECONDITION.
   const redisUrl = config.cache.redisUrl?.reveal();
   const onQueueError = (err: Error) => log.warn({ err: err.message }, 'queue: Redis error; retrying');
-  const jobs = redisUrl ? createJobQueue({ redisUrl, config: config.queue, clock, onError: onQueueError }) : undefined;
+  // BullMQ (about 15 MB of modules) and ioredis load only when there is a Redis to use.
+  const queueModules = redisUrl ? await import('./jobs/index.ts') : undefined;
+  const jobs = redisUrl && queueModules ? queueModules.createJobQueue({ redisUrl, config: config.queue, clock, onError: onQueueError }) : undefined;
   const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
-  const worker = jobs && config.queue.worker ? createJobWorker({ queue: jobs, flow, random: systemRandom }) : undefined;
+  const worker = jobs && queueModules && config.queue.worker ? queueModules.createJobWorker({ queue: jobs, flow, random: systemRandom }) : undefined;
   const stopWorker = new Promise<void>((resolve) => shutdown.addEventListener('abort', () => resolve(worker?.close(config.shutdown.graceMs)), { once: true }));
   if (jobs) {
     const queue = jobs;
@@ -61,7 +62,7 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
     gauge('ultra_queue_retries', 'Retries scheduled since the queue began', (s) => s.totals.retries);
   }
   const keys = createKeyStore(config.auth.keys);
-  const limiterRedis = redisUrl && keys.enabled ? new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  const limiterRedis = redisUrl && keys.enabled ? new (await import('ioredis')).Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   limiterRedis?.on('error', () => undefined);
   const guard = createGuard({ config, keys, limiter: createKeyLimiter({ redis: limiterRedis }) });
   log.info(

@@ -94,7 +94,11 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
 
   const chat = async (req: Req, res: Res) => {
     const abort = new AbortController();
-    res.once('close', () => abort.abort());
+    // Cancels the work below only when the caller went away before the answer was out:
+    // aborting a finished request builds a DOMException and runs every linked listener.
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
     const key = deps.guard?.identify(req.headers.authorization);
     const body = await readBody(req, limit);
     const stream = (body as { stream?: unknown }).stream === true;

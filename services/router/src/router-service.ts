@@ -3,7 +3,10 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { CompleteResponseSchema, GetJobRequestSchema, RouterService, StreamCompleteResponseSchema, type GetJobResponse } from '@ultra/contracts/router';
 import type { ChatFlow } from './chat-flow.ts';
-import { createJobHandlers, type JobHandlers, type WithJobQueue } from './jobs/index.ts';
+// Straight from the files, not jobs/index.ts: that one loads BullMQ, which a router
+// without a queue never needs.
+import { createJobHandlers, type JobHandlers } from './jobs/job-handlers.ts';
+import type { WithJobQueue } from './jobs/with-job-queue.ts';
 import type { Guard } from './auth/guard.ts';
 
 const ADMIN_JOB_RPCS = new Set(['listDeadLetters', 'redriveDeadLetter', 'purgeDeadLetter']);

@@ -90,26 +90,36 @@ export function createComplete(deps: FlowDeps) {
   const { config, clock, book, selector, budget } = deps;
   const inFlight = new Map<string, Promise<ChatAnswer>>();
 
-  const run = async (p: Prepared, options: CallOptions, policy: ModePolicy): Promise<ChatAnswer> => {
-    budget.onRequest();
-    const selection = selector.select(p.tiers, p.request.sessionId, clock.now());
-    spanEvent('ultra.select', { 'ultra.candidates': selection.kind === 'ok' ? selection.order.map((c) => c.provider).join(',') : `none: ${selection.detail}` });
-    if (selection.kind === 'none') {
-      const stale = p.policy.store ? await lookup(deps, p, options.signal, true) : undefined;
-      if (stale) return finish(deps, stale.answer, ServedFrom.STALE_CACHE, [], `no provider is available (${selection.detail}); this answer is from the cache`);
-      const code = selection.reason === 'rate-limited' ? Code.ResourceExhausted : Code.Unavailable;
-      throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), selection.retryAfterMs);
-    }
+  const run = async (p: Prepared, options: CallOptions, policy: ModePolicy, looked: boolean): Promise<ChatAnswer> => {
     // One computation per key across router replicas: the lease holder asks a provider,
-    // the others take its answer (or a stale one) when it lands.
+    // the others take its answer (or a stale one) when it lands. A fresh entry comes back
+    // as HIT, so when the Get was skipped the Lease is the look-up, in one round trip.
     let leaseToken: string | undefined;
     if (p.policy.store) {
       const lease = await acquireLease(deps, p, options.signal, p.policy.staleOk || policy.serveStale);
       if (lease.kind === 'answer') return finish(deps, lease.answer, lease.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []);
       if (lease.kind === 'granted') leaseToken = lease.token;
+      // No lease either way (a cache without leases, or a wait that ran out): look up after all.
+      if (lease.kind === 'none' && p.policy.lookup && !looked) {
+        const hit = await lookup(deps, p, options.signal, false);
+        if (hit) return finish(deps, hit.answer, ServedFrom.CACHE, []);
+      }
     }
     let answer: ChatAnswer | undefined;
     try {
+      budget.onRequest();
+      const selection = selector.select(p.tiers, p.request.sessionId, clock.now());
+      spanEvent('ultra.select', { 'ultra.candidates': selection.kind === 'ok' ? selection.order.map((c) => c.provider).join(',') : `none: ${selection.detail}` });
+      if (selection.kind === 'none') {
+        await releaseLease(deps, p, leaseToken);
+        leaseToken = undefined;
+        const found = p.policy.store ? await lookup(deps, p, options.signal, true) : undefined;
+        // A fresh entry only reaches here when the Get was skipped (or it landed meanwhile).
+        if (found && !found.stale && p.policy.lookup && !looked) return finish(deps, found.answer, ServedFrom.CACHE, []);
+        if (found) return finish(deps, found.answer, ServedFrom.STALE_CACHE, [], `no provider is available (${selection.detail}); this answer is from the cache`);
+        const code = selection.reason === 'rate-limited' ? Code.ResourceExhausted : Code.Unavailable;
+        throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), selection.retryAfterMs);
+      }
       answer = await attemptAll(p, options, policy, selection.order, leaseToken);
       return answer;
     } finally {
@@ -145,7 +155,9 @@ export function createComplete(deps: FlowDeps) {
         attempts.push(...win.answer.attempts);
         selector.pin(p.request.sessionId, win.candidate.provider);
         for (const r of results) if (!r.ok && unwell(r.attempts.at(-1)!.outcome)) book.failedOverFrom(r.candidate.provider);
-        await store(deps, p, win.answer, leaseToken);
+        // The Put (which also fulfils the lease for other replicas) need not hold up the
+        // answer; store() logs its own failures and is bounded by CACHE_WAIT_MS.
+        void store(deps, p, win.answer, leaseToken);
         return finish(deps, win.answer, ServedFrom.PROVIDER, attempts);
       }
       const last = attempts.at(-1)!;
@@ -173,18 +185,22 @@ export function createComplete(deps: FlowDeps) {
     const admission = await inSpan('ultra.admit', { 'ultra.priority': p.request.priority }, () => admit(deps, p, options.signal));
     if (admission.kind === 'answered') return admission.answer;
     const { policy } = admission;
-    if (p.policy.lookup) {
+    // A plain Get only when the answer may not be stored (no Lease follows) or a stale entry
+    // may be served at once (the Lease hands out stale entries only while another caller
+    // holds the key); otherwise the Lease below answers a hit by itself.
+    const looked = p.policy.lookup && (!p.policy.store || p.policy.staleOk || policy.preferCache);
+    if (looked) {
       const hit = await lookup(deps, p, options.signal, p.policy.staleOk || policy.preferCache);
       if (hit) return finish(deps, hit.answer, hit.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []);
     }
-    if (!config.failover.coalesce || !p.policy.store) return run(p, options, policy);
+    if (!config.failover.coalesce || !p.policy.store) return run(p, options, policy, looked);
     // Identical requests in flight at the same moment share one provider call.
     const shared = inFlight.get(p.key);
     if (shared) {
       spanEvent('ultra.coalesced', {});
       return shared;
     }
-    const own = run(p, options, policy).finally(() => inFlight.delete(p.key));
+    const own = run(p, options, policy, looked).finally(() => inFlight.delete(p.key));
     inFlight.set(p.key, own);
     return own;
   };

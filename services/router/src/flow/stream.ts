@@ -92,7 +92,8 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
             attempts.push(...answer.attempts);
             selector.pin(p.request.sessionId, c.provider);
             const whole = brokenAt ? { ...answer, text: sent } : answer;
-            if (!brokenAt) await store(deps, p, whole);
+            // Stored without holding up the last event; store() logs its own failures.
+            if (!brokenAt) void store(deps, p, whole);
             const note = brokenAt ? `the stream from ${brokenAt.provider} broke and was resumed on ${c.provider}` : '';
             yield { type: 'done', answer: finish(deps, whole, ServedFrom.PROVIDER, attempts, note) };
             return;
