@@ -1,0 +1,317 @@
+/**
+ * `npm run bench:telemetry [-- --quick]`: what Ultra's tracing costs when telemetry is
+ * unset, side by side with the same services built without it, and (for reference) with
+ * it on, exporting every span.
+ *
+ * Three stacks (router, provider-agent, cache, each its own process) share one provider
+ * simulator and one health service:
+ * - `unset`: the services as `ultra start` runs them (`--import @ultra/telemetry/instrumentation`)
+ *   with no `OTEL_*` variable: the SDK is not loaded, the tracing code calls the no-op API;
+ * - `untraced`: the same services with `@ultra/telemetry`'s tracing replaced by pass-throughs
+ *   and no instrumentation import at all (untraced-hooks.mjs): no SDK and no tracing code;
+ * - `exporting`: `OTEL_EXPORTER_OTLP_ENDPOINT` set to a local OTLP/HTTP sink, every trace
+ *   sampled and exported.
+ * Load is the cache-miss path (a prompt never sent before) through gRPC `Complete`, in
+ * blocks that rotate between the stacks round after round, so the machine's noise lands on
+ * each alike. The cost is CPU per request summed over the stack's three processes, from
+ * /proc; latency and throughput are reported beside it.
+ */
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { freePort, repoPath } from '@ultra/testkit';
+import { cpuSnapshot } from '../lib/memory-watch.ts';
+import { createRouterPaths, promptOf, type RouterPaths } from '../lib/paths.ts';
+import { spawnService, type BenchProcess } from '../lib/processes.ts';
+import { figuresOf, runRounds, type SubjectRun } from '../lib/rounds.ts';
+import { benchConfig } from '../lib/stack.ts';
+import { barChartSvg, type BarRow } from '../lib/svg.ts';
+import { ms, tableText, type Table } from '../lib/table.ts';
+import { measureEntryPoints, type EntryCost } from './micro.ts';
+
+const USAGE = `npm run bench:telemetry [-- --quick]
+  --quick   small counts (about a minute): checks that it works; writes reports/bench-telemetry-quick.json`;
+
+type Variant = 'unset' | 'untraced' | 'exporting';
+const VARIANTS: readonly Variant[] = ['unset', 'untraced', 'exporting'];
+const LABEL: Record<Variant, string> = {
+  unset: 'telemetry unset (as shipped)',
+  untraced: 'no SDK, no tracing code',
+  exporting: 'exporting every span',
+};
+const SERVICES = ['router', 'agent', 'cache'] as const;
+
+interface Level {
+  concurrency: number;
+  rounds: number;
+  perBlock: number;
+  blockMs: number;
+}
+const FULL: Level[] = [
+  { concurrency: 16, rounds: 20, perBlock: 500, blockMs: 8_000 },
+  { concurrency: 1, rounds: 20, perBlock: 120, blockMs: 4_000 },
+];
+const QUICK: Level[] = [
+  { concurrency: 16, rounds: 2, perBlock: 100, blockMs: 3_000 },
+  { concurrency: 1, rounds: 2, perBlock: 20, blockMs: 2_000 },
+];
+
+/** Spans received, by kind (OTLP's numbers: 1 internal, 2 server, 3 client), Ultra's own apart from the instrumentations' (ioredis, undici). */
+interface SpanCounts {
+  ultra: Record<number, number>;
+  instrumentations: number;
+}
+
+/** An OTLP/HTTP JSON receiver that accepts every export and counts the spans in it. */
+async function startSink(): Promise<{ url: string; bytes: () => number; exports: () => number; spans: SpanCounts; close(): Promise<void> }> {
+  let bytes = 0;
+  let exports = 0;
+  const spans: SpanCounts = { ultra: {}, instrumentations: 0 };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => (chunks.push(c), (bytes += c.length)));
+    req.on('end', () => {
+      exports++;
+      type Body = { resourceSpans?: { scopeSpans?: { scope?: { name?: string }; spans?: { kind?: number }[] }[] }[] };
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Body;
+        for (const rs of body.resourceSpans ?? []) {
+          for (const ss of rs.scopeSpans ?? []) {
+            const own = !(ss.scope?.name ?? '').startsWith('@opentelemetry/');
+            for (const span of ss.spans ?? []) {
+              if (own) spans.ultra[span.kind ?? 1] = (spans.ultra[span.kind ?? 1] ?? 0) + 1;
+              else spans.instrumentations++;
+            }
+          }
+        }
+      } catch {
+        // not JSON: counted in bytes only
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${port}`, bytes: () => bytes, exports: () => exports, spans, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** The environment without any OTEL_* variable of the caller's. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_')) env[k] = v;
+  return env;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const pct = (r: number) => `${r >= 0 ? '+' : ''}${(r * 100).toFixed(1)} %`;
+
+async function main() {
+  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const levels = values.quick ? QUICK : FULL;
+  const started = Date.now();
+  const load0 = loadavg()[0]!;
+  const sink = await startSink();
+  const procs = new Map<string, BenchProcess>();
+  const base = cleanEnv();
+  const spawn = (name: string, entry: string, args: string[], env: NodeJS.ProcessEnv, execArgv: string[]) => {
+    const p = spawnService(name, entry, args, { env: { ...base, ULTRA_LOG_LEVEL: 'warn', ...env }, execArgv, readyLine: /listening on/ });
+    procs.set(name, p);
+    return p;
+  };
+  const instrumentation = ['--import', import.meta.resolve('@ultra/telemetry/instrumentation')];
+  const untraced = ['--import', new URL('./untraced-register.mjs', import.meta.url).href];
+  const execArgvOf: Record<Variant, string[]> = { unset: instrumentation, untraced, exporting: instrumentation };
+  const envOf: Record<Variant, NodeJS.ProcessEnv> = {
+    unset: {},
+    untraced: {},
+    exporting: {
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      OTEL_TRACES_SAMPLER: 'always_on',
+      // JSON so that the sink can count the spans; flushed every 500 ms
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '500',
+      OTEL_METRICS_EXPORTER: 'none',
+      OTEL_LOGS_EXPORTER: 'none',
+    },
+  };
+  const paths = new Map<Variant, RouterPaths>();
+  try {
+    process.stdout.write('timing the tracing entry points in process … ');
+    const entries = await measureEntryPoints(values.quick);
+    console.log(entries.map((e) => `${e.name.split(' ')[0]} ${e.unsetNs.toFixed(0)} ns vs ${e.untracedNs.toFixed(0)} ns`).join(', '));
+    const shared = { agent: 0, health: await freePort(), simulator: await freePort() };
+    process.stdout.write('starting the simulator, a health service and three stacks (router, agent, cache) … ');
+    await spawn('simulator', 'libs/provider-sim/src/main.ts', ['--host', '127.0.0.1', '--port', String(shared.simulator)], {}, []).ready;
+    const dir = mkdtempSync(join(tmpdir(), 'ultra-bench-telemetry-'));
+    const starting: Promise<void>[] = [];
+    for (const v of VARIANTS) {
+      const ports = { grpc: await freePort(), http: await freePort(), cache: await freePort() };
+      const config = join(dir, `${v}.yaml`);
+      writeFileSync(config, benchConfig(ports, { ...shared, agent: await freePort() }));
+      if (v === 'unset') starting.push(spawn('health', 'services/health/src/main.ts', ['--config', config], {}, instrumentation).ready);
+      starting.push(spawn(`cache-${v}`, 'services/cache/src/main.ts', ['--config', config], envOf[v], execArgvOf[v]).ready);
+      starting.push(spawn(`agent-${v}`, 'services/provider-agent/src/main.ts', ['--config', config], envOf[v], execArgvOf[v]).ready);
+      starting.push(spawn(`router-${v}`, 'services/router/src/main.ts', ['--config', config], envOf[v], execArgvOf[v]).ready);
+      paths.set(v, createRouterPaths(ports, 64));
+    }
+    await Promise.all(starting);
+    console.log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+    const pids = new Map([...procs].map(([name, p]) => [name, p.pid]));
+    const cpu = () => cpuSnapshot(pids);
+    const stackCpu = (run: SubjectRun, v: Variant) => SERVICES.reduce((sum, s) => sum + (run.cpuMs[`${s}-${v}`] ?? 0), 0);
+    let seq = 0;
+    let sentToExporting = 0;
+    const subjects = VARIANTS.map((v) => ({
+      name: v,
+      fire: () => {
+        if (v === 'exporting') sentToExporting++;
+        return paths.get(v)!.grpc(promptOf(`tel-${v}-${started}-${seq++}`), 'provider');
+      },
+    }));
+
+    process.stdout.write('warming up … ');
+    await runRounds(subjects, { rounds: 1, perBlock: values.quick ? 50 : 300, concurrency: 8 });
+    console.log('done');
+
+    const results = [];
+    for (const level of levels) {
+      // Per round, each stack's CPU per request, to see how steady the ratio is.
+      const last = new Map<Variant, { completed: number; cpu: number }>(VARIANTS.map((v) => [v, { completed: 0, cpu: 0 }]));
+      const perRound = new Map<Variant, number[]>(VARIANTS.map((v) => [v, []]));
+      const runs = await runRounds(subjects, {
+        ...level,
+        cpu,
+        onRound(round, rs) {
+          const line: string[] = [];
+          for (const r of rs) {
+            const v = r.name as Variant;
+            const prev = last.get(v)!;
+            const now = { completed: r.completed, cpu: stackCpu(r, v) };
+            const us = ((now.cpu - prev.cpu) * 1000) / Math.max(1, now.completed - prev.completed);
+            perRound.get(v)!.push(us);
+            last.set(v, now);
+            line.push(`${v} ${us.toFixed(0)} µs/req`);
+          }
+          console.log(`  c=${level.concurrency} round ${round + 1}/${level.rounds}: ${line.join(', ')}`);
+        },
+      });
+      const figures = Object.fromEntries(
+        VARIANTS.map((v) => {
+          const run = runs.get(v)!;
+          const f = figuresOf(run);
+          const stackUs = run.completed > 0 ? (stackCpu(run, v) * 1000) / run.completed : Number.NaN;
+          const perService = Object.fromEntries(SERVICES.map((s) => [s, f.cpuUsPerRequest[`${s}-${v}`] ?? 0]));
+          return [v, { requests: run.completed, errors: run.errors, errorSamples: run.errorSamples, p50: f.p50, p99: f.p99, rps: f.rps, stackCpuUsPerRequest: stackUs, cpuUsPerRequest: perService }];
+        }),
+      ) as Record<Variant, { requests: number; errors: number; errorSamples: string[]; p50: number; p99: number; rps: number; stackCpuUsPerRequest: number; cpuUsPerRequest: Record<string, number> }>;
+      const ratios = (v: Variant) => perRound.get(v)!.map((us, i) => us / perRound.get('untraced')![i]! - 1);
+      results.push({
+        concurrency: level.concurrency,
+        figures,
+        overhead: {
+          unset: {
+            cpu: figures.unset.stackCpuUsPerRequest / figures.untraced.stackCpuUsPerRequest - 1,
+            cpuRoundsMedian: median(ratios('unset')),
+            cpuRoundsRange: [Math.min(...ratios('unset')), Math.max(...ratios('unset'))],
+            p50: figures.unset.p50 / figures.untraced.p50 - 1,
+            rps: figures.untraced.rps / figures.unset.rps - 1,
+          },
+          exporting: {
+            cpu: figures.exporting.stackCpuUsPerRequest / figures.untraced.stackCpuUsPerRequest - 1,
+            p50: figures.exporting.p50 / figures.untraced.p50 - 1,
+            rps: figures.untraced.rps / figures.exporting.rps - 1,
+          },
+        },
+      });
+    }
+
+    // The exporting stack flushes its spans when stopped; then the sink has them all.
+    await Promise.all(SERVICES.map((s) => procs.get(`${s}-exporting`)!.stop('SIGTERM')));
+    const perRequest = (kind: number) => (sink.spans.ultra[kind] ?? 0) / Math.max(1, sentToExporting);
+    // Every span Ultra makes is one entry-point call: server spans withServerSpan, client spans the interceptor, the rest inSpan.
+    const callsPerRequest = { inSpan: perRequest(1), interceptor: perRequest(3), server: perRequest(2) };
+    const extraNs = (e: EntryCost) => Math.max(0, e.unsetNs - e.untracedNs);
+    const estimateUs = (callsPerRequest.inSpan * extraNs(entries[0]!) + callsPerRequest.interceptor * extraNs(entries[1]!) + callsPerRequest.server * extraNs(entries[2]!)) / 1000;
+    const estimate = results.map((r) => ({ concurrency: r.concurrency, us: estimateUs, share: estimateUs / r.figures.untraced.stackCpuUsPerRequest }));
+
+    const table: Table = {
+      title: 'Telemetry overhead: cache miss through gRPC Complete, side by side',
+      textColumns: [1],
+      note: 'CPU per request is the sum over the stack\'s router, provider-agent and cache processes (/proc/PID/stat) while its blocks ran.',
+      headers: ['concurrency', 'stack', 'requests', 'CPU µs/request (router+agent+cache)', 'vs untraced', 'p50 ms', 'p99 ms', 'req/s'],
+      rows: results.flatMap((r) =>
+        VARIANTS.map((v) => {
+          const f = r.figures[v];
+          const over = v === 'untraced' ? 'baseline' : pct(r.overhead[v].cpu);
+          return [String(r.concurrency), LABEL[v], String(f.requests) + (f.errors ? ` (${f.errors} failed)` : ''), f.stackCpuUsPerRequest.toFixed(0), over, ms(f.p50), ms(f.p99), f.rps.toFixed(0)];
+        }),
+      ),
+    };
+    console.log('');
+    console.log(tableText(table));
+    for (const r of results) {
+      const o = r.overhead.unset;
+      console.log(
+        `c=${r.concurrency}: telemetry unset costs ${pct(o.cpu)} CPU per request against no tracing at all (per-round median ${pct(o.cpuRoundsMedian)}, range ${pct(o.cpuRoundsRange[0]!)} … ${pct(o.cpuRoundsRange[1]!)}); p50 ${pct(o.p50)}, throughput ${pct(-o.rps)}`,
+      );
+    }
+    for (const [v, f] of results.flatMap((r) => Object.entries(r.figures))) if (f.errors) console.log(`${v}: ${f.errors} failed, e.g. ${f.errorSamples.join(' | ')}`);
+    console.log(`the sink received ${sink.exports()} OTLP exports, ${(sink.bytes() / 1024).toFixed(0)} KiB, from the exporting stack`);
+    console.log(
+      `per request, Ultra's services made ${callsPerRequest.server.toFixed(1)} server spans, ${callsPerRequest.interceptor.toFixed(1)} client spans and ${callsPerRequest.inSpan.toFixed(1)} step spans ` +
+        `(+ ${(sink.spans.instrumentations / Math.max(1, sentToExporting)).toFixed(1)} from the ioredis/undici instrumentations, which are not loaded when unset)`,
+    );
+    for (const e of entries) console.log(`  ${e.name}: ${e.unsetNs.toFixed(0)} ns per call unset, ${e.untracedNs.toFixed(0)} ns without tracing`);
+    for (const e of estimate) console.log(`c=${e.concurrency}: so telemetry unset adds about ${e.us.toFixed(1)} µs of CPU per request: ${(e.share * 100).toFixed(2)} % of the untraced stack's ${(e.us / e.share).toFixed(0)} µs`);
+
+    const machine = {
+      cpu: cpus()[0]?.model.trim() ?? 'unknown',
+      cores: cpus().length,
+      memoryGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      loadAverage: { start: load0, end: loadavg()[0]! },
+    };
+    const out = {
+      at: new Date(started).toISOString(),
+      mode: values.quick ? 'quick' : 'full',
+      machine,
+      wallSeconds: (Date.now() - started) / 1000,
+      variants: LABEL,
+      results,
+      entryPoints: entries,
+      callsPerRequest,
+      estimate,
+      sink: { exports: sink.exports(), bytes: sink.bytes() },
+    };
+    mkdirSync(repoPath('reports'), { recursive: true });
+    const prefix = repoPath(values.quick ? 'reports/bench-telemetry-quick' : 'reports/bench-telemetry');
+    writeFileSync(`${prefix}.json`, `${JSON.stringify(out, null, 2)}\n`);
+    const rows: BarRow[] = results.flatMap((r) => VARIANTS.map((v) => ({ group: `concurrency ${r.concurrency}, cache miss through gRPC Complete`, label: LABEL[v], p50: r.figures[v].p50, p99: r.figures[v].p99 })));
+    writeFileSync(
+      `${prefix}.svg`,
+      barChartSvg('Latency with telemetry unset, without tracing code, and exporting every span', [
+        `${machine.cores} × ${machine.cpu}, Node ${machine.node}, load average ${load0.toFixed(1)} → ${machine.loadAverage.end.toFixed(1)}; ${out.at}`,
+        ...results.map((r) => `c=${r.concurrency}: CPU per request, unset vs untraced ${pct(r.overhead.unset.cpu)} (rounds' median ${pct(r.overhead.unset.cpuRoundsMedian)}); exporting vs untraced ${pct(r.overhead.exporting.cpu)}`),
+        `entry points timed in process: unset adds ~${estimateUs.toFixed(1)} µs CPU per request (${(estimate[0]!.share * 100).toFixed(2)} % at c=${estimate[0]!.concurrency})`,
+      ], rows),
+    );
+    console.log(`wrote ${prefix}.json and ${prefix}.svg in ${out.wallSeconds.toFixed(0)} s`);
+  } finally {
+    for (const p of paths.values()) p.close();
+    await Promise.all([...procs.values()].map((p) => p.stop('SIGTERM')));
+    await sink.close();
+  }
+}
+
+await main();
+process.exit(0);
