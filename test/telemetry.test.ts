@@ -95,7 +95,12 @@ describe('one OpenTelemetry trace across every hop', () => {
     expect(root).toBeDefined();
     const trace = await until(
       () => spans.filter((s) => s.traceId === root!.traceId),
-      (t) => ['ultra-cache', 'ultra-provider-agent'].every((svc) => t.some((s) => s.service === svc)) && t.some((s) => s.attributes['db.system'] === 'redis' || s.attributes['db.system.name'] === 'redis') && t.some((s) => /^POST$|^POST /.test(s.name) && s.service === 'ultra-provider-agent'),
+      (t) =>
+        ['ultra-cache', 'ultra-provider-agent'].every((svc) => t.some((s) => s.service === svc)) &&
+        t.some((s) => s.attributes['db.system'] === 'redis' || s.attributes['db.system.name'] === 'redis') &&
+        t.some((s) => /^POST$|^POST /.test(s.name) && s.service === 'ultra-provider-agent') &&
+        t.some((s) => s.name === 'ultra.agent.attempt') &&
+        t.some((s) => s.service === 'ultra-cache' && s.attributes['ultra.cache.layer'] !== undefined),
     );
     const services = new Set(trace.map((s) => s.service));
     expect([...services].sort()).toEqual(expect.arrayContaining(['ultra-cache', 'ultra-provider-agent', 'ultra-router']));
@@ -105,6 +110,24 @@ describe('one OpenTelemetry trace across every hop', () => {
     const ids = new Set(trace.map((s) => s.spanId));
     const orphans = trace.filter((s) => s !== root && !ids.has(s.parentSpanId));
     expect(orphans.map((s) => `${s.service}:${s.name}`)).toEqual([]);
+    // the router's steps, the agent's attempt with its breaker decision, the cache's layer
+    expect(trace.filter((s) => s.service === 'ultra-router').map((s) => s.name)).toEqual(expect.arrayContaining(['ultra.admit', 'ultra.cache.lease', 'ultra.attempt']));
+    const agentAttempt = trace.find((s) => s.name === 'ultra.agent.attempt')!;
+    expect(agentAttempt.attributes).toMatchObject({ 'ultra.provider': expect.any(String), 'ultra.breaker.decision': 'allowed', 'ultra.outcome': 'ok' });
+    expect(Number(agentAttempt.attributes['ultra.attempt'])).toBe(1);
+    const providerCall = trace.find((s) => s.service === 'ultra-provider-agent' && s.name.startsWith('POST'))!;
+    expect(providerCall.parentSpanId).toBe(agentAttempt.spanId);
+    expect(trace.find((s) => s.service === 'ultra-cache' && s.attributes['ultra.lease'] === 'granted')?.attributes['ultra.cache.layer']).toBe('none');
+  });
+
+  it("a cache hit's trace names the layer that answered", async () => {
+    expect((await ask('trace me')).status).toBe(200);
+    const roots = () => spans.filter((s) => s.service === 'ultra-router' && s.name === 'POST /v1/chat/completions');
+    const hit = await until(
+      () => roots().flatMap((r) => spans.filter((s) => s.traceId === r.traceId && s.service === 'ultra-cache' && s.attributes['ultra.cache.layer'] === 'local')),
+      (found) => found.length > 0,
+    );
+    expect(hit.length).toBeGreaterThan(0);
   });
 
   it('a failover shows both attempts in the trace', async () => {

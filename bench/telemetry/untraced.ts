@@ -18,6 +18,8 @@ export async function inSpan<T>(_name: string, _attributes: Attributes, fn: (spa
 
 export function spanEvent(_name: string, _attributes: Attributes): void {}
 
+export function spanAttributes(_attributes: Attributes): void {}
+
 export function createTraceClientInterceptor(): Interceptor {
   return (next) => next;
 }

@@ -18,6 +18,11 @@ export async function inSpan<T>(name: string, attributes: Attributes, fn: (span:
   });
 }
 
+/** Sets attributes (a cache layer, a breaker decision) on the active span, if any. */
+export function spanAttributes(attributes: Attributes): void {
+  trace.getActiveSpan()?.setAttributes(attributes);
+}
+
 /** Adds an event (a breaker state change, a mode change) to the active span, if any. */
 export function spanEvent(name: string, attributes: Attributes): void {
   trace.getActiveSpan()?.addEvent(name, attributes);

@@ -1,3 +1,4 @@
+import { spanAttributes } from '@ultra/telemetry';
 import type { Entry } from './entry.ts';
 import type { FillGuard } from './fill-guard.ts';
 import type { KeySignals } from './key-signals.ts';
@@ -35,7 +36,10 @@ export function createLeaseSteps(deps: LeaseStepDeps) {
     async acquire(scoped: string, token: string, leaseMs: number): Promise<LeaseStep> {
       const cached = local.get(scoped);
       const mine = cached ? found(cached, 'local') : undefined;
-      if (mine && !mine.stale) return { kind: 'hit', found: mine };
+      if (mine && !mine.stale) {
+        spanAttributes({ 'ultra.cache.layer': 'local' });
+        return { kind: 'hit', found: mine };
+      }
       const stale = mine ? { stale: mine } : {};
       const heldHere = leases.heldFor(scoped);
       if (heldHere > 0) return { kind: 'held', retryInMs: heldHere, ...stale };
@@ -46,17 +50,23 @@ export function createLeaseSteps(deps: LeaseStepDeps) {
         else guard.end(mark);
         if (r.ok) {
           const a = r.value;
-          if (a.kind === 'hit') return { kind: 'hit', found: { entry: a.entry, layer: 'redis', stale: false } };
+          if (a.kind === 'hit') {
+            spanAttributes({ 'ultra.cache.layer': 'redis' });
+            return { kind: 'hit', found: { entry: a.entry, layer: 'redis', stale: false } };
+          }
           if (a.kind === 'granted') {
             leases.record(scoped, token, leaseMs);
+            spanAttributes({ 'ultra.cache.layer': 'none', 'ultra.lease': 'granted' });
             return { kind: 'granted' };
           }
+          spanAttributes({ 'ultra.lease': 'held' });
           const theirs = a.stale ? found(a.stale, 'redis') : undefined;
           return { kind: 'held', retryInMs: a.retryInMs, ...(mine ? stale : theirs ? { stale: theirs } : {}) };
         }
         // Redis unreachable: leases fall back to this replica alone.
       }
       const t = leases.tryAcquire(scoped, token, leaseMs);
+      spanAttributes(t.granted ? { 'ultra.cache.layer': 'none', 'ultra.lease': 'granted' } : { 'ultra.lease': 'held' });
       return t.granted ? { kind: 'granted' } : { kind: 'held', retryInMs: t.retryInMs, ...stale };
     },
 

@@ -1,3 +1,4 @@
+import { spanAttributes } from '@ultra/telemetry';
 import type { Clock, Random } from '@ultra/core';
 import { createCounters } from './counters.ts';
 import { createFillGuard } from './fill-guard.ts';
@@ -132,6 +133,7 @@ export function createStore(options: StoreOptions) {
         if (hit && (!hit.stale || allowStale)) {
           if (hit.stale) counters.staleHits++;
           else counters.localHits++;
+          spanAttributes({ 'ultra.cache.layer': 'local', 'ultra.cache.stale': hit.stale });
           return hit;
         }
       }
@@ -146,11 +148,14 @@ export function createStore(options: StoreOptions) {
         if (hit && (!hit.stale || allowStale)) {
           if (hit.stale) counters.staleHits++;
           else counters.redisHits++;
+          spanAttributes({ 'ultra.cache.layer': 'redis', 'ultra.cache.stale': hit.stale });
           return hit;
         }
         if (r.ok) counters.redisMisses++;
+        else spanAttributes({ 'ultra.cache.redis_error': true });
       }
       counters.misses++;
+      spanAttributes({ 'ultra.cache.layer': 'none' });
       return undefined;
     },
 

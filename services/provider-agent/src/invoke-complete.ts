@@ -1,5 +1,6 @@
 import type { Completion } from '@ultra/providers';
 import { runWithRetry } from '@ultra/resilience';
+import { inAttemptSpan } from './attempt-span.ts';
 import { createAttemptTimer } from './attempt-timer.ts';
 import { admit, failed, giveUp, retryPlan, succeeded, type CallInput, type CallParts } from './provider-call.ts';
 import type { AttemptReport } from './provider-call-error.ts';
@@ -19,7 +20,7 @@ export interface CompleteResult {
 export async function invokeComplete(parts: CallParts, input: CallInput): Promise<CompleteResult> {
   const reports: AttemptReport[] = [];
   const { limit, options } = retryPlan(parts, input);
-  const result = await runWithRetry<Completion>(async () => {
+  const result = await runWithRetry<Completion>(inAttemptSpan(parts.name, async () => {
     const slot = await admit(parts, limit, reports, input.signal);
     if ('ok' in slot) return slot;
     const started = parts.clock.now();
@@ -34,7 +35,7 @@ export async function invokeComplete(parts: CallParts, input: CallInput): Promis
       timer.dispose();
       slot.release();
     }
-  }, options);
+  }), options);
   if (result.ok) return { completion: result.value, attempts: reports };
   throw giveUp(parts.name, result, reports);
 }

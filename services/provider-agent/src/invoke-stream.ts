@@ -1,6 +1,7 @@
 import { Outcome } from '@ultra/contracts/chat';
 import type { Completion, StreamEvent } from '@ultra/providers';
 import { runWithRetry, type CallMetrics } from '@ultra/resilience';
+import { inAttemptSpan } from './attempt-span.ts';
 import { createAttemptTimer, type AttemptTimer } from './attempt-timer.ts';
 import { admit, failed, giveUp, retryPlan, succeeded, type CallInput, type CallParts, type Slot } from './provider-call.ts';
 import type { AttemptReport } from './provider-call-error.ts';
@@ -45,7 +46,7 @@ export async function* invokeStream(parts: CallParts, input: CallInput): AsyncGe
   const reports: AttemptReport[] = [];
   const { limit, options } = retryPlan(parts, input);
   const { clock, firstTokenTimeoutMs } = parts;
-  const result = await runWithRetry<Started>(async () => {
+  const result = await runWithRetry<Started>(inAttemptSpan(parts.name, async () => {
     const slot = await admit(parts, limit, reports, input.signal);
     if ('ok' in slot) return slot;
     const callStartedAt = clock.now();
@@ -61,7 +62,7 @@ export async function* invokeStream(parts: CallParts, input: CallInput): AsyncGe
       slot.release();
       return failed(parts, slot, e, timer, reports, false);
     }
-  }, options);
+  }), options);
   if (!result.ok) throw giveUp(parts.name, result, reports);
   yield* follow(parts, result.value, reports);
 }

@@ -1,3 +1,4 @@
+import { spanAttributes } from '@ultra/telemetry';
 import { Outcome, type ChatRequest } from '@ultra/contracts/chat';
 import { formatDuration, type Clock, type Random } from '@ultra/core';
 import { isProviderError, type ProviderAdapter } from '@ultra/providers';
@@ -100,6 +101,7 @@ export async function admit(parts: CallParts, limit: AttemptLimit, reports: Atte
   };
   if (!limit.tryStart()) return refuse(Outcome.UNAVAILABLE, `the request's limit of ${limit.used} attempts is spent`);
   const admission = parts.breaker.tryAcquire();
+  spanAttributes({ 'ultra.breaker.decision': admission.allowed ? 'allowed' : admission.reason });
   if (!admission.allowed) {
     const wait = formatDuration(Math.ceil(admission.retryAfterMs));
     const detail =
