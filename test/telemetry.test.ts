@@ -157,6 +157,27 @@ describe('one OpenTelemetry trace across every hop', () => {
     expect(text).toMatch(/ultra_mode\{[^}]*\} [1-4]/);
   });
 
+  /** What the service at `name` serves at its own metrics address (it logs where). */
+  async function scrape(name: 'agent' | 'cache'): Promise<string> {
+    const line = await until(() => stack.processes[name].output.find((l) => l.includes('metrics on http://')), (l) => l !== undefined);
+    const url = /metrics on (http:\/\/[^ "]+\/metrics)/.exec(line!)![1]!;
+    return (await fetch(url)).text();
+  }
+
+  it("the agent's and the cache's metrics show breaker states, attempts, retries and hits per layer", async () => {
+    const agent = await scrape('agent');
+    expect(agent).toMatch(/ultra_breaker_state\{[^}]*provider="google"[^}]*state="closed"[^}]*\} 1/);
+    expect(agent).toMatch(/ultra_breaker_state\{[^}]*provider="google"[^}]*state="open"[^}]*\} 0/);
+    expect(agent).toMatch(/ultra_agent_attempts_total\{[^}]*outcome="ok"[^}]*\} [1-9]/);
+    // the failover test's server errors: every provider got one, and the agent retried
+    expect(agent).toMatch(/ultra_agent_attempts_total\{[^}]*outcome="server_error"[^}]*\} [1-9]/);
+    expect(agent).toMatch(/ultra_agent_retries_total\{[^}]*outcome="server_error"[^}]*\} [1-9]/);
+    const cache = await scrape('cache');
+    expect(cache).toMatch(/ultra_cache_hits_total\{[^}]*layer="local"[^}]*\} [1-9]/);
+    expect(cache).toMatch(/ultra_cache_misses_total(\{[^}]*\})? [1-9]/);
+    expect(cache).toMatch(/ultra_cache_redis_up(\{[^}]*\})? 1/);
+  });
+
   it('no exported span, log line or metric contains the provider key', async () => {
     await until(() => raw.length, (n) => n > 0);
     for (const body of raw) expect(body).not.toContain(KEY);

@@ -74,7 +74,11 @@ export function runService(name: string, start: (ctx: ServiceContext) => Promise
   const metrics = createMetrics(name);
   const metricsAt = config.services.metrics[METRICS_ADDRESS[name as keyof typeof METRICS_ADDRESS] ?? 'router'];
   let metricsServer: Server | undefined;
-  void metrics.serve(metricsAt.host, metricsAt.port, (msg) => log.warn(msg)).then((server) => (metricsServer = server));
+  void metrics.serve(metricsAt.host, metricsAt.port, (msg) => log.warn(msg)).then((server) => {
+    metricsServer = server;
+    const at = server?.address();
+    if (at && typeof at === 'object') log.info({ metrics: `${at.address}:${at.port}` }, `metrics on http://${at.address}:${at.port}/metrics`);
+  });
   start({ config, log, env: process.env, shutdown: shutdown.signal, metrics }).then((service) => {
     const addresses = service.listeners.map((l) => `${l.address.host}:${l.address.port}`);
     log.info({ addresses, config: config.source }, `${name} listening on ${addresses.join(', ')}`);

@@ -1,5 +1,6 @@
 import { systemClock, systemRandom } from '@ultra/core';
 import { runService } from '@ultra/runtime';
+import { registerCacheMetrics } from './cache-metrics.ts';
 import { forEachLimit, toEntry, type EntryDefaults } from './put-input.ts';
 import { createRedisClients } from './redis-clients.ts';
 import { createRuntimeConfig } from './runtime-config.ts';
@@ -7,7 +8,7 @@ import { build } from './server.ts';
 import { createStore, type Store } from './store.ts';
 import { readWarmFile } from './warm-file.ts';
 
-runService('cache', async ({ config, log, shutdown }) => {
+runService('cache', async ({ config, log, shutdown, metrics }) => {
   const c = config.cache;
   const clock = systemClock;
   let lastError = '';
@@ -38,6 +39,7 @@ runService('cache', async ({ config, log, shutdown }) => {
   store.health.onChange((degraded) =>
     degraded ? log.warn({ reason: store.health.reason }, 'cache degraded: serving from the local replica') : log.info('cache: Redis is back, resynced'),
   );
+  registerCacheMetrics(metrics.meter, store);
   const defaults = { ttlMs: c.ttlMs, staleMs: c.staleMs, maxValueBytes: c.maxValueBytes };
   if (c.warmFile) {
     // Give Redis a moment so warm entries reach it; without it they stay in this replica.

@@ -1,6 +1,7 @@
 import { systemClock, systemRandom } from '@ultra/core';
 import { createAdapter } from '@ultra/providers';
 import { runService } from '@ultra/runtime';
+import { registerAgentMetrics } from './agent-metrics.ts';
 import { createBreakerStore, createRedisClient } from './breaker-store.ts';
 import { resilienceFor } from './config.ts';
 import { loadInspection } from './inspect.ts';
@@ -8,7 +9,7 @@ import { createProviderActor, type ProviderActor } from './provider-actor.ts';
 import { createProviderWatch } from './provider-watch.ts';
 import { build } from './server.ts';
 
-runService('provider-agent', async ({ config, log, env, shutdown }) => {
+runService('provider-agent', async ({ config, log, env, shutdown, metrics }) => {
   const clock = systemClock;
   const inspection = await loadInspection(env['ULTRA_INSPECT'], { say: (line) => log.warn(line) });
   const onRedisError = (err: Error) => log.debug({ err: err.message }, 'redis connection error (the breaker store reconnects by itself)');
@@ -57,6 +58,7 @@ runService('provider-agent', async ({ config, log, env, shutdown }) => {
     clock,
     onForce: (provider, mode) => log.warn({ provider, mode }, `${provider}: breaker forced ${mode} by an operator`),
   });
+  registerAgentMetrics(metrics.meter, () => [...providers.values()].map((p) => p.view()));
   for (const p of providers.values()) p.start();
   watch.start();
   return {
