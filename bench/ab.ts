@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort, repoPath, startRedis, type RedisServer } from '@ultra/testkit';
 import { closedLoop } from './lib/closed-loop.ts';
-import { cpuSnapshot } from './lib/memory-watch.ts';
+import { cpuSnapshot, watchMemory } from './lib/memory-watch.ts';
 import { createDirectPaths, createRouterPaths, promptOf, type RouterPaths } from './lib/paths.ts';
 import { spawnService, type BenchProcess } from './lib/processes.ts';
 import { figuresOf, runRounds, type Subject } from './lib/rounds.ts';
@@ -13,10 +13,13 @@ import { benchConfig } from './lib/stack.ts';
 import { ms, tableText } from './lib/table.ts';
 
 const USAGE = `node --import tsx bench/ab.ts --b DIR [--a DIR] [--rounds 4] [--block-ms 3000] [--concurrency 1,16,64]
+    [--flags-a="NODE FLAGS"] [--flags-b="NODE FLAGS"]
   Runs the services of two copies of the repository side by side (A: this one unless --a,
   B: a copy with a change to try) on one simulator, each with its own Redis, and measures
   the cache-miss path through both in interleaved rounds: latency, throughput and CPU per
-  request of each side's router, agent and cache. Prints a table; writes nothing.`;
+  request of each side's router, agent and cache, and the peak RSS of each process. The
+  two sides may be the same tree with different Node flags for its services (--flags-a,
+  --flags-b, default none). Prints a table; writes nothing.`;
 
 interface Side {
   name: 'a' | 'b';
@@ -26,7 +29,7 @@ interface Side {
   paths: RouterPaths;
 }
 
-async function startSide(name: 'a' | 'b', root: string, shared: { agent: number; health: number; simulator: number }): Promise<Side> {
+async function startSide(name: 'a' | 'b', root: string, shared: { agent: number; health: number; simulator: number }, flags: readonly string[] | undefined): Promise<Side> {
   const ports = { grpc: await freePort(), http: await freePort(), cache: await freePort() };
   const own = { ...shared, agent: await freePort(), health: await freePort() };
   const file = join(mkdtempSync(join(tmpdir(), `ultra-ab-${name}-`)), 'ultra.yaml');
@@ -34,7 +37,7 @@ async function startSide(name: 'a' | 'b', root: string, shared: { agent: number;
   const redis = await startRedis();
   const env = { ULTRA_LOG_LEVEL: 'warn' };
   const spawn = (service: string, entry: string, extra: NodeJS.ProcessEnv = {}) =>
-    spawnService(`${service}-${name}`, entry, ['--config', file], { root, env: { ...env, ...extra }, readyLine: /listening on/ });
+    spawnService(`${service}-${name}`, entry, ['--config', file], { root, env: { ...env, ...extra }, readyLine: /listening on/, nodeFlags: flags ?? [] });
   const processes = [
     spawn('cache', 'services/cache/src/main.ts', { REDIS_URL: redis.url }),
     spawn('agent', 'services/provider-agent/src/main.ts'),
@@ -53,6 +56,8 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '4' },
       'block-ms': { type: 'string', default: '3000' },
       concurrency: { type: 'string', default: '1,16,64' },
+      'flags-a': { type: 'string' },
+      'flags-b': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -71,10 +76,12 @@ async function main(): Promise<void> {
   try {
     await sim.ready;
     const shared = { agent: 0, health: 0, simulator: simulatorPort };
-    sides.push(...(await Promise.all([startSide('a', rootA, shared), startSide('b', rootB, shared)])));
-    console.log(`A: ${rootA}\nB: ${rootB}`);
+    const flags = (text: string | undefined) => text?.split(' ').filter(Boolean);
+    sides.push(...(await Promise.all([startSide('a', rootA, shared, flags(values['flags-a'])), startSide('b', rootB, shared, flags(values['flags-b']))])));
+    console.log(`A: ${rootA}${values['flags-a'] !== undefined ? ` (flags: ${values['flags-a']})` : ''}\nB: ${rootB}${values['flags-b'] !== undefined ? ` (flags: ${values['flags-b']})` : ''}`);
     const pids = new Map<string, number>([['simulator', sim.pid]]);
     for (const s of sides) for (const p of s.processes) pids.set(p.name, p.pid);
+    const memory = watchMemory(() => pids, 100);
     const direct = createDirectPaths(`http://127.0.0.1:${simulatorPort}`, 64);
     const run = Date.now().toString(36);
     const subjects = (c: number): Subject[] => [
@@ -104,6 +111,9 @@ async function main(): Promise<void> {
       }
     }
     console.log(`\n${tableText({ title: 'A/B, cache miss, full chain', headers: ['path', 'conc.', 'p50 ms', 'p99 ms', 'req/s', 'router µs', 'agent µs', 'cache µs', 'sim µs'], rows, note: 'µs: CPU per request in each process of that side.' })}`);
+    const peaks = memory.peaks();
+    memory.stop();
+    console.log(`peak RSS, MB: ${Object.entries(peaks).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')}`);
   } finally {
     await Promise.all([sim, ...sides.flatMap((s) => s.processes)].map((p) => p.stop()));
     await Promise.all(sides.map((s) => s.redis.stop()));

@@ -25,6 +25,8 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Node flags besides `--import tsx`, e.g. `--cpu-prof`. */
   execArgv?: string[];
+  /** Node flags for this process, e.g. heap sizes to try (`bench/ab.ts --flags-b`); default none. */
+  nodeFlags?: readonly string[];
   /** Ready when a line matches (besides the services' IPC ready message). */
   readyLine?: RegExp;
   /** The repository the entry point is in (default: this one), e.g. a copy with a change to compare. */
@@ -38,7 +40,7 @@ export interface SpawnOptions {
  */
 export function spawnService(name: string, entry: string, args: string[], options: SpawnOptions = {}): BenchProcess {
   const proc = fork(options.root ? join(options.root, entry) : repoPath(entry), args, {
-    execArgv: ['--import', tsx, ...(options.execArgv ?? [])],
+    execArgv: ['--import', tsx, ...(options.nodeFlags ?? []), ...(options.execArgv ?? [])],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -73,7 +73,8 @@ function writeConfig(name: string, text: string): string {
  * Starts everything, each service its own process on free ports. REDIS_URL goes to the
  * caches only: the router's queue is not what is measured here.
  */
-export async function startBenchStack(options: { profileDir?: string | undefined; nodeFlags?: string[] } = {}): Promise<BenchStack> {
+export async function startBenchStack(options: { profileDir?: string | undefined; nodeFlags?: readonly string[] } = {}): Promise<BenchStack> {
+  // Node flags for the services only (the simulator is the baseline).
   const flags = options.nodeFlags ?? [];
   const shared: SharedPorts = { agent: await freePort(), health: await freePort(), simulator: await freePort() };
   const ports = async (cache: number): Promise<RouterPorts> => ({ grpc: await freePort(), http: await freePort(), cache });
@@ -85,7 +86,8 @@ export async function startBenchStack(options: { profileDir?: string | undefined
   const redis = await startRedis();
   const processes = new Map<string, BenchProcess>();
   const spawn = (name: string, entry: string, args: string[], env: NodeJS.ProcessEnv = {}, execArgv: string[] = []) => {
-    const p = spawnService(name, entry, args, { env: { ...ENV, ...env }, execArgv: [...flags, ...execArgv], readyLine: /listening on/ });
+    const nodeFlags = entry.startsWith('services/') ? flags : [];
+    const p = spawnService(name, entry, args, { env: { ...ENV, ...env }, nodeFlags, execArgv, readyLine: /listening on/ });
     processes.set(name, p);
     return p;
   };
