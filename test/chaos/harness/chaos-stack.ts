@@ -35,10 +35,12 @@ export interface ChaosStack {
 
 /** Stacks started and not yet stopped, for {@link stopAllStacks}. */
 const live = new Set<ChaosStack>();
+/** Clean-ups of stacks still starting. */
+const starting = new Set<() => Promise<void>>();
 
-/** Stops every stack still running (for a Ctrl-C in the middle of a run). */
+/** Stops every stack still running or starting (for a Ctrl-C in the middle of a run). */
 export async function stopAllStacks(): Promise<void> {
-  await Promise.all([...live].map((s) => s.stop()));
+  await Promise.all([...[...live].map((s) => s.stop()), ...[...starting].map((c) => c())]);
 }
 
 /** Options of {@link startChaosStack}. */
@@ -51,13 +53,15 @@ export interface ChaosStackOptions {
 
 /**
  * The Toxiproxy API to drive: `TOXIPROXY_URL` when set (a real Toxiproxy, which must reach
- * 127.0.0.1, e.g. `--net=host`), else our fault proxy started as its own process.
+ * 127.0.0.1, e.g. `--net=host`), else our fault proxy started as its own process (as
+ * `npm run toxiproxy` does), so that the load generator and the proxy never wait on each
+ * other's event loop.
  */
 async function startToxiproxy(cleanups: (() => Promise<unknown>)[]): Promise<string> {
   const external = process.env['TOXIPROXY_URL']?.trim();
   if (external) return external.replace(/\/+$/, '');
   const port = await freePort();
-  const proxy = startProcess('toxiproxy', 'test/chaos/harness/fault-proxy-process.ts', ['--host', '127.0.0.1', '--port', String(port)], {
+  const proxy = startProcess('toxiproxy', 'test/chaos/proxy/main.ts', ['--host', '127.0.0.1', '--port', String(port)], {
     readyLine: /listening on/,
   });
   cleanups.push(() => proxy.stop('SIGTERM'));
@@ -80,8 +84,9 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
 
   const cleanups: (() => Promise<unknown>)[] = [];
   const cleanup = async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
   };
+  starting.add(cleanup);
   try {
     const redis = await startRedis(listen.redis);
     cleanups.push(() => redis.stop());
@@ -133,10 +138,10 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
       },
       async stop() {
         if (!live.delete(stack)) return;
-        // Services first (gracefully), then what they depend on.
-        cleanups.splice(cleanups.length - 1, 1);
-        await Promise.all(Object.values(processes).map((p) => p.stop('SIGTERM')));
-        await cleanup();
+        // Services first (gracefully, for at most 5 s), then what they depend on.
+        const graceful = Promise.all(Object.values(processes).map((p) => p.stop('SIGTERM')));
+        await Promise.race([graceful, new Promise((r) => setTimeout(r, 5_000))]);
+        await cleanup(); // SIGKILLs whatever has not exited by now
       },
     };
     live.add(stack);
@@ -144,5 +149,7 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
   } catch (e) {
     await cleanup();
     throw e;
+  } finally {
+    starting.delete(cleanup);
   }
 }

@@ -39,7 +39,10 @@ const spread = (i: number, salt: number) => ((i + salt) * 0.6180339887498949) % 
  */
 export function startLoad(frontUrl: string, options: Partial<LoadOptions>, now: () => number, tag: string): Load {
   const o = { ...defaultLoadOptions, ...options };
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // Idle sockets close after 1 s, well before the router's 5 s keep-alive timeout: a request
+  // sent on a socket the server is closing at that moment fails with ECONNRESET, a race
+  // of HTTP/1.1 keep-alive that says nothing about Ultra.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 1_000 });
   const samples: Sample[] = [];
   const inFlight = new Set<Promise<Sample>>();
   const interval = 1000 / o.rate;

@@ -96,7 +96,10 @@ export class TcpProxy {
 
   async #start(): Promise<void> {
     if (this.enabled) throw proxyAlreadyStarted;
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (client) => this.#accept(client));
+    // TCP_NODELAY on both sockets, as Go (and so the real Toxiproxy) sets on every TCP
+    // connection: with Nagle's algorithm, the proxy itself would hold small writes (HTTP/2
+    // frames, Redis replies) up to 40 ms on loopback, on top of the toxics.
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (client) => this.#accept(client));
     let address: { address: string; port: number };
     try {
       const { host, port } = splitHostPort(this.listen);
@@ -141,7 +144,7 @@ export class TcpProxy {
       client.destroy();
       return;
     }
-    const upstream = connect({ host: target.host || 'localhost', port: target.port, allowHalfOpen: true });
+    const upstream = connect({ host: target.host || 'localhost', port: target.port, allowHalfOpen: true, noDelay: true });
     upstream.on('error', () => undefined);
     this.#pending.add(upstream);
     const settle = (): boolean => this.#pending.delete(client) && this.#pending.delete(upstream);

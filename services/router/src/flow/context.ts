@@ -14,6 +14,7 @@ import type { RetryBudget } from '../routing/retry-budget.ts';
 import type { Selector } from '../routing/selector.ts';
 import { validateRequest } from '../validate.ts';
 import { inSpan } from '@ultra/telemetry';
+import { isLinkDown } from '../links/link-errors.ts';
 
 /** Everything the request path needs, made once at start. */
 export interface FlowDeps {
@@ -101,7 +102,8 @@ export function lookup(deps: FlowDeps, p: Prepared, signal: AbortSignal, allowSt
       return { answer: fromBinary(ChatAnswerSchema, res.value), stale: res.stale };
     } catch (e) {
       span.setAttribute('ultra.cache.error', (e as Error).message);
-      deps.log.warn({ err: (e as Error).message }, 'cache lookup failed; going on without it');
+      // While the cache's link breaker is open, its state change was logged once.
+      if (!isLinkDown(e)) deps.log.warn({ err: (e as Error).message }, 'cache lookup failed; going on without it');
       return undefined;
     }
   });
@@ -118,7 +120,13 @@ export type LeaseResult = { kind: 'answer'; answer: ChatAnswer; stale: boolean }
 export function acquireLease(deps: FlowDeps, p: Prepared, signal: AbortSignal, allowStale: boolean): Promise<LeaseResult> {
   return inSpan('ultra.cache.lease', {}, async (span) => {
     try {
-      const res = await deps.cache.lease({ key: p.key, allowStale }, { signal, timeoutMs: Math.max(1, remaining(deps, p)) });
+      // The wait for another holder is asked for explicitly and the call bounded by it plus
+      // the usual cache wait, so an unresponsive cache cannot hold the request to its deadline.
+      const waitMs = Math.max(1, Math.min(deps.config.cache.lease.waitMs, remaining(deps, p) - CACHE_WAIT_MS));
+      const res = await deps.cache.lease(
+        { key: p.key, allowStale, waitMs: BigInt(waitMs) },
+        { signal, timeoutMs: Math.max(1, Math.min(waitMs + CACHE_WAIT_MS, remaining(deps, p))) },
+      );
       span.setAttribute('ultra.lease.outcome', LeaseOutcome[res.outcome] ?? 'UNSPECIFIED');
       if (res.outcome === LeaseOutcome.GRANTED) return { kind: 'granted', token: res.token };
       if (res.outcome === LeaseOutcome.HIT || res.outcome === LeaseOutcome.STALE) {
@@ -152,6 +160,6 @@ async function put(deps: FlowDeps, p: Prepared, stored: ChatAnswer, provider: st
       { timeoutMs: CACHE_WAIT_MS },
     );
   } catch (e) {
-    deps.log.warn({ err: (e as Error).message }, 'cache store failed');
+    if (!isLinkDown(e)) deps.log.warn({ err: (e as Error).message }, 'cache store failed');
   }
 }

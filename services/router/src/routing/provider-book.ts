@@ -40,7 +40,12 @@ export interface ProviderBookOptions {
   latencyAlpha?: number;
 }
 
-/** Outcomes that say the provider itself is unwell (the caller's own mistakes do not count). */
+/**
+ * Outcomes that say the provider itself is unwell (the caller's own mistakes do not count).
+ * Not UNAVAILABLE: no call reached the provider (its breaker at the agent is open, which
+ * the agent's published state already says, or the router could not reach the agent at
+ * all, which says nothing of any provider and must not eject every one of them).
+ */
 const UNWELL = new Set([
   Outcome.RATE_LIMITED,
   Outcome.OVERLOADED,
@@ -49,7 +54,6 @@ const UNWELL = new Set([
   Outcome.CONNECTION,
   Outcome.STREAM_BROKEN,
   Outcome.MALFORMED_RESPONSE,
-  Outcome.UNAVAILABLE,
 ]);
 
 /**
