@@ -8,6 +8,7 @@ import type { SoakFigures } from './phases/soak.ts';
 import type { StreamFigures } from './phases/stream.ts';
 import type { BarRow } from './lib/svg.ts';
 import { ms, plus, type Table } from './lib/table.ts';
+import { NEAR_TTL } from './lib/stack.ts';
 
 export interface Machine {
   cpus: number;
@@ -89,6 +90,13 @@ export function targets(r: Omit<Results, 'targets'>): Target[] {
       figure: `${ms(h.localHttp.p50)} / ${ms(h.localGrpc.p50)} ms`,
       met: h.localHttp.p50 < 0.5 && h.localGrpc.p50 < 0.5,
     });
+    if (h.nearHttp && h.nearGrpc) {
+      out.push({
+        target: `near cache hit (in the router, cache.near on) p50 < 0.5 ms, c=${h.concurrency} (HTTP / gRPC)`,
+        figure: `${ms(h.nearHttp.p50)} / ${ms(h.nearGrpc.p50)} ms`,
+        met: h.nearHttp.p50 < 0.5 && h.nearGrpc.p50 < 0.5,
+      });
+    }
   }
   const top = r.miss.at(-1);
   if (top) {
@@ -162,21 +170,26 @@ export function tables(r: Results): Table[] {
     hits.push(row('floor: HTTP /healthz', h.floorHttp), row('floor: gRPC Health/Check', h.floorGrpc));
     hits.push(row('local replica hit, HTTP', h.localHttp, h.floorHttp), row('local replica hit, gRPC', h.localGrpc, h.floorGrpc));
     hits.push(row('Redis hit (other replica), HTTP', h.redisHttp, h.floorHttp), row('Redis hit (other replica), gRPC', h.redisGrpc, h.floorGrpc));
+    if (h.nearHttp && h.nearGrpc) hits.push(row('near cache hit (router B), HTTP', h.nearHttp, h.floorHttp), row('near cache hit (router B), gRPC', h.nearGrpc, h.floorGrpc));
   }
   out.push({
     title: 'Cache hits, whole round trip at the client, ms',
     headers: ['path', 'conc.', 'p50', 'p99', 'p99.9', '+p50 floor', '+p99 floor'],
     rows: hits,
     note: `+floor: over the same front door's health endpoint. Verified by the caches' counters: ${r.hits
-      .map((h) => `c=${h.concurrency}: ${h.verified.localHits}/${h.verified.localRequests} local, ${h.verified.redisHits}/${h.verified.redisRequests} Redis`)
-      .join('; ')}.`,
+      .map(
+        (h) =>
+          `c=${h.concurrency}: ${h.verified.localHits}/${h.verified.localRequests} local, ${h.verified.redisHits}/${h.verified.redisRequests} Redis` +
+          (h.verified.nearRequests !== undefined ? `, ${h.verified.nearRequests - (h.verified.nearToCache ?? 0)}/${h.verified.nearRequests} near` : ''),
+      )
+      .join('; ')} (cache calls / requests: identical requests in flight at once share one call, so at c>1 a cache sees fewer calls than there were requests; every answer said \`cache\`). Near: router B with \`cache.near.ttl: ${NEAR_TTL}\` (off by default); its floor is router A's health endpoint.`,
   });
   if (r.rpc.length > 0) {
     out.push({
       title: 'One internal call (grpc.health.v1 Check), one at a time, µs',
       headers: ['transport', 'calls', 'wall', 'server CPU', 'client CPU'],
       rows: r.rpc.map((x) => [x.transport, x.calls.toLocaleString('en-US'), x.wallUs.toFixed(0), x.serverCpuUs.toFixed(0), x.clientCpuUs.toFixed(0)]),
-      note: 'Each cache miss makes 4 such calls from the router (cache Get, Lease and Put, agent Invoke) besides serving its own; the agent and the cache serve them.',
+      note: 'Each cache miss makes 3 such calls from the router (cache Lease and Put, agent Invoke; over Connect with binary protobuf on HTTP/2 since the hot-path changes) besides serving its own; the agent and the cache serve them.',
     });
   }
   if (r.failover) {
@@ -257,6 +270,8 @@ export function chartRows(r: Results): BarRow[] {
     rows.push({ group: 'Cache hit, whole round trip at the client', label: `local, gRPC c=${h.concurrency}`, p50: h.localGrpc.p50, p99: h.localGrpc.p99 });
     rows.push({ group: 'Cache hit, whole round trip at the client', label: `Redis, HTTP c=${h.concurrency}`, p50: h.redisHttp.p50, p99: h.redisHttp.p99 });
     rows.push({ group: 'Cache hit, whole round trip at the client', label: `Redis, gRPC c=${h.concurrency}`, p50: h.redisGrpc.p50, p99: h.redisGrpc.p99 });
+    if (h.nearHttp) rows.push({ group: 'Cache hit, whole round trip at the client', label: `near, HTTP c=${h.concurrency}`, p50: h.nearHttp.p50, p99: h.nearHttp.p99 });
+    if (h.nearGrpc) rows.push({ group: 'Cache hit, whole round trip at the client', label: `near, gRPC c=${h.concurrency}`, p50: h.nearGrpc.p50, p99: h.nearGrpc.p99 });
   }
   return rows;
 }

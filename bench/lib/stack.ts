@@ -26,12 +26,12 @@ export interface SharedPorts {
  * bound of 2 000 entries (default 10 000) so that the replica reaches its bound early and
  * the memory soak measures a steady state rather than a filling cache.
  */
-export function benchConfig(router: RouterPorts, shared: SharedPorts): string {
+export function benchConfig(router: RouterPorts, shared: SharedPorts, options: { near?: string } = {}): string {
   return `providers:
   primary: [openai]
   secondary: [anthropic]
 health_check: { interval: 30s, timeout: 2s, threshold: 3 }
-cache: { max_entries: 2000 }
+cache: { max_entries: 2000${options.near ? `, near: { ttl: ${options.near} }` : ''} }
 failover: { strategy: round-robin, sticky_sessions: false, cooldown: 300s, default_timeout: 60s }
 retry: { attempt_timeout: 1s }
 simulate: always
@@ -62,6 +62,8 @@ export interface BenchStack {
 }
 
 const ENV = { ULTRA_LOG_LEVEL: 'warn' };
+/** `cache.near.ttl` of router B. */
+export const NEAR_TTL = '1s';
 
 function writeConfig(name: string, text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), `ultra-bench-${name}-`)), 'ultra.yaml');
@@ -82,7 +84,8 @@ export async function startBenchStack(options: { profileDir?: string | undefined
   const b = await ports(await freePort());
   const c = await ports(a.cache);
   const configA = writeConfig('a', benchConfig(a, shared));
-  const configB = writeConfig('b', benchConfig(b, shared));
+  // Router B keeps a near cache (cache.near, off by default): its repeats are the near-hit path.
+  const configB = writeConfig('b', benchConfig(b, shared, { near: NEAR_TTL }));
   const redis = await startRedis();
   const processes = new Map<string, BenchProcess>();
   const spawn = (name: string, entry: string, args: string[], env: NodeJS.ProcessEnv = {}, execArgv: string[] = []) => {

@@ -18,9 +18,12 @@ export interface HitFigures {
   /** Router B, each request a prompt router A answered and stored: B's replica misses, Redis has it. */
   redisHttp: Summary;
   redisGrpc: Summary;
+  /** Router B, whose near cache (cache.near) is on, the same prompt again and again: answered from the router's memory. Absent in runs before it existed. */
+  nearHttp?: Summary;
+  nearGrpc?: Summary;
   errors: number;
   /** From the caches' Stats: hits each layer served during the measurement, and the requests sent. */
-  verified: { localHits: number; localRequests: number; redisHits: number; redisRequests: number };
+  verified: { localHits: number; localRequests: number; redisHits: number; redisRequests: number; nearRequests?: number; nearToCache?: number };
 }
 
 const tags = (runId: string, c: number) => ({ http: (i: number) => promptOf(`${runId}-rh${c}-${i}`), grpc: (i: number) => promptOf(`${runId}-rg${c}-${i}`) });
@@ -52,6 +55,8 @@ export async function hitsPhase(ctx: BenchContext): Promise<HitFigures[]> {
   for (let k = 0; k < 2; k++) {
     await ctx.a.http(hot, 'any');
     await ctx.a.grpc(hot, 'any');
+    await ctx.b.http(hot, 'any');
+    await ctx.b.grpc(hot, 'any');
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
   const out: HitFigures[] = [];
@@ -66,6 +71,8 @@ export async function hitsPhase(ctx: BenchContext): Promise<HitFigures[]> {
         { name: 'local-grpc', fire: () => ctx.a.grpc(hot, 'cache') },
         { name: 'redis-http', fire: (i) => ctx.b.http(t.http(i), 'cache'), limit: stored.get(c)! },
         { name: 'redis-grpc', fire: (i) => ctx.b.grpc(t.grpc(i), 'cache'), limit: stored.get(c)! },
+        { name: 'near-http', fire: () => ctx.b.http(hot, 'cache') },
+        { name: 'near-grpc', fire: () => ctx.b.grpc(hot, 'cache') },
       ],
       {
         rounds: plan.hits.rounds,
@@ -86,16 +93,24 @@ export async function hitsPhase(ctx: BenchContext): Promise<HitFigures[]> {
       localGrpc: s('local-grpc'),
       redisHttp: s('redis-http'),
       redisGrpc: s('redis-grpc'),
+      nearHttp: s('near-http'),
+      nearGrpc: s('near-grpc'),
       errors: [...runs.values()].reduce((sum, r) => sum + r.errors, 0),
       verified: {
         localHits: Number(a1.localHits - a0.localHits),
         localRequests: done('local-http') + done('local-grpc'),
         redisHits: Number(b1.redisHits - b0.redisHits),
         redisRequests: done('redis-http') + done('redis-grpc'),
+        // Router B asks its cache for the hot prompt only when its near copy has expired
+        // (the Redis reads are each asked once, so they are never local hits in cache B).
+        nearRequests: done('near-http') + done('near-grpc'),
+        nearToCache: Number(b1.localHits - b0.localHits),
       },
     });
     const v = out.at(-1)!.verified;
-    ctx.log(`hits c=${c}: cache A served ${n(v.localHits)} local hits for ${n(v.localRequests)} requests; cache B ${n(v.redisHits)} Redis hits for ${n(v.redisRequests)}`);
+    ctx.log(
+      `hits c=${c}: cache A served ${n(v.localHits)} local hits for ${n(v.localRequests)} requests; cache B ${n(v.redisHits)} Redis hits for ${n(v.redisRequests)}; router B's near cache answered ${n(v.nearRequests! - v.nearToCache!)} of ${n(v.nearRequests!)}`,
+    );
   }
   return out;
 }

@@ -113,6 +113,7 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
       keyPrefix: file.cache.key_prefix,
       ...(file.cache.warm_file !== undefined ? { warmFile: file.cache.warm_file } : {}),
       lease: { ttlMs: file.cache.lease.ttl, waitMs: file.cache.lease.wait },
+      near: { ttlMs: file.cache.near.ttl, maxEntries: file.cache.near.max_entries },
       redis: {
         timeoutMs: file.cache.redis.timeout,
         breakerFailures: file.cache.redis.breaker_failures,

@@ -204,6 +204,8 @@ export const fileSchema = z.strictObject({
       /** A file of entries (JSON lines) loaded at start. */
       warm_file: z.string().min(1).optional(),
       lease: z.strictObject({ ttl: duration.default(30_000), wait: duration.default(5_000) }).prefault({}),
+      /** A small copy of hits inside each router (docs/cache.md); off (ttl 0) by default. */
+      near: z.strictObject({ ttl: duration.default(0), max_entries: count(1).default(1_000) }).prefault({}),
       redis: z
         .strictObject({
           timeout: duration.default(100),

@@ -152,6 +152,13 @@ export interface UltraConfig {
     /** Leases against stampedes: how long one holds (ms, default 30 s) and longest wait for a holder's value (ms, default 5 s). */
     readonly lease: { readonly ttlMs: number; readonly waitMs: number };
     /**
+     * The router's near cache: each router keeps the answers it got from the cache (or
+     * stored) for `ttlMs` (default 0: off) in an LRU of `maxEntries` (default 1000), and
+     * answers repeats from memory without a call to the cache. An invalidation, or the
+     * entry's own TTL running out, reaches a router only when its copy expires.
+     */
+    readonly near: { readonly ttlMs: number; readonly maxEntries: number };
+    /**
      * The breaker around Redis: a call slower than `timeoutMs` (default 100) fails;
      * `breakerFailures` failures in a row (default 3) stop calls for `breakerOpenMs` (default 2000).
      */

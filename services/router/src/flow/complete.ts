@@ -8,6 +8,7 @@ import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } f
 import type { ModePolicy } from '@ultra/config';
 import { inSpan, spanEvent } from '@ultra/telemetry';
 import { outcomeName } from '@ultra/runtime';
+import { nearCacheFor } from '../near-cache.ts';
 
 type Result = { ok: true; answer: ChatAnswer; candidate: Candidate } | { ok: false; attempts: Attempt[]; candidate: Candidate };
 
@@ -89,6 +90,7 @@ async function hedged(deps: FlowDeps, p: Prepared, first: Candidate, second: Can
 export function createComplete(deps: FlowDeps) {
   const { config, clock, book, selector, budget } = deps;
   const inFlight = new Map<string, Promise<ChatAnswer>>();
+  const near = nearCacheFor(deps.cache, config.cache.near ?? { ttlMs: 0, maxEntries: 1 }, clock);
 
   const run = async (p: Prepared, options: CallOptions, policy: ModePolicy, looked: boolean): Promise<ChatAnswer> => {
     // One computation per key across router replicas: the lease holder asks a provider,
@@ -97,12 +99,18 @@ export function createComplete(deps: FlowDeps) {
     let leaseToken: string | undefined;
     if (p.policy.store) {
       const lease = await acquireLease(deps, p, options.signal, p.policy.staleOk || policy.serveStale);
-      if (lease.kind === 'answer') return finish(deps, lease.answer, lease.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []);
+      if (lease.kind === 'answer') {
+        if (!lease.stale) near?.set(p.key, lease.answer);
+        return finish(deps, lease.answer, lease.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []);
+      }
       if (lease.kind === 'granted') leaseToken = lease.token;
       // No lease either way (a cache without leases, or a wait that ran out): look up after all.
       if (lease.kind === 'none' && p.policy.lookup && !looked) {
         const hit = await lookup(deps, p, options.signal, false);
-        if (hit) return finish(deps, hit.answer, ServedFrom.CACHE, []);
+        if (hit) {
+          near?.set(p.key, hit.answer);
+          return finish(deps, hit.answer, ServedFrom.CACHE, []);
+        }
       }
     }
     let answer: ChatAnswer | undefined;
@@ -158,6 +166,7 @@ export function createComplete(deps: FlowDeps) {
         // The Put (which also fulfils the lease for other replicas) need not hold up the
         // answer; store() logs its own failures and is bounded by CACHE_WAIT_MS.
         void store(deps, p, win.answer, leaseToken);
+        if (p.policy.store) near?.set(p.key, win.answer);
         return finish(deps, win.answer, ServedFrom.PROVIDER, attempts);
       }
       const last = attempts.at(-1)!;
@@ -188,9 +197,12 @@ export function createComplete(deps: FlowDeps) {
     // A plain Get only when the answer may not be stored (no Lease follows) or a stale entry
     // may be served at once (the Lease hands out stale entries only while another caller
     // holds the key); otherwise the Lease below answers a hit by itself.
+    const kept = p.policy.lookup ? near?.get(p.key) : undefined;
+    if (kept) return finish(deps, kept, ServedFrom.CACHE, []);
     const looked = p.policy.lookup && (!p.policy.store || p.policy.staleOk || policy.preferCache);
     if (looked) {
       const hit = await lookup(deps, p, options.signal, p.policy.staleOk || policy.preferCache);
+      if (hit && !hit.stale) near?.set(p.key, hit.answer);
       if (hit) return finish(deps, hit.answer, hit.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []);
     }
     if (!config.failover.coalesce || !p.policy.store) return run(p, options, policy, looked);

@@ -8,6 +8,7 @@ import { finish, lookup, prepare, remaining, store, type CallOptions, type FlowD
 import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } from './failures.ts';
 import { isStreamTimeoutError, withStreamTimeouts } from './stream-timeouts.ts';
 import { admit } from './admission.ts';
+import { nearCacheFor } from '../near-cache.ts';
 
 /** A streamed answer: text pieces, then the whole answer. */
 export type FlowEvent = { type: 'delta'; text: string } | { type: 'done'; answer: ChatAnswer };
@@ -25,6 +26,7 @@ function continuation(request: ChatRequest, sent: string): ChatRequest {
  */
 export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undefined, options: CallOptions) => Promise<ChatAnswer>) {
   const { config, clock, book, selector, budget } = deps;
+  const near = nearCacheFor(deps.cache, config.cache.near ?? { ttlMs: 0, maxEntries: 1 }, clock);
 
   return async function* stream(raw: ChatRequest | undefined, options: CallOptions): AsyncGenerator<FlowEvent> {
     const p: Prepared = prepare(deps, raw, options, true);
@@ -42,7 +44,9 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
       return;
     }
     if (p.policy.lookup) {
-      const hit = await lookup(deps, p, options.signal, p.policy.staleOk || admission.policy.preferCache);
+      const kept = near?.get(p.key);
+      const hit = kept ? { answer: kept, stale: false } : await lookup(deps, p, options.signal, p.policy.staleOk || admission.policy.preferCache);
+      if (hit && !hit.stale && !kept) near?.set(p.key, hit.answer);
       if (hit) {
         const answer = finish(deps, hit.answer, hit.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []);
         yield { type: 'delta', text: answer.text };
@@ -94,6 +98,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
             const whole = brokenAt ? { ...answer, text: sent } : answer;
             // Stored without holding up the last event; store() logs its own failures.
             if (!brokenAt) void store(deps, p, whole);
+            if (!brokenAt && p.policy.store) near?.set(p.key, whole);
             const note = brokenAt ? `the stream from ${brokenAt.provider} broke and was resumed on ${c.provider}` : '';
             yield { type: 'done', answer: finish(deps, whole, ServedFrom.PROVIDER, attempts, note) };
             return;
