@@ -2,7 +2,9 @@ import { connect as netConnect, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import type { DescService } from '@bufbuild/protobuf';
 import { createClient, type Client, type Interceptor } from '@connectrpc/connect';
-import { createConnectTransport } from '@connectrpc/connect-node';
+import type http2 from 'node:http2';
+import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { createLeanUnaryTransport } from './lean-unary.ts';
 import type { Address } from '@ultra/config';
 import { processTlsMaterial, type TlsMaterial } from './tls.ts';
 import { createTraceClientInterceptor } from '@ultra/telemetry';
@@ -15,32 +17,30 @@ const traceInterceptor = createTraceClientInterceptor();
  * request. Connect rather than gRPC between Ultra's own services because it costs about
  * half the CPU per call on both ends (no trailers, no per-call web streams for unary
  * calls; `reports/bench-profile.md`); every server still speaks gRPC to outside clients.
+ * Unary calls take a shorter path onto the same connection (lean-unary.ts).
  */
 export function createServiceClient<T extends DescService>(
   service: T,
   address: Address,
-  interceptors: Interceptor[] = [],
+  extra: Interceptor[] = [],
   tls: TlsMaterial | undefined = processTlsMaterial(),
 ): Client<T> {
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
-  const transport = createConnectTransport({
-    httpVersion: '2',
-    useBinaryFormat: true,
-    baseUrl: `${tls ? 'https' : 'http'}://${host}:${address.port}`,
-    // No Nagle on internal hops (see listener.ts).
-    nodeOptions: tls
-      ? {
-          ca: tls.ca,
-          cert: tls.cert,
-          key: tls.key,
-          createConnection: (url: URL) =>
-            tlsConnect({ host: url.hostname, port: Number(url.port), ca: tls.ca, cert: tls.cert, key: tls.key, ALPNProtocols: ['h2'], ...(isIP(url.hostname) ? {} : { servername: url.hostname }) }).setNoDelay(true),
-        }
-      : { createConnection: (url: URL) => netConnect({ host: url.hostname, port: Number(url.port), noDelay: true }) },
-    interceptors: [traceInterceptor, ...interceptors],
-    pingIntervalMs: 10_000,
-    pingIdleConnection: false,
-    idleConnectionTimeoutMs: 60_000,
-  });
-  return createClient(service, transport);
+  const baseUrl = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
+  // No Nagle on internal hops (see listener.ts).
+  const nodeOptions: http2.SecureClientSessionOptions = tls
+    ? {
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
+        createConnection: (url: URL) =>
+          tlsConnect({ host: url.hostname, port: Number(url.port), ca: tls.ca, cert: tls.cert, key: tls.key, ALPNProtocols: ['h2'], ...(isIP(url.hostname) ? {} : { servername: url.hostname }) }).setNoDelay(true),
+      }
+    : { createConnection: (url: URL) => netConnect({ host: url.hostname, port: Number(url.port), noDelay: true }) };
+  const ping = { pingIntervalMs: 10_000, pingIdleConnection: false, idleConnectionTimeoutMs: 60_000 };
+  // One HTTP/2 connection per target, shared by the unary calls and the streams.
+  const session = new Http2SessionManager(baseUrl, ping, nodeOptions);
+  const interceptors = [traceInterceptor, ...extra];
+  const base = createConnectTransport({ httpVersion: '2', useBinaryFormat: true, baseUrl, sessionManager: session, interceptors, ...ping });
+  return createClient(service, createLeanUnaryTransport(base, { baseUrl, session, interceptors }));
 }

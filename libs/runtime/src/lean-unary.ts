@@ -1,0 +1,131 @@
+import http2 from 'node:http2';
+import { create, fromBinary, isMessage, toBinary } from '@bufbuild/protobuf';
+import { Code, ConnectError, createContextValues, type Interceptor, type Transport, type UnaryRequest, type UnaryResponse } from '@connectrpc/connect';
+import { codeFromHttpStatus, errorFromJsonBytes, trailerDemux } from '@connectrpc/connect/protocol-connect';
+import type { Http2SessionManager } from '@connectrpc/connect-node';
+
+const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
+const NEVER = new AbortController().signal;
+/** Node error codes of a connection that never was or is gone (as connect-node reads them). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_STREAM_CANCEL', 'ERR_HTTP2_INVALID_SESSION']);
+
+type AnyNext = (req: UnaryRequest) => Promise<UnaryResponse>;
+
+/** A Node error from the connection as a ConnectError: UNAVAILABLE when the service could not be reached. */
+function fromNodeError(e: unknown): ConnectError {
+  if (e instanceof ConnectError) return e;
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return ConnectError.from(e, typeof code === 'string' && UNREACHABLE.has(code) ? Code.Unavailable : Code.Internal);
+}
+
+/**
+ * Unary calls in Connect's protocol (binary protobuf, one HTTP/2 stream per call) written
+ * straight onto the shared session, with the same interceptors, headers, deadline
+ * (`connect-timeout-ms`), cancellation and errors (the JSON error body with its details)
+ * as `createConnectTransport`, without its per-call machinery: async-iterable bodies, web
+ * `Headers` round trips, a linked AbortController and a deadline signal per call, and the
+ * sentinel error and DOMException built when each call ends. Streaming calls go to `base`
+ * (Connect's own transport on the same session).
+ */
+export function createLeanUnaryTransport(base: Transport, options: { baseUrl: string; session: Http2SessionManager; interceptors: Interceptor[] }): Transport {
+  const { session, baseUrl } = options;
+  const call = (req: UnaryRequest, timeoutMs: number | undefined): Promise<UnaryResponse> => {
+    const method = req.method;
+    const headers: http2.OutgoingHttpHeaders = {};
+    req.header.forEach((value, key) => (headers[key] = value));
+    headers['content-type'] = 'application/proto';
+    headers['connect-protocol-version'] = '1';
+    if (timeoutMs !== undefined) headers['connect-timeout-ms'] = String(Math.max(1, Math.ceil(timeoutMs)));
+    const body = toBinary(method.input, req.message);
+    return new Promise<UnaryResponse>((resolve, reject) => {
+      let stream: http2.ClientHttp2Stream | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const settle = (error: ConnectError | undefined, res?: UnaryResponse) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        req.signal.removeEventListener('abort', onAbort);
+        if (error) {
+          if (stream && !stream.closed) stream.close(NGHTTP2_CANCEL);
+          reject(error);
+        } else resolve(res!);
+      };
+      const onAbort = () => settle(ConnectError.from(req.signal.reason ?? new Error('the operation was aborted'), Code.Canceled));
+      if (req.signal.aborted) return onAbort();
+      req.signal.addEventListener('abort', onAbort, { once: true });
+      if (timeoutMs !== undefined) timer = setTimeout(() => settle(new ConnectError('the operation timed out', Code.DeadlineExceeded)), timeoutMs);
+      session.request('POST', `/${method.parent.typeName}/${method.name}`, headers, {}).then(
+        (s) => {
+          stream = s;
+          if (settled) {
+            s.close(NGHTTP2_CANCEL);
+            return;
+          }
+          let status = 0;
+          let responseHeaders: http2.IncomingHttpHeaders = {};
+          const chunks: Buffer[] = [];
+          s.on('response', (h) => {
+            status = Number(h[':status']);
+            responseHeaders = h;
+          });
+          s.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            session.notifyResponseByteRead(s);
+          });
+          s.on('end', () => {
+            const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+            // A plain Uint8Array, so that decoded bytes fields are not Buffers (as with Connect's own transport).
+            const bytes = new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
+            const all = new Headers();
+            for (const [k, v] of Object.entries(responseHeaders)) if (!k.startsWith(':') && v !== undefined) all.set(k, Array.isArray(v) ? v.join(', ') : String(v));
+            const [header, trailer] = trailerDemux(all);
+            if (status !== 200) {
+              const fallback = new ConnectError(`HTTP ${status}`, codeFromHttpStatus(status), all);
+              let error: ConnectError;
+              try {
+                error = errorFromJsonBytes(bytes, all, fallback);
+              } catch {
+                error = fallback;
+              }
+              settle(error);
+              return;
+            }
+            try {
+              settle(undefined, { stream: false, service: method.parent, method, header, trailer, message: fromBinary(method.output, bytes) });
+            } catch (e) {
+              settle(ConnectError.from(e, Code.Internal));
+            }
+          });
+          s.on('error', (e) => settle(fromNodeError(e)));
+          s.on('close', () => {
+            if (s.rstCode === NGHTTP2_NO_ERROR || s.rstCode === undefined) return settle(new ConnectError('the stream closed without an answer', Code.Unavailable));
+            settle(new ConnectError(`the stream was reset (HTTP/2 code ${s.rstCode})`, s.rstCode === NGHTTP2_CANCEL ? Code.Canceled : Code.Unavailable));
+          });
+          s.end(body);
+        },
+        (e: unknown) => settle(fromNodeError(e)),
+      );
+    });
+  };
+
+  return {
+    stream: (...args) => base.stream(...args),
+    async unary(method, signal, timeoutMs, header, message, contextValues) {
+      const deadline = timeoutMs === undefined || timeoutMs <= 0 ? undefined : timeoutMs;
+      const inner: AnyNext = (req) => call(req, deadline);
+      const next = options.interceptors.reduceRight<AnyNext>((n, interceptor) => interceptor(n as never) as unknown as AnyNext, inner);
+      return next({
+        stream: false,
+        service: method.parent,
+        method,
+        requestMethod: 'POST',
+        url: `${baseUrl}/${method.parent.typeName}/${method.name}`,
+        header: new Headers(header),
+        contextValues: contextValues ?? createContextValues(),
+        message: isMessage(message, method.input) ? message : create(method.input, message),
+        signal: signal ?? NEVER,
+      }) as never;
+    },
+  };
+}
