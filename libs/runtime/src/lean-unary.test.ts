@@ -57,6 +57,14 @@ describe('service clients (lean unary calls on a shared HTTP/2 session)', () => 
     expect(e.findDetails(HealthCheckRequestSchema).map((d) => d.service)).toEqual(['detail']);
   });
 
+  it('keeps the session through many error answers at once (no stream reset after an answer)', async () => {
+    const { listener } = await serve();
+    const client = createServiceClient(Health, listener.address, [], undefined);
+    const errors = await Promise.all(Array.from({ length: 3000 }, () => failure(client.check({ service: 'fail' }))));
+    expect(new Set(errors.map((e) => e.code))).toEqual(new Set([Code.NotFound]));
+    expect((await client.check({ service: '' })).status).toBe(Serving.SERVING);
+  });
+
   it('gives up at the deadline and when the caller cancels', async () => {
     const { listener } = await serve();
     const client = createServiceClient(Health, listener.address, [], undefined);

@@ -41,13 +41,16 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
       let stream: http2.ClientHttp2Stream | undefined;
       let timer: NodeJS.Timeout | undefined;
       let settled = false;
+      // Set once the answer has been read to its end: the stream is then done, and resetting
+      // it would send a needless RST_STREAM (servers count those: rapid-reset protection).
+      let ended = false;
       const settle = (error: ConnectError | undefined, res?: UnaryResponse) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         req.signal.removeEventListener('abort', onAbort);
         if (error) {
-          if (stream && !stream.closed) stream.close(NGHTTP2_CANCEL);
+          if (stream && !stream.closed && !ended) stream.close(NGHTTP2_CANCEL);
           reject(error);
         } else resolve(res!);
       };
@@ -74,6 +77,7 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
             session.notifyResponseByteRead(s);
           });
           s.on('end', () => {
+            ended = true;
             const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
             // A plain Uint8Array, so that decoded bytes fields are not Buffers (as with Connect's own transport).
             const bytes = new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
