@@ -2,6 +2,7 @@ import http2 from 'node:http2';
 import { createClient } from '@connectrpc/connect';
 import { createConnectTransport, createGrpcTransport } from '@connectrpc/connect-node';
 import { Health } from '@ultra/contracts/grpc-health';
+import { createServiceClient } from '@ultra/runtime';
 import type { BenchContext } from '../context.ts';
 import { readCpuMs, spawnService, type BenchProcess } from '../lib/processes.ts';
 import { runRounds } from '../lib/rounds.ts';
@@ -35,9 +36,10 @@ function rawCall(port: number): { call: Call; close: () => void } {
 /**
  * What one internal call costs with each transport: a tiny grpc.health.v1 Check, one
  * at a time, to a server process of its own: node:http2 alone (the floor), Connect's
- * gRPC protocol over HTTP/2 (what the services use between themselves today), and
+ * gRPC protocol over HTTP/2 (what the services used between themselves at first),
  * Connect's own protocol (binary) over HTTP/2 and over HTTP/1.1, which the same
- * servers already accept.
+ * servers accept, and the services' own client (`createServiceClient`: Connect's
+ * protocol, unary calls written straight onto the HTTP/2 session).
  */
 export async function rpcPhase(ctx: BenchContext): Promise<RpcFigures[]> {
   const { rounds, perBlock, blockMs } = ctx.plan.rpc;
@@ -59,11 +61,13 @@ export async function rpcPhase(ctx: BenchContext): Promise<RpcFigures[]> {
     const grpc = health(createGrpcTransport({ baseUrl: base(h2c.port) }));
     const connectH2 = health(createConnectTransport({ baseUrl: base(h2c.port), httpVersion: '2', useBinaryFormat: true }));
     const connectH1 = health(createConnectTransport({ baseUrl: base(h1.port), httpVersion: '1.1', useBinaryFormat: true }));
+    const ultra = createServiceClient(Health, { host: '127.0.0.1', port: h2c.port }, [], undefined);
     const subjects = [
       { name: 'node:http2 alone (floor)', fire: rawClient.call, pid: raw.pid },
-      { name: 'Connect, gRPC protocol, HTTP/2 (today)', fire: () => grpc.check({ service: '' }), pid: h2c.pid },
+      { name: 'Connect, gRPC protocol, HTTP/2 (the services at first)', fire: () => grpc.check({ service: '' }), pid: h2c.pid },
       { name: 'Connect, Connect protocol, HTTP/2', fire: () => connectH2.check({ service: '' }), pid: h2c.pid },
       { name: 'Connect, Connect protocol, HTTP/1.1', fire: () => connectH1.check({ service: '' }), pid: h1.pid },
+      { name: 'Ultra service client: lean unary, Connect protocol, HTTP/2 (today)', fire: () => ultra.check({ service: '' }), pid: h2c.pid },
     ];
     for (const s of subjects) {
       const until = performance.now() + blockMs;
