@@ -5,9 +5,10 @@ import { createRouterPaths, promptOf } from './lib/paths.ts';
 import { createRecorder } from './lib/samples.ts';
 import { startBenchStack } from './lib/stack.ts';
 
-const USAGE = `node --import tsx bench/memory-probe.ts [--flags="NODE FLAGS"] [--seconds 20] [--concurrency 64]
+const USAGE = `node --import tsx bench/memory-probe.ts [--flags="NODE FLAGS"] [--seconds 20] [--concurrency 64] [--hot]
   Starts the bench stack with these Node flags for every service, reads each process's RSS
-  idle, then under cache-miss load (half HTTP, half gRPC through router A) for --seconds,
+  idle, then under cache-miss load (half HTTP, half gRPC through router A; --hot: one prompt
+  again and again, cache hits) for --seconds,
   and prints idle, peak under load and settled RSS per process. For trying memory flags
   quickly; the full bench's memory phase is the figure of record.`;
 
@@ -15,7 +16,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { flags: { type: 'string' }, seconds: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '64' }, help: { type: 'boolean', default: false } },
+    options: { flags: { type: 'string' }, seconds: { type: 'string', default: '20' }, concurrency: { type: 'string', default: '64' }, hot: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
   });
   if (values.help) {
     console.log(USAGE);
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
     const idle = memory.now();
     let i = 0;
     const fire = () => {
-      const prompt = promptOf(`probe-${Date.now().toString(36)}-${i}`);
+      const prompt = values.hot ? promptOf('probe-hot') : promptOf(`probe-${Date.now().toString(36)}-${i}`);
       return i++ % 2 === 0 ? paths.http(prompt, 'any') : paths.grpc(prompt, 'any');
     };
     memory.startPhase();

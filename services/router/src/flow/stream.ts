@@ -13,6 +13,15 @@ import { nearCacheFor } from '../near-cache.ts';
 /** A streamed answer: text pieces, then the whole answer. */
 export type FlowEvent = { type: 'delta'; text: string } | { type: 'done'; answer: ChatAnswer };
 
+/** Reads what is left of a stream whose answer is already out; what it says no longer matters. */
+async function drain(it: AsyncIterator<unknown>): Promise<void> {
+  try {
+    while (!(await it.next()).done);
+  } catch {
+    // The answer has been given; a late error changes nothing.
+  }
+}
+
 /** The request to send when resuming: what was already streamed becomes the start of the assistant's answer. */
 function continuation(request: ChatRequest, sent: string): ChatRequest {
   return { ...request, messages: [...request.messages, { $typeName: 'ultra.chat.v1.Message', role: Role.ASSISTANT, content: sent, name: '' }] };
@@ -76,6 +85,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
       const started = clock.now();
       const end = book.begin(c.provider);
       let sentHere = 0;
+      let handedOff = false;
       try {
         const source = deps.agent.streamInvoke({ provider: c.provider, model: c.model, request }, { signal: abort.signal, timeoutMs: Math.max(1, remaining(deps, p)) });
         const events = withStreamTimeouts<StreamInvokeResponse>(source, {
@@ -85,7 +95,9 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
           idleMs: provider?.idleTimeoutMs ?? 30_000,
           isToken: (e) => e.event.case === 'delta',
         });
-        for await (const res of events) {
+        const it = events[Symbol.asyncIterator]();
+        for (let step = await it.next(); !step.done; step = await it.next()) {
+          const res = step.value;
           if (res.event.case === 'delta') {
             sentHere += res.event.value.text.length;
             sent += res.event.value.text;
@@ -100,6 +112,11 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
             if (!brokenAt) void store(deps, p, whole);
             if (!brokenAt && p.policy.store) near?.set(p.key, whole);
             const note = brokenAt ? `the stream from ${brokenAt.provider} broke and was resumed on ${c.provider}` : '';
+            // The agent's stream ends right after its done message: read that end in the
+            // background, so the call's state (its deadline timer, the HTTP/2 stream) is
+            // freed now and not at the call's deadline, minutes away for a stream.
+            handedOff = true;
+            void drain(it);
             yield { type: 'done', answer: finish(deps, whole, ServedFrom.PROVIDER, attempts, note) };
             return;
           }
@@ -126,6 +143,9 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
       } finally {
         end();
         options.signal.removeEventListener('abort', onAbort);
+        // Left before the agent's stream ended (the caller went away, a failure, a
+        // timeout): cancel the call rather than leave it open until its deadline.
+        if (!handedOff) abort.abort();
       }
     }
     if (options.signal.aborted) throw new ConnectError('the caller cancelled the request', Code.Canceled);
