@@ -34,12 +34,13 @@ import { measureEntryPoints, type EntryCost } from './micro.ts';
 const USAGE = `npm run bench:telemetry [-- --quick]
   --quick   small counts (about a minute): checks that it works; writes reports/bench-telemetry-quick.json`;
 
-type Variant = 'unset' | 'untraced' | 'exporting';
-const VARIANTS: readonly Variant[] = ['unset', 'untraced', 'exporting'];
+type Variant = 'unset' | 'untraced' | 'twin' | 'exporting';
+const VARIANTS: readonly Variant[] = ['unset', 'untraced', 'twin', 'exporting'];
 const LABEL: Record<Variant, string> = {
   unset: 'telemetry unset (as shipped)',
   untraced: 'no SDK, no tracing code',
   exporting: 'exporting every span',
+  twin: 'no SDK, no tracing code, second copy (A/A: the noise floor)',
 };
 const SERVICES = ['router', 'agent', 'cache'] as const;
 
@@ -129,10 +130,11 @@ async function main() {
   };
   const instrumentation = ['--import', import.meta.resolve('@ultra/telemetry/instrumentation')];
   const untraced = ['--import', new URL('./untraced-register.mjs', import.meta.url).href];
-  const execArgvOf: Record<Variant, string[]> = { unset: instrumentation, untraced, exporting: instrumentation };
+  const execArgvOf: Record<Variant, string[]> = { unset: instrumentation, untraced, twin: untraced, exporting: instrumentation };
   const envOf: Record<Variant, NodeJS.ProcessEnv> = {
     unset: {},
     untraced: {},
+    twin: {},
     exporting: {
       OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
       OTEL_TRACES_SAMPLER: 'always_on',
@@ -226,6 +228,12 @@ async function main() {
             p50: figures.unset.p50 / figures.untraced.p50 - 1,
             rps: figures.untraced.rps / figures.unset.rps - 1,
           },
+          twin: {
+            cpu: figures.twin.stackCpuUsPerRequest / figures.untraced.stackCpuUsPerRequest - 1,
+            cpuRoundsMedian: median(ratios('twin')),
+            p50: figures.twin.p50 / figures.untraced.p50 - 1,
+            rps: figures.untraced.rps / figures.twin.rps - 1,
+          },
           exporting: {
             cpu: figures.exporting.stackCpuUsPerRequest / figures.untraced.stackCpuUsPerRequest - 1,
             p50: figures.exporting.p50 / figures.untraced.p50 - 1,
@@ -264,6 +272,7 @@ async function main() {
       console.log(
         `c=${r.concurrency}: telemetry unset costs ${pct(o.cpu)} CPU per request against no tracing at all (per-round median ${pct(o.cpuRoundsMedian)}, range ${pct(o.cpuRoundsRange[0]!)} … ${pct(o.cpuRoundsRange[1]!)}); p50 ${pct(o.p50)}, throughput ${pct(-o.rps)}`,
       );
+      console.log(`      an identical second untraced stack differed by ${pct(r.overhead.twin.cpu)} (per-round median ${pct(r.overhead.twin.cpuRoundsMedian)}): differences of that size are the method's noise`);
     }
     for (const [v, f] of results.flatMap((r) => Object.entries(r.figures))) if (f.errors) console.log(`${v}: ${f.errors} failed, e.g. ${f.errorSamples.join(' | ')}`);
     console.log(`the sink received ${sink.exports()} OTLP exports, ${(sink.bytes() / 1024).toFixed(0)} KiB, from the exporting stack`);
@@ -301,7 +310,7 @@ async function main() {
       `${prefix}.svg`,
       barChartSvg('Latency with telemetry unset, without tracing code, and exporting every span', [
         `${machine.cores} × ${machine.cpu}, Node ${machine.node}, load average ${load0.toFixed(1)} → ${machine.loadAverage.end.toFixed(1)}; ${out.at}`,
-        ...results.map((r) => `c=${r.concurrency}: CPU per request, unset vs untraced ${pct(r.overhead.unset.cpu)} (rounds' median ${pct(r.overhead.unset.cpuRoundsMedian)}); exporting vs untraced ${pct(r.overhead.exporting.cpu)}`),
+        ...results.map((r) => `c=${r.concurrency}: CPU per request, unset vs untraced ${pct(r.overhead.unset.cpu)} (rounds' median ${pct(r.overhead.unset.cpuRoundsMedian)}); A/A ${pct(r.overhead.twin.cpu)}; exporting vs untraced ${pct(r.overhead.exporting.cpu)}`),
         `entry points timed in process: unset adds ~${estimateUs.toFixed(1)} µs CPU per request (${(estimate[0]!.share * 100).toFixed(2)} % at c=${estimate[0]!.concurrency})`,
       ], rows),
     );
