@@ -11,9 +11,14 @@ export type { CallOptions, FlowDeps } from './flow/context.ts';
 export type { FlowEvent } from './flow/stream.ts';
 
 /** Breakers on the router's links to the cache and the provider-agent ({@link LinkBreakerOptions}; the agent's opens for 500 ms, the cache's for 1 s). */
+/** How long the agent link stays open before a trial call, ms. */
+export const AGENT_LINK_OPEN_MS = 500;
+
 export interface LinkOptions {
   cache?: Partial<LinkBreakerOptions>;
   agent?: Partial<LinkBreakerOptions>;
+  /** The breaker on the agent link, when the caller holds it too (main.ts closes it on each WatchProviders message). */
+  agentBreaker?: LinkBreaker;
 }
 
 /**
@@ -30,7 +35,7 @@ export function createChatFlow(deps: FlowDeps & { metrics?: FlowMetrics | undefi
         : log.info({ service, state }, `${service} link breaker ${state}`),
     );
   const cacheBreaker = createLinkBreaker(deps.links?.cache ?? {}, clock);
-  const agentBreaker = createLinkBreaker({ openMs: 500, ...deps.links?.agent }, clock);
+  const agentBreaker = deps.links?.agentBreaker ?? createLinkBreaker({ openMs: AGENT_LINK_OPEN_MS, ...deps.links?.agent }, clock);
   watch('cache', cacheBreaker);
   watch('provider-agent', agentBreaker);
   const linked: FlowDeps = { ...deps, cache: guardCache(deps.cache, cacheBreaker, clock), agent: guardAgent(deps.agent, agentBreaker, clock) };

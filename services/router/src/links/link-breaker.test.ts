@@ -58,4 +58,16 @@ describe('link breaker', () => {
     early.success();
     expect(b.state).toBe('open');
   });
+
+  it('closes at once when the service is heard from on another call over the link', () => {
+    const clock = new ManualClock();
+    const b = createLinkBreaker({ failures: 1, openMs: 10_000 }, clock);
+    b.tryStart()!.failure();
+    expect(b.state).toBe('open');
+    expect(b.tryStart()).toBeUndefined();
+    b.heard();
+    expect(b.state).toBe('closed');
+    expect(b.suspect).toBe(false);
+    expect(b.tryStart()).toBeDefined();
+  });
 });

@@ -36,6 +36,11 @@ export interface LinkBreaker {
   readonly suspect: boolean;
   /** Epoch ms the open period ends (when open). */
   readonly openUntil: number;
+  /**
+   * The service was heard from another way (a message on a stream over the same link):
+   * it is up and reachable, so the breaker closes at once rather than at its next trial.
+   */
+  heard(): void;
   /** Calls `listener` on every change of state; returns the unsubscribe function. */
   onChange(listener: (state: LinkState) => void): () => void;
 }
@@ -95,6 +100,10 @@ export function createLinkBreaker(options: Partial<LinkBreakerOptions>, clock: C
     },
     get state() {
       return state;
+    },
+    heard() {
+      run = 0;
+      move('closed');
     },
     get suspect() {
       return run > 0;
