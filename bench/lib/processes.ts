@@ -1,29 +1,17 @@
-import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { repoPath } from '@ultra/testkit';
+import { startProcess, type ServiceProcess } from '@ultra/testkit';
 
-const tsx = import.meta.resolve('tsx');
 /** Lines of output kept per process (the last ones). */
 const KEEP_LINES = 200;
 
 /** One service (or the simulator) as its own OS process. */
-export interface BenchProcess {
-  name: string;
-  proc: ChildProcess;
+export interface BenchProcess extends ServiceProcess {
   pid: number;
-  /** The last lines the process wrote to stdout or stderr. */
-  output: string[];
-  ready: Promise<void>;
-  exited: Promise<number | string>;
-  /** Sends `signal` (default SIGTERM) and waits for the exit. */
-  stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
 export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
-  /** Node flags besides `--import tsx`, e.g. `--cpu-prof`. */
+  /** Node flags besides `--import tsx`, e.g. `--cpu-prof` (no telemetry instrumentation unless given). */
   execArgv?: string[];
   /** Node flags for this process, e.g. heap sizes to try (`bench/ab.ts --flags-b`); default none. */
   nodeFlags?: readonly string[];
@@ -34,44 +22,19 @@ export interface SpawnOptions {
 }
 
 /**
- * Runs a TypeScript entry point of the repository as its own process, like testkit's
- * `startProcess`, with extra Node flags for this process alone (NODE_OPTIONS does not
- * take `--cpu-prof`).
+ * Runs a TypeScript entry point of the repository as its own process (testkit's
+ * `startProcess`) with the Node flags given for this process alone (NODE_OPTIONS does not
+ * take `--cpu-prof`), keeping only its last lines of output over a long run.
  */
 export function spawnService(name: string, entry: string, args: string[], options: SpawnOptions = {}): BenchProcess {
-  const proc = fork(options.root ? join(options.root, entry) : repoPath(entry), args, {
-    execArgv: ['--import', tsx, ...(options.nodeFlags ?? []), ...(options.execArgv ?? [])],
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  const p = startProcess(name, entry, args, {
+    execArgv: [...(options.nodeFlags ?? []), ...(options.execArgv ?? [])],
+    keepLines: KEEP_LINES,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.readyLine ? { readyLine: options.readyLine } : {}),
+    ...(options.root ? { root: options.root } : {}),
   });
-  const output: string[] = [];
-  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const ready = new Promise<void>((resolve, reject) => {
-    for (const stream of [proc.stdout!, proc.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        output.push(line);
-        if (output.length > KEEP_LINES) output.shift();
-        if (options.readyLine?.test(line)) resolve();
-      });
-    }
-    proc.on('message', (m) => {
-      if ((m as { type?: string }).type === 'ready') resolve();
-    });
-    void exited.then((code) => reject(new Error(`${name} exited (${code}) before it was ready:\n${output.join('\n')}`)));
-  });
-  ready.catch(() => undefined);
-  return {
-    name,
-    proc,
-    pid: proc.pid ?? -1,
-    output,
-    ready,
-    exited,
-    async stop(signal = 'SIGTERM') {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      return exited;
-    },
-  };
+  return { ...p, pid: p.proc.pid ?? -1 };
 }
 
 /** Resident memory of a process from /proc/PID/status, in MB; undefined once it is gone. */

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -11,7 +12,7 @@ export const repoPath = (path: string) => fileURLToPath(new URL(`../../../${path
 export interface ServiceProcess {
   name: string;
   proc: ChildProcess;
-  /** Every line the process wrote to stdout or stderr so far. */
+  /** The lines the process wrote to stdout or stderr so far (the last `keepLines` of them). */
   output: string[];
   /** Resolves when the process reports ready (IPC) or prints `readyLine`. */
   ready: Promise<void>;
@@ -21,15 +22,23 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
+export interface StartProcessOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Ready when a line matches (besides the services' IPC ready message). */
+  readyLine?: RegExp;
+  /** Node flags after `--import tsx` (default: the telemetry instrumentation, as `ultra start` runs services). */
+  execArgv?: string[];
+  /** The repository the entry point is in (default: this one), e.g. a copy with a change to compare. */
+  root?: string;
+  /** Keep only the last this many lines of output (default: all). */
+  keepLines?: number;
+}
+
 /** Runs a TypeScript entry point of the repository as its own OS process. */
-export function startProcess(
-  name: string,
-  entry: string,
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; readyLine?: RegExp } = {},
-): ServiceProcess {
-  const proc = fork(repoPath(entry), args, {
-    execArgv: ['--import', tsx, '--import', otel],
+export function startProcess(name: string, entry: string, args: string[], options: StartProcessOptions = {}): ServiceProcess {
+  const keep = options.keepLines ?? Number.POSITIVE_INFINITY;
+  const proc = fork(options.root ? join(options.root, entry) : repoPath(entry), args, {
+    execArgv: ['--import', tsx, ...(options.execArgv ?? ['--import', otel])],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -39,6 +48,7 @@ export function startProcess(
     for (const stream of [proc.stdout!, proc.stderr!]) {
       createInterface({ input: stream }).on('line', (line) => {
         output.push(line);
+        if (output.length > keep) output.shift();
         if (options.readyLine?.test(line)) resolve();
       });
     }
