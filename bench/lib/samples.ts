@@ -51,6 +51,14 @@ export function quantile(sorted: Float64Array, q: number): number {
   return sorted[rank - 1]!;
 }
 
+/** The median of a few figures (the mean of the middle two when their count is even); NaN when empty. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
 /** Percentiles of samples already sorted ascending. */
 export function summarize(sorted: Float64Array): Summary {
   let total = 0;

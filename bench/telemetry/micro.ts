@@ -6,6 +6,7 @@
  */
 import type { Interceptor } from '@connectrpc/connect';
 import { createTraceClientInterceptor, inSpan, withServerSpan } from '@ultra/telemetry';
+import { median } from '../lib/samples.ts';
 
 export interface EntryCost {
   /** The entry point, as the report names it. */
@@ -26,8 +27,6 @@ async function perCall(calls: number, run: () => Promise<unknown> | void): Promi
   for (let i = 0; i < calls; i++) await run();
   return (cpuNs() - t0) / calls;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Measures `traced` against `plain` in `rounds` interleaved rounds of `calls` calls each. */
 async function compare(name: string, traced: () => Promise<unknown> | void, plain: () => Promise<unknown> | void, rounds: number, calls: number): Promise<EntryCost> {

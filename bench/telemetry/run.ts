@@ -16,7 +16,6 @@
  * each alike. The cost is CPU per request summed over the stack's three processes, from
  * /proc; latency and throughput are reported beside it.
  */
-import { createServer, type Server } from 'node:http';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -26,10 +25,12 @@ import { cpuSnapshot } from '../lib/memory-watch.ts';
 import { createRouterPaths, promptOf, type RouterPaths } from '../lib/paths.ts';
 import { spawnService, type BenchProcess } from '../lib/processes.ts';
 import { figuresOf, runRounds, type SubjectRun } from '../lib/rounds.ts';
+import { median } from '../lib/samples.ts';
 import { benchConfig } from '../lib/stack.ts';
 import { barChartSvg, type BarRow } from '../lib/svg.ts';
 import { ms, tableText, type Table } from '../lib/table.ts';
 import { measureEntryPoints, type EntryCost } from './micro.ts';
+import { startSink } from './otlp-sink.ts';
 
 const USAGE = `npm run bench:telemetry [-- --quick]
   --quick   small counts (about a minute): checks that it works; writes reports/bench-telemetry-quick.json`;
@@ -59,45 +60,6 @@ const QUICK: Level[] = [
   { concurrency: 1, rounds: 2, perBlock: 20, blockMs: 2_000 },
 ];
 
-/** Spans received, by kind (OTLP's numbers: 1 internal, 2 server, 3 client), Ultra's own apart from the instrumentations' (ioredis, undici). */
-interface SpanCounts {
-  ultra: Record<number, number>;
-  instrumentations: number;
-}
-
-/** An OTLP/HTTP JSON receiver that accepts every export and counts the spans in it. */
-async function startSink(): Promise<{ url: string; bytes: () => number; exports: () => number; spans: SpanCounts; close(): Promise<void> }> {
-  let bytes = 0;
-  let exports = 0;
-  const spans: SpanCounts = { ultra: {}, instrumentations: 0 };
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => (chunks.push(c), (bytes += c.length)));
-    req.on('end', () => {
-      exports++;
-      type Body = { resourceSpans?: { scopeSpans?: { scope?: { name?: string }; spans?: { kind?: number }[] }[] }[] };
-      try {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Body;
-        for (const rs of body.resourceSpans ?? []) {
-          for (const ss of rs.scopeSpans ?? []) {
-            const own = !(ss.scope?.name ?? '').startsWith('@opentelemetry/');
-            for (const span of ss.spans ?? []) {
-              if (own) spans.ultra[span.kind ?? 1] = (spans.ultra[span.kind ?? 1] ?? 0) + 1;
-              else spans.instrumentations++;
-            }
-          }
-        }
-      } catch {
-        // not JSON: counted in bytes only
-      }
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${port}`, bytes: () => bytes, exports: () => exports, spans, close: () => new Promise((r) => server.close(() => r())) };
-}
-
 /** The environment without any OTEL_* variable of the caller's. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -105,10 +67,6 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? Number.NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const pct = (r: number) => `${r >= 0 ? '+' : ''}${(r * 100).toFixed(1)} %`;
 
 async function main() {
