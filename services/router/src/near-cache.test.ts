@@ -1,17 +1,13 @@
 import { create } from '@bufbuild/protobuf';
-import { createClient, createRouterTransport, type ServiceImpl } from '@connectrpc/connect';
+import type { ServiceImpl } from '@connectrpc/connect';
 import { CacheService, GetResponseSchema, Layer, LeaseOutcome, LeaseResponseSchema } from '@ultra/contracts/cache';
 import { ChatAnswerSchema, ChatRequestSchema, Role, ServedFrom } from '@ultra/contracts/chat';
 import { InvokeResponseSchema, ProviderAgentService } from '@ultra/contracts/provider-agent';
 import { parseConfig } from '@ultra/config';
-import { createSeededRandom, ManualClock } from '@ultra/core';
-import { createLogger } from '@ultra/runtime';
-import { Writable } from 'node:stream';
+import { ManualClock } from '@ultra/core';
 import { describe, expect, it, vi } from 'vitest';
-import { createChatFlow } from './chat-flow.ts';
-import { createModeState } from './mode-state.ts';
 import { createNearCache } from './near-cache.ts';
-import { createRouting } from './routing/index.ts';
+import { inMemoryFlow } from './flow/in-memory-flow.ts';
 
 const answer = (text: string) => create(ChatAnswerSchema, { text, provider: 'openai' });
 
@@ -41,8 +37,6 @@ describe('near cache', () => {
 });
 
 describe('near cache in the request path', () => {
-  const silent = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
-
   function flowWith(nearTtl: string) {
     const config = parseConfig(`providers:\n  primary: [openai]\ncache: { near: { ttl: ${nearTtl} } }\n`, 'test.yaml', {});
     const entries = new Map<string, Uint8Array>();
@@ -74,18 +68,7 @@ describe('near cache in the request path', () => {
       async *streamInvoke() {},
       async *watchProviders() {},
     };
-    const clock = new ManualClock(1_000_000);
-    const random = createSeededRandom(1);
-    const flow = createChatFlow({
-      config,
-      cache: createClient(CacheService, createRouterTransport((r) => r.service(CacheService, cacheImpl))),
-      agent: createClient(ProviderAgentService, createRouterTransport((r) => r.service(ProviderAgentService, agentImpl))),
-      ...createRouting(config, clock, random),
-      mode: createModeState(clock),
-      clock,
-      random,
-      log: silent,
-    });
+    const { flow, clock } = inMemoryFlow(config, { cache: cacheImpl, agent: agentImpl });
     return { flow, calls, clock, entries, invoked: () => invoked };
   }
 

@@ -1,18 +1,14 @@
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError, createClient, createRouterTransport, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
+import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { CacheService, GetResponseSchema, Layer } from '@ultra/contracts/cache';
 import { AttemptSchema, ChatRequestSchema, Outcome, Priority, Role, ServedFrom, type ChatRequest } from '@ultra/contracts/chat';
 import { InvokeResponseSchema, ProviderAgentService, StreamInvokeResponseSchema } from '@ultra/contracts/provider-agent';
 import { parseConfig } from '@ultra/config';
-import { createSeededRandom, ManualClock } from '@ultra/core';
-import { attemptsError, createLogger } from '@ultra/runtime';
-import { Writable } from 'node:stream';
+import { attemptsError } from '@ultra/runtime';
 import { describe, expect, it } from 'vitest';
 import { createChatFlow, type FlowEvent } from '../chat-flow.ts';
-import { createModeState } from '../mode-state.ts';
-import { createRouting } from '../routing/index.ts';
+import { inMemoryFlow, silentLog as silent } from './in-memory-flow.ts';
 
-const silent = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 const ask = (content: string) => create(ChatRequestSchema, { messages: [{ role: Role.USER, content }] });
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -21,8 +17,6 @@ type Stream = (provider: string, ctx: HandlerContext) => AsyncGenerator<string>;
 
 function harness(failover: string, invoke: Invoke, stream?: Stream, defer?: (r: ChatRequest) => Promise<string>) {
   const config = parseConfig(`providers:\n  primary: [openai, anthropic]\n  secondary: [google]\nfailover: ${failover}\n`, 't.yaml', {});
-  const clock = new ManualClock(1_000_000);
-  const random = createSeededRandom(5);
   const stale = new Map<string, Uint8Array>();
   const cacheImpl: Partial<ServiceImpl<typeof CacheService>> = {
     get: (req) => (req.allowStale && stale.size > 0 ? create(GetResponseSchema, { found: true, stale: true, layer: Layer.LOCAL, value: [...stale.values()][0]! }) : create(GetResponseSchema, {})),
@@ -49,18 +43,7 @@ function harness(failover: string, invoke: Invoke, stream?: Stream, defer?: (r: 
       yield create(StreamInvokeResponseSchema, { event: { case: 'done', value: { text: all, provider: req.provider, attempts: [attempt(req.provider, Outcome.OK)] } } });
     },
   };
-  const routing = createRouting(config, clock, random);
-  const flow = createChatFlow({
-    config,
-    cache: createClient(CacheService, createRouterTransport((r) => r.service(CacheService, cacheImpl))),
-    agent: createClient(ProviderAgentService, createRouterTransport((r) => r.service(ProviderAgentService, agentImpl))),
-    ...routing,
-    mode: createModeState(clock),
-    clock,
-    random,
-    log: silent,
-    defer,
-  });
+  const { flow, clock, routing } = inMemoryFlow(config, { cache: cacheImpl, agent: agentImpl }, { seed: 5, defer });
   return { flow, clock, calls, routing, stale };
 }
 

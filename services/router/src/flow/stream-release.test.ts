@@ -1,16 +1,11 @@
 import { create } from '@bufbuild/protobuf';
-import { createClient, createRouterTransport, type ServiceImpl } from '@connectrpc/connect';
+import type { ServiceImpl } from '@connectrpc/connect';
 import { CacheService } from '@ultra/contracts/cache';
 import { ChatRequestSchema, Role } from '@ultra/contracts/chat';
 import { ProviderAgentService, type StreamInvokeResponse } from '@ultra/contracts/provider-agent';
 import { parseConfig } from '@ultra/config';
-import { createSeededRandom, ManualClock } from '@ultra/core';
-import { createLogger } from '@ultra/runtime';
-import { Writable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { createChatFlow } from '../chat-flow.ts';
-import { createModeState } from '../mode-state.ts';
-import { createRouting } from '../routing/index.ts';
+import { inMemoryFlow } from './in-memory-flow.ts';
 
 /** A flow whose agent streams two deltas and a done message, and says how each stream call ended. */
 function flowWith() {
@@ -32,18 +27,7 @@ function flowWith() {
     },
   };
   const cacheImpl: Partial<ServiceImpl<typeof CacheService>> = { get: () => ({ found: false }), put: () => ({}) };
-  const clock = new ManualClock(1_000_000);
-  const random = createSeededRandom(1);
-  const flow = createChatFlow({
-    config,
-    cache: createClient(CacheService, createRouterTransport((r) => r.service(CacheService, cacheImpl))),
-    agent: createClient(ProviderAgentService, createRouterTransport((r) => r.service(ProviderAgentService, agentImpl))),
-    ...createRouting(config, clock, random),
-    mode: createModeState(clock),
-    clock,
-    random,
-    log: createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) }),
-  });
+  const { flow } = inMemoryFlow(config, { cache: cacheImpl, agent: agentImpl });
   return { flow, calls };
 }
 

@@ -1,0 +1,41 @@
+import { createClient, createRouterTransport, type ServiceImpl } from '@connectrpc/connect';
+import { CacheService } from '@ultra/contracts/cache';
+import { ProviderAgentService } from '@ultra/contracts/provider-agent';
+import type { UltraConfig } from '@ultra/config';
+import { createSeededRandom, ManualClock } from '@ultra/core';
+import { createLogger } from '@ultra/runtime';
+import { Writable } from 'node:stream';
+import { createChatFlow } from '../chat-flow.ts';
+import type { FlowDeps } from './context.ts';
+import { createModeState } from '../mode-state.ts';
+import { createRouting } from '../routing/index.ts';
+
+/** A logger that writes nowhere, for tests. */
+export const silentLog = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
+
+/**
+ * For the router's flow tests: the chat flow over in-memory cache and agent services
+ * (Connect's router transport, so requests and answers go through the real clients), on a
+ * manual clock starting at 1,000,000 ms and a seeded random source.
+ */
+export function inMemoryFlow(
+  config: UltraConfig,
+  services: { cache: Partial<ServiceImpl<typeof CacheService>>; agent: Partial<ServiceImpl<typeof ProviderAgentService>> },
+  options: { seed?: number; defer?: FlowDeps['defer'] } = {},
+) {
+  const clock = new ManualClock(1_000_000);
+  const random = createSeededRandom(options.seed ?? 1);
+  const routing = createRouting(config, clock, random);
+  const flow = createChatFlow({
+    config,
+    cache: createClient(CacheService, createRouterTransport((r) => r.service(CacheService, services.cache))),
+    agent: createClient(ProviderAgentService, createRouterTransport((r) => r.service(ProviderAgentService, services.agent))),
+    ...routing,
+    mode: createModeState(clock),
+    clock,
+    random,
+    log: silentLog,
+    ...(options.defer ? { defer: options.defer } : {}),
+  });
+  return { flow, clock, routing };
+}
