@@ -81,7 +81,9 @@ describe('submitting and cancelling', () => {
     );
     const { queue } = start(redis.url, queueConfig(), flow);
     const { job } = await queue.submit(ask('long one'));
-    await jobUntil(queue, job.id, (j) => j.state === JobState.RUNNING);
+    // RUNNING is BullMQ's "active", which a job is in before the worker reaches the flow;
+    // wait for the call itself (a cancel before it would rightly mean no call at all).
+    await jobUntil(queue, job.id, (j) => j.state === JobState.RUNNING && calls.length === 1);
     const started = Date.now();
     await queue.cancel(job.id);
     // the attempt has returned (its call ended) and the job has its final state

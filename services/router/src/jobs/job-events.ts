@@ -1,5 +1,6 @@
 import { createNotifier, type Notifier } from '@ultra/core';
 import type { QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { CANCELLED_EVENT } from './job-scripts.ts';
 
 /** BullMQ's events that change what GetJob shows, plus Ultra's cancel event. */
@@ -7,7 +8,7 @@ const JOB_EVENTS = ['added', 'waiting', 'active', 'delayed', 'completed', 'faile
 
 /** What a process hears about jobs from the queue's event stream (one reader per process). */
 export interface JobEvents {
-  /** Resolves once the reader is listening; events before that are not heard. */
+  /** Resolves once the reader's start is fixed: every event after this is heard. */
   ready(): Promise<void>;
   /** A notifier bumped on every event about job `id`; release it when done. */
   follow(id: string): { notifier: Notifier; release(): void };
@@ -16,17 +17,28 @@ export interface JobEvents {
   close(): Promise<void>;
 }
 
+/** The id of the last entry of the stream at `key` (`0-0` when empty): a reader starting there misses nothing after. */
+export async function streamTail(redis: Redis, key: string): Promise<string> {
+  const [last] = await redis.xrevrange(key, '+', '-', 'COUNT', 1);
+  return last?.[0] ?? '0-0';
+}
+
 /**
  * The queue's events for this process, read from BullMQ's event stream by one
  * `QueueEvents` (one blocking connection), made on first use.
+ *
+ * The reader starts from the stream's last entry as it was when the reader was made
+ * (`lastStreamId`), not from `$`: BullMQ reads `$` only when its first blocking read
+ * reaches Redis, and an event added before then (a CancelJob issued while the reader's
+ * connection was still being set up, on a loaded machine) would never be heard. With a
+ * fixed start, everything after {@link JobEvents.ready} resolves is heard.
  */
-export function createJobEvents(open: () => QueueEvents): JobEvents {
-  let reader: QueueEvents | undefined;
+export function createJobEvents(open: (lastEventId: string) => QueueEvents, lastStreamId: () => Promise<string>): JobEvents {
+  let reader: Promise<QueueEvents> | undefined;
+  let closed = false;
   const followed = new Map<string, { notifier: Notifier; count: number }>();
   const cancelWatchers = new Set<(id: string) => void>();
-  const start = () => {
-    if (reader) return reader;
-    const r = open();
+  const listen = (r: QueueEvents) => {
     for (const name of JOB_EVENTS) {
       r.on(name as 'waiting', (args: { jobId?: string }) => {
         const id = args?.jobId;
@@ -36,15 +48,28 @@ export function createJobEvents(open: () => QueueEvents): JobEvents {
       });
     }
     r.on('error', () => undefined);
-    reader = r;
     return r;
+  };
+  const start = () => {
+    if (!reader) {
+      const made = lastStreamId().then((from) => {
+        if (closed) throw new Error('the job event reader is closed');
+        return listen(open(from));
+      });
+      // A failed start (Redis unreachable) is retried by the next caller.
+      made.catch(() => {
+        if (reader === made) reader = undefined;
+      });
+      reader = made;
+    }
+    return reader;
   };
   return {
     async ready() {
-      await start().waitUntilReady();
+      await (await start()).waitUntilReady();
     },
     follow(id) {
-      start();
+      void start().catch(() => undefined);
       let entry = followed.get(id);
       if (!entry) followed.set(id, (entry = { notifier: createNotifier(), count: 0 }));
       entry.count++;
@@ -57,13 +82,15 @@ export function createJobEvents(open: () => QueueEvents): JobEvents {
       };
     },
     onCancelled(fn) {
-      start();
+      void start().catch(() => undefined);
       cancelWatchers.add(fn);
       return () => cancelWatchers.delete(fn);
     },
     async close() {
-      await reader?.close();
+      closed = true;
+      const r = await reader?.catch(() => undefined);
       reader = undefined;
+      await r?.close();
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Clock } from '@ultra/core';
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { JobData, JobResult } from './job-data.ts';
-import { createJobEvents, type JobEvents } from './job-events.ts';
+import { createJobEvents, streamTail, type JobEvents } from './job-events.ts';
 
 /** The BullMQ queue's name under `queue.key_prefix`: keys are `<prefix>:chat-jobs:…`. */
 export const QUEUE_NAME = 'chat-jobs';
@@ -57,11 +57,14 @@ export function createQueueCore(deps: QueueCoreDeps): QueueCore {
   };
   const bull = new Queue<JobData, JobResult>(QUEUE_NAME, { connection: redis, prefix });
   bull.on('error', onError);
-  const events = createJobEvents(() => {
-    const r = new QueueEvents(QUEUE_NAME, { connection: consumerConnection(), prefix });
-    r.on('error', onError);
-    return r;
-  });
+  const events = createJobEvents(
+    (lastEventId) => {
+      const r = new QueueEvents(QUEUE_NAME, { connection: consumerConnection(), prefix, lastEventId });
+      r.on('error', onError);
+      return r;
+    },
+    () => streamTail(consumerConnection(), bull.keys.events!),
+  );
   return {
     config: deps.config,
     clock: deps.clock,

@@ -81,6 +81,9 @@ export function createProcessor(deps: ProcessorDeps) {
 
   return async (job: BullJob<JobData, JobResult>, token: string | undefined, signal?: AbortSignal): Promise<JobResult> => {
     const jobKey = core.jobKey(job.id!);
+    // The cancel event reader's start is fixed before the mark is read, so a CancelJob
+    // either shows in the mark or reaches this worker as an event that aborts the call.
+    await core.events.ready();
     const marks = await readMarks(redis, jobKey);
     if (marks.cancelledAt !== undefined) return cancelled();
     // An earlier run committed the answer and then lost its worker: file it, call nobody.
