@@ -82,7 +82,7 @@ describe('the action plan block', () => {
 describe('a bad file names every problem as path: what is wrong', () => {
   it('unknown key', () => {
     expect(problems(`${ACTION_PLAN}  stickiness: true\n`)).toEqual([
-      'failover.stickiness: unknown key (expected one of: strategy, sticky_sessions, cooldown, max_attempts, default_timeout, cooldown_ramp, weights, explore, panic_threshold, retry_budget, outlier_ejection, hedging, coalesce, first_token_timeout, idle_timeout, stream_resume)',
+      'failover.stickiness: unknown key (expected one of: strategy, sticky_sessions, cooldown, max_attempts, max_retry_wait, default_timeout, cooldown_ramp, weights, explore, panic_threshold, retry_budget, outlier_ejection, hedging, coalesce, first_token_timeout, idle_timeout, stream_resume)',
     ]);
   });
 

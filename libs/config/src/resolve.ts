@@ -66,6 +66,7 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
       stickySessions: file.failover.sticky_sessions,
       cooldownMs: file.failover.cooldown,
       maxAttempts: file.failover.max_attempts,
+      maxRetryWaitMs: file.failover.max_retry_wait,
       defaultTimeoutMs: file.failover.default_timeout,
       cooldownRampMs: file.failover.cooldown_ramp,
       weights: file.failover.weights,

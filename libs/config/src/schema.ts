@@ -122,6 +122,7 @@ export const fileSchema = z.strictObject({
       sticky_sessions: z.boolean().default(false),
       cooldown: duration.default(300_000),
       max_attempts: count(1).default(3),
+      max_retry_wait: duration.default(250),
       default_timeout: duration.default(30_000),
       cooldown_ramp: duration.default(60_000),
       weights: z.record(z.string(), z.number().positive()).default({}),

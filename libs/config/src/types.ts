@@ -105,6 +105,11 @@ export interface UltraConfig {
     readonly stickySessions: boolean;
     readonly cooldownMs: number;
     readonly maxAttempts: number;
+    /**
+     * While another candidate is left, the longest the agent may wait before retrying the
+     * same provider (backoff or Retry-After); a longer wait fails over at once instead.
+     */
+    readonly maxRetryWaitMs: number;
     readonly defaultTimeoutMs: number;
     /** After the cooldown, traffic returns linearly over this long. */
     readonly cooldownRampMs: number;

@@ -47,6 +47,14 @@ describe('decideRetry', () => {
     expect(decideRetry(policy, { ...base, retryAfterMs: 10_001 })).toEqual({ retry: false, reason: 'retry-after-too-long' });
   });
 
+  it('gives up rather than wait longer than maxWaitMs, for a backoff step as for a Retry-After', () => {
+    const short = resolveRetryOptions({ maxWaitMs: 250 });
+    expect(decideRetry(short, { ...base, retryAfterMs: 1_000 })).toEqual({ retry: false, reason: 'wait-too-long' });
+    expect(decideRetry(short, base)).toEqual({ retry: false, reason: 'wait-too-long' }); // the 300 ms step
+    expect(decideRetry(resolveRetryOptions({ maxWaitMs: 300 }), base)).toMatchObject({ retry: true, delayMs: 300 });
+    expect(() => resolveRetryOptions({ maxWaitMs: -1 })).toThrow('retry.maxWaitMs must be ≥ 0 ms, got -1');
+  });
+
   it('never plans an attempt at or past the deadline', () => {
     expect(decideRetry(policy, { ...base, deadlineAt: 1_301 }).retry).toBe(true);
     expect(decideRetry(policy, { ...base, deadlineAt: 1_300 })).toEqual({ retry: false, reason: 'deadline' });

@@ -13,6 +13,13 @@ export interface RetryOptions extends BackoffOptions {
    * (`'retry-after-too-long'`) so the router can go elsewhere at once. Milliseconds. Default 10000.
    */
   readonly retryAfterMaxMs: number;
+  /**
+   * The longest wait before a retry (the backoff step or Retry-After, whichever is longer);
+   * a retry that would wait longer is not made (`'wait-too-long'`). A router with another
+   * provider left sets it per request so that it fails over rather than waits. Milliseconds.
+   * Default `Infinity` (no limit beyond the others).
+   */
+  readonly maxWaitMs: number;
 }
 
 export const defaultRetryOptions: RetryOptions = Object.freeze({
@@ -20,6 +27,7 @@ export const defaultRetryOptions: RetryOptions = Object.freeze({
   maxAttempts: 3,
   retryableOutcomes: RETRYABLE_OUTCOMES,
   retryAfterMaxMs: 10_000,
+  maxWaitMs: Infinity,
 });
 
 /**
@@ -34,13 +42,14 @@ export function resolveRetryOptions(options: Partial<RetryOptions> = {}): RetryO
     !(o.capMs >= o.baseMs) && `retry.capMs must be ≥ baseMs, got ${o.capMs}`,
     !['full', 'decorrelated', 'none'].includes(o.jitter) && `retry.jitter must be full, decorrelated or none, got ${JSON.stringify(o.jitter)}`,
     !(o.retryAfterMaxMs >= 0) && `retry.retryAfterMaxMs must be ≥ 0 ms, got ${o.retryAfterMaxMs}`,
+    !(o.maxWaitMs >= 0) && `retry.maxWaitMs must be ≥ 0 ms, got ${o.maxWaitMs}`,
   ].filter((p): p is string => typeof p === 'string');
   if (problems.length > 0) throw new RangeError(problems.join('; '));
   return Object.freeze({ ...o, retryableOutcomes: Object.freeze([...o.retryableOutcomes]) });
 }
 
 /** Why no further attempt is made. */
-export type GiveUpReason = 'stream-started' | 'not-retryable' | 'max-attempts' | 'retry-after-too-long' | 'deadline';
+export type GiveUpReason = 'stream-started' | 'not-retryable' | 'max-attempts' | 'retry-after-too-long' | 'wait-too-long' | 'deadline';
 
 /** What {@link decideRetry} looks at after a failed attempt. */
 export interface RetryInput {
@@ -65,7 +74,8 @@ export type RetryDecision =
 
 /**
  * Whether to try again and after how long. Pure apart from the backoff's draw. The delay
- * is `max(backoff, Retry-After)`; a retry that could not start before the deadline is not made.
+ * is `max(backoff, Retry-After)`; a retry that would wait longer than `maxWaitMs`, or could
+ * not start before the deadline, is not made.
  */
 export function decideRetry(policy: RetryOptions, input: RetryInput): RetryDecision {
   if (input.streamStarted) return { retry: false, reason: 'stream-started' };
@@ -75,6 +85,7 @@ export function decideRetry(policy: RetryOptions, input: RetryInput): RetryDecis
   if (retryAfterMs > policy.retryAfterMaxMs) return { retry: false, reason: 'retry-after-too-long' };
   const step = input.backoff.next();
   const delayMs = Math.max(step.delayMs, retryAfterMs);
+  if (delayMs > policy.maxWaitMs) return { retry: false, reason: 'wait-too-long' };
   if (input.deadlineAt !== undefined && input.now + delayMs >= input.deadlineAt) return { retry: false, reason: 'deadline' };
   return { retry: true, delayMs, backoff: step.next };
 }

@@ -51,9 +51,10 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof P
     return { actor, request };
   };
 
-  const input = (model: string, request: ChatRequest, maxAttempts: number, ctx: HandlerContext): CallInput => {
+  const input = (req: { model: string; maxAttempts: number; maxRetryWaitMs: number }, request: ChatRequest, ctx: HandlerContext): CallInput => {
     const timeoutMs = ctx.timeoutMs();
-    return { model, request, signal: ctx.signal, deadlineAt: timeoutMs === undefined ? undefined : clock.now() + timeoutMs, maxAttempts };
+    const deadlineAt = timeoutMs === undefined ? undefined : clock.now() + timeoutMs;
+    return { model: req.model, request, signal: ctx.signal, deadlineAt, maxAttempts: req.maxAttempts, maxRetryWaitMs: req.maxRetryWaitMs };
   };
 
   const rpcError = (name: string, model: string, e: unknown, ctx: HandlerContext) => {
@@ -67,7 +68,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof P
     async invoke(req, ctx) {
       const { actor, request } = lookup(req.provider, req.model, req.request);
       try {
-        const { completion, attempts } = await actor.complete(input(req.model, request, req.maxAttempts, ctx));
+        const { completion, attempts } = await actor.complete(input(req, request, ctx));
         return create(InvokeResponseSchema, { answer: answerOf(req.provider, req.model, completion, attempts, clock) });
       } catch (e) {
         throw rpcError(req.provider, req.model, e, ctx);
@@ -77,7 +78,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof P
     async *streamInvoke(req, ctx) {
       const { actor, request } = lookup(req.provider, req.model, req.request);
       try {
-        for await (const event of actor.stream(input(req.model, request, req.maxAttempts, ctx))) {
+        for await (const event of actor.stream(input(req, request, ctx))) {
           yield event.type === 'delta'
             ? create(StreamInvokeResponseSchema, { event: { case: 'delta', value: { text: event.text } } })
             : create(StreamInvokeResponseSchema, { event: { case: 'done', value: answerOf(req.provider, req.model, event.completion, event.attempts, clock) } });

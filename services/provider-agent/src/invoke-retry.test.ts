@@ -63,6 +63,28 @@ describe('same-provider retries in the actor', () => {
     expect(provider.counts.calls).toBe(1);
   });
 
+  it('return at once, rather than wait, when the retry would wait longer than the caller accepts (it has another provider)', async () => {
+    const { clock, provider, actor } = actorUnderTest(); // backoff 100 ms, 200 ms (no jitter)
+    provider.script({ fail: Outcome.RATE_LIMITED, retryAfterMs: 2_000 }, { fail: Outcome.SERVER_ERROR }, { fail: Outcome.SERVER_ERROR });
+    const started = clock.now();
+    const limited = await failure(actor.complete(callInput({ maxRetryWaitMs: 250 })));
+    expect(clock.now()).toBe(started); // no time passed: nothing was waited out
+    expect(limited.outcome).toBe(Outcome.RATE_LIMITED);
+    expect(limited.attempts).toMatchObject([{ outcome: Outcome.RATE_LIMITED, retryAfterMs: 2_000 }]);
+    expect(limited.message).toMatch(/longer than the caller accepts/);
+    expect(provider.counts.calls).toBe(1);
+    // a short backoff (100 ms) is within the limit: the same provider is retried
+    const call = failure(actor.complete(callInput({ maxRetryWaitMs: 150 })));
+    await flush();
+    clock.advance(100);
+    await flush();
+    expect(provider.counts.calls).toBe(3);
+    // the next step (200 ms) is not
+    const err = await call;
+    expect(err.attempts.map((a) => a.outcome)).toEqual([Outcome.SERVER_ERROR, Outcome.SERVER_ERROR]);
+    expect(err.message).toMatch(/longer than the caller accepts/);
+  });
+
   it('bound each attempt by retry.attempt_timeout: a hung call is a TIMEOUT, and retried', async () => {
     const { clock, provider, actor } = actorUnderTest({ resilience: testResilience({ attemptTimeoutMs: 2_000 }) });
     provider.script({ hang: true });

@@ -48,6 +48,8 @@ export interface CallInput {
   readonly deadlineAt?: number | undefined;
   /** Attempts the caller allows this request, the first included; 0 or absent: the retry policy's. */
   readonly maxAttempts?: number | undefined;
+  /** The longest wait before a retry the caller accepts (ms); 0 or absent: the retry policy's. */
+  readonly maxRetryWaitMs?: number | undefined;
 }
 
 /** An admitted attempt: its breaker permit and its bulkhead slot, freed by `release()`. */
@@ -63,7 +65,11 @@ export function retryPlan(parts: CallParts, input: CallInput): { limit: AttemptL
   const policyMax = parts.retry.maxAttempts ?? defaultRetryOptions.maxAttempts;
   const limit = createAttemptLimit(input.maxAttempts ? Math.min(input.maxAttempts, policyMax) : policyMax);
   const options: RunWithRetryOptions = {
-    policy: { ...parts.retry, maxAttempts: limit.remaining },
+    policy: {
+      ...parts.retry,
+      maxAttempts: limit.remaining,
+      ...(input.maxRetryWaitMs ? { maxWaitMs: Math.min(input.maxRetryWaitMs, parts.retry.maxWaitMs ?? Infinity) } : {}),
+    },
     clock: parts.clock,
     random: parts.random,
     signal: input.signal,
@@ -157,6 +163,7 @@ const WHY: Partial<Record<RunGiveUpReason, string>> = {
   budget: 'not retried: the retry budget is spent',
   deadline: "not retried: the caller's deadline is too close",
   'retry-after-too-long': 'not retried: its Retry-After is longer than retry.retry_after_max',
+  'wait-too-long': 'not retried: the wait before a retry is longer than the caller accepts (another provider is left)',
   'stream-started': 'not retried: the stream had started',
 };
 

@@ -2,7 +2,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { ChatAnswerSchema, Outcome, Priority, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import { create } from '@bufbuild/protobuf';
 import type { Candidate } from '../candidates.ts';
-import { acquireLease, finish, lookup, prepare, releaseLease, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
+import { acquireLease, finish, lookup, prepare, releaseLease, remaining, retryWaitWithMore, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
 import { admit } from './admission.ts';
 import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } from './failures.ts';
 import type { ModePolicy } from '@ultra/config';
@@ -12,20 +12,25 @@ import { nearCacheFor } from '../near-cache.ts';
 
 type Result = { ok: true; answer: ChatAnswer; candidate: Candidate } | { ok: false; attempts: Attempt[]; candidate: Candidate };
 
-/** One call to the agent for one candidate, bounded by what is left of the deadline. */
-function invoke(deps: FlowDeps, p: Prepared, c: Candidate, signal: AbortSignal): Promise<Result> {
+/**
+ * One call to the agent for one candidate, bounded by what is left of the deadline. With
+ * another candidate left (`more`), the agent retries this one only after short waits
+ * (`failover.max_retry_wait`): a 429 asking for seconds fails over at once instead.
+ */
+function invoke(deps: FlowDeps, p: Prepared, c: Candidate, signal: AbortSignal, more: boolean): Promise<Result> {
   return inSpan('ultra.attempt', { 'ultra.provider': c.provider, 'ultra.model': c.model, 'ultra.tier': c.tier }, async (span) => {
-    const result = await invokeOnce(deps, p, c, signal);
+    const result = await invokeOnce(deps, p, c, signal, more);
     span.setAttribute('ultra.outcome', result.ok ? 'ok' : outcomeName(result.attempts.at(-1)!.outcome));
     return result;
   });
 }
 
-async function invokeOnce(deps: FlowDeps, p: Prepared, c: Candidate, signal: AbortSignal): Promise<Result> {
+async function invokeOnce(deps: FlowDeps, p: Prepared, c: Candidate, signal: AbortSignal, more: boolean): Promise<Result> {
   const started = deps.clock.now();
   const end = deps.book.begin(c.provider);
   try {
-    const res = await deps.agent.invoke({ provider: c.provider, model: c.model, request: p.request }, { signal, timeoutMs: Math.max(1, remaining(deps, p)) });
+    const maxRetryWaitMs = more ? retryWaitWithMore(deps) : 0;
+    const res = await deps.agent.invoke({ provider: c.provider, model: c.model, request: p.request, maxRetryWaitMs }, { signal, timeoutMs: Math.max(1, remaining(deps, p)) });
     const answer = res.answer!;
     deps.book.record(c.provider, Outcome.OK, deps.clock.now() - started);
     return { ok: true, answer, candidate: c };
@@ -43,7 +48,7 @@ async function invokeOnce(deps: FlowDeps, p: Prepared, c: Candidate, signal: Abo
  * Calls `first`, and when it has not answered after the hedging delay also `second`; the
  * first success wins and the other call is cancelled.
  */
-async function hedged(deps: FlowDeps, p: Prepared, first: Candidate, second: Candidate, signal: AbortSignal): Promise<Result[]> {
+async function hedged(deps: FlowDeps, p: Prepared, first: Candidate, second: Candidate, signal: AbortSignal, moreAfter: boolean): Promise<Result[]> {
   const a = new AbortController();
   const b = new AbortController();
   const onAbort = () => {
@@ -69,11 +74,11 @@ async function hedged(deps: FlowDeps, p: Prepared, first: Candidate, second: Can
           resolve(results);
         }
       };
-      void invoke(deps, p, first, a.signal).then((r) => settle(r, b));
+      void invoke(deps, p, first, a.signal, true).then((r) => settle(r, b));
       const timer = deps.clock.setTimeout(() => {
         if (done) return;
         pending++;
-        void invoke(deps, p, second, b.signal).then((r) => settle(r, a));
+        void invoke(deps, p, second, b.signal, moreAfter).then((r) => settle(r, a));
       }, deps.config.failover.hedging.delayMs);
       a.signal.addEventListener('abort', () => deps.clock.clearTimeout(timer), { once: true });
     });
@@ -155,7 +160,7 @@ export function createComplete(deps: FlowDeps) {
       const c = order[i]!;
       const next = order[i + 1];
       const hedge = config.failover.hedging.enabled && policy.hedging && next !== undefined && i === 0;
-      const results = hedge ? await hedged(deps, p, c, next, options.signal) : [await invoke(deps, p, c, options.signal)];
+      const results = hedge ? await hedged(deps, p, c, next, options.signal, i + 2 < order.length) : [await invoke(deps, p, c, options.signal, next !== undefined)];
       if (hedge && results.length > 1) i++;
       const win = results.find((r) => r.ok);
       for (const r of results) if (!r.ok) attempts.push(...r.attempts);

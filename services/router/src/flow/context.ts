@@ -86,6 +86,12 @@ export function prepare(deps: FlowDeps, raw: ChatRequest | undefined, options: C
 /** Milliseconds a hop below may take. */
 export const remaining = (deps: FlowDeps, p: Prepared) => p.deadline - deps.clock.now() - HOP_MARGIN_MS;
 
+/**
+ * `max_retry_wait_ms` for an agent call with another candidate after it: the configured
+ * wait, at least 1 ms (0 on the wire would mean "the agent's own limits", i.e. no limit).
+ */
+export const retryWaitWithMore = (deps: FlowDeps) => Math.max(1, deps.config.failover.maxRetryWaitMs);
+
 /** The answer as the caller sees it: where it came from, the attempts, the mode. */
 export function finish(deps: FlowDeps, answer: ChatAnswer, servedFrom: ServedFrom, attempts: Attempt[], extraNotice = ''): ChatAnswer {
   const { mode, notice } = deps.mode.current();
