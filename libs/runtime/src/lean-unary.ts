@@ -103,6 +103,8 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
           });
           s.on('error', (e) => settle(fromNodeError(e)));
           s.on('close', () => {
+            // After 'end' (the usual case) there is nothing to settle: build no error for it.
+            if (settled) return;
             if (s.rstCode === NGHTTP2_NO_ERROR || s.rstCode === undefined) return settle(new ConnectError('the stream closed without an answer', Code.Unavailable));
             settle(new ConnectError(`the stream was reset (HTTP/2 code ${s.rstCode})`, s.rstCode === NGHTTP2_CANCEL ? Code.Canceled : Code.Unavailable));
           });
