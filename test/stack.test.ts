@@ -26,6 +26,43 @@ function call<T>(client: grpc.Client, method: string, request: unknown, deadline
   });
 }
 
+/** One reflection conversation on a fresh stream (as grpcurl holds one): every request, then every answer. */
+async function reflect(port: number, version: 'v1' | 'v1alpha', requests: object[]): Promise<Record<string, any>[]> {
+  const def = protoLoader.loadSync([`grpc/reflection/${version}/reflection.proto`], { includeDirs: [repoPath('proto')], keepCase: true, oneofs: true });
+  const Reflection = (grpc.loadPackageDefinition(def) as any).grpc.reflection[version].ServerReflection as grpc.ServiceClientConstructor;
+  const client = new Reflection(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  const stream = (client as any).ServerReflectionInfo() as grpc.ClientDuplexStream<object, Record<string, any>>;
+  const answers: Record<string, any>[] = [];
+  try {
+    return await new Promise((resolve, reject) => {
+      stream.on('data', (a) => answers.push(a));
+      stream.on('end', () => resolve(answers));
+      stream.on('error', reject);
+      for (const r of requests) stream.write(r);
+      stream.end();
+    });
+  } finally {
+    client.close();
+  }
+}
+
+/** Serialized FileDescriptorProtos as one FileDescriptorSet (field 1, repeated). */
+function descriptorSet(files: Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const f of files) {
+    const len: number[] = [];
+    for (let n = f.length; ; n >>>= 7) {
+      if (n < 0x80) {
+        len.push(n);
+        break;
+      }
+      len.push((n & 0x7f) | 0x80);
+    }
+    parts.push(Buffer.from([0x0a, ...len]), f);
+  }
+  return Buffer.concat(parts);
+}
+
 interface Answer {
   text: string;
   provider: string;
@@ -74,6 +111,46 @@ describe('the stack as separate processes', () => {
       } finally {
         client.close();
       }
+    }
+  });
+
+  it('serves gRPC reflection: a stock client with no protos discovers RouterService and calls Complete, as grpcurl does', async () => {
+    const [list, files, again, missing] = await reflect(stack.ports.router, 'v1', [
+      { list_services: '' },
+      { file_containing_symbol: 'ultra.router.v1.RouterService' },
+      { file_containing_symbol: 'ultra.router.v1.RouterService.Complete' },
+      { file_containing_symbol: 'ultra.router.v1.NoSuchThing' },
+    ]);
+    expect(list!.list_services_response.service.map((x: { name: string }) => x.name)).toEqual([
+      'grpc.health.v1.Health',
+      'grpc.reflection.v1.ServerReflection',
+      'grpc.reflection.v1alpha.ServerReflection',
+      'ultra.router.v1.RouterService',
+    ]);
+    // the router's file and what it imports (the chat contract, google/protobuf/*), each once per stream
+    const sent: Buffer[] = files!.file_descriptor_response.file_descriptor_proto;
+    expect(sent.length).toBeGreaterThan(1);
+    expect(again!.file_descriptor_response.file_descriptor_proto).toHaveLength(1);
+    expect(missing!.error_response).toMatchObject({ error_code: 5, error_message: expect.stringContaining('ultra.router.v1.NoSuchThing') });
+    // Only what reflection gave: build a client from it and call the router.
+    const def = protoLoader.loadFileDescriptorSetFromBuffer(descriptorSet(sent), { keepCase: true, enums: String, defaults: true, oneofs: true });
+    const Discovered = (grpc.loadPackageDefinition(def) as any).ultra.router.v1.RouterService as grpc.ServiceClientConstructor;
+    const client = new Discovered(`127.0.0.1:${stack.ports.router}`, grpc.credentials.createInsecure());
+    try {
+      const res = await call<{ answer: Answer }>(client, 'Complete', { request: { model: 'chat', messages: [{ role: 'ROLE_USER', content: 'found by reflection' }] } });
+      expect(res.answer.text).toContain('found by reflection');
+    } finally {
+      client.close();
+    }
+    // every service, and the v1alpha protocol older tools speak
+    for (const [port, service] of [
+      [stack.ports.agent, 'ultra.provider_agent.v1.ProviderAgentService'],
+      [stack.ports.cache, 'ultra.cache.v1.CacheService'],
+      [stack.ports.health, 'ultra.health.v1.HealthService'],
+    ] as const) {
+      const [names, file] = await reflect(port, 'v1alpha', [{ list_services: '*' }, { file_containing_symbol: service }]);
+      expect(names!.list_services_response.service.map((x: { name: string }) => x.name)).toContain(service);
+      expect(file!.file_descriptor_response.file_descriptor_proto.length).toBeGreaterThan(0);
     }
   });
 

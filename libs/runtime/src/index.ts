@@ -1,5 +1,6 @@
 export * from './clients.ts';
 export * from './grpc-health.ts';
+export * from './grpc-reflection.ts';
 export * from './listener.ts';
 export * from './logger.ts';
 export * from './run-service.ts';

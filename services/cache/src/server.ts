@@ -2,7 +2,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Address, UltraConfig } from '@ultra/config';
 import { CacheService } from '@ultra/contracts/cache';
 import { Health } from '@ultra/contracts/grpc-health';
-import { createAdminInterceptor, createHealthRegistry, listen, Serving, type HealthRegistry, type RunningService } from '@ultra/runtime';
+import { addReflection, createAdminInterceptor, createHealthRegistry, listen, Serving, type HealthRegistry, type RunningService } from '@ultra/runtime';
 import { createCacheService, type CacheServiceDeps } from './cache-service.ts';
 
 /**
@@ -37,6 +37,7 @@ export async function build(deps: CacheServerDeps): Promise<RunningService & { h
     routes: (router) => {
       router.service(CacheService, createCacheService(deps));
       router.service(Health, health.impl);
+      addReflection(router);
     },
   });
   const listener = await listen(deps.address, handler);

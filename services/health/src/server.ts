@@ -2,7 +2,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Address } from '@ultra/config';
 import { Health } from '@ultra/contracts/grpc-health';
 import { HealthService } from '@ultra/contracts/health';
-import { createAdminInterceptor, createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
+import { addReflection, createAdminInterceptor, createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
 import type { UltraConfig } from '@ultra/config';
 import { createHealthService, type HealthServiceDeps } from './health-service.ts';
 
@@ -14,6 +14,7 @@ export async function build(deps: HealthServiceDeps & { address: Address; config
     routes: (router) => {
       router.service(HealthService, createHealthService(deps));
       router.service(Health, health.impl);
+      addReflection(router);
     },
   });
   const listener = await listen(deps.address, handler);

@@ -2,7 +2,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Address, UltraConfig } from '@ultra/config';
 import { Health } from '@ultra/contracts/grpc-health';
 import { ProviderAgentAdminService, ProviderAgentService } from '@ultra/contracts/provider-agent';
-import { createAdminInterceptor, createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
+import { addReflection, createAdminInterceptor, createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
 import { createAdminService, type AdminServiceDeps } from './admin-service.ts';
 import { createAgentService, type AgentServiceDeps } from './agent-service.ts';
 
@@ -21,6 +21,7 @@ export async function build(deps: AgentServerDeps): Promise<RunningService> {
       router.service(ProviderAgentService, createAgentService(deps));
       router.service(ProviderAgentAdminService, createAdminService(deps));
       router.service(Health, health.impl);
+      addReflection(router);
     },
   });
   const listener = await listen(deps.address, handler);

@@ -3,7 +3,7 @@ import type { UltraConfig } from '@ultra/config';
 import type { Clock } from '@ultra/core';
 import { Health } from '@ultra/contracts/grpc-health';
 import { RouterService } from '@ultra/contracts/router';
-import { createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
+import { addReflection, createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
 import type { ChatFlow } from './chat-flow.ts';
 import { createOpenAiFront } from './openai-front.ts';
 import { createRouterService } from './router-service.ts';
@@ -32,6 +32,7 @@ export async function build(deps: RouterServerDeps): Promise<RunningService> {
     routes: (router) => {
       router.service(RouterService, createRouterService(deps.flow, undefined, deps.guard));
       router.service(Health, health.impl);
+      addReflection(router);
     },
   });
   const front = createOpenAiFront({ flow: deps.flow, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes, metrics: deps.metrics, guard: deps.guard });
