@@ -74,6 +74,14 @@ describe('bad input on both fronts', () => {
     ['a bad role', { model: 'chat', messages: [{ role: 'wizard', content: 'x' }] }, /messages\[0\]\.role: must be/],
     ['negative max tokens', { model: 'chat', messages: [{ role: 'user', content: 'x' }], max_tokens: -5 }, /max_tokens: must be a whole number of at least 1, got -5/],
     ['temperature as text', { model: 'chat', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' }, /temperature: expected a number/],
+    ['two choices', { model: 'chat', messages: [{ role: 'user', content: 'x' }], n: 2 }, /n: not supported by Ultra \(Ultra returns one choice per request/],
+    [
+      'tools',
+      { model: 'chat', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }] },
+      /tools: not supported by Ultra \(function calling is not routed/,
+    ],
+    ['JSON mode', { model: 'chat', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' } }, /response_format: not supported by Ultra/],
+    ['log probabilities', { model: 'chat', messages: [{ role: 'user', content: 'x' }], logprobs: true }, /logprobs: not supported by Ultra/],
   ];
 
   it('HTTP: 400 naming the field, and no provider is called', async () => {
@@ -99,6 +107,20 @@ describe('bad input on both fronts', () => {
     const notJson = await fetch(`http://127.0.0.1:${stack.ports.routerHttp}/v1/chat/completions`, { method: 'POST', body: '{"model": "chat", "messages": [' });
     expect(notJson.status).toBe(400);
     expect(await providerCalls()).toBe(before);
+  });
+
+  it('accepts those parameters at their neutral values, as SDKs and frameworks send them', async () => {
+    const res = await openai.chat.completions.create({
+      model: 'chat',
+      messages: [{ role: 'user', content: 'neutral parameters' }],
+      n: 1,
+      tools: [],
+      response_format: { type: 'text' },
+      logprobs: false,
+      modalities: ['text'],
+      stream_options: null,
+    });
+    expect(res.choices[0]!.message.content).toContain('neutral parameters');
   });
 
   it('the SDK surfaces the same as a BadRequestError', async () => {

@@ -50,6 +50,30 @@ function contentText(content: unknown, i: number): string {
   throw new BadRequestError(`messages[${i}].content: expected a string or a list of text parts`, `messages[${i}].content`);
 }
 
+const empty = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
+
+/**
+ * Chat Completions parameters that change what the answer is, which Ultra's chat contract
+ * does not carry to providers: each is refused with a 400 naming it, unless it has its
+ * neutral value, rather than dropped so that the caller gets an answer it did not ask for
+ * (plain text for a tool call, one choice for `n: 3`). Parameters that only shape delivery
+ * (`stream_options`, `store`, `metadata`, `service_tier`, `user`) are accepted.
+ */
+const UNSUPPORTED: ReadonlyArray<[field: string, neutral: (v: unknown) => boolean, why: string]> = [
+  ['n', (v) => v === undefined || v === null || v === 1, 'Ultra returns one choice per request; send n requests (each may be answered by another provider)'],
+  ['tools', empty, 'function calling is not routed by Ultra; call a provider directly for tool use'],
+  ['tool_choice', (v) => empty(v) || v === 'none', 'function calling is not routed by Ultra'],
+  ['functions', empty, 'function calling is not routed by Ultra'],
+  ['function_call', (v) => empty(v) || v === 'none', 'function calling is not routed by Ultra'],
+  ['response_format', (v) => empty(v) || (isObject(v) && v['type'] === 'text'), 'structured output (json_object, json_schema) is not carried to providers'],
+  ['logprobs', (v) => empty(v) || v === false, 'log probabilities are not carried back from providers'],
+  ['top_logprobs', empty, 'log probabilities are not carried back from providers'],
+  ['logit_bias', empty, 'logit bias is not carried to providers'],
+  ['audio', empty, 'audio output is not supported'],
+  ['modalities', (v) => empty(v) || (Array.isArray(v) && v.every((m) => m === 'text')), 'only text output is supported'],
+  ['prediction', empty, 'predicted outputs are not carried to providers'],
+];
+
 /** Maps an OpenAI Chat Completions body and Ultra's `x-ultra-*` headers to a ChatRequest. */
 export function toChatRequest(body: unknown, headers: Record<string, string | string[] | undefined>): ChatRequest {
   if (!isObject(body)) throw new BadRequestError('the body must be a JSON object', null);
@@ -59,6 +83,9 @@ export function toChatRequest(body: unknown, headers: Record<string, string | st
   };
   if (body['model'] !== undefined && typeof body['model'] !== 'string') throw new BadRequestError('model: expected a string', 'model');
   if (!Array.isArray(body['messages'])) throw new BadRequestError('messages: expected a list of messages', 'messages');
+  for (const [field, neutral, why] of UNSUPPORTED) {
+    if (!neutral(body[field])) throw new BadRequestError(`${field}: not supported by Ultra (${why}), got ${JSON.stringify(body[field]).slice(0, 80)}`, field);
+  }
   const messages = body['messages'].map((m, i) => {
     if (!isObject(m)) throw new BadRequestError(`messages[${i}]: expected an object`, `messages[${i}]`);
     const role = typeof m['role'] === 'string' ? ROLES[m['role']] : undefined;
