@@ -26,15 +26,19 @@ function harness(failover: string, invoke: Invoke, stream?: Stream, defer?: (r: 
     },
   };
   const calls: string[] = [];
+  /** The max_retry_wait_ms of every agent call, in order. */
+  const waits: number[] = [];
   const attempt = (provider: string, outcome: Outcome) => create(AttemptSchema, { provider, model: 'm', outcome, latencyMs: 1 });
   const agentImpl: Partial<ServiceImpl<typeof ProviderAgentService>> = {
     async invoke(req, ctx) {
       calls.push(req.provider);
+      waits.push(req.maxRetryWaitMs);
       const text = await invoke(req.provider, ctx);
       return create(InvokeResponseSchema, { answer: { text, provider: req.provider, model: req.model, attempts: [attempt(req.provider, Outcome.OK)] } });
     },
     async *streamInvoke(req, ctx) {
       calls.push(req.provider);
+      waits.push(req.maxRetryWaitMs);
       let all = '';
       for await (const piece of stream!(req.provider, ctx)) {
         all += piece;
@@ -44,7 +48,7 @@ function harness(failover: string, invoke: Invoke, stream?: Stream, defer?: (r: 
     },
   };
   const { flow, clock, routing } = inMemoryFlow(config, { cache: cacheImpl, agent: agentImpl }, { seed: 5, defer });
-  return { flow, clock, calls, routing, stale };
+  return { flow, clock, calls, waits, routing, stale };
 }
 
 const failure = (p: Promise<unknown>) =>
@@ -113,6 +117,33 @@ describe('coalescing', () => {
     const answers = await Promise.all(all);
     expect(calls).toHaveLength(1);
     expect(new Set(answers.map((a) => a.text))).toEqual(new Set(['shared']));
+  });
+});
+
+describe('failing over rather than waiting', () => {
+  it('asks the agent for retries after short waits only while another candidate is left; the last gets the agent’s own limits', async () => {
+    const { flow, waits } = harness('{ max_attempts: 3, max_retry_wait: 300ms }', (provider) => {
+      throw fail(provider, Outcome.SERVER_ERROR);
+    });
+    await failure(flow.complete(ask('all fail'), { signal: new AbortController().signal }));
+    expect(waits).toEqual([300, 300, 0]);
+  });
+
+  it('does the same for streams', async () => {
+    const { flow, waits } = harness(
+      '{ max_attempts: 2, max_retry_wait: 0s }',
+      () => Promise.resolve(''),
+      async function* (provider) {
+        throw fail(provider, Outcome.SERVER_ERROR);
+      },
+    );
+    try {
+      for await (const _ of flow.stream(ask('all fail, streamed'), { signal: new AbortController().signal }));
+    } catch {
+      // every provider failed
+    }
+    // 0s still means "fail over at once": 1 ms on the wire, since 0 there means "the agent's own"
+    expect(waits).toEqual([1, 0]);
   });
 });
 
