@@ -61,7 +61,7 @@ describe('ultra CLI', () => {
     expect(lines).toEqual([
       `ultra: invalid config (${join(dir, 'bad.yaml')}):`,
       '  failover.cooldown: "soon" is not a duration (write e.g. 250ms, 30s, 5m, 1h)',
-      '  failover.colour: unknown key (expected one of: strategy, sticky_sessions, cooldown, max_attempts, default_timeout, cooldown_ramp, weights, explore, panic_threshold, retry_budget, outlier_ejection, hedging, coalesce, first_token_timeout, idle_timeout, stream_resume)',
+      '  failover.colour: unknown key (expected one of: strategy, sticky_sessions, cooldown, max_attempts, max_retry_wait, default_timeout, cooldown_ramp, weights, explore, panic_threshold, retry_budget, outlier_ejection, hedging, coalesce, first_token_timeout, idle_timeout, stream_resume)',
       '  providers.primary: a tier needs at least one provider',
     ]);
   });
