@@ -22,6 +22,28 @@ const send = (status: number, type: string | undefined, body: string): Responder
   res.end(body);
 };
 
+/**
+ * A body that never ends: chunks of 256 KiB, until the client goes away (or 64 MiB, so that
+ * a test without the limit ends too).
+ */
+const endless = (status: number, type: string): Responder => (_req, res) => {
+  res.writeHead(status, { 'content-type': type });
+  const chunk = Buffer.alloc(256 * 1024, 'a');
+  let sent = 0;
+  endlessRun = { finished: false };
+  const more = () => {
+    while (!res.destroyed && sent < 64 * 1024 * 1024) {
+      sent += chunk.length;
+      if (!res.write(chunk)) return void res.once('drain', more);
+    }
+    if (!res.destroyed) endlessRun.finished = true;
+    res.end();
+  };
+  more();
+};
+/** Whether the last endless body was sent to its 64 MiB end (the client read it all) rather than cut off. */
+let endlessRun = { finished: false };
+
 /** Whole answers that are not what the provider documents. */
 const COMPLETE_CASES: ReadonlyArray<[string, Responder, Outcome]> = [
   ['truncated JSON', send(200, 'application/json', '{"id":"x","choices":[{"mess'), Outcome.MALFORMED_RESPONSE],
@@ -32,6 +54,16 @@ const COMPLETE_CASES: ReadonlyArray<[string, Responder, Outcome]> = [
   ['an HTML error page with 502', send(502, 'text/html', HTML), Outcome.SERVER_ERROR],
   ['an HTML error page with 429', send(429, 'text/html', HTML), Outcome.RATE_LIMITED],
   ['a non-JSON 400', send(400, 'text/plain', 'nope'), Outcome.BAD_REQUEST],
+  [
+    'a body declared larger than any answer',
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(20 * 1024 * 1024) });
+      res.write('{"id":"x"');
+    },
+    Outcome.MALFORMED_RESPONSE,
+  ],
+  ['a body that never ends', endless(200, 'application/json'), Outcome.MALFORMED_RESPONSE],
+  ['an error body that never ends', endless(503, 'text/plain'), Outcome.SERVER_ERROR],
   ['a 3xx without location', send(304, undefined, ''), Outcome.MALFORMED_RESPONSE],
   [
     'a redirect elsewhere (not followed: it would carry the key)',
@@ -84,11 +116,16 @@ describe.each(ENDPOINT_TYPES)('%s adapter given bad input', (type) => {
   const adapter = () => createAdapter(simEndpoint(root, 'bad', type));
   const signal = () => AbortSignal.timeout(5000);
 
-  it.each(COMPLETE_CASES)('complete() given %s', async (_label, responder, outcome) => {
+  it.each(COMPLETE_CASES)('complete() given %s', async (label, responder, outcome) => {
     respond = responder;
     const e = await rejection(adapter().complete('m', chat('hi'), { signal: signal() }));
     expect(e.outcome, e.message).toBe(outcome);
     expect(e.message).not.toMatch(/<html|<body/i);
+    if (label.includes('never ends')) {
+      // the adapter stopped reading and went away: it did not take in the 64 MiB
+      expect(endlessRun.finished).toBe(false);
+      if (outcome === Outcome.MALFORMED_RESPONSE) expect(e.message).toMatch(/the answer is over 16 MiB/);
+    }
   });
 
   it.each(streamCases(type))('stream() given %s', async (_label, responder, outcome) => {

@@ -17,8 +17,42 @@ export interface HttpContext extends ErrorContext {
   readonly fetch: FetchLike;
 }
 
-/** Most of an error body read for classification, in bytes of text; the rest is dropped. */
+/** Most of an error body read for classification, in bytes; the rest is not read. */
 const ERROR_BODY_LIMIT = 64 * 1024;
+
+/**
+ * Most of a whole (not streamed) answer read, in bytes. A long model answer is tens of
+ * kilobytes; a body past this is a broken server or proxy, and reading it all could take
+ * the agent's memory (and every provider's calls with it).
+ */
+export const ANSWER_BODY_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * Reads `res`'s body as UTF-8 text, stopping (and cancelling the rest) once it passes
+ * `limit` bytes: `over` then says so and `text` holds the first `limit` bytes.
+ */
+export async function readText(res: Response, limit: number): Promise<{ text: string; over: boolean }> {
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > limit) {
+    await res.body?.cancel().catch(() => undefined);
+    return { text: '', over: true };
+  }
+  if (!res.body) return { text: '', over: false };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return { text: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), over: true };
+    }
+  }
+  return { text: (chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks)).toString('utf8'), over: false };
+}
 
 /**
  * Sends `call` and returns a 2xx response, or throws a classified ProviderError: a
@@ -43,7 +77,7 @@ export async function send(ctx: HttpContext, call: HttpCall, signal: AbortSignal
   }
   let text = '';
   try {
-    text = (await res.text()).slice(0, ERROR_BODY_LIMIT);
+    text = (await readText(res, ERROR_BODY_LIMIT)).text;
   } catch (e) {
     if (signal.aborted) throw classifyThrown(ctx, e, signal);
   }
@@ -55,12 +89,14 @@ export async function send(ctx: HttpContext, call: HttpCall, signal: AbortSignal
  * truncated or invalid body give MALFORMED_RESPONSE; a dropped connection CONNECTION.
  */
 export async function readJson(ctx: HttpContext, res: Response, signal: AbortSignal): Promise<unknown> {
-  let text: string;
+  let read: { text: string; over: boolean };
   try {
-    text = await res.text();
+    read = await readText(res, ANSWER_BODY_LIMIT);
   } catch (e) {
     throw classifyThrown(ctx, e, signal);
   }
+  if (read.over) throw malformed(ctx, `the answer is over ${ANSWER_BODY_LIMIT / (1024 * 1024)} MiB, far past any model answer (a broken server or proxy?)`);
+  const { text } = read;
   const type = res.headers.get('content-type') ?? '';
   if (!/json/i.test(type)) throw malformed(ctx, `expected JSON, got ${describeContent(type, text)}`);
   try {
