@@ -19,6 +19,15 @@ describe('protobuf contracts', () => {
     expect(() => execFileSync(buf, ['lint'], { cwd: repoPath('.'), stdio: 'pipe' })).not.toThrow();
   });
 
+  it('make no breaking change against the shipped baseline (buf breaking, FILE rules; npm run contracts:baseline after a deliberate new major version)', () => {
+    const run = () => execFileSync(buf, ['breaking', '--against', 'libs/contracts/baseline.binpb'], { cwd: repoPath('.'), stdio: 'pipe' });
+    try {
+      run();
+    } catch (e) {
+      throw new Error(`buf breaking:\n${String((e as { stdout?: Buffer }).stdout ?? e)}`);
+    }
+  });
+
   it('match the committed generated code (run npm run generate when this fails)', () => {
     const out = mkdtempSync(join(tmpdir(), 'ultra-gen-'));
     execFileSync(buf, ['generate', '--output', out], { cwd: repoPath('.'), stdio: 'pipe' });
