@@ -64,6 +64,20 @@ describe('the official openai package against the router', () => {
     for await (const m of openai.models.list()) ids.push(m.id);
     expect(ids).toEqual(expect.arrayContaining(['chat', 'gpt-4o-mini', 'claude-3-5-haiku-latest', 'gemini-2.0-flash', 'command-r']));
   });
+
+  it('retrieves one model, and says in OpenAI’s shape what it does not serve', async () => {
+    expect(await openai.models.retrieve('chat')).toMatchObject({ id: 'chat', object: 'model', owned_by: 'ultra' });
+    const missing = await openai.models.retrieve('gpt-9').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).message).toMatch(/The model 'gpt-9' does not exist here/);
+    const embeddings = await openai.embeddings.create({ model: 'chat', input: 'x' }).catch((e: unknown) => e);
+    expect(embeddings).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((embeddings as InstanceType<typeof OpenAI.NotFoundError>).message).toMatch(/Ultra does not serve POST \/v1\/embeddings; it serves POST \/v1\/chat\/completions/);
+    const wrongMethod = await fetch(`http://127.0.0.1:${stack.ports.routerHttp}/v1/chat/completions`);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+    expect(((await wrongMethod.json()) as { error: { code: string } }).error.code).toBe('method_not_allowed');
+  });
 });
 
 describe('bad input on both fronts', () => {

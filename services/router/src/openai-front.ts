@@ -87,10 +87,12 @@ async function readBody(req: Req, limit: number): Promise<unknown> {
 export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
   const { flow, config, clock } = deps;
   const limit = deps.maxBodyBytes ?? 1024 * 1024;
-  const models = () => {
-    const ids = new Set([...Object.keys(config.models), ...Object.values(config.providers).flatMap((p) => p.models)]);
-    return { object: 'list', data: [...ids].map((id) => ({ id, object: 'model', created: 0, owned_by: 'ultra' })) };
-  };
+  const modelIds = () => new Set([...Object.keys(config.models), ...Object.values(config.providers).flatMap((p) => p.models)]);
+  const model = (id: string) => ({ id, object: 'model', created: 0, owned_by: 'ultra' });
+  const models = () => ({ object: 'list', data: [...modelIds()].map(model) });
+  /** An error in OpenAI's shape, for the paths and methods of `/v1/` that are not served. */
+  const openAiError = (res: Res, status: number, message: string, code: string, param: string | null = null) =>
+    sendJson(res, status, { error: { message, type: 'invalid_request_error', param, code } });
 
   const chat = async (req: Req, res: Res) => {
     const abort = new AbortController();
@@ -142,7 +144,7 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
   };
 
   return (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'POST' && path === '/v1/chat/completions') {
       chat(req, res).catch((err: unknown) => {
         if (res.headersSent) {
@@ -157,6 +159,24 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
       } catch (e) {
         sendError(res, e);
       }
+    } else if (req.method === 'GET' && path.startsWith('/v1/models/')) {
+      // What the SDKs' models.retrieve(id) asks for.
+      try {
+        deps.guard?.identify(req.headers.authorization);
+        const id = decodeURIComponent(path.slice('/v1/models/'.length));
+        if (modelIds().has(id)) sendJson(res, 200, model(id));
+        else openAiError(res, 404, `The model '${id}' does not exist here; GET /v1/models lists the ones Ultra serves`, 'model_not_found', 'model');
+      } catch (e) {
+        sendError(res, e);
+      }
+    } else if (path === '/v1/chat/completions' || path === '/v1/models') {
+      const allowed = path === '/v1/models' ? 'GET' : 'POST';
+      (res as http.ServerResponse).setHeader('allow', allowed);
+      openAiError(res, 405, `${req.method} ${path} is not served; use ${allowed}`, 'method_not_allowed');
+    } else if (path.startsWith('/v1/')) {
+      // Another OpenAI API (embeddings, responses, images, ...): say so in OpenAI's shape,
+      // so that an SDK raises a NotFoundError naming it rather than a bare 404.
+      openAiError(res, 404, `Ultra does not serve ${req.method} ${path}; it serves POST /v1/chat/completions and GET /v1/models`, 'unknown_url');
     } else if (req.method === 'GET' && path === '/metrics' && deps.metrics) {
       deps.metrics.handle(req as http.IncomingMessage, res as http.ServerResponse);
     } else if (req.method === 'GET' && path === '/healthz') {
