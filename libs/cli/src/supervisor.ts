@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { systemClock, type Clock } from '@ultra/core';
 import { nodeArgs, type ProcessSpec } from './processes.ts';
 
 export interface SupervisorOptions {
@@ -12,6 +13,8 @@ export interface SupervisorOptions {
   stopGraceMs: number;
   /** Longest wait for a child to report ready, ms. Default 60 000. */
   readyTimeoutMs?: number;
+  /** Time for the restart backoff and the timeouts. Default: the system clock. */
+  clock?: Clock;
 }
 
 interface Child {
@@ -25,11 +28,25 @@ interface Child {
 /** Exit status of a child whose config was rejected: restarting it cannot help. */
 const CONFIG_ERROR = 2;
 
+/** A child that stayed up this long before it exited starts its backoff again from the first step. */
+const STABLE_MS = 60_000;
+
+/**
+ * The wait before restarting a child that exited after `restarts` restarts, having been
+ * up `upMs`: 500 ms doubling to 30 s, from the first step again after a stable run.
+ * Returns the wait and the restart count to keep.
+ */
+export function restartDelay(restarts: number, upMs: number): { delayMs: number; restarts: number } {
+  const n = upMs > STABLE_MS ? 0 : restarts;
+  return { delayMs: Math.min(30_000, 500 * 2 ** n), restarts: n + 1 };
+}
+
 /**
  * Runs each process of the stack as its own OS process, restarts one that crashes (with
  * a backoff from 500 ms doubling to 30 s), and stops them all, last started first.
  */
 export function createSupervisor(specs: readonly ProcessSpec[], options: SupervisorOptions) {
+  const clock = options.clock ?? systemClock;
   const children: Child[] = specs.map((spec, index) => ({ spec, index, restarts: 0, startedAt: 0 }));
   let stopping = false;
   let onFatal: ((code: number) => void) | undefined;
@@ -47,20 +64,19 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
         detached: true,
       });
       child.proc = proc;
-      child.startedAt = Date.now();
+      child.startedAt = clock.now();
       let ready = false;
       const markReady = () => {
         if (ready) return;
         ready = true;
         options.print(`ultra: ${child.spec.name} is up (pid ${proc.pid})`);
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         resolve();
       };
-      const timer = setTimeout(
+      const timer = clock.setTimeout(
         () => reject(new Error(`${child.spec.name} did not report ready within ${options.readyTimeoutMs ?? 60_000} ms`)),
         options.readyTimeoutMs ?? 60_000,
       );
-      timer.unref();
       for (const stream of [proc.stdout!, proc.stderr!]) {
         createInterface({ input: stream }).on('line', (line) => {
           options.print(options.format(child.spec.name, child.index, line));
@@ -71,7 +87,7 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
         if ((msg as { type?: string }).type === 'ready') markReady();
       });
       proc.once('exit', (code, signal) => {
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         if (stopping) return;
         if (code === CONFIG_ERROR) {
           options.print(`ultra: ${child.spec.name} rejected the configuration; stopping`);
@@ -82,12 +98,12 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
           reject(new Error(`${child.spec.name} exited before it was ready (${signal ?? `status ${code}`})`));
           return;
         }
-        if (Date.now() - child.startedAt > 60_000) child.restarts = 0;
-        const delay = Math.min(30_000, 500 * 2 ** child.restarts++);
-        options.print(`ultra: ${child.spec.name} exited (${signal ?? `status ${code}`}); restarting in ${delay} ms`);
-        setTimeout(() => {
+        const next = restartDelay(child.restarts, clock.now() - child.startedAt);
+        child.restarts = next.restarts;
+        options.print(`ultra: ${child.spec.name} exited (${signal ?? `status ${code}`}); restarting in ${next.delayMs} ms`);
+        clock.setTimeout(() => {
           if (!stopping) spawnChild(child).catch((err: Error) => options.print(`ultra: ${err.message}`));
-        }, delay).unref();
+        }, next.delayMs);
       });
     });
 
@@ -106,9 +122,9 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
         if (!proc || proc.exitCode !== null || proc.signalCode !== null) continue;
         const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
         proc.kill('SIGTERM');
-        const timer = setTimeout(() => proc.kill('SIGKILL'), options.stopGraceMs);
+        const timer = clock.setTimeout(() => proc.kill('SIGKILL'), options.stopGraceMs);
         await exited;
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
       }
     },
     pids: () => children.map((c) => ({ name: c.spec.name, pid: c.proc?.pid })),
