@@ -1,110 +1,13 @@
 import { z } from 'zod';
-import { parseDuration } from '@ultra/core';
 import { ENDPOINT_TYPES } from './known-providers.ts';
 import { conditionsSchema, modePolicySchema } from './modes.ts';
 import { authSchema, limitsSchema } from './auth.ts';
 import { tlsSchema } from './tls.ts';
-import { describeValue } from './describe.ts';
+import { address, count, duration, name, share, url, QUEUE_OUTCOMES, type QueueOutcome } from './schema-fields.ts';
+import { breakerKnobs, bulkheadKnobs, retryKnobs } from './schema-knobs.ts';
 
-/** A duration string (`250ms`, `30s`, `5m`, `1h`) parsed to milliseconds. */
-const duration = z
-  .string({ error: (iss) => `expected a duration like 250ms, 30s or 5m, got ${describeValue(iss.input)}` })
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration (write e.g. 250ms, 30s, 5m, 1h)` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-
-const ADDRESS = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/;
-
-/** A `host:port` listen or dial address. */
-const address = z
-  .string({ error: (iss) => `expected an address like 127.0.0.1:50051, got ${describeValue(iss.input)}` })
-  .transform((text, ctx) => {
-    const match = ADDRESS.exec(text);
-    const port = match ? Number(match[2]) : NaN;
-    if (!match || port > 65535) {
-      ctx.addIssue({ code: 'custom', message: `"${text}" is not an address (write host:port, e.g. 127.0.0.1:50051)` });
-      return z.NEVER;
-    }
-    return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
-  });
-
-const count = (min: number) => z.number().int().min(min);
-
-/** Error classes the queue's `retry_on` may name (the chat Outcome enum, lower-case). */
-export const QUEUE_OUTCOMES = [
-  'rate_limited', 'overloaded', 'server_error', 'timeout', 'connection', 'bad_request', 'auth_failed',
-  'context_too_long', 'content_refused', 'unavailable', 'stream_broken', 'malformed_response',
-] as const;
-export type QueueOutcome = (typeof QUEUE_OUTCOMES)[number];
-/** Error classes the queue does not retry unless `retry_on` says so: the caller's mistakes and refusals. */
-export const QUEUE_NOT_RETRIED: readonly string[] = ['bad_request', 'auth_failed', 'context_too_long', 'content_refused'];
-
-/** A share or probability, 0..1. */
-const share = z.number().min(0).max(1);
-
-const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, "-" or "_"');
-
-const url = z.string().refine((text) => /^https?:\/\/[^\s/]+/.test(text), {
-  message: 'must be an http:// or https:// URL',
-});
-
-/** Outcome names as config writes them: lower case, without the `OUTCOME_` prefix. */
-export const OUTCOME_NAMES = [
-  'rate_limited', 'overloaded', 'server_error', 'timeout', 'connection', 'bad_request', 'auth_failed',
-  'context_too_long', 'content_refused', 'unavailable', 'cancelled', 'stream_broken', 'malformed_response',
-] as const;
-const outcomes = z.array(z.enum(OUTCOME_NAMES));
-const longerThanZero = duration.refine((ms) => ms > 0, 'must be longer than 0');
-const ratio = z.number().gt(0).max(1);
-
-/** Circuit breaker knobs (docs/circuit-breaker-tuning.md); unset ones take the defaults in resolve.ts. */
-const breakerKnobs = z
-  .strictObject({
-    window_type: z.enum(['count', 'time']),
-    window_size: count(1),
-    window_duration: longerThanZero,
-    window_buckets: count(1),
-    minimum_calls: count(1),
-    failure_rate_threshold: ratio,
-    slow_call_rate_threshold: ratio,
-    slow_ttft: duration,
-    slow_tokens_per_second: z.number().min(0),
-    consecutive_failures: count(0),
-    open_base: longerThanZero,
-    open_multiplier: z.number().min(1),
-    open_max: longerThanZero,
-    half_open_probes: count(1),
-    half_open_successes: count(1),
-    failure_outcomes: outcomes,
-    half_open_health_probe: z.boolean(),
-  })
-  .partial();
-
-/** Same-provider retry knobs of the provider-agent. */
-const retryKnobs = z
-  .strictObject({
-    max_attempts: count(1),
-    base: longerThanZero,
-    cap: longerThanZero,
-    jitter: z.enum(['full', 'decorrelated', 'none']),
-    retry_after_max: duration,
-    retryable_outcomes: outcomes,
-    attempt_timeout: duration,
-    budget: z.strictObject({ max_tokens: z.number().gt(0).max(1000), token_ratio: z.number().gt(0) }).partial(),
-  })
-  .partial();
-
-/** Concurrency limit and wait queue per provider. */
-const bulkheadKnobs = z.strictObject({ limit: count(1), queue: count(0), max_queue_wait: duration }).partial();
-
-export type BreakerKnobs = z.output<typeof breakerKnobs>;
-export type RetryKnobs = z.output<typeof retryKnobs>;
-export type BulkheadKnobs = z.output<typeof bulkheadKnobs>;
+export { OUTCOME_NAMES, QUEUE_NOT_RETRIED, QUEUE_OUTCOMES, type QueueOutcome } from './schema-fields.ts';
+export type { BreakerKnobs, BulkheadKnobs, RetryKnobs } from './schema-knobs.ts';
 
 /** The config file as written (snake_case keys), with defaults filled in. */
 export const fileSchema = z.strictObject({

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { count, duration, longerThanZero, outcomes, ratio } from './schema-fields.ts';
+
+/** Circuit breaker knobs (docs/circuit-breaker-tuning.md); unset ones take the defaults in resolve.ts. */
+export const breakerKnobs = z
+  .strictObject({
+    window_type: z.enum(['count', 'time']),
+    window_size: count(1),
+    window_duration: longerThanZero,
+    window_buckets: count(1),
+    minimum_calls: count(1),
+    failure_rate_threshold: ratio,
+    slow_call_rate_threshold: ratio,
+    slow_ttft: duration,
+    slow_tokens_per_second: z.number().min(0),
+    consecutive_failures: count(0),
+    open_base: longerThanZero,
+    open_multiplier: z.number().min(1),
+    open_max: longerThanZero,
+    half_open_probes: count(1),
+    half_open_successes: count(1),
+    failure_outcomes: outcomes,
+    half_open_health_probe: z.boolean(),
+  })
+  .partial();
+
+/** Same-provider retry knobs of the provider-agent. */
+export const retryKnobs = z
+  .strictObject({
+    max_attempts: count(1),
+    base: longerThanZero,
+    cap: longerThanZero,
+    jitter: z.enum(['full', 'decorrelated', 'none']),
+    retry_after_max: duration,
+    retryable_outcomes: outcomes,
+    attempt_timeout: duration,
+    budget: z.strictObject({ max_tokens: z.number().gt(0).max(1000), token_ratio: z.number().gt(0) }).partial(),
+  })
+  .partial();
+
+/** Concurrency limit and wait queue per provider. */
+export const bulkheadKnobs = z.strictObject({ limit: count(1), queue: count(0), max_queue_wait: duration }).partial();
+
+export type BreakerKnobs = z.output<typeof breakerKnobs>;
+export type RetryKnobs = z.output<typeof retryKnobs>;
+export type BulkheadKnobs = z.output<typeof bulkheadKnobs>;
