@@ -4,7 +4,8 @@ import { repoPath } from '@ultra/testkit';
 import type { ProfileSummary } from './lib/cpu-profile.ts';
 import { barChartSvg } from './lib/svg.ts';
 import { tableMarkdown } from './lib/table.ts';
-import { chartRows, machineLine, othersLine, tables, type Results } from './report.ts';
+import { chartRows, machineLine, othersLine, type Results } from './report.ts';
+import { tables } from './report-tables.ts';
 
 const README_BEGIN = '<!-- bench:begin (written by npm run bench; edit around it) -->';
 const README_END = '<!-- bench:end -->';

@@ -19,7 +19,8 @@ import { rpcPhase } from './phases/rpc.ts';
 import { soakPhase } from './phases/soak.ts';
 import { streamPhase } from './phases/stream.ts';
 import { FULL, QUICK } from './plan.ts';
-import { machine, machineLine, othersLine, tables, targets, type Results } from './report.ts';
+import { machine, machineLine, othersLine, targets, type Results } from './report.ts';
+import { tables } from './report-tables.ts';
 
 const PHASES = ['miss', 'stream', 'hits', 'rpc', 'soak', 'profile', 'failover'] as const;
 type PhaseName = (typeof PHASES)[number];
