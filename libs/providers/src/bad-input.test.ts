@@ -44,6 +44,23 @@ const endless = (status: number, type: string): Responder => (_req, res) => {
 /** Whether the last endless body was sent to its 64 MiB end (the client read it all) rather than cut off. */
 let endlessRun = { finished: false };
 
+/** An event stream of `type` whose events (64 KiB of text each) never end: 64 MiB at most. */
+const endlessEvents = (type: EndpointType): Responder => (_req, res) => {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const event = Buffer.from(HI_EVENT[type].replace('"Hi"', `"${'x'.repeat(64 * 1024)}"`));
+  let sent = 0;
+  endlessRun = { finished: false };
+  const more = () => {
+    while (!res.destroyed && sent < 64 * 1024 * 1024) {
+      sent += event.length;
+      if (!res.write(event)) return void res.once('drain', more);
+    }
+    if (!res.destroyed) endlessRun.finished = true;
+    res.end();
+  };
+  more();
+};
+
 /** Whole answers that are not what the provider documents. */
 const COMPLETE_CASES: ReadonlyArray<[string, Responder, Outcome]> = [
   ['truncated JSON', send(200, 'application/json', '{"id":"x","choices":[{"mess'), Outcome.MALFORMED_RESPONSE],
@@ -81,6 +98,8 @@ const streamCases = (type: EndpointType): ReadonlyArray<[string, Responder, Outc
   ['data that is not JSON', send(200, 'text/event-stream', 'data: {not json\n\n'), Outcome.MALFORMED_RESPONSE],
   ['a JSON body instead of a stream', send(200, 'application/json', '{"a":1}'), Outcome.MALFORMED_RESPONSE],
   ['an HTML page instead of a stream', send(200, 'text/html', HTML), Outcome.MALFORMED_RESPONSE],
+  ['a JSON body that never ends instead of a stream', endless(200, 'application/json'), Outcome.MALFORMED_RESPONSE],
+  ['an event stream that never ends', endlessEvents(type), Outcome.STREAM_BROKEN],
   ['a stream that ends without an answer', send(200, 'text/event-stream', ''), Outcome.MALFORMED_RESPONSE],
   ['text then garbage', send(200, 'text/event-stream', `${HI_EVENT[type]}garbage line\n\n`), Outcome.STREAM_BROKEN],
   ['text then an unfinished end', send(200, 'text/event-stream', HI_EVENT[type]), Outcome.STREAM_BROKEN],
@@ -128,12 +147,15 @@ describe.each(ENDPOINT_TYPES)('%s adapter given bad input', (type) => {
     }
   });
 
-  it.each(streamCases(type))('stream() given %s', async (_label, responder, outcome) => {
+  it.each(streamCases(type))('stream() given %s', async (label, responder, outcome) => {
     respond = responder;
     const out = await drain(adapter().stream('m', chat('hi'), { signal: signal() }));
     expect(out.done).toEqual([]);
     expect(out.error?.outcome, out.error?.message).toBe(outcome);
-    if (outcome === Outcome.STREAM_BROKEN) {
+    if (label.includes('never ends')) {
+      expect(endlessRun.finished).toBe(false);
+      if (outcome === Outcome.STREAM_BROKEN) expect(out.error?.message).toMatch(/the streamed answer passed 16 MiB/);
+    } else if (outcome === Outcome.STREAM_BROKEN) {
       expect(out.deltas).toEqual(['Hi']);
       expect(out.error?.partialText).toBe('Hi');
     }

@@ -1,7 +1,7 @@
 import { Outcome } from '@ultra/contracts/chat';
 import { problem } from './classify.ts';
 import { classifyStreamFailure } from './classify-thrown.ts';
-import { describeContent, send, type HttpCall, type HttpContext } from './http.ts';
+import { ANSWER_BODY_LIMIT, describeContent, readText, send, type HttpCall, type HttpContext } from './http.ts';
 import { readSse } from './sse.ts';
 import type { StreamEvent } from './types.ts';
 import type { StreamDecoder } from './wire-spec.ts';
@@ -25,13 +25,17 @@ export async function* streamAnswer(
     const res = await send(ctx, call, combined);
     const type = res.headers.get('content-type') ?? '';
     if (!/text\/event-stream/i.test(type) || res.body === null) {
-      const text = await res.text().catch(() => '');
+      // Read only enough to say what it is (a body that is not a stream may never end).
+      const text = (await readText(res, 64 * 1024).catch(() => ({ text: '' }))).text;
       throw problem(ctx, Outcome.MALFORMED_RESPONSE, `expected an event stream, got ${describeContent(type, text)}`);
     }
     for await (const event of readSse(ctx, res.body)) {
       const step = decoder.push(event);
       if (step.text !== '') {
         partial += step.text;
+        if (partial.length > ANSWER_BODY_LIMIT) {
+          throw problem(ctx, Outcome.MALFORMED_RESPONSE, `the streamed answer passed ${ANSWER_BODY_LIMIT / (1024 * 1024)} MiB, far past any model answer (a broken server or proxy?)`);
+        }
         yield { type: 'delta', text: step.text };
       }
       if (step.end) break;
