@@ -22,13 +22,15 @@ const send = (status: number, type: string | undefined, body: string): Responder
   res.end(body);
 };
 
+/** Whether the last endless body was sent to its 64 MiB end (the client read it all) rather than cut off. */
+let endlessRun = { finished: false };
+
 /**
- * A body that never ends: chunks of 256 KiB, until the client goes away (or 64 MiB, so that
- * a test without the limit ends too).
+ * A body of `chunk` over and over, until the client goes away (or 64 MiB, so that a test
+ * without the limit ends too); `endlessRun` says which.
  */
-const endless = (status: number, type: string): Responder => (_req, res) => {
+const endlessOf = (status: number, type: string, chunk: Buffer): Responder => (_req, res) => {
   res.writeHead(status, { 'content-type': type });
-  const chunk = Buffer.alloc(256 * 1024, 'a');
   let sent = 0;
   endlessRun = { finished: false };
   const more = () => {
@@ -41,25 +43,13 @@ const endless = (status: number, type: string): Responder => (_req, res) => {
   };
   more();
 };
-/** Whether the last endless body was sent to its 64 MiB end (the client read it all) rather than cut off. */
-let endlessRun = { finished: false };
 
-/** An event stream of `type` whose events (64 KiB of text each) never end: 64 MiB at most. */
-const endlessEvents = (type: EndpointType): Responder => (_req, res) => {
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const event = Buffer.from(HI_EVENT[type].replace('"Hi"', `"${'x'.repeat(64 * 1024)}"`));
-  let sent = 0;
-  endlessRun = { finished: false };
-  const more = () => {
-    while (!res.destroyed && sent < 64 * 1024 * 1024) {
-      sent += event.length;
-      if (!res.write(event)) return void res.once('drain', more);
-    }
-    if (!res.destroyed) endlessRun.finished = true;
-    res.end();
-  };
-  more();
-};
+/** A body that never ends, in chunks of 256 KiB. */
+const endless = (status: number, type: string) => endlessOf(status, type, Buffer.alloc(256 * 1024, 'a'));
+
+/** An event stream of `type` whose events (64 KiB of text each) never end. */
+const endlessEvents = (type: EndpointType) =>
+  endlessOf(200, 'text/event-stream', Buffer.from(HI_EVENT[type].replace('"Hi"', `"${'x'.repeat(64 * 1024)}"`)));
 
 /** Whole answers that are not what the provider documents. */
 const COMPLETE_CASES: ReadonlyArray<[string, Responder, Outcome]> = [
