@@ -73,6 +73,8 @@ describe('the official openai package against the router', () => {
     const embeddings = await openai.embeddings.create({ model: 'chat', input: 'x' }).catch((e: unknown) => e);
     expect(embeddings).toBeInstanceOf(OpenAI.NotFoundError);
     expect((embeddings as InstanceType<typeof OpenAI.NotFoundError>).message).toMatch(/Ultra does not serve POST \/v1\/embeddings; it serves POST \/v1\/chat\/completions/);
+    const garbled = await fetch(`http://127.0.0.1:${stack.ports.routerHttp}/v1/models/%E0%A4%A`);
+    expect(garbled.status).toBe(404);
     const wrongMethod = await fetch(`http://127.0.0.1:${stack.ports.routerHttp}/v1/chat/completions`);
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('POST');
@@ -131,6 +133,7 @@ describe('bad input on both fronts', () => {
       tools: [],
       response_format: { type: 'text' },
       logprobs: false,
+      top_logprobs: 0,
       modalities: ['text'],
       stream_options: null,
     });

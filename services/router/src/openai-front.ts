@@ -163,7 +163,13 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
       // What the SDKs' models.retrieve(id) asks for.
       try {
         deps.guard?.identify(req.headers.authorization);
-        const id = decodeURIComponent(path.slice('/v1/models/'.length));
+        const raw = path.slice('/v1/models/'.length);
+        let id = raw;
+        try {
+          id = decodeURIComponent(raw);
+        } catch {
+          // a malformed %-escape: look the id up as written (and find nothing)
+        }
         if (modelIds().has(id)) sendJson(res, 200, model(id));
         else openAiError(res, 404, `The model '${id}' does not exist here; GET /v1/models lists the ones Ultra serves`, 'model_not_found', 'model');
       } catch (e) {

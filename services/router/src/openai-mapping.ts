@@ -67,7 +67,7 @@ const UNSUPPORTED: ReadonlyArray<[field: string, neutral: (v: unknown) => boolea
   ['function_call', (v) => empty(v) || v === 'none', 'function calling is not routed by Ultra'],
   ['response_format', (v) => empty(v) || (isObject(v) && v['type'] === 'text'), 'structured output (json_object, json_schema) is not carried to providers'],
   ['logprobs', (v) => empty(v) || v === false, 'log probabilities are not carried back from providers'],
-  ['top_logprobs', empty, 'log probabilities are not carried back from providers'],
+  ['top_logprobs', (v) => empty(v) || v === 0, 'log probabilities are not carried back from providers'],
   ['logit_bias', empty, 'logit bias is not carried to providers'],
   ['audio', empty, 'audio output is not supported'],
   ['modalities', (v) => empty(v) || (Array.isArray(v) && v.every((m) => m === 'text')), 'only text output is supported'],
