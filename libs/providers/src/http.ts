@@ -17,8 +17,8 @@ export interface HttpContext extends ErrorContext {
   readonly fetch: FetchLike;
 }
 
-/** Most of an error body read for classification, in bytes; the rest is not read. */
-const ERROR_BODY_LIMIT = 64 * 1024;
+/** Most of an error body read for classification (or any body read only to describe it), in bytes; the rest is not read. */
+export const ERROR_BODY_LIMIT = 64 * 1024;
 
 /**
  * Most of a whole (not streamed) answer read, in bytes. A long model answer is tens of

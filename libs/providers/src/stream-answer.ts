@@ -1,7 +1,7 @@
 import { Outcome } from '@ultra/contracts/chat';
 import { problem } from './classify.ts';
 import { classifyStreamFailure } from './classify-thrown.ts';
-import { ANSWER_BODY_LIMIT, describeContent, readText, send, type HttpCall, type HttpContext } from './http.ts';
+import { ANSWER_BODY_LIMIT, describeContent, ERROR_BODY_LIMIT, readText, send, type HttpCall, type HttpContext } from './http.ts';
 import { readSse } from './sse.ts';
 import type { StreamEvent } from './types.ts';
 import type { StreamDecoder } from './wire-spec.ts';
@@ -26,7 +26,7 @@ export async function* streamAnswer(
     const type = res.headers.get('content-type') ?? '';
     if (!/text\/event-stream/i.test(type) || res.body === null) {
       // Read only enough to say what it is (a body that is not a stream may never end).
-      const text = (await readText(res, 64 * 1024).catch(() => ({ text: '' }))).text;
+      const text = (await readText(res, ERROR_BODY_LIMIT).catch(() => ({ text: '' }))).text;
       throw problem(ctx, Outcome.MALFORMED_RESPONSE, `expected an event stream, got ${describeContent(type, text)}`);
     }
     for await (const event of readSse(ctx, res.body)) {

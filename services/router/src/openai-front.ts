@@ -80,6 +80,15 @@ async function readBody(req: Req, limit: number): Promise<unknown> {
   }
 }
 
+/** A model id from a URL path segment; a malformed %-escape is looked up as written (and not found). */
+function modelIdOf(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 /**
  * The router's HTTP/1.1 front: OpenAI's `POST /v1/chat/completions` (plain and SSE) and
  * `GET /v1/models`, `/healthz`, and Connect/gRPC-Web for everything else.
@@ -152,24 +161,15 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
           res.end(`data: ${JSON.stringify({ error: { message: e.rawMessage, type: 'stream_error', code: Code[e.code] } })}\n\n`);
         } else sendError(res, err);
       });
-    } else if (req.method === 'GET' && path === '/v1/models') {
+    } else if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
       try {
         deps.guard?.identify(req.headers.authorization);
-        sendJson(res, 200, models());
-      } catch (e) {
-        sendError(res, e);
-      }
-    } else if (req.method === 'GET' && path.startsWith('/v1/models/')) {
-      // What the SDKs' models.retrieve(id) asks for.
-      try {
-        deps.guard?.identify(req.headers.authorization);
-        const raw = path.slice('/v1/models/'.length);
-        let id = raw;
-        try {
-          id = decodeURIComponent(raw);
-        } catch {
-          // a malformed %-escape: look the id up as written (and find nothing)
+        if (path === '/v1/models') {
+          sendJson(res, 200, models());
+          return;
         }
+        // What the SDKs' models.retrieve(id) asks for.
+        const id = modelIdOf(path.slice('/v1/models/'.length));
         if (modelIds().has(id)) sendJson(res, 200, model(id));
         else openAiError(res, 404, `The model '${id}' does not exist here; GET /v1/models lists the ones Ultra serves`, 'model_not_found', 'model');
       } catch (e) {

@@ -2,7 +2,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { ChatAnswerSchema, Outcome, Priority, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import { create } from '@bufbuild/protobuf';
 import type { Candidate } from '../candidates.ts';
-import { acquireLease, finish, lookup, prepare, releaseLease, remaining, retryWaitWithMore, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
+import { acquireLease, agentRetryWait, finish, lookup, prepare, releaseLease, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
 import { admit } from './admission.ts';
 import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } from './failures.ts';
 import type { ModePolicy } from '@ultra/config';
@@ -29,7 +29,7 @@ async function invokeOnce(deps: FlowDeps, p: Prepared, c: Candidate, signal: Abo
   const started = deps.clock.now();
   const end = deps.book.begin(c.provider);
   try {
-    const maxRetryWaitMs = more ? retryWaitWithMore(deps) : 0;
+    const maxRetryWaitMs = agentRetryWait(deps, more);
     const res = await deps.agent.invoke({ provider: c.provider, model: c.model, request: p.request, maxRetryWaitMs }, { signal, timeoutMs: Math.max(1, remaining(deps, p)) });
     const answer = res.answer!;
     deps.book.record(c.provider, Outcome.OK, deps.clock.now() - started);

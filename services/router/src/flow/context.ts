@@ -87,10 +87,11 @@ export function prepare(deps: FlowDeps, raw: ChatRequest | undefined, options: C
 export const remaining = (deps: FlowDeps, p: Prepared) => p.deadline - deps.clock.now() - HOP_MARGIN_MS;
 
 /**
- * `max_retry_wait_ms` for an agent call with another candidate after it: the configured
- * wait, at least 1 ms (0 on the wire would mean "the agent's own limits", i.e. no limit).
+ * `max_retry_wait_ms` for an agent call: with another candidate after it (`more`), the
+ * configured `failover.max_retry_wait`, at least 1 ms; for the last candidate 0 (on the
+ * wire: "the agent's own limits").
  */
-export const retryWaitWithMore = (deps: FlowDeps) => Math.max(1, deps.config.failover.maxRetryWaitMs);
+export const agentRetryWait = (deps: FlowDeps, more: boolean) => (more ? Math.max(1, deps.config.failover.maxRetryWaitMs) : 0);
 
 /** The answer as the caller sees it: where it came from, the attempts, the mode. */
 export function finish(deps: FlowDeps, answer: ChatAnswer, servedFrom: ServedFrom, attempts: Attempt[], extraNotice = ''): ChatAnswer {

@@ -4,7 +4,7 @@ import { AttemptSchema, Outcome, Role, ServedFrom, type Attempt, type ChatAnswer
 import type { StreamInvokeResponse } from '@ultra/contracts/provider-agent';
 import { attemptsError } from '@ultra/runtime';
 import type { Candidate } from '../candidates.ts';
-import { finish, lookup, prepare, remaining, retryWaitWithMore, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
+import { agentRetryWait, finish, lookup, prepare, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
 import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } from './failures.ts';
 import { isStreamTimeoutError, withStreamTimeouts } from './stream-timeouts.ts';
 import { admit } from './admission.ts';
@@ -87,7 +87,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
       let sentHere = 0;
       let handedOff = false;
       try {
-        const maxRetryWaitMs = i + 1 < order.length ? retryWaitWithMore(deps) : 0;
+        const maxRetryWaitMs = agentRetryWait(deps, i + 1 < order.length);
         const source = deps.agent.streamInvoke({ provider: c.provider, model: c.model, request, maxRetryWaitMs }, { signal: abort.signal, timeoutMs: Math.max(1, remaining(deps, p)) });
         const events = withStreamTimeouts<StreamInvokeResponse>(source, {
           clock,
