@@ -7,9 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIELD } from '../services/router/src/jobs/job-data.ts';
-import { createJobQueue, type JobQueue } from '../services/router/src/jobs/job-queue.ts';
-import { ask, pause, queueConfig } from '../services/router/src/jobs/queue-test-helpers.ts';
+import { createJobQueue, FIELD, type JobQueue } from '@ultra/queue';
+import { ask, pause, queueConfig } from '@ultra/testkit/queue';
 
 const N = 500;
 const KILLS = 5;
@@ -28,7 +27,7 @@ const textOf = (i: number) => (i % 10 === 0 ? `fail:bad_request ${i}` : i % 25 =
 
 /** Starts a worker process in `slot`; `readyAt` is set once it reports ready. */
 function startWorker(slot: number): Promise<void> {
-  const w = startProcess(`queue-worker-${++spawned}`, 'services/router/src/jobs/worker-main.ts', ['--config', configFile, '--stub-delay', '150ms'], {
+  const w = startProcess(`queue-worker-${++spawned}`, 'libs/queue/src/worker-main.ts', ['--config', configFile, '--stub-delay', '150ms'], {
     env: { REDIS_URL: redis.url, ULTRA_LOG_LEVEL: 'warn' },
     readyLine: /queue worker ready/,
   });

@@ -4,7 +4,7 @@ import { JobState } from '@ultra/contracts/router';
 import { attemptsError } from '@ultra/runtime';
 import { startRedis, type RedisServer } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answer, ask, jobUntil, queueConfig, scriptedFlow, startQueue, type TestQueue } from '../services/router/src/jobs/queue-test-helpers.ts';
+import { answer, ask, jobUntil, queueConfig, scriptedFlow, startQueue, type TestQueue } from '@ultra/testkit/queue';
 
 let redis: RedisServer;
 let q: TestQueue;

@@ -3,8 +3,8 @@ import { JobState } from '@ultra/contracts/router';
 import { systemRandom } from '@ultra/core';
 import { startRedis, type RedisServer } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJobWorker } from '../services/router/src/jobs/job-worker.ts';
-import { answer, ask, jobUntil, pause, queueConfig, scriptedFlow, startQueue, type TestQueue } from '../services/router/src/jobs/queue-test-helpers.ts';
+import { createJobWorker } from '@ultra/queue';
+import { answer, ask, jobUntil, pause, queueConfig, scriptedFlow, startQueue, type TestQueue } from '@ultra/testkit/queue';
 
 const RATE = 20;
 const JOBS = 60;

@@ -8,9 +8,8 @@ import { create } from '@bufbuild/protobuf';
 import { AttemptSchema } from '@ultra/contracts/chat';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { attemptRecord, type JobData } from '../services/router/src/jobs/job-data.ts';
-import { createRetryPolicy } from '../services/router/src/jobs/retry-policy.ts';
-import { answer, ask, jobUntil, queueConfig, scriptedFlow, startQueue, type TestQueue } from '../services/router/src/jobs/queue-test-helpers.ts';
+import { attemptRecord, createRetryPolicy, type JobData } from '@ultra/queue';
+import { answer, ask, jobUntil, queueConfig, scriptedFlow, startQueue, type TestQueue } from '@ultra/testkit/queue';
 
 let redis: RedisServer;
 const running: TestQueue[] = [];

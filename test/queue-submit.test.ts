@@ -3,8 +3,8 @@ import { ChatRequestSchema } from '@ultra/contracts/chat';
 import { JobState } from '@ultra/contracts/router';
 import { startRedis, type RedisServer } from '@ultra/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { answer, ask, jobUntil, queueConfig, scriptedFlow, startQueue, type TestQueue } from '../services/router/src/jobs/queue-test-helpers.ts';
-import { createJobQueue } from '../services/router/src/jobs/job-queue.ts';
+import { answer, ask, jobUntil, queueConfig, scriptedFlow, startQueue, type TestQueue } from '@ultra/testkit/queue';
+import { createJobQueue } from '@ultra/queue';
 import { systemClock } from '@ultra/core';
 
 let redis: RedisServer;

@@ -31,6 +31,15 @@ export interface RequestLimits {
   readonly maxStreamDurationMs: number;
 }
 
+/** The limits that ship (config `limits:`): 1 MiB of text, 1000 messages of up to 1,000,000 characters, 32,768 max_tokens, 10-minute streams. */
+export const DEFAULT_LIMITS: RequestLimits = Object.freeze({
+  maxRequestBytes: 1024 * 1024,
+  maxMessages: 1000,
+  maxMessageChars: 1_000_000,
+  maxTokens: 32_768,
+  maxStreamDurationMs: 600_000,
+});
+
 const HASH = /^sha256:([0-9a-f]{64})$/;
 
 export const keySchema = z.strictObject({
@@ -51,11 +60,11 @@ export const authSchema = z.strictObject({ keys: z.array(keySchema).default([]) 
 export const limitsSchema = (duration: z.ZodType<number, string>) =>
   z
     .strictObject({
-      max_request_bytes: z.number().int().min(1024).default(1024 * 1024),
-      max_messages: z.number().int().min(1).default(1000),
-      max_message_chars: z.number().int().min(1).default(1_000_000),
-      max_tokens: z.number().int().min(1).default(32_768),
-      max_stream_duration: duration.default(600_000),
+      max_request_bytes: z.number().int().min(1024).default(DEFAULT_LIMITS.maxRequestBytes),
+      max_messages: z.number().int().min(1).default(DEFAULT_LIMITS.maxMessages),
+      max_message_chars: z.number().int().min(1).default(DEFAULT_LIMITS.maxMessageChars),
+      max_tokens: z.number().int().min(1).default(DEFAULT_LIMITS.maxTokens),
+      max_stream_duration: duration.default(DEFAULT_LIMITS.maxStreamDurationMs),
     })
     .prefault({});
 

@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
 import { inSpan } from '@ultra/telemetry';
 import { Mode } from '@ultra/contracts/chat';
-import { Queue } from 'bullmq';
 import { ComponentStatus } from '@ultra/contracts/health';
 import { Health, HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
 import { BreakerState, ProviderAgentService } from '@ultra/contracts/provider-agent';
 import type { Address } from '@ultra/config';
 import { createNotifier, systemClock } from '@ultra/core';
+import { createQueueDepth } from '@ultra/queue';
 import { createServiceClient, keepWatching, runService } from '@ultra/runtime';
 import { createModeEngine } from './engine/engine.ts';
 import { rulesFromConfig } from './engine/from-config.ts';
@@ -89,14 +89,10 @@ runService('health', async ({ config, log, shutdown }) => {
   const redis = url ? new Redis(url.reveal(), { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 }) : undefined;
   redis?.on('error', () => undefined);
   // The retry queue's depth, for the queue_depth_above rules (the router's queue, in the same Redis).
-  const queue = url ? new Queue('chat-jobs', { connection: { url: url.reveal(), maxRetriesPerRequest: null, enableOfflineQueue: false }, prefix: config.queue.keyPrefix }) : undefined;
-  queue?.on('error', () => undefined);
+  const queue = url ? createQueueDepth(url.reveal(), config.queue.keyPrefix) : undefined;
   let timer: unknown;
   const tick = async () => {
-    if (queue) {
-      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized').catch(() => undefined);
-      queueDepth = counts ? Object.values(counts).reduce((n, c) => n + c, 0) : undefined;
-    }
+    if (queue) queueDepth = await queue.read();
     if (redis) {
       const ok = await Promise.race([
         (redis.status === 'wait' || redis.status === 'end' ? redis.connect().then(() => redis.ping()) : redis.ping()).then(() => true, () => false),
@@ -114,7 +110,7 @@ runService('health', async ({ config, log, shutdown }) => {
     close: async () => {
       clock.clearTimeout(timer);
       redis?.disconnect();
-      await queue?.close().catch(() => undefined);
+      await queue?.close();
     },
   };
 });

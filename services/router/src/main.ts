@@ -5,7 +5,6 @@ import { systemClock, systemRandom } from '@ultra/core';
 import { createServiceClient, keepWatching, runService } from '@ultra/runtime';
 import { AGENT_LINK_OPEN_MS, createChatFlow } from './chat-flow.ts';
 import { createLinkBreaker } from './links/link-breaker.ts';
-import { withJobQueue } from './jobs/with-job-queue.ts';
 import { createModeState } from './mode-state.ts';
 import { createRouting } from './routing/index.ts';
 import { build } from './server.ts';
@@ -51,7 +50,7 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
   const redisUrl = config.cache.redisUrl?.reveal();
   const onQueueError = (err: Error) => log.warn({ err: err.message }, 'queue: Redis error; retrying');
   // BullMQ (about 15 MB of modules) and ioredis load only when there is a Redis to use.
-  const queueModules = redisUrl ? await import('./jobs/index.ts') : undefined;
+  const queueModules = redisUrl ? await import('@ultra/queue') : undefined;
   const jobs = redisUrl && queueModules ? queueModules.createJobQueue({ redisUrl, config: config.queue, clock, onError: onQueueError }) : undefined;
   const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, links: { agentBreaker }, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
   const worker = jobs && queueModules && config.queue.worker ? queueModules.createJobWorker({ queue: jobs, flow, random: systemRandom }) : undefined;
@@ -78,7 +77,7 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
       ? `${config.auth.keys.length} client key(s) configured; limits ${limiterRedis ? 'shared through Redis' : 'kept in this router (no REDIS_URL)'}`
       : 'no client keys configured: the router runs open, on loopback only',
   );
-  const service = await build({ config, flow: withJobQueue(flow, jobs), clock, metrics, guard });
+  const service = await build({ config, flow, queue: jobs, clock, metrics, guard });
   return {
     ...service,
     async close() {

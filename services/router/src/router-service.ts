@@ -3,10 +3,7 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
 import { CompleteResponseSchema, GetJobRequestSchema, RouterService, StreamCompleteResponseSchema, type GetJobResponse } from '@ultra/contracts/router';
 import type { ChatFlow } from './chat-flow.ts';
-// Straight from the files, not jobs/index.ts: that one loads BullMQ, which a router
-// without a queue never needs.
-import { createJobHandlers, type JobHandlers } from './jobs/job-handlers.ts';
-import type { WithJobQueue } from './jobs/with-job-queue.ts';
+import type { JobHandlers } from './job-handlers.ts';
 import type { Guard } from './auth/guard.ts';
 
 const ADMIN_JOB_RPCS = new Set(['listDeadLetters', 'redriveDeadLetter', 'purgeDeadLetter']);
@@ -52,11 +49,8 @@ function guardJobs(jobs: JobHandlers, guard: Guard | undefined): JobHandlers {
   };
 }
 
-export function createRouterService(
-  flow: ChatFlow & WithJobQueue,
-  jobs: JobHandlers = createJobHandlers(flow.jobQueue),
-  guard?: Guard,
-): ServiceImpl<typeof RouterService> {
+/** RouterService: Complete and StreamComplete through `flow`, the job RPCs through `jobs` (see `createJobHandlers`). */
+export function createRouterService(flow: ChatFlow, jobs: JobHandlers, guard?: Guard): ServiceImpl<typeof RouterService> {
   return {
     ...guardJobs(jobs, guard),
     async complete(req, ctx) {

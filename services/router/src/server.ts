@@ -4,7 +4,9 @@ import type { Clock } from '@ultra/core';
 import { Health } from '@ultra/contracts/grpc-health';
 import { RouterService } from '@ultra/contracts/router';
 import { addReflection, createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
+import type { JobQueue } from '@ultra/queue';
 import type { ChatFlow } from './chat-flow.ts';
+import { createJobHandlers } from './job-handlers.ts';
 import { createOpenAiFront } from './openai-front.ts';
 import { createRouterService } from './router-service.ts';
 import type { Guard } from './auth/guard.ts';
@@ -12,6 +14,8 @@ import type { Guard } from './auth/guard.ts';
 export interface RouterServerDeps {
   config: UltraConfig;
   flow: ChatFlow;
+  /** The durable queue behind the job RPCs; absent without Redis (they answer FAILED_PRECONDITION). */
+  queue?: JobQueue | undefined;
   clock: Clock;
   /** Client keys and per-key limits for both fronts. */
   guard?: Guard;
@@ -30,7 +34,7 @@ export async function build(deps: RouterServerDeps): Promise<RunningService> {
     // A hard cap on any message; the request limits proper are checked with field names.
     readMaxBytes: 4 * deps.config.limits.maxRequestBytes,
     routes: (router) => {
-      router.service(RouterService, createRouterService(deps.flow, undefined, deps.guard));
+      router.service(RouterService, createRouterService(deps.flow, createJobHandlers(deps.queue), deps.guard));
       router.service(Health, health.impl);
       addReflection(router);
     },

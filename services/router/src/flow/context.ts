@@ -12,7 +12,7 @@ import type { ModeState } from '../mode-state.ts';
 import type { ProviderBook } from '../routing/provider-book.ts';
 import type { RetryBudget } from '../routing/retry-budget.ts';
 import type { Selector } from '../routing/selector.ts';
-import { validateRequest } from '../validate.ts';
+import { validateRequest } from '@ultra/runtime';
 import { inSpan } from '@ultra/telemetry';
 import { isLinkDown } from '../links/link-errors.ts';
 

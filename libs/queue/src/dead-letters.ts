@@ -1,5 +1,4 @@
-import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
-import { Outcome } from '@ultra/contracts/chat';
+import type { Outcome } from '@ultra/contracts/chat';
 import type { Job } from '@ultra/contracts/router';
 import type { Job as BullJob } from 'bullmq';
 import { decodeRequest, type JobData } from './job-data.ts';
@@ -16,17 +15,6 @@ export interface DeadLetterFilter {
   /** Dead-lettered at or after / before these times, epoch ms. */
   after?: number | undefined;
   before?: number | undefined;
-}
-
-/** A filter from its protobuf form. */
-export function filterFrom(f: { outcome: Outcome; model: string; deadLetteredAfter?: Timestamp | undefined; deadLetteredBefore?: Timestamp | undefined } | undefined): DeadLetterFilter {
-  if (!f) return {};
-  return {
-    ...(f.outcome !== Outcome.UNSPECIFIED ? { outcome: f.outcome } : {}),
-    ...(f.model !== '' ? { model: f.model } : {}),
-    ...(f.deadLetteredAfter ? { after: timestampMs(f.deadLetteredAfter) } : {}),
-    ...(f.deadLetteredBefore ? { before: timestampMs(f.deadLetteredBefore) } : {}),
-  };
 }
 
 function matches(job: BullJob<JobData>, f: DeadLetterFilter): boolean {

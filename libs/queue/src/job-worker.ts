@@ -1,16 +1,16 @@
 import type { Random } from '@ultra/core';
 import { Worker } from 'bullmq';
-import type { ChatFlow } from '../chat-flow.ts';
 import type { JobData, JobResult } from './job-data.ts';
 import type { JobQueue } from './job-queue.ts';
 import { QUEUE_NAME } from './queue-core.ts';
 import { backoffStrategy, createRetryPolicy, limiterFor } from './retry-policy.ts';
+import type { QueueFlow } from './queue-flow.ts';
 import { createProcessor } from './run-attempt.ts';
 
 export interface JobWorkerDeps {
   queue: JobQueue;
   /** The router's failover path: every job runs through `flow.complete`. */
-  flow: Pick<ChatFlow, 'complete'>;
+  flow: QueueFlow;
   /** Draws the backoff jitter. */
   random: Random;
 }

@@ -1,22 +1,14 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Role, type ChatRequest } from '@ultra/contracts/chat';
-
-import type { RequestLimits } from '@ultra/config';
-
-export type { RequestLimits };
-
-/** The limits that ship (config `limits:`). */
-export const DEFAULT_LIMITS: RequestLimits = {
-  maxMessages: 1000,
-  maxMessageChars: 1_000_000,
-  maxRequestBytes: 1024 * 1024,
-  maxTokens: 32_768,
-  maxStreamDurationMs: 600_000,
-};
+import { DEFAULT_LIMITS, type RequestLimits } from '@ultra/config';
 
 const bad = (message: string) => new ConnectError(message, Code.InvalidArgument);
 
-/** Rejects a request that no provider could answer, naming the field that is wrong. */
+/**
+ * Rejects a request that no provider could answer, naming the field that is wrong
+ * (`INVALID_ARGUMENT`). The router's flow checks against `config.limits`; the queue's
+ * submit against the defaults ({@link DEFAULT_LIMITS}).
+ */
 export function validateRequest(request: ChatRequest | undefined, limits: RequestLimits = DEFAULT_LIMITS): ChatRequest {
   if (!request) throw bad('request: is required');
   const { messages, sampling } = request;

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { timestampMs } from '@bufbuild/protobuf/wkt';
+import { timestampMs, type Timestamp } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import {
   CancelJobResponseSchema,
@@ -13,9 +13,11 @@ import {
   type RedriveDeadLetterRequest,
   type RouterService,
 } from '@ultra/contracts/router';
-import { filterFrom } from './dead-letters.ts';
-import { isJobError } from './job-error.ts';
-import type { DeadLetterTarget, JobQueue } from './job-queue.ts';
+import { Outcome } from '@ultra/contracts/chat';
+// The errors alone, not the package's index: that one loads BullMQ, which a router
+// without a queue never needs.
+import { isJobError } from '@ultra/queue/errors';
+import type { DeadLetterFilter, DeadLetterTarget, JobQueue } from '@ultra/queue';
 
 /** The RouterService methods of the queue. */
 export type JobHandlers = Pick<
@@ -36,6 +38,17 @@ function edge(e: unknown): never {
 }
 
 const guard = <T>(p: Promise<T>): Promise<T> => p.catch(edge);
+
+/** A dead-letter filter from its protobuf form. */
+export function filterFrom(f: { outcome: Outcome; model: string; deadLetteredAfter?: Timestamp | undefined; deadLetteredBefore?: Timestamp | undefined } | undefined): DeadLetterFilter {
+  if (!f) return {};
+  return {
+    ...(f.outcome !== Outcome.UNSPECIFIED ? { outcome: f.outcome } : {}),
+    ...(f.model !== '' ? { model: f.model } : {}),
+    ...(f.deadLetteredAfter ? { after: timestampMs(f.deadLetteredAfter) } : {}),
+    ...(f.deadLetteredBefore ? { before: timestampMs(f.deadLetteredBefore) } : {}),
+  };
+}
 
 function targetOf(req: RedriveDeadLetterRequest | PurgeDeadLetterRequest): DeadLetterTarget {
   const t = req.target;

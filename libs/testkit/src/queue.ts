@@ -3,10 +3,9 @@ import { ChatAnswerSchema, ChatRequestSchema, Role, type ChatAnswer, type ChatRe
 import { JobState, type Job } from '@ultra/contracts/router';
 import { parseConfig, type QueueConfig } from '@ultra/config';
 import { systemClock, systemRandom, type Random } from '@ultra/core';
-import type { ChatFlow, CallOptions } from '../chat-flow.ts';
-import { createJobQueue, type JobQueue } from './job-queue.ts';
-import { createJobWorker, type JobWorker } from './job-worker.ts';
-import { isFinal } from './job-view.ts';
+import { createJobQueue, createJobWorker, isFinal, type AttemptOptions, type JobQueue, type JobWorker, type QueueFlow } from '@ultra/queue';
+
+// The queue's test helpers, apart from the package's index (`@ultra/testkit/queue`): they load BullMQ.
 
 let seq = 0;
 
@@ -24,11 +23,10 @@ export function ask(text: string, key = '', model = 'chat'): ChatRequest {
 export const answer = (text: string, extra: MessageInitShape<typeof ChatAnswerSchema> = {}) => create(ChatAnswerSchema, { text, provider: 'stub', ...extra });
 
 /** A flow that runs `script` for each call and remembers when each call started and ended (epoch ms). */
-export function scriptedFlow(script: (request: ChatRequest, call: number, options: CallOptions) => Promise<ChatAnswer>) {
+export function scriptedFlow(script: (request: ChatRequest, call: number, options: AttemptOptions) => Promise<ChatAnswer>) {
   const calls: { key: string; text: string; start: number; end: number; aborted: boolean }[] = [];
-  const flow: Pick<ChatFlow, 'complete'> = {
-    async complete(request, options) {
-      const r = request!;
+  const flow: QueueFlow = {
+    async complete(r, options) {
       const entry = { key: r.idempotencyKey, text: r.messages.at(-1)?.content ?? '', start: Date.now(), end: 0, aborted: false };
       calls.push(entry);
       try {
@@ -50,7 +48,7 @@ export interface TestQueue {
 }
 
 /** A queue on `redisUrl`, with a worker running `flow` unless `flow` is undefined. */
-export function startQueue(redisUrl: string, config: QueueConfig, flow?: Pick<ChatFlow, 'complete'>, random: Random = systemRandom): TestQueue {
+export function startQueue(redisUrl: string, config: QueueConfig, flow?: QueueFlow, random: Random = systemRandom): TestQueue {
   const queue = createJobQueue({ redisUrl, config, clock: systemClock });
   const worker = flow ? createJobWorker({ queue, flow, random }) : undefined;
   return {

@@ -33,11 +33,17 @@ export interface QueueStats {
   workers: number;
 }
 
+/** BullMQ's job states that count towards the depth: not yet ended. */
+export const DEPTH_STATES = ['wait', 'paused', 'prioritized', 'active', 'delayed'] as const;
+
+/** The depth from BullMQ's counts: jobs waiting (paused and prioritized included), running and retrying. */
+export const depthOf = (counts: Readonly<Record<string, number>>): number => DEPTH_STATES.reduce((n, s) => n + (counts[s] ?? 0), 0);
+
 /** Reads the queue's figures: a handful of Redis calls, cheap enough for a scrape every few seconds. */
 export async function getStats(core: QueueCore): Promise<QueueStats> {
   const { bull, clock } = core;
   const [counts, oldest, newestDead, raw, workers] = await Promise.all([
-    bull.getJobCounts('wait', 'paused', 'prioritized', 'active', 'delayed', 'failed', 'completed'),
+    bull.getJobCounts(...DEPTH_STATES, 'failed', 'completed'),
     bull.getJobs(['wait'], 0, 0, true),
     bull.getJobs(['failed'], 0, 0, false),
     core.redis.hgetall(countersKey(core)),
@@ -49,7 +55,7 @@ export async function getStats(core: QueueCore): Promise<QueueStats> {
   const totals = { attempts: 0, retries: 0, deadLettered: 0, answered: 0, cancelled: 0, modeWaits: 0 };
   for (const k of Object.keys(totals) as Counter[]) totals[k] = Number(raw[k] ?? 0);
   return {
-    depth: waiting + n('active') + n('delayed'),
+    depth: depthOf(counts),
     waiting,
     running: n('active'),
     retrying: n('delayed'),

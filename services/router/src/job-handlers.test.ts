@@ -4,19 +4,17 @@ import { ChatRequestSchema, Outcome, Role } from '@ultra/contracts/chat';
 import { JobSchema, JobState, RouterService } from '@ultra/contracts/router';
 import { systemClock } from '@ultra/core';
 import { describe, expect, it } from 'vitest';
-import type { ChatFlow } from '../chat-flow.ts';
-import { createRouterService } from '../router-service.ts';
-import { JobError } from './job-error.ts';
-import type { JobQueue } from './job-queue.ts';
-import { createStubFlow } from './stub-flow.ts';
-import { withJobQueue } from './with-job-queue.ts';
+import { createStubFlow, JobError, type JobQueue } from '@ultra/queue';
+import type { ChatFlow } from './chat-flow.ts';
+import { createJobHandlers } from './job-handlers.ts';
+import { createRouterService } from './router-service.ts';
 
 const stub = createStubFlow({ delayMs: 0, clock: systemClock });
-const flow: ChatFlow = { complete: stub.complete, stream: async function* () {} };
+const flow: ChatFlow = { complete: (r, o) => stub.complete(r!, { signal: o.signal, timeoutMs: o.timeoutMs ?? 1_000 }), stream: async function* () {} };
 const request = create(ChatRequestSchema, { messages: [{ role: Role.USER, content: 'hi' }] });
 
-const clientFor = (served: Parameters<typeof createRouterService>[0]) =>
-  createClient(RouterService, createRouterTransport((r) => r.service(RouterService, createRouterService(served))));
+const clientFor = (queue: JobQueue | undefined) =>
+  createClient(RouterService, createRouterTransport((r) => r.service(RouterService, createRouterService(flow, createJobHandlers(queue)))));
 
 async function codeOf(p: Promise<unknown>): Promise<[Code, string] | undefined> {
   try {
@@ -30,7 +28,7 @@ async function codeOf(p: Promise<unknown>): Promise<[Code, string] | undefined> 
 
 describe('job RPCs', () => {
   it('without Redis, every one answers FAILED_PRECONDITION saying what to set', async () => {
-    const client = clientFor(withJobQueue(flow, undefined));
+    const client = clientFor(undefined);
     const refused = [Code.FailedPrecondition, 'the queue needs Redis: set REDIS_URL'];
     expect(await codeOf(client.submitJob({ request }))).toEqual(refused);
     expect(await codeOf(client.getJob({ id: 'j1' }))).toEqual(refused);
@@ -60,7 +58,7 @@ describe('job RPCs', () => {
         throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
       },
     };
-    const client = clientFor(withJobQueue(flow, fake as JobQueue));
+    const client = clientFor(fake as JobQueue);
     const submitted = await client.submitJob({ request, deadline: { seconds: 2_000_000_000n, nanos: 0 } });
     expect(submitted).toMatchObject({ created: true, job: { id: 'j1' } });
     expect(seen.pop()).toEqual({ deadline: 2_000_000_000_000 });

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const flow: typeof stub = {
     async complete(request, options) {
       const answer = await stub.complete(request, options);
-      await counts.hincrby(`${config.queue.keyPrefix}:stub-answers`, request?.idempotencyKey ?? '', 1);
+      await counts.hincrby(`${config.queue.keyPrefix}:stub-answers`, request.idempotencyKey, 1);
       return answer;
     },
   };

@@ -1,18 +1,18 @@
 import { Outcome, ServedFrom, type ChatAnswer } from '@ultra/contracts/chat';
 import { outcomeName } from '@ultra/runtime';
 import { DelayedError, UnrecoverableError, type Job as BullJob } from 'bullmq';
-import type { ChatFlow } from '../chat-flow.ts';
 import { classifyFailure, type Failure } from './classify.ts';
 import { attemptRecord, decodeRequest, encodeAnswer, type JobData, type JobResult } from './job-data.ts';
 import { commitAnswer, readMarks } from './job-scripts.ts';
 import type { QueueCore } from './queue-core.ts';
+import type { QueueFlow } from './queue-flow.ts';
 import { count, countersKey } from './queue-stats.ts';
 import { RetryLater, type RetryPolicy } from './retry-policy.ts';
 
 export interface ProcessorDeps {
   core: QueueCore;
   /** The router's failover path (or a stand-in with the same shape). */
-  flow: Pick<ChatFlow, 'complete'>;
+  flow: QueueFlow;
   policy: RetryPolicy;
 }
 

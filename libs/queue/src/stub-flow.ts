@@ -3,7 +3,7 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptSchema, ChatAnswerSchema, Outcome, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import type { Clock } from '@ultra/core';
 import { attemptsError } from '@ultra/runtime';
-import type { ChatFlow } from '../chat-flow.ts';
+import type { QueueFlow } from './queue-flow.ts';
 
 /**
  * A stand-in for the chat flow with a fixed delay, for the queue's crash and load tests:
@@ -11,15 +11,15 @@ import type { ChatFlow } from '../chat-flow.ts';
  * kill in the middle of known work. A request whose last message reads `fail:<outcome>`
  * (e.g. `fail:server_error`) fails with that outcome, as a provider would, every time.
  */
-export function createStubFlow(options: { delayMs: number; clock: Clock }): Pick<ChatFlow, 'complete'> {
+export function createStubFlow(options: { delayMs: number; clock: Clock }): QueueFlow {
   const { delayMs, clock } = options;
   return {
-    async complete(request: ChatRequest | undefined, { signal }): Promise<ChatAnswer> {
+    async complete(request: ChatRequest, { signal }): Promise<ChatAnswer> {
       await new Promise<void>((resolve, reject) => {
         const timer = clock.setTimeout(resolve, delayMs);
         signal.addEventListener('abort', () => (clock.clearTimeout(timer), reject(new ConnectError('the caller cancelled the request', Code.Canceled))), { once: true });
       });
-      const text = request?.messages.at(-1)?.content ?? '';
+      const text = request.messages.at(-1)?.content ?? '';
       const failing = /^fail:([a-z_]+)/.exec(text)?.[1];
       if (failing) {
         const outcome = Outcome[failing.toUpperCase() as keyof typeof Outcome] ?? Outcome.SERVER_ERROR;
@@ -27,7 +27,7 @@ export function createStubFlow(options: { delayMs: number; clock: Clock }): Pick
         throw attemptsError(`no provider could answer after 1 attempt(s): stub: ${failing}`, outcome, [attempt]);
       }
       const ok = create(AttemptSchema, { provider: 'stub', model: 'stub-1', outcome: Outcome.OK, latencyMs: delayMs });
-      return create(ChatAnswerSchema, { id: `stub-${request?.idempotencyKey ?? ''}`, text: `answer to ${text}`, provider: 'stub', model: 'stub-1', attempts: [ok] });
+      return create(ChatAnswerSchema, { id: `stub-${request.idempotencyKey}`, text: `answer to ${text}`, provider: 'stub', model: 'stub-1', attempts: [ok] });
     },
   };
 }

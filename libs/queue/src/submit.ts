@@ -2,8 +2,8 @@ import { create } from '@bufbuild/protobuf';
 import { ChatRequestSchema, type ChatRequest } from '@ultra/contracts/chat';
 import type { Job } from '@ultra/contracts/router';
 import type { Job as BullJob } from 'bullmq';
+import { validateRequest } from '@ultra/runtime';
 import { createHash, randomUUID } from 'node:crypto';
-import { validateRequest } from '../validate.ts';
 import { encodeRequest, type JobData } from './job-data.ts';
 import { JobError } from './job-error.ts';
 import { readMarks } from './job-scripts.ts';
@@ -24,7 +24,8 @@ export interface SubmitOptions {
  * idempotency key (one is made up, `auto:<uuid>`, when it has none), and BullMQ adds a job
  * only when no job with that id exists — atomically, in one Lua script — so concurrent
  * submits with one key make one job: the first request wins, every submit gets that job,
- * and `created` is true for exactly one of them.
+ * and `created` is true for exactly one of them. A request no provider could answer
+ * (`validateRequest`, at the default limits) is refused here rather than dead-lettered later.
  */
 export async function submitJob(core: QueueCore, raw: ChatRequest | undefined, options: SubmitOptions = {}): Promise<{ job: Job; created: boolean }> {
   const { config, clock, bull } = core;

@@ -1,0 +1,14 @@
+export { classifyFailure, type Failure } from './classify.ts';
+export { FIELD, attemptRecord, type AttemptRecord, type JobData } from './job-data.ts';
+export type { DeadLetterFilter } from './dead-letters.ts';
+export { JobError, isJobError, type JobErrorKind } from './job-error.ts';
+export { createJobQueue, type DeadLetterTarget, type JobQueue } from './job-queue.ts';
+export { isFinal } from './job-view.ts';
+export { createJobWorker, type JobWorker, type JobWorkerDeps } from './job-worker.ts';
+export { QUEUE_NAME, type QueueCoreDeps } from './queue-core.ts';
+export { createQueueDepth, type QueueDepth } from './queue-depth.ts';
+export type { AttemptOptions, QueueFlow } from './queue-flow.ts';
+export type { QueueStats } from './queue-stats.ts';
+export { createRetryPolicy, limiterFor, type RetryPolicy } from './retry-policy.ts';
+export { createStubFlow } from './stub-flow.ts';
+export { jobIdFor, type SubmitOptions } from './submit.ts';
