@@ -1,39 +1,7 @@
-import { createSeededRandom } from '@ultra/core';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, backoffStrategy, createRetryPolicy, limiterFor, RetryLater } from './retry-policy.ts';
+import { backoffStrategy, createRetryPolicy, limiterFor, RetryLater } from './retry-policy.ts';
 
 const base = { baseMs: 100, capMs: 1_000 };
-
-describe('backoffDelay', () => {
-  it('doubles from base up to the cap without jitter', () => {
-    const never = () => 0.5;
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay({ ...base, jitter: 'none' }, n, never))).toEqual([100, 200, 400, 800, 1000, 1000]);
-  });
-
-  it('equal jitter stays within [ceiling/2, ceiling) and full jitter within [0, ceiling)', () => {
-    const random = createSeededRandom(7);
-    for (let n = 1; n <= 8; n++) {
-      const ceiling = Math.min(1_000, 100 * 2 ** (n - 1));
-      for (let i = 0; i < 50; i++) {
-        const equal = backoffDelay({ ...base, jitter: 'equal' }, n, random);
-        expect(equal).toBeGreaterThanOrEqual(ceiling / 2);
-        expect(equal).toBeLessThan(ceiling);
-        const full = backoffDelay({ ...base, jitter: 'full' }, n, random);
-        expect(full).toBeGreaterThanOrEqual(0);
-        expect(full).toBeLessThan(ceiling);
-      }
-    }
-  });
-
-  it('draws only from the injected random: one seed, one sequence', () => {
-    const draw = (seed: number) => {
-      const random = createSeededRandom(seed);
-      return [1, 2, 3, 4].map((n) => backoffDelay({ ...base, jitter: 'equal' }, n, random));
-    };
-    expect(draw(42)).toEqual(draw(42));
-    expect(draw(42)).not.toEqual(draw(43));
-  });
-});
 
 describe('the retry policy', () => {
   const failure = { attempt: 1, maxAttempts: 3, retried: true, outcome: 'server_error', retryAfterMs: 0, now: 0, deadline: 60_000 };

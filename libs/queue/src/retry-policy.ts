@@ -1,29 +1,6 @@
 import type { QueueConfig } from '@ultra/config';
 import type { Random } from '@ultra/core';
-
-/** The backoff part of the queue's config: base and cap in ms, and the jitter. */
-export type BackoffOptions = QueueConfig['backoff'];
-
-/**
- * The delay before the next attempt once attempt `attempt` (1-based) has failed, in whole
- * milliseconds. The ceiling is `min(capMs, baseMs × 2^(attempt-1))`; the jitter, as the AWS
- * Architecture Blog ("Exponential Backoff and Jitter") names it:
- * - `equal` (the queue's default): `ceiling/2 + random_between(0, ceiling/2)`, so attempts
- *   are never closer than half the ceiling and a long outage cannot burn every attempt at once;
- * - `full`: `random_between(0, ceiling)`;
- * - `none`: the ceiling itself, for tests and tools.
- */
-export function backoffDelay(options: BackoffOptions, attempt: number, random: Random): number {
-  const ceiling = Math.min(options.capMs, options.baseMs * 2 ** Math.max(0, attempt - 1));
-  switch (options.jitter) {
-    case 'none':
-      return Math.floor(ceiling);
-    case 'full':
-      return Math.floor(random() * ceiling);
-    case 'equal':
-      return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
-  }
-}
+import { backoffDelay } from '@ultra/resilience';
 
 /** What to do after a failed attempt. */
 export type RetryDecision = { kind: 'retry'; delayMs: number } | { kind: 'dead-letter'; reason: string };
@@ -51,7 +28,13 @@ export interface RetryPolicy {
   decide(failure: FailedAttempt): RetryDecision;
 }
 
-/** @param random draws for the jitter; inject a seeded one in tests */
+/**
+ * The policy `queue:` describes: `backoff` is the delay once attempt n failed,
+ * `min(cap, base × 2^(n-1))` jittered (`@ultra/resilience`'s {@link backoffDelay}; the
+ * queue's default jitter is `equal`), raised to the provider's Retry-After when
+ * `honor_retry_after` is on.
+ * @param random draws for the jitter; inject a seeded one in tests
+ */
 export function createRetryPolicy(config: Pick<QueueConfig, 'backoff' | 'honorRetryAfter'>, random: Random): RetryPolicy {
   const delayFor = (attempt: number, retryAfterMs: number) => {
     const backoff = backoffDelay(config.backoff, attempt, random);

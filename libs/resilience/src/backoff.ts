@@ -16,12 +16,18 @@ export interface BackoffStep {
 }
 
 /**
- * Jitter, as the AWS Architecture Blog ("Exponential Backoff and Jitter") defines it:
- * - `'full'`: `random_between(0, min(cap, base * 2^n))`
+ * Jitter, as the AWS Architecture Blog ("Exponential Backoff and Jitter") defines it, with
+ * `ceiling = min(cap, base * 2^n)` for the n-th retry (0-based):
+ * - `'full'`: `random_between(0, ceiling)`
+ * - `'equal'`: `ceiling/2 + random_between(0, ceiling/2)`: retries are never closer than
+ *   half the ceiling, so a long outage cannot burn every attempt at once (the queue's)
  * - `'decorrelated'`: `min(cap, random_between(base, previous * 3))`, starting from `previous = base`
- * - `'none'`: `min(cap, base * 2^n)`, for tests and tools, never for a fleet of clients
+ * - `'none'`: the ceiling itself, for tests, tools and links that retry a blip
  */
-export type Jitter = 'full' | 'decorrelated' | 'none';
+export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
+
+/** The jitters that depend on the retry's number alone (not on the previous delay). */
+export type ExponentialJitter = Exclude<Jitter, 'decorrelated'>;
 
 export interface BackoffOptions {
   /** The first step's scale. Milliseconds. Default 200. */
@@ -39,12 +45,28 @@ function between(random: Random, low: number, high: number): number {
   return Math.floor(low + random() * (high - low));
 }
 
-function exponential(o: BackoffOptions, random: Random, n: number): Backoff {
+/**
+ * The delay once attempt `attempt` (1-based) has failed, for a jitter that needs no
+ * history: the ceiling `min(capMs, baseMs × 2^(attempt-1))`, jittered. Whole
+ * milliseconds; draws once from `random` (not at all for `'none'`). For a store that
+ * keeps the attempt count rather than a {@link Backoff} (the queue keeps it in Redis).
+ */
+export function backoffDelay(options: Pick<BackoffOptions, 'baseMs' | 'capMs'> & { readonly jitter: ExponentialJitter }, attempt: number, random: Random): number {
+  const ceiling = Math.min(options.capMs, options.baseMs * 2 ** Math.max(0, attempt - 1));
+  switch (options.jitter) {
+    case 'none':
+      return Math.floor(ceiling);
+    case 'full':
+      return between(random, 0, ceiling);
+    case 'equal':
+      return between(random, ceiling / 2, ceiling);
+  }
+}
+
+function exponential(o: BackoffOptions & { readonly jitter: ExponentialJitter }, random: Random, n: number): Backoff {
   return {
     next() {
-      const ceiling = Math.min(o.capMs, o.baseMs * 2 ** n);
-      const delayMs = o.jitter === 'full' ? between(random, 0, ceiling) : Math.floor(ceiling);
-      return { delayMs, next: exponential(o, random, n + 1) };
+      return { delayMs: backoffDelay(o, n + 1, random), next: exponential(o, random, n + 1) };
     },
   };
 }
@@ -67,7 +89,7 @@ export function createBackoff(options: Partial<BackoffOptions>, random: Random):
   if (!(o.baseMs > 0) || !(o.capMs >= o.baseMs)) {
     throw new RangeError(`backoff needs baseMs > 0 and capMs ≥ baseMs, got baseMs ${o.baseMs}, capMs ${o.capMs}`);
   }
-  return o.jitter === 'decorrelated' ? decorrelated(o, random, o.baseMs) : exponential(o, random, 0);
+  return o.jitter === 'decorrelated' ? decorrelated(o, random, o.baseMs) : exponential({ ...o, jitter: o.jitter }, random, 0);
 }
 
 /** The first `count` delays of `backoff`, for tests and docs. Milliseconds. */

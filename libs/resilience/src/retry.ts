@@ -40,7 +40,7 @@ export function resolveRetryOptions(options: Partial<RetryOptions> = {}): RetryO
     !(Number.isInteger(o.maxAttempts) && o.maxAttempts >= 1) && `retry.maxAttempts must be an integer ≥ 1, got ${o.maxAttempts}`,
     !(o.baseMs > 0) && `retry.baseMs must be > 0 ms, got ${o.baseMs}`,
     !(o.capMs >= o.baseMs) && `retry.capMs must be ≥ baseMs, got ${o.capMs}`,
-    !['full', 'decorrelated', 'none'].includes(o.jitter) && `retry.jitter must be full, decorrelated or none, got ${JSON.stringify(o.jitter)}`,
+    !['full', 'equal', 'decorrelated', 'none'].includes(o.jitter) && `retry.jitter must be full, equal, decorrelated or none, got ${JSON.stringify(o.jitter)}`,
     !(o.retryAfterMaxMs >= 0) && `retry.retryAfterMaxMs must be ≥ 0 ms, got ${o.retryAfterMaxMs}`,
     !(o.maxWaitMs >= 0) && `retry.maxWaitMs must be ≥ 0 ms, got ${o.maxWaitMs}`,
   ].filter((p): p is string => typeof p === 'string');

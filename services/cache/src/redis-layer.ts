@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createRedisBreaker } from './redis-breaker.ts';
+import { createConsecutiveBreaker } from '@ultra/resilience';
 import { createRedisLink } from './redis-link.ts';
 import { createRedisSync, type RedisSync, type RedisSyncDeps } from './redis-sync.ts';
 import { createSharedStore, type SharedStore } from './shared-store.ts';
@@ -29,7 +29,7 @@ export type RedisLayerDeps = Omit<RedisSyncDeps, 'subscriber' | 'commands' | 'li
 export function connectRedis(r: StoreRedisOptions, deps: RedisLayerDeps): { shared: SharedStore; sync: RedisSync } {
   const { clock, counters, origin } = deps;
   const openMs = r.breakerOpenMs ?? 2_000;
-  const breaker = createRedisBreaker({ failures: r.breakerFailures ?? 3, openMs }, clock);
+  const breaker = createConsecutiveBreaker({ failures: r.breakerFailures ?? 3, openMs }, clock);
   const link = createRedisLink({ redis: r.commands, clock, breaker, counters, timeoutMs: r.timeoutMs ?? 100 });
   const shared = createSharedStore({ link, clock, counters, prefix: r.prefix ?? 'ultra:cache:', origin, newEpoch: deps.newEpoch });
   const sync = createRedisSync({ ...deps, subscriber: r.subscriber, commands: r.commands, link, shared, retryMs: openMs });

@@ -1,14 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '@ultra/core';
 import type { CacheCounters } from './counters.ts';
-import type { RedisBreaker } from './redis-breaker.ts';
+import type { ConsecutiveBreaker } from '@ultra/resilience';
 
 export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly reason: 'skipped' | 'error' | 'timeout' };
 
 export interface RedisLinkDeps {
   redis: Redis;
   clock: Clock;
-  breaker: RedisBreaker;
+  breaker: ConsecutiveBreaker;
   counters: CacheCounters;
   /** Longest wait for one call, in ms: a slower call counts as failed. */
   timeoutMs: number;
@@ -24,14 +24,15 @@ export interface RedisLink {
   /** Connected and the breaker closed. */
   readonly available: boolean;
   readonly connected: boolean;
-  readonly breaker: RedisBreaker;
+  readonly breaker: ConsecutiveBreaker;
 }
 
 export function createRedisLink(deps: RedisLinkDeps): RedisLink {
   const { redis, clock, breaker, counters } = deps;
   return {
     async run(op, options = {}) {
-      if (redis.status !== 'ready' || (!options.probe && !breaker.allow())) {
+      const permit = redis.status !== 'ready' ? undefined : options.probe ? breaker.probe() : breaker.tryStart();
+      if (!permit) {
         counters.redisSkipped++;
         return { ok: false, reason: 'skipped' };
       }
@@ -46,16 +47,15 @@ export function createRedisLink(deps: RedisLinkDeps): RedisLink {
       if (outcome === 'timeout') {
         counters.redisErrors++;
         counters.redisTimeouts++;
-        breaker.failure();
+        permit.failure();
         return { ok: false, reason: 'timeout' };
       }
       if (!outcome.ok) {
         counters.redisErrors++;
-        breaker.failure();
+        permit.failure();
         return outcome;
       }
-      if (options.probe) breaker.reset();
-      else breaker.success();
+      permit.success();
       return outcome;
     },
     get available() {

@@ -10,9 +10,9 @@ import { cacheKey, cachePolicyOf } from '../cache-key.ts';
 import { candidatesFor, type Candidate } from '../candidates.ts';
 import type { ModeState } from '../mode-state.ts';
 import type { ProviderBook } from '../routing/provider-book.ts';
-import type { RetryBudget } from '../routing/retry-budget.ts';
 import type { Selector } from '../routing/selector.ts';
 import { validateRequest } from '@ultra/runtime';
+import type { FailoverBudget } from '@ultra/resilience';
 import { inSpan } from '@ultra/telemetry';
 import { isLinkDown } from '../links/link-errors.ts';
 
@@ -23,7 +23,7 @@ export interface FlowDeps {
   agent: Client<typeof ProviderAgentService>;
   book: ProviderBook;
   selector: Selector;
-  budget: RetryBudget;
+  budget: FailoverBudget;
   mode: ModeState;
   clock: Clock;
   random: Random;

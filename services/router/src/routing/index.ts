@@ -1,11 +1,11 @@
 import type { UltraConfig } from '@ultra/config';
 import type { Clock, Random } from '@ultra/core';
+import { createFailoverBudget } from '@ultra/resilience';
 import { createProviderBook } from './provider-book.ts';
-import { createRetryBudget } from './retry-budget.ts';
 import { createSelector } from './selector.ts';
 import { createStrategy } from './strategy.ts';
 
-/** The router's routing state, made from config: provider book, selector, retry budget. */
+/** The router's routing state, made from config: provider book, selector, failover budget (`failover.retry_budget`). */
 export function createRouting(config: UltraConfig, clock: Clock, random: Random) {
   const f = config.failover;
   const book = createProviderBook(config.tiers, {
@@ -16,6 +16,6 @@ export function createRouting(config: UltraConfig, clock: Clock, random: Random)
   });
   const strategy = createStrategy(f.strategy, { random, weights: f.weights, explore: f.explore });
   const selector = createSelector({ book, strategy, random, sticky: f.stickySessions, panicThreshold: f.panicThreshold });
-  const budget = createRetryBudget({ clock, ratio: f.retryBudget.ratio, minPerWindow: f.retryBudget.minPerWindow, windowMs: f.retryBudget.windowMs });
+  const budget = createFailoverBudget(f.retryBudget, clock);
   return { book, selector, budget };
 }

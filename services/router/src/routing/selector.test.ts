@@ -6,7 +6,6 @@ import { describe, expect, it } from 'vitest';
 import type { Candidate } from '../candidates.ts';
 import { DEFAULT_OUTLIER } from './outlier.ts';
 import { createProviderBook } from './provider-book.ts';
-import { createRetryBudget } from './retry-budget.ts';
 import { createSelector } from './selector.ts';
 import { createStrategy } from './strategy.ts';
 
@@ -136,20 +135,5 @@ describe('outlier ejection', () => {
     book.updateFromAgent([create(ProviderStateSchema, { name: 'anthropic', healthy: false, breaker: BreakerState.CLOSED })]);
     // primary: openai ejected, anthropic unhealthy → 0 of 2 up, below the 50 % panic threshold
     expect(order()[0]).toBe('openai');
-  });
-});
-
-describe('retry budget', () => {
-  it('allows failovers up to a share of recent requests, with a floor, over a sliding window', () => {
-    const clock = new ManualClock(0);
-    const budget = createRetryBudget({ clock, ratio: 0.2, minPerWindow: 2, windowMs: 10_000 });
-    for (let i = 0; i < 100; i++) budget.onRequest();
-    let allowed = 0;
-    for (let i = 0; i < 50; i++) if (budget.tryRetry()) allowed++;
-    expect(allowed).toBe(20);
-    clock.advance(10_000); // the window has passed
-    let quiet = 0;
-    for (let i = 0; i < 5; i++) if (budget.tryRetry()) quiet++;
-    expect(quiet).toBe(2);
   });
 });
