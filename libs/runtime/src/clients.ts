@@ -18,6 +18,9 @@ const traceInterceptor = createTraceClientInterceptor();
  * half the CPU per call on both ends (no trailers, no per-call web streams for unary
  * calls; `reports/bench-profile.md`); every server still speaks gRPC to outside clients.
  * Unary calls take a shorter path onto the same connection (lean-unary.ts).
+ *
+ * `extra` interceptors wrap the traced call: one that refuses or retries a call (the
+ * router's link guards) makes no span for a refused call and one span per try.
  */
 export function createServiceClient<T extends DescService>(
   service: T,
@@ -40,7 +43,7 @@ export function createServiceClient<T extends DescService>(
   const ping = { pingIntervalMs: 10_000, pingIdleConnection: false, idleConnectionTimeoutMs: 60_000 };
   // One HTTP/2 connection per target, shared by the unary calls and the streams.
   const session = new Http2SessionManager(baseUrl, ping, nodeOptions);
-  const interceptors = [traceInterceptor, ...extra];
+  const interceptors = [...extra, traceInterceptor];
   const base = createConnectTransport({ httpVersion: '2', useBinaryFormat: true, baseUrl, sessionManager: session, interceptors, ...ping });
   return createClient(service, createLeanUnaryTransport(base, { baseUrl, session, interceptors }));
 }

@@ -11,6 +11,12 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAI
 
 type AnyNext = (req: UnaryRequest) => Promise<UnaryResponse>;
 
+/** `header` with `connect-timeout-ms` set for a call of `timeoutMs` (none when undefined or ≤ 0). */
+function withTimeout(header: Headers, timeoutMs: number | undefined): Headers {
+  if (timeoutMs !== undefined && timeoutMs > 0) header.set('connect-timeout-ms', String(Math.ceil(timeoutMs)));
+  return header;
+}
+
 /** A Node error from the connection as a ConnectError: UNAVAILABLE when the service could not be reached. */
 function fromNodeError(e: unknown): ConnectError {
   if (e instanceof ConnectError) return e;
@@ -29,8 +35,11 @@ function fromNodeError(e: unknown): ConnectError {
  */
 export function createLeanUnaryTransport(base: Transport, options: { baseUrl: string; session: Http2SessionManager; interceptors: Interceptor[] }): Transport {
   const { session, baseUrl } = options;
-  const call = (req: UnaryRequest, timeoutMs: number | undefined): Promise<UnaryResponse> => {
+  /** One try of a call due by `deadlineAt` (epoch ms; undefined: none): an interceptor that retries gets what is left. */
+  const call = (req: UnaryRequest, deadlineAt: number | undefined): Promise<UnaryResponse> => {
     const method = req.method;
+    const timeoutMs = deadlineAt === undefined ? undefined : deadlineAt - Date.now();
+    if (timeoutMs !== undefined && timeoutMs <= 0) return Promise.reject(new ConnectError('the operation timed out', Code.DeadlineExceeded));
     const headers: http2.OutgoingHttpHeaders = {};
     req.header.forEach((value, key) => (headers[key] = value));
     headers['content-type'] = 'application/proto';
@@ -118,8 +127,8 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
   return {
     stream: (...args) => base.stream(...args),
     async unary(method, signal, timeoutMs, header, message, contextValues) {
-      const deadline = timeoutMs === undefined || timeoutMs <= 0 ? undefined : timeoutMs;
-      const inner: AnyNext = (req) => call(req, deadline);
+      const deadlineAt = timeoutMs === undefined || timeoutMs <= 0 ? undefined : Date.now() + timeoutMs;
+      const inner: AnyNext = (req) => call(req, deadlineAt);
       const next = options.interceptors.reduceRight<AnyNext>((n, interceptor) => interceptor(n as never) as unknown as AnyNext, inner);
       return next({
         stream: false,
@@ -127,7 +136,8 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
         method,
         requestMethod: 'POST',
         url: `${baseUrl}/${method.parent.typeName}/${method.name}`,
-        header: new Headers(header),
+        // The deadline in the header before the interceptors, as Connect's own transport puts it.
+        header: withTimeout(new Headers(header), timeoutMs),
         contextValues: contextValues ?? createContextValues(),
         message: isMessage(message, method.input) ? message : create(method.input, message),
         signal: signal ?? NEVER,

@@ -3,8 +3,8 @@ import { HealthService } from '@ultra/contracts/health';
 import { ProviderAgentService } from '@ultra/contracts/provider-agent';
 import { systemClock, systemRandom } from '@ultra/core';
 import { createServiceClient, keepWatching, runService } from '@ultra/runtime';
-import { AGENT_LINK_OPEN_MS, createChatFlow } from './chat-flow.ts';
-import { createLinkBreaker } from './links/link-breaker.ts';
+import { createChatFlow } from './chat-flow.ts';
+import { createLinks } from './links/links.ts';
 import { createModeState } from './mode-state.ts';
 import { createRouting } from './routing/index.ts';
 import { build } from './server.ts';
@@ -15,22 +15,23 @@ import { createKeyStore } from './auth/key-store.ts';
 
 runService('router', async ({ config, log, shutdown, metrics }) => {
   const clock = systemClock;
-  const cache = createServiceClient(CacheService, config.services.cache);
-  const agent = createServiceClient(ProviderAgentService, config.services.providerAgent);
+  // Breakers on the links to the cache and the agent, as interceptors of their clients.
+  const links = createLinks({ clock, log });
+  const cache = createServiceClient(CacheService, config.services.cache, [links.cache.guard]);
+  const agent = createServiceClient(ProviderAgentService, config.services.providerAgent, [links.agent.guard]);
   const health = createServiceClient(HealthService, config.services.health);
   const routing = createRouting(config, clock, systemRandom);
   const mode = createModeState(clock, config.modes.routerStaleAfterMs);
-  // The flow's breaker on the agent link: a WatchProviders message shows the agent is back
-  // (the stream resubscribes every 250 ms while it is gone), which closes the breaker at
-  // once rather than at its next trial call.
-  const agentBreaker = createLinkBreaker({ openMs: AGENT_LINK_OPEN_MS }, clock);
+  // A WatchProviders message (not guarded) shows the agent is back (the stream resubscribes
+  // every 250 ms while it is gone), which closes the agent link's breaker at once rather
+  // than at its next trial call.
   keepWatching({
     clock,
     signal: shutdown,
     retryMs: 250,
     consume: async (signal) => {
       for await (const res of agent.watchProviders({}, { signal })) {
-        agentBreaker.heard();
+        links.agent.breaker.reset();
         routing.book.updateFromAgent(res.providers);
       }
     },
@@ -52,7 +53,7 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
   // BullMQ (about 15 MB of modules) and ioredis load only when there is a Redis to use.
   const queueModules = redisUrl ? await import('@ultra/queue') : undefined;
   const jobs = redisUrl && queueModules ? queueModules.createJobQueue({ redisUrl, config: config.queue, clock, onError: onQueueError }) : undefined;
-  const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, links: { agentBreaker }, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
+  const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
   const worker = jobs && queueModules && config.queue.worker ? queueModules.createJobWorker({ queue: jobs, flow, random: systemRandom }) : undefined;
   const stopWorker = new Promise<void>((resolve) => shutdown.addEventListener('abort', () => resolve(worker?.close(config.shutdown.graceMs)), { once: true }));
   if (jobs) {

@@ -9,6 +9,7 @@ import { createChatFlow } from '../chat-flow.ts';
 import type { FlowDeps } from './context.ts';
 import { createModeState } from '../mode-state.ts';
 import { createRouting } from '../routing/index.ts';
+import { createLinks } from '../links/links.ts';
 
 /** A logger that writes nowhere, for tests. */
 export const silentLog = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -16,7 +17,8 @@ export const silentLog = createLogger('test', { destination: new Writable({ writ
 /**
  * For the router's flow tests: the chat flow over in-memory cache and agent services
  * (Connect's router transport, so requests and answers go through the real clients), on a
- * manual clock starting at 1,000,000 ms and a seeded random source.
+ * manual clock starting at 1,000,000 ms and a seeded random source, with the router's link
+ * guards on both clients as main.ts puts them.
  */
 export function inMemoryFlow(
   config: UltraConfig,
@@ -26,10 +28,11 @@ export function inMemoryFlow(
   const clock = new ManualClock(1_000_000);
   const random = createSeededRandom(options.seed ?? 1);
   const routing = createRouting(config, clock, random);
+  const links = createLinks({ clock, log: silentLog });
   const flow = createChatFlow({
     config,
-    cache: createClient(CacheService, createRouterTransport((r) => r.service(CacheService, services.cache))),
-    agent: createClient(ProviderAgentService, createRouterTransport((r) => r.service(ProviderAgentService, services.agent))),
+    cache: createClient(CacheService, createRouterTransport((r) => r.service(CacheService, services.cache), { transport: { interceptors: [links.cache.guard] } })),
+    agent: createClient(ProviderAgentService, createRouterTransport((r) => r.service(ProviderAgentService, services.agent), { transport: { interceptors: [links.agent.guard] } })),
     ...routing,
     mode: createModeState(clock),
     clock,

@@ -3,9 +3,12 @@ import { attemptsOf } from '@ultra/runtime';
 
 const LINK_DOWN = Symbol('ultra.link-down');
 
-/** Thrown at once, without dialling, while a link's breaker is open. */
+/**
+ * Thrown at once, without dialling, while a link's breaker is open. It keeps ConnectError's
+ * name: thrown by an interceptor, it must pass `ConnectError.from` (which the transport
+ * applies to every error) as itself, not wrapped as UNKNOWN.
+ */
 export class LinkDownError extends ConnectError {
-  override name = 'LinkDownError';
   /** A brand: ConnectError's own `Symbol.hasInstance` makes `instanceof` unusable on subclasses. */
   readonly [LINK_DOWN] = true;
   constructor(service: string, retryInMs: number) {
@@ -26,12 +29,13 @@ export type LinkVerdict =
 
 /**
  * Judges a failed call. `Canceled` while the caller's own signal is not aborted is a cut
- * connection (HTTP/2 RST_STREAM CANCEL when the session dies), not a cancellation.
+ * connection (HTTP/2 RST_STREAM CANCEL when the session dies), not a cancellation; a
+ * signal aborted by the call's deadline (Connect links the two) is the deadline's.
  * `countDeadline`: whether a call that ran out of time counts against the link (for the
  * cache, whose calls have tight timeouts; not for the agent, whose calls wait on providers).
  */
 export function judgeLinkError(e: unknown, signal: AbortSignal | undefined, countDeadline: boolean): LinkVerdict {
-  if (signal?.aborted) return 'neutral';
+  if (signal?.aborted && ConnectError.from(signal.reason).code !== Code.DeadlineExceeded) return 'neutral';
   const err = ConnectError.from(e);
   if (attemptsOf(err).length > 0) return 'answered';
   switch (err.code) {

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError, createClient, createRouterTransport, type ServiceImpl } from '@connectrpc/connect';
+import { Code, ConnectError, createClient, createRouterTransport, type Interceptor, type ServiceImpl } from '@connectrpc/connect';
 import { CacheService } from '@ultra/contracts/cache';
 import { AttemptSchema, ChatRequestSchema, Outcome, Role, ServedFrom } from '@ultra/contracts/chat';
 import { InvokeResponseSchema, ProviderAgentService } from '@ultra/contracts/provider-agent';
@@ -11,13 +11,14 @@ import { describe, expect, it } from 'vitest';
 import { createChatFlow } from '../chat-flow.ts';
 import { createModeState } from '../mode-state.ts';
 import { createRouting } from '../routing/index.ts';
+import { createLinks } from './links.ts';
 
 const config = parseConfig('providers:\n  primary: [openai, anthropic]\n  secondary: [google]\nfailover: { max_attempts: 3 }\n', 'test.yaml', {});
 const silent = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
 const unreachable = () => new ConnectError('connect ECONNREFUSED 127.0.0.1:50071', Code.Unavailable);
 
 /** A cache that refuses every call while `down`, else misses; counts the calls that reached it. */
-function cacheLink() {
+function cacheLink(guard: Interceptor) {
   const state = { down: true, calls: 0 };
   const answer = <T>(value: T): T => {
     state.calls++;
@@ -30,11 +31,11 @@ function cacheLink() {
     releaseLease: () => answer({}),
     put: () => answer({}),
   };
-  return { state, client: createClient(CacheService, createRouterTransport((r) => r.service(CacheService, impl))) };
+  return { state, client: createClient(CacheService, createRouterTransport((r) => r.service(CacheService, impl), { transport: { interceptors: [guard] } })) };
 }
 
 /** An agent whose link drops every call while `cut` (HTTP/2 RST_STREAM CANCEL, no attempts), else answers. */
-function agentLink() {
+function agentLink(guard: Interceptor) {
   const state = { cut: false, calls: 0 };
   const impl: ServiceImpl<typeof ProviderAgentService> = {
     invoke(req) {
@@ -47,13 +48,15 @@ function agentLink() {
     async *streamInvoke() {},
     async *watchProviders() {},
   };
-  return { state, client: createClient(ProviderAgentService, createRouterTransport((r) => r.service(ProviderAgentService, impl))) };
+  return { state, client: createClient(ProviderAgentService, createRouterTransport((r) => r.service(ProviderAgentService, impl), { transport: { interceptors: [guard] } })) };
 }
 
 function stack() {
-  const cache = cacheLink();
-  const agent = agentLink();
   const clock = new ManualClock(1_000_000);
+  // The router's link guards, on the clients as main.ts puts them.
+  const links = createLinks({ clock, log: silent });
+  const cache = cacheLink(links.cache.guard);
+  const agent = agentLink(links.agent.guard);
   const random = createSeededRandom(5);
   const routing = createRouting(config, clock, random);
   const flow = createChatFlow({ config, cache: cache.client, agent: agent.client, ...routing, mode: createModeState(clock), clock, random, log: silent });

@@ -1,16 +1,16 @@
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
+import { Code, ConnectError, createClient, createRouterTransport, type Interceptor } from '@connectrpc/connect';
 import { AttemptSchema, Outcome } from '@ultra/contracts/chat';
 import { InvokeResponseSchema, ProviderAgentService } from '@ultra/contracts/provider-agent';
-import { ManualClock } from '@ultra/core';
+import { ManualClock, type Clock } from '@ultra/core';
+import { createConsecutiveBreaker, type ConsecutiveBreaker } from '@ultra/resilience';
 import { attemptsError } from '@ultra/runtime';
 import { describe, expect, it } from 'vitest';
-import { guardAgent } from './guarded-agent.ts';
-import { createLinkBreaker } from './link-breaker.ts';
+import { createLinkGuard, type LinkRetryOptions } from './link-guard.ts';
 import { isLinkDown } from './link-errors.ts';
 
 /** An in-memory agent whose next answers are scripted: 'ok', 'cut' (the link dropped), or 'refused' (an answer with attempts). */
-function scriptedAgent(script: ('ok' | 'cut' | 'refused')[], fallback: 'ok' | 'cut' = 'ok') {
+function scriptedAgent(script: ('ok' | 'cut' | 'refused')[], fallback: 'ok' | 'cut' = 'ok', interceptors: Interceptor[] = []) {
   let calls = 0;
   const client = createClient(
     ProviderAgentService,
@@ -26,6 +26,7 @@ function scriptedAgent(script: ('ok' | 'cut' | 'refused')[], fallback: 'ok' | 'c
         async *streamInvoke() {},
         async *watchProviders() {},
       }),
+      { transport: { interceptors } },
     ),
   );
   return { client, calls: () => calls };
@@ -45,12 +46,17 @@ async function drive<T>(clock: ManualClock, p: Promise<T>, stepMs = 10): Promise
 
 const request = { provider: 'openai', model: 'gpt-4o-mini' };
 
-describe('guarded agent client', () => {
+/** The agent's client with the router's agent link guard on it (as links.ts makes it). */
+function guarded(script: ('ok' | 'cut' | 'refused')[], breaker: ConsecutiveBreaker, clock: Clock, retry: Partial<LinkRetryOptions> = {}, fallback: 'ok' | 'cut' = 'ok') {
+  const guard = createLinkGuard({ service: 'provider-agent', breaker, clock, methods: ['invoke', 'streamInvoke'], countDeadline: false, retry });
+  return scriptedAgent(script, fallback, [guard]);
+}
+
+describe('the agent link guard (a client interceptor)', () => {
   it('tries a call cut by a blip again on a new connection, so the caller gets the answer', async () => {
     const clock = new ManualClock(1_000);
-    const agent = scriptedAgent(['cut', 'cut', 'ok']);
-    const guarded = guardAgent(agent.client, createLinkBreaker({}, clock), clock);
-    const res = await drive(clock, guarded.invoke(request, { timeoutMs: 5_000 }));
+    const agent = guarded(['cut', 'cut', 'ok'], createConsecutiveBreaker({}, clock), clock);
+    const res = await drive(clock, agent.client.invoke(request, { timeoutMs: 5_000 }));
     expect(res.answer?.text).toBe('hi');
     expect(agent.calls()).toBe(3);
     expect(clock.now() - 1_000).toBeGreaterThanOrEqual(60); // waited 20 then 40 ms
@@ -58,9 +64,8 @@ describe('guarded agent client', () => {
 
   it('reports a cut that outlasts the retry window as UNAVAILABLE, never as the caller cancelling', async () => {
     const clock = new ManualClock();
-    const agent = scriptedAgent([], 'cut');
-    const guarded = guardAgent(agent.client, createLinkBreaker({}, clock), clock, { retryWindowMs: 100 });
-    const err = await drive(clock, guarded.invoke(request, { timeoutMs: 5_000 })).catch((e: unknown) => ConnectError.from(e));
+    const agent = guarded([], createConsecutiveBreaker({}, clock), clock, { windowMs: 100 }, 'cut');
+    const err = await drive(clock, agent.client.invoke(request, { timeoutMs: 5_000 })).catch((e: unknown) => ConnectError.from(e));
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).toBe(Code.Unavailable);
     expect((err as ConnectError).rawMessage).toContain('the link to the provider-agent broke');
@@ -68,36 +73,34 @@ describe('guarded agent client', () => {
 
   it('with the agent gone, fails fast: no retries once a call failed, then no dialling at all while the breaker is open; one trial finds it back', async () => {
     const clock = new ManualClock();
-    const agent = scriptedAgent([], 'cut');
-    const breaker = createLinkBreaker({ failures: 3, openMs: 1_000 }, clock);
-    const guarded = guardAgent(agent.client, breaker, clock);
-    await drive(clock, guarded.invoke(request, { timeoutMs: 5_000 })).catch(() => undefined);
+    const breaker = createConsecutiveBreaker({ failures: 3, openMs: 1_000 }, clock);
+    const agent = guarded([], breaker, clock, {}, 'cut');
+    await drive(clock, agent.client.invoke(request, { timeoutMs: 5_000 })).catch(() => undefined);
     const afterFirst = agent.calls();
     expect(afterFirst).toBeGreaterThan(1); // the first failure is retried (it may be a blip)
     const started = clock.now();
-    await guarded.invoke(request, { timeoutMs: 5_000 }).catch(() => undefined);
-    await guarded.invoke(request, { timeoutMs: 5_000 }).catch(() => undefined);
+    await agent.client.invoke(request, { timeoutMs: 5_000 }).catch(() => undefined);
+    await agent.client.invoke(request, { timeoutMs: 5_000 }).catch(() => undefined);
     expect(agent.calls()).toBe(afterFirst + 2); // one dial each, no retries
     expect(clock.now()).toBe(started); // and no waiting
     expect(breaker.state).toBe('open');
-    const refused = await guarded.invoke(request, { timeoutMs: 5_000 }).catch((e: unknown) => e);
+    const refused = await agent.client.invoke(request, { timeoutMs: 5_000 }).catch((e: unknown) => e);
     expect(isLinkDown(refused)).toBe(true);
     expect(agent.calls()).toBe(afterFirst + 2);
 
     // The agent is back: after the open period one trial call reaches it and closes the breaker.
-    const back = scriptedAgent([]);
-    const guardedBack = guardAgent(back.client, breaker, clock);
+    const back = guarded([], breaker, clock);
     clock.advance(1_000);
-    const res = await guardedBack.invoke(request, { timeoutMs: 5_000 });
+    const res = await back.client.invoke(request, { timeoutMs: 5_000 });
     expect(res.answer?.text).toBe('hi');
     expect(breaker.state).toBe('closed');
   });
 
   it('passes the agent\'s own errors through untouched: they prove the link works', async () => {
     const clock = new ManualClock();
-    const breaker = createLinkBreaker({ failures: 1 }, clock);
-    const guarded = guardAgent(scriptedAgent(['refused']).client, breaker, clock);
-    const err = ConnectError.from(await guarded.invoke(request, { timeoutMs: 5_000 }).catch((e: unknown) => e));
+    const breaker = createConsecutiveBreaker({ failures: 1 }, clock);
+    const agent = guarded(['refused'], breaker, clock);
+    const err = ConnectError.from(await agent.client.invoke(request, { timeoutMs: 5_000 }).catch((e: unknown) => e));
     expect(err.rawMessage).toBe('openai: rate limited');
     expect(breaker.state).toBe('closed');
     expect(breaker.suspect).toBe(false);
