@@ -20,7 +20,7 @@ const has = (url: string, ...parts: string[]) => parts.some((p) => url.includes(
 export const SUSPECTS: readonly Suspect[] = [
   { name: 'logging (pino)', test: (g) => g === 'pino' || g === 'sonic-boom' || g === 'thread-stream' || g.startsWith('pino-') },
   { name: 'schema validation (zod)', test: (g) => g === 'zod' },
-  { name: 'request validation (router validate.ts)', test: (_g, _f, url) => url.endsWith('services/router/src/validate.ts') },
+  { name: 'request validation (runtime request-check.ts)', test: (_g, _f, url) => url.endsWith('libs/runtime/src/request-check.ts') },
   { name: 'cache key (JSON + SHA-256)', test: (_g, f, url) => url.endsWith('cache-key.ts') && f === 'cacheKey' },
   { name: 'protobuf encode (toBinary)', test: (g, _f, url) => g === '@bufbuild/protobuf' && has(url, 'to-binary', 'wire/binary-encoding') && !has(url, 'from-binary') },
   { name: 'protobuf decode (fromBinary)', test: (g, _f, url) => g === '@bufbuild/protobuf' && has(url, 'from-binary') },
