@@ -2,6 +2,8 @@ import { QUEUE_NOT_RETRIED, QUEUE_OUTCOMES } from './schema.ts';
 import type { BreakerConfig, BulkheadConfig, RetryConfig, WithOverrides } from './types.ts';
 import { isRecord, type CheckInput } from './check.ts';
 import { formatDuration } from '@ultra/core';
+import { Outcome } from '@ultra/contracts/chat';
+import { defaultBreakerOptions as b, defaultBulkheadOptions, defaultRetryBudgetOptions, defaultRetryOptions as r } from '@ultra/resilience';
 
 /** `latency_p99_above` → `latencyP99AboveMs` (durations get `Ms`), others plain camelCase. */
 export function camel(rules: Record<string, number | boolean | undefined> | undefined): Record<string, number | boolean> | undefined {
@@ -15,20 +17,25 @@ export function camel(rules: Record<string, number | boolean | undefined> | unde
   return out;
 }
 
-/** The provider-agent's defaults, equal to `@ultra/resilience`'s (a test in services/provider-agent checks). */
+/** Outcome enum names, as config writes them (`RATE_LIMITED`). */
+const names = (outcomes: readonly Outcome[]): string[] => outcomes.map((o) => Outcome[o]);
+
+/** The provider-agent's defaults: `@ultra/resilience`'s own, in config's form. */
 export const BREAKER_DEFAULTS: BreakerConfig = {
-  windowType: 'count', windowSize: 20, windowDurationMs: 60_000, windowBuckets: 10, minimumCalls: 10,
-  failureRateThreshold: 0.5, slowCallRateThreshold: 0.8, slowTtftMs: 10_000, slowTokensPerSecond: 5,
-  consecutiveFailures: 5, openBaseMs: 5_000, openMultiplier: 2, openMaxMs: 120_000, halfOpenProbes: 3, halfOpenSuccesses: 2,
-  failureOutcomes: ['RATE_LIMITED', 'OVERLOADED', 'SERVER_ERROR', 'TIMEOUT', 'CONNECTION', 'STREAM_BROKEN', 'MALFORMED_RESPONSE'],
+  windowType: b.windowType, windowSize: b.windowSize, windowDurationMs: b.windowDurationMs, windowBuckets: b.windowBuckets, minimumCalls: b.minimumCalls,
+  failureRateThreshold: b.failureRateThreshold, slowCallRateThreshold: b.slowCallRateThreshold, slowTtftMs: b.slowTtftMs, slowTokensPerSecond: b.slowTokensPerSecond,
+  consecutiveFailures: b.consecutiveFailures, openBaseMs: b.openBaseMs, openMultiplier: b.openMultiplier, openMaxMs: b.openMaxMs,
+  halfOpenProbes: b.halfOpenProbes, halfOpenSuccesses: b.halfOpenSuccesses, failureOutcomes: names(b.failureOutcomes),
   halfOpenHealthProbe: true,
 };
 export const RETRY_DEFAULTS: RetryConfig = {
-  maxAttempts: 3, baseMs: 200, capMs: 5_000, jitter: 'full', retryAfterMaxMs: 10_000, attemptTimeoutMs: 20_000,
-  retryableOutcomes: ['RATE_LIMITED', 'OVERLOADED', 'SERVER_ERROR', 'TIMEOUT', 'CONNECTION', 'MALFORMED_RESPONSE'],
-  budget: { maxTokens: 10, tokenRatio: 0.1 },
+  maxAttempts: r.maxAttempts, baseMs: r.baseMs, capMs: r.capMs, jitter: r.jitter, retryAfterMaxMs: r.retryAfterMaxMs,
+  // The agent's own knob (an attempt's bound), not the retry policy's.
+  attemptTimeoutMs: 20_000,
+  retryableOutcomes: names(r.retryableOutcomes),
+  budget: { maxTokens: defaultRetryBudgetOptions.maxTokens, tokenRatio: defaultRetryBudgetOptions.tokenRatio },
 };
-export const BULKHEAD_DEFAULTS: BulkheadConfig = { limit: 32, queue: 64, maxQueueWaitMs: 0 };
+export const BULKHEAD_DEFAULTS: BulkheadConfig = { limit: defaultBulkheadOptions.limit, queue: defaultBulkheadOptions.queue, maxQueueWaitMs: defaultBulkheadOptions.maxQueueWaitMs };
 
 /** Keys whose camelCase name is not the plain one (durations get `Ms`). */
 const RENAMED: Record<string, string> = {

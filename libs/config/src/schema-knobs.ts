@@ -30,7 +30,7 @@ export const retryKnobs = z
     max_attempts: count(1),
     base: longerThanZero,
     cap: longerThanZero,
-    jitter: z.enum(['full', 'decorrelated', 'none']),
+    jitter: z.enum(['full', 'equal', 'decorrelated', 'none']),
     retry_after_max: duration,
     retryable_outcomes: outcomes,
     attempt_timeout: duration,

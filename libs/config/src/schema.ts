@@ -3,6 +3,7 @@ import { ENDPOINT_TYPES } from './known-providers.ts';
 import { conditionsSchema, modePolicySchema } from './modes.ts';
 import { authSchema, limitsSchema } from './auth.ts';
 import { tlsSchema } from './tls.ts';
+import { DEFAULT_STREAM_TIMEOUTS } from './stream-timeouts.ts';
 import { address, count, duration, name, share, url, QUEUE_OUTCOMES, type QueueOutcome } from './schema-fields.ts';
 import { breakerKnobs, bulkheadKnobs, retryKnobs } from './schema-knobs.ts';
 
@@ -48,8 +49,8 @@ export const fileSchema = z.strictObject({
         .prefault({}),
       hedging: z.strictObject({ enabled: z.boolean().default(false), delay: duration.default(2_000) }).prefault({}),
       coalesce: z.boolean().default(true),
-      first_token_timeout: duration.default(15_000),
-      idle_timeout: duration.default(30_000),
+      first_token_timeout: duration.default(DEFAULT_STREAM_TIMEOUTS.firstTokenTimeoutMs),
+      idle_timeout: duration.default(DEFAULT_STREAM_TIMEOUTS.idleTimeoutMs),
       stream_resume: z.enum(['fail', 'continue']).default('fail'),
     })
     .prefault({}),

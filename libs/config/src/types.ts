@@ -68,7 +68,8 @@ export interface RetryConfig {
   readonly maxAttempts: number;
   readonly baseMs: number;
   readonly capMs: number;
-  readonly jitter: 'full' | 'decorrelated' | 'none';
+  /** `@ultra/resilience`'s jitters. */
+  readonly jitter: 'full' | 'equal' | 'decorrelated' | 'none';
   readonly retryAfterMaxMs: number;
   /** Outcome enum names without prefix, upper case. */
   readonly retryableOutcomes: readonly string[];

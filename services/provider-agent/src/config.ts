@@ -1,5 +1,5 @@
 import { Outcome } from '@ultra/contracts/chat';
-import type { BreakerConfig, RetryConfig, UltraConfig } from '@ultra/config';
+import { streamTimeoutsFor, type BreakerConfig, type RetryConfig, type UltraConfig } from '@ultra/config';
 import type { BreakerOptions, BulkheadOptions, RetryBudgetOptions, RetryOptions } from '@ultra/resilience';
 
 /** Everything the agent needs to build one provider's resilience, in `@ultra/resilience`'s terms. */
@@ -64,7 +64,6 @@ export function resilienceFor(config: UltraConfig, name: string): ProviderResili
   const breaker = config.breaker.overrides[name] ?? config.breaker;
   const retry = config.retry.overrides[name] ?? config.retry;
   const bulkhead = config.bulkhead.overrides[name] ?? config.bulkhead;
-  const provider = config.providers[name];
   return {
     breaker: breakerOptions(breaker),
     halfOpenHealthProbe: breaker.halfOpenHealthProbe,
@@ -72,7 +71,6 @@ export function resilienceFor(config: UltraConfig, name: string): ProviderResili
     budget: { maxTokens: retry.budget.maxTokens, tokenRatio: retry.budget.tokenRatio },
     bulkhead: { limit: bulkhead.limit, queue: bulkhead.queue, maxQueueWaitMs: bulkhead.maxQueueWaitMs },
     attemptTimeoutMs: retry.attemptTimeoutMs,
-    firstTokenTimeoutMs: provider?.firstTokenTimeoutMs ?? 15_000,
-    idleTimeoutMs: provider?.idleTimeoutMs ?? 30_000,
+    ...streamTimeoutsFor(config, name),
   };
 }

@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptSchema, Outcome, Role, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import type { StreamInvokeResponse } from '@ultra/contracts/provider-agent';
+import { streamTimeoutsFor } from '@ultra/config';
 import { attemptsError } from '@ultra/runtime';
 import type { Candidate } from '../candidates.ts';
 import { agentRetryWait, finish, lookup, prepare, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
@@ -77,7 +78,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
       if (remaining(deps, p) <= 0 || options.signal.aborted) break;
       if (i > 0 && attempts.at(-1)?.outcome !== Outcome.UNAVAILABLE && !budget.tryRetry()) break;
       const c = order[i]!;
-      const provider = config.providers[c.provider];
+      const timeouts = streamTimeoutsFor(config, c.provider);
       const request = sent === '' ? p.request : continuation(p.request, sent);
       const abort = new AbortController();
       const onAbort = () => abort.abort();
@@ -92,8 +93,8 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
         const events = withStreamTimeouts<StreamInvokeResponse>(source, {
           clock,
           abort,
-          firstMs: provider?.firstTokenTimeoutMs ?? 15_000,
-          idleMs: provider?.idleTimeoutMs ?? 30_000,
+          firstMs: timeouts.firstTokenTimeoutMs,
+          idleMs: timeouts.idleTimeoutMs,
           isToken: (e) => e.event.case === 'delta',
         });
         const it = events[Symbol.asyncIterator]();
