@@ -195,10 +195,11 @@ export function createComplete(deps: FlowDeps) {
   };
 
   return async (raw: ChatRequest | undefined, options: CallOptions): Promise<ChatAnswer> => {
-    const p = prepare(deps, raw, options);
-    const admission = await inSpan('ultra.admit', { 'ultra.priority': p.request.priority }, () => admit(deps, p, options.signal));
+    const asked = prepare(deps, raw, options);
+    const admission = await inSpan('ultra.admit', { 'ultra.priority': asked.request.priority }, () => admit(deps, asked, options.signal));
     if (admission.kind === 'answered') return admission.answer;
-    const { policy } = admission;
+    // From here on the request as it is sent, under its own cache key.
+    const { policy, prepared: p } = admission;
     // A plain Get only when the answer may not be stored (no Lease follows) or a stale entry
     // may be served at once (the Lease hands out stale entries only while another caller
     // holds the key); otherwise the Lease below answers a hit by itself.

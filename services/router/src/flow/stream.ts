@@ -1,6 +1,6 @@
-import { create } from '@bufbuild/protobuf';
+import { clone, create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { AttemptSchema, Outcome, Role, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
+import { AttemptSchema, ChatRequestSchema, MessageSchema, Outcome, Role, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import type { StreamInvokeResponse } from '@ultra/contracts/provider-agent';
 import { attemptsError } from '@ultra/runtime';
 import type { Candidate } from '../candidates.ts';
@@ -24,7 +24,9 @@ async function drain(it: AsyncIterator<unknown>): Promise<void> {
 
 /** The request to send when resuming: what was already streamed becomes the start of the assistant's answer. */
 function continuation(request: ChatRequest, sent: string): ChatRequest {
-  return { ...request, messages: [...request.messages, { $typeName: 'ultra.chat.v1.Message', role: Role.ASSISTANT, content: sent, name: '' }] };
+  const next = clone(ChatRequestSchema, request);
+  next.messages.push(create(MessageSchema, { role: Role.ASSISTANT, content: sent }));
+  return next;
 }
 
 /**
@@ -38,8 +40,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
   const near = nearCacheFor(deps.cache, config.cache.near ?? { ttlMs: 0, maxEntries: 1 }, clock);
 
   return async function* stream(raw: ChatRequest | undefined, options: CallOptions): AsyncGenerator<FlowEvent> {
-    const p: Prepared = prepare(deps, raw, options, true);
-    const admission = await admit(deps, p, options.signal);
+    const admission = await admit(deps, prepare(deps, raw, options, true), options.signal);
     if (admission.kind === 'answered') {
       if (admission.answer.text !== '') yield { type: 'delta', text: admission.answer.text };
       yield { type: 'done', answer: admission.answer };
@@ -52,6 +53,8 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
       yield { type: 'done', answer };
       return;
     }
+    // From here on the request as it is sent, under its own cache key.
+    const p: Prepared = admission.prepared;
     if (p.policy.lookup) {
       const kept = near?.get(p.key);
       const hit = kept ? { answer: kept, stale: false } : await lookup(deps, p, options.signal, p.policy.staleOk || admission.policy.preferCache);
