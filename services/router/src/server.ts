@@ -8,10 +8,14 @@ import type { ChatFlow } from './chat-flow.ts';
 import { createOpenAiFront } from './openai-front.ts';
 import { createRouterService } from './router-service.ts';
 import type { Guard } from './auth/guard.ts';
+import { createModeInterceptor } from './mode-headers.ts';
+import type { ModeState } from './mode-state.ts';
 
 export interface RouterServerDeps {
   config: UltraConfig;
   flow: ChatFlow;
+  /** The mode every answer and every error says, on both fronts. */
+  mode: ModeState;
   clock: Clock;
   /** Client keys and per-key limits for both fronts. */
   guard?: Guard;
@@ -29,13 +33,14 @@ export async function build(deps: RouterServerDeps): Promise<RunningService> {
   const rpc = connectNodeAdapter({
     // A hard cap on any message; the request limits proper are checked with field names.
     readMaxBytes: 4 * deps.config.limits.maxRequestBytes,
+    interceptors: [createModeInterceptor(deps.mode)],
     routes: (router) => {
       router.service(RouterService, createRouterService(deps.flow, undefined, deps.guard));
       router.service(Health, health.impl);
       addReflection(router);
     },
   });
-  const front = createOpenAiFront({ flow: deps.flow, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes, metrics: deps.metrics, guard: deps.guard });
+  const front = createOpenAiFront({ flow: deps.flow, mode: deps.mode, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes, metrics: deps.metrics, guard: deps.guard });
   const grpc = await listen(deps.config.services.router.grpc, rpc);
   const http = await listen(deps.config.services.router.http, front, 'http1');
   return { listeners: [grpc, http], health };

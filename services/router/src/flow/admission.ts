@@ -4,6 +4,7 @@ import { ChatAnswerSchema, ChatRequestSchema, Mode, Priority, SamplingParamsSche
 import type { ModeName, ModePolicy, PriorityName } from '@ultra/config';
 import { finish, lookup, sendingInstead, type FlowDeps, type Prepared } from './context.ts';
 import { withRetryAfter } from './failures.ts';
+import { retryAfterWithin, soonestReturnMs } from '../routing/retry-after.ts';
 
 const MODE_NAMES: Record<number, ModeName> = {
   [Mode.NORMAL]: 'normal',
@@ -56,6 +57,9 @@ export async function admit(deps: FlowDeps, p: Prepared, signal: AbortSignal): P
     const hit = await lookup(deps, p, signal, policy.serveStale);
     if (hit) return { kind: 'answered', answer: finish(deps, hit.answer, hit.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []) };
   }
+  // A refusal sends the caller back for when a provider that is down now is expected back.
+  const { intervalMs, threshold } = deps.config.healthCheck;
+  const retryAfterMs = retryAfterWithin(soonestReturnMs(deps.book, p.tiers, deps.clock.now(), intervalMs * threshold), policy.retryAfterMs);
   if (policy.defer.includes(priority)) {
     if (deps.defer) {
       const jobId = await deps.defer(p.request);
@@ -64,7 +68,7 @@ export async function admit(deps: FlowDeps, p: Prepared, signal: AbortSignal): P
     }
     throw withRetryAfter(
       new ConnectError(`Ultra is in ${name} mode and defers ${priority}-priority requests, but the queue needs Redis (set REDIS_URL); try again later`, Code.Unavailable),
-      policy.retryAfterMs,
+      retryAfterMs,
     );
   }
   throw withRetryAfter(
@@ -74,6 +78,6 @@ export async function admit(deps: FlowDeps, p: Prepared, signal: AbortSignal): P
         : `Ultra is in ${name} mode and does not serve ${priority}-priority requests now`,
       Code.Unavailable,
     ),
-    policy.retryAfterMs,
+    retryAfterMs,
   );
 }

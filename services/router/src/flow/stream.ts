@@ -9,6 +9,7 @@ import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } f
 import { isStreamTimeoutError, withStreamTimeouts } from './stream-timeouts.ts';
 import { admit } from './admission.ts';
 import { nearCacheFor } from '../near-cache.ts';
+import { retryAfterWithin } from '../routing/retry-after.ts';
 
 /** A streamed answer: text pieces, then the whole answer. */
 export type FlowEvent = { type: 'delta'; text: string } | { type: 'done'; answer: ChatAnswer };
@@ -70,7 +71,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
     const selection = selector.select(p.tiers, p.request.sessionId, clock.now());
     if (selection.kind === 'none') {
       const code = selection.reason === 'rate-limited' ? Code.ResourceExhausted : Code.Unavailable;
-      throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), selection.retryAfterMs);
+      throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), retryAfterWithin(selection.retryAfterMs, admission.policy.retryAfterMs));
     }
     const order = selection.order.slice(0, config.failover.maxAttempts);
     const attempts: Attempt[] = [];
