@@ -8,3 +8,4 @@ export * from './outcome.ts';
 export * from './watch-loop.ts';
 export * from './tls.ts';
 export * from './admin-guard.ts';
+export * from './mode-name.ts';
