@@ -3,6 +3,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { HealthService } from '@ultra/contracts/health';
 import { freePort, repoPath, stackConfig } from '@ultra/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -80,7 +83,14 @@ describe('ultra CLI', () => {
     writeFileSync(file, stackConfig(ports).replace('simulate: always\n', ''));
     const ultra = run(['start'], { ULTRA_CONFIG: file, OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', GEMINI_API_KEY: '', COHERE_API_KEY: '' });
     started.push(ultra.proc);
-    await ultra.waitFor(/^ultra: ready/);
+    const [ready] = await ultra.waitFor(/^ultra: ready.*/);
+    // A fresh start is NORMAL from the first mode on: a service not listening yet is
+    // starting, not failing, and ready waits for the first mode.
+    expect(ready).toMatch(/^ultra: ready \(mode NORMAL\)/);
+    expect(ultra.lines.filter((l) => /DEGRADED|mode \d/.test(l))).toEqual([]);
+    expect(ultra.lines.some((l) => /mode NORMAL: first evaluation, every component has reported/.test(l))).toBe(true);
+    const health = createClient(HealthService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${ports.health}` }));
+    expect((await health.getStatus({})).history).toEqual([]);
     expect(ultra.lines).toContain('ultra: cache: in-process store (set REDIS_URL to share it through Redis)');
     expect(ultra.lines.some((l) => /openai\s+openai\s+simulated/.test(l))).toBe(true);
 
@@ -92,6 +102,7 @@ describe('ultra CLI', () => {
       });
     const first = await curl();
     expect(first.status).toBe(200);
+    expect(first.headers.get('x-ultra-mode')).toBe('NORMAL');
     expect(first.headers.get('x-ultra-served-from')).toBe('provider');
     const second = await curl();
     expect(second.headers.get('x-ultra-served-from')).toBe('cache');
@@ -113,5 +124,5 @@ describe('ultra CLI', () => {
     ultra.proc.kill('SIGINT');
     expect(await ultra.exited).toBe(0);
     for (const [name, pid] of pids) expect(alive(pid), `${name} still running`).toBe(false);
-  });
+  }, 90_000);
 });

@@ -39,4 +39,13 @@ describe('protobuf contracts', () => {
       expect(readFileSync(join(committed, name), 'utf8'), name).toBe(readFileSync(join(fresh, name), 'utf8'));
     }
   });
+
+  it('are made with create() or clone(), never from object literals carrying $typeName, outside the generated code', () => {
+    const sources = ['libs', 'services', 'test', 'bench']
+      .flatMap((dir) => files(repoPath(dir)))
+      .filter((f) => /\.ts$/.test(f) && !f.includes('/node_modules/') && !f.includes('/gen/'));
+    const literal = /\$typeName\s*:/;
+    const offenders = sources.filter((f) => literal.test(readFileSync(f, 'utf8'))).map((f) => relative(repoPath('.'), f));
+    expect(offenders).toEqual([]);
+  });
 });

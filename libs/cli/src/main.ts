@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isConfigError, loadConfig, type UltraConfig } from '@ultra/config';
+import { modeName } from '@ultra/runtime';
+import { firstMode } from './first-mode.ts';
 import { formatLine } from './log-format.ts';
 import { runStatus } from './status.ts';
 import { stackProcesses } from './processes.ts';
@@ -104,8 +106,12 @@ export async function main(argv: string[]): Promise<number> {
     await stopAll();
     return 1;
   }
+  // Ready once the health service has computed its first mode (every component reported),
+  // so the first answers do not say a mode that only reflects the start.
+  const first = await firstMode(config, 30_000);
+  const mode = first ? `mode ${modeName(first.mode)}${first.reason ? `: ${first.reason}` : ''}` : 'the health service has not computed a mode yet';
   const http = config.services.router.http;
-  console.log(`ultra: ready. Try:
+  console.log(`ultra: ready (${mode}). Try:
   curl -s http://${http.host}:${http.port}/v1/chat/completions -H 'content-type: application/json' \\
     -d '{"model":"chat","messages":[{"role":"user","content":"Hello, Ultra"}]}'
 ultra: Ctrl-C stops the stack.`);

@@ -2,6 +2,7 @@ import { Mode } from '@ultra/contracts/chat';
 import { ComponentStatus, type ModeChange, type Status } from '@ultra/contracts/health';
 import { BreakerState, type ProviderState } from '@ultra/contracts/provider-agent';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
+import { modeName } from '@ultra/runtime';
 
 const MODE_COLOR: Record<number, string> = { [Mode.NORMAL]: '\x1b[32m', [Mode.DEGRADED]: '\x1b[33m', [Mode.CRITICAL]: '\x1b[35m', [Mode.OUTAGE]: '\x1b[31m' };
 const RESET = '\x1b[0m';
@@ -23,12 +24,12 @@ export function renderStatus(s: StatusSnapshot, now: Date, color: boolean): stri
   const c = (code: string | undefined, text: string) => (color && code ? `${code}${text}${RESET}` : text);
   const lines: string[] = [];
   const st = s.status;
-  const modeName = st ? (Mode[st.mode] ?? 'UNKNOWN') : 'UNKNOWN';
+  const mode = st ? modeName(st.mode) : 'UNKNOWN';
   lines.push(`Ultra status at ${time(now)}`);
   if (s.healthError) lines.push(c('\x1b[31m', `health service: ${s.healthError}`));
   if (st) {
     const pinned = st.pinnedUntil ? ` — pinned until ${time(timestampDate(st.pinnedUntil))}` : '';
-    lines.push(`mode: ${c(MODE_COLOR[st.mode], modeName)} since ${time(st.since ? timestampDate(st.since) : undefined)}${st.reason ? ` — ${st.reason}` : ''}${pinned}`);
+    lines.push(`mode: ${c(MODE_COLOR[st.mode], mode)} since ${time(st.since ? timestampDate(st.since) : undefined)}${st.reason ? ` — ${st.reason}` : ''}${pinned}`);
     lines.push('', 'COMPONENTS');
     for (const comp of st.components) {
       const ok = comp.status === ComponentStatus.SERVING;
@@ -48,7 +49,7 @@ export function renderStatus(s: StatusSnapshot, now: Date, color: boolean): stri
   if (s.history.length > 0) {
     lines.push('', 'MODE CHANGES');
     for (const h of s.history.slice(-8)) {
-      lines.push(`  ${time(h.at ? timestampDate(h.at) : undefined)}  ${Mode[h.from] ?? '?'} → ${c(MODE_COLOR[h.to], Mode[h.to] ?? '?')}  ${h.reason}`);
+      lines.push(`  ${time(h.at ? timestampDate(h.at) : undefined)}  ${modeName(h.from)} → ${c(MODE_COLOR[h.to], modeName(h.to))}  ${h.reason}`);
     }
   }
   return lines;

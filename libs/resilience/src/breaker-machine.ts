@@ -1,5 +1,5 @@
 import { assign, emit, raise, setup } from 'xstate';
-import { windowConfigOf, type BreakerOptions } from './breaker-options.ts';
+import { openDurationMs, windowConfigOf, type BreakerOptions } from './breaker-options.ts';
 import { isProviderFailure, isSlow, openUntilFor, recordResult, tripCause } from './breaker-rules.ts';
 import type { BreakerSnapshot } from './breaker-snapshot.ts';
 import type { BreakerContext, BreakerEmitted, BreakerEvent, ForceMode } from './breaker-types.ts';
@@ -41,6 +41,9 @@ export const breakerMachine = setup({
     openElapsed: ({ context, event }) => context.openUntil !== undefined && event.at >= context.openUntil,
     retryAfterExtendsOpen: ({ context, event }) =>
       event.type === 'FAILURE' && event.retryAfterMs !== undefined && event.at + event.retryAfterMs > (context.openUntil ?? 0),
+    // The open time is the breaker's own, not stretched by a provider's Retry-After.
+    noRetryAfterHolds: ({ context: c }) =>
+      c.openedAt === undefined || c.openUntil === undefined || c.openUntil <= c.openedAt + openDurationMs(c.options, c.consecutiveTrips),
     probeSlotFree: ({ context }) => context.probesInFlight + context.probeSuccesses < context.options.halfOpenProbes,
     probeFailed: ({ context, event }) => isProbe(context, event) && (providerFailure(context, event) || slowSuccess(context, event)),
     probesSucceeded: ({ context, event }) =>
@@ -162,6 +165,9 @@ export const breakerMachine = setup({
         // Backstop for a timer that fires late: once openUntil has passed, this call is a probe.
         ACQUIRE: [{ guard: 'openElapsed', target: 'half-open', actions: 'reraise' }, { actions: 'rejectOpen' }],
         FAILURE: { guard: 'retryAfterExtendsOpen', target: 'open', reenter: true, actions: 'extendOpen' },
+        // The health probes say the provider is back: probe it now rather than wait out an
+        // open time that grew over a long outage. Not while a provider's Retry-After holds.
+        RECOVERED: { guard: 'noRetryAfterHolds', target: 'half-open' },
       },
     },
     'half-open': {

@@ -70,6 +70,8 @@ export type BreakerEvent =
       readonly retryAfterMs?: number;
     }
   | { readonly type: 'FORCE'; readonly at: number; readonly mode: ForceMode }
+  /** The provider answers its health probes again after failing them: an open breaker half-opens now. */
+  | { readonly type: 'RECOVERED'; readonly at: number }
   | { readonly type: 'RESTORE'; readonly at: number; readonly snapshot: BreakerSnapshot };
 
 /** Events the machine emits in answer to `ACQUIRE` (read them with `actor.on`). */

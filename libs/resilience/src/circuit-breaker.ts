@@ -58,6 +58,13 @@ export interface CircuitBreaker {
   restore(snapshot: BreakerSnapshot): void;
   /** Operator override, held until `force('auto')`. */
   force(mode: ForceMode): void;
+  /**
+   * The provider answers its active health probes again after failing them. An open
+   * breaker half-opens now, so probe calls can close it, instead of waiting out an open
+   * time that grew over a long outage (unless a provider's Retry-After holds it open).
+   * Does nothing in any other state.
+   */
+  recovered(): void;
   /** Calls `listener` on every change of state; returns the unsubscribe function. Listeners must not call `tryAcquire`. */
   subscribe(listener: (change: BreakerTransition) => void): () => void;
   /** Stops the machine and its timer. */
@@ -166,6 +173,9 @@ export function createCircuitBreaker(options: Partial<BreakerOptions>, deps: Cir
     },
     force(mode) {
       actor.send({ type: 'FORCE', at: clock.now(), mode });
+    },
+    recovered() {
+      actor.send({ type: 'RECOVERED', at: clock.now() });
     },
     subscribe(listener) {
       listeners.add(listener);

@@ -9,3 +9,4 @@ export * from './watch-loop.ts';
 export * from './tls.ts';
 export * from './admin-guard.ts';
 export * from './request-check.ts';
+export * from './mode-name.ts';

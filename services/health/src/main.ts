@@ -1,17 +1,18 @@
 import { Redis } from 'ioredis';
 import { inSpan } from '@ultra/telemetry';
-import { Mode } from '@ultra/contracts/chat';
 import { ComponentStatus } from '@ultra/contracts/health';
 import { Health, HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
 import { BreakerState, ProviderAgentService } from '@ultra/contracts/provider-agent';
 import type { Address } from '@ultra/config';
 import { createNotifier, systemClock } from '@ultra/core';
 import { createQueueDepth } from '@ultra/queue';
-import { createServiceClient, keepWatching, runService } from '@ultra/runtime';
+import { createServiceClient, keepWatching, modeName, runService } from '@ultra/runtime';
 import { createModeEngine } from './engine/engine.ts';
 import { rulesFromConfig } from './engine/from-config.ts';
 import { createRegistry, observationOf } from './registry.ts';
 import { build } from './server.ts';
+import { createStartGate } from './startup.ts';
+import { modeChangeLine } from './mode-log.ts';
 
 runService('health', async ({ config, log, shutdown }) => {
   const clock = systemClock;
@@ -20,14 +21,17 @@ runService('health', async ({ config, log, shutdown }) => {
   const engine = createModeEngine({ rules: rulesFromConfig(config), clock, recoverAfter: config.modes.recoverAfter });
   const tiers = config.tiers.map((t) => t.name);
   const evaluateNow = () => {
+    // No mode until every configured component has reported (or the start grace is over).
+    if (!gate.ready()) return;
     const before = engine.current().mode;
     if (engine.observe({ ...observationOf(registry, tiers), queueDepth })) {
       const now = engine.current();
       if (now.mode !== before) {
-        log.info({ from: before, to: now.mode, reason: now.reason }, `mode ${before} → ${now.mode}: ${now.reason}`);
+        const line = modeChangeLine(before, now.mode, now.reason);
+        log.info(line.fields, line.message);
         // A short span carrying the change as an event, so traces show when the mode moved.
         void inSpan('ultra.mode.evaluate', {}, async (span) => {
-          span.addEvent('ultra.mode.change', { 'ultra.mode.from': Mode[before] ?? String(before), 'ultra.mode.to': Mode[now.mode] ?? String(now.mode), 'ultra.reason': now.reason });
+          span.addEvent('ultra.mode.change', { 'ultra.mode.from': modeName(before), 'ultra.mode.to': modeName(now.mode), 'ultra.reason': now.reason });
         });
       }
       changes.notify();
@@ -37,12 +41,17 @@ runService('health', async ({ config, log, shutdown }) => {
     changes.notify();
     evaluateNow(); // step down at once
   });
+  const gate = createStartGate({ registry, clock });
   const tierOf = new Map(config.tiers.flatMap((t) => t.providers.map((p) => [p, t.name] as const)));
+  for (const [p, tier] of tierOf) {
+    registry.set({ name: `provider:${p}`, kind: 'provider', tier, status: ComponentStatus.STARTING, detail: 'starting: not reported by the provider-agent yet' });
+  }
+  if (config.cache.redisUrl) registry.set({ name: 'redis', kind: 'redis', status: ComponentStatus.STARTING, detail: 'starting: not pinged yet' });
 
   const watchService = (name: string, address: Address) => {
     const client = createServiceClient(Health, address);
     const id = `${name}@${address.host}:${address.port}`;
-    registry.set({ name: id, kind: 'service', status: ComponentStatus.UNKNOWN, detail: 'not heard from yet' });
+    registry.set({ name: id, kind: 'service', status: ComponentStatus.STARTING, detail: 'starting: not heard from yet' });
     keepWatching({
       clock,
       signal: shutdown,
@@ -53,8 +62,12 @@ runService('health', async ({ config, log, shutdown }) => {
           registry.set({ name: id, kind: 'service', status: ok ? ComponentStatus.SERVING : ComponentStatus.NOT_SERVING, detail: ok ? '' : (Serving[res.status] ?? '') });
         }
       },
-      onLost: (err) =>
-        registry.set({ name: id, kind: 'service', status: ComponentStatus.NOT_SERVING, detail: `unreachable: ${(err as Error | undefined)?.message ?? 'stream ended'}` }),
+      onLost: (err) => {
+        const why = (err as Error | undefined)?.message ?? 'stream ended';
+        // Not listening yet at start is starting, not failing.
+        if (gate.starting(id)) registry.set({ name: id, kind: 'service', status: ComponentStatus.STARTING, detail: `starting: not listening yet (${why})` });
+        else registry.set({ name: id, kind: 'service', status: ComponentStatus.NOT_SERVING, detail: `unreachable: ${why}` });
+      },
     });
   };
   watchService('router', config.services.router.grpc);

@@ -33,13 +33,13 @@ export function observationOf(registry: Registry, tiers: readonly string[]): Obs
   const all = registry.all();
   const providers = all.filter((c) => c.kind === 'provider');
   const known = providers.filter((p) => p.errorRatio !== undefined);
-  const redis = all.find((c) => c.kind === 'redis');
+  const redis = all.find((c) => c.kind === 'redis' && c.status !== ComponentStatus.STARTING);
   return {
     tiers,
-    providers: providers.map((p) => ({ name: p.name, tier: p.tier ?? '', healthy: p.status === ComponentStatus.SERVING })),
-    // A component not heard from yet (at start) is neither up nor down.
+    // A component not heard from yet (starting) is neither up nor down.
+    providers: providers.filter((p) => p.status !== ComponentStatus.STARTING).map((p) => ({ name: p.name, tier: p.tier ?? '', healthy: p.status === ComponentStatus.SERVING })),
     services: all
-      .filter((c) => c.kind === 'service' && c.status !== ComponentStatus.UNKNOWN)
+      .filter((c) => c.kind === 'service' && c.status !== ComponentStatus.UNKNOWN && c.status !== ComponentStatus.STARTING)
       .map((s) => ({ name: s.name, serving: s.status === ComponentStatus.SERVING })),
     redisUp: redis ? redis.status === ComponentStatus.SERVING : undefined,
     errorRatio: known.length > 0 ? known.reduce((n, p) => n + (p.errorRatio ?? 0), 0) / known.length : undefined,

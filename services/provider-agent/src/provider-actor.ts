@@ -87,8 +87,14 @@ export function createProviderActor(deps: ProviderActorDeps) {
     : undefined;
 
   let lastHealth = '';
+  let wasHealthy = true;
   health?.subscribe((s) => {
-    const now = `${String(s.matches({ health: 'healthy' }))}:${s.context.detail}`;
+    const healthy = s.matches({ health: 'healthy' });
+    // Back from unhealthy: the probes answer again, so an open breaker half-opens now
+    // (its open time may have grown over a long outage) and the probes can close it.
+    if (healthy && !wasHealthy) queueMicrotask(() => breaker.recovered());
+    wasHealthy = healthy;
+    const now = `${String(healthy)}:${s.context.detail}`;
     if (now === lastHealth) return;
     lastHealth = now;
     deps.onChange();

@@ -30,6 +30,7 @@ export function createScriptedProvider(clock: ManualClock, name = 'alpha') {
   const script: Step[] = [];
   const counts = { calls: 0, probes: 0 };
   let probeFails = false;
+  let callsFail = false;
   const fail = (outcome: Outcome, retryAfterMs?: number) =>
     new ProviderError(`${name}: ${Outcome[outcome]} (scripted)`, { outcome, provider: name, retryAfterMs });
   const wait = (ms: number, signal: AbortSignal) =>
@@ -47,7 +48,7 @@ export function createScriptedProvider(clock: ManualClock, name = 'alpha') {
       }, ms);
       signal.addEventListener('abort', onAbort, { once: true });
     });
-  const next = (): Step => script.shift() ?? {};
+  const next = (): Step => script.shift() ?? (callsFail ? { fail: Outcome.SERVER_ERROR } : {});
 
   const adapter: ProviderAdapter = {
     endpoint: { name, type: 'openai', baseUrl: 'http://scripted', models: ['m1'] },
@@ -91,6 +92,10 @@ export function createScriptedProvider(clock: ManualClock, name = 'alpha') {
     script: (...steps: Step[]) => void script.push(...steps),
     set probeFails(v: boolean) {
       probeFails = v;
+    },
+    /** Calls beyond the script fail with SERVER_ERROR while set. */
+    set callsFail(v: boolean) {
+      callsFail = v;
     },
   };
 }

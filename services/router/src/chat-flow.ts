@@ -1,4 +1,5 @@
 import type { ChatAnswer, ChatRequest } from '@ultra/contracts/chat';
+import { modeName } from '@ultra/runtime';
 import { createComplete } from './flow/complete.ts';
 import type { CallOptions, FlowDeps } from './flow/context.ts';
 import { createStream, type FlowEvent } from './flow/stream.ts';
@@ -20,7 +21,7 @@ export function createChatFlow(deps: FlowDeps & { metrics?: FlowMetrics | undefi
   // One line per request at info: where it went and how it ended, never the prompt or a key.
   const logAnswer = (answer: ChatAnswer, ms: number, streamed: boolean) =>
     log.info(
-      { provider: answer.provider, served_from: metrics.servedName(answer), mode: answer.mode, attempts: answer.attempts.length, ms, stream: streamed },
+      { provider: answer.provider, served_from: metrics.servedName(answer), mode: modeName(answer.mode), attempts: answer.attempts.length, ms, stream: streamed },
       'request answered',
     );
   const logFailure = (e: unknown, ms: number, streamed: boolean) =>

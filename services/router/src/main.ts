@@ -78,7 +78,7 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
       ? `${config.auth.keys.length} client key(s) configured; limits ${limiterRedis ? 'shared through Redis' : 'kept in this router (no REDIS_URL)'}`
       : 'no client keys configured: the router runs open, on loopback only',
   );
-  const service = await build({ config, flow, queue: jobs, clock, metrics, guard });
+  const service = await build({ config, flow, queue: jobs, mode, clock, metrics, guard });
   return {
     ...service,
     async close() {

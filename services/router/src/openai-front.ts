@@ -7,6 +7,8 @@ import type { Clock } from '@ultra/core';
 import { attemptsOf, formatAttempts, type NodeHandler } from '@ultra/runtime';
 import type { ChatFlow } from './chat-flow.ts';
 import type { Guard } from './auth/guard.ts';
+import { currentModeHeaders } from './mode-headers.ts';
+import type { ModeState } from './mode-state.ts';
 import { BadRequestError, finishReasonName, toChatRequest, toCompletionBody, ultraHeaders } from './openai-mapping.ts';
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -15,6 +17,8 @@ type Res = http.ServerResponse | http2.Http2ServerResponse;
 export interface OpenAiFrontDeps {
   flow: ChatFlow;
   config: UltraConfig;
+  /** The mode every answer says, errors included (`x-ultra-mode`, `x-ultra-notice`). */
+  mode: ModeState;
   clock: Clock;
   /** Connect and gRPC-Web, for every path this front does not serve itself. */
   fallback: NodeHandler;
@@ -44,14 +48,15 @@ function sendJson(res: Res, status: number, body: unknown, headers: Record<strin
   res.end(text);
 }
 
-function sendError(res: Res, err: unknown): void {
+/** An error in OpenAI's shape, with `mode` (the mode headers) and what the error carries: attempts, Retry-After. */
+function sendError(res: Res, err: unknown, mode: Record<string, string>): void {
   if (err instanceof BadRequestError) {
-    sendJson(res, 400, { error: { message: err.message, type: 'invalid_request_error', param: err.param, code: null } });
+    sendJson(res, 400, { error: { message: err.message, type: 'invalid_request_error', param: err.param, code: null } }, mode);
     return;
   }
   const e = ConnectError.from(err);
   const [status, type] = STATUS[e.code] ?? [500, 'server_error'];
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...mode };
   const attempts = attemptsOf(e);
   if (attempts.length > 0) headers['x-ultra-attempts'] = formatAttempts(attempts);
   const retryAfter = e.metadata.get('retry-after');
@@ -101,7 +106,7 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
   const models = () => ({ object: 'list', data: [...modelIds()].map(model) });
   /** An error in OpenAI's shape, for the paths and methods of `/v1/` that are not served. */
   const openAiError = (res: Res, status: number, message: string, code: string, param: string | null = null) =>
-    sendJson(res, status, { error: { message, type: 'invalid_request_error', param, code } });
+    sendJson(res, status, { error: { message, type: 'invalid_request_error', param, code } }, currentModeHeaders(deps.mode));
 
   const chat = async (req: Req, res: Res) => {
     const abort = new AbortController();
@@ -135,7 +140,7 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
       if (!started) {
         started = true;
         id = `chatcmpl-ultra-${clock.now().toString(36)}`;
-        (res as http.ServerResponse).writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        (res as http.ServerResponse).writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...currentModeHeaders(deps.mode) });
       }
       const created = Math.floor(clock.now() / 1000);
       if (event.type === 'delta') {
@@ -158,8 +163,8 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
       chat(req, res).catch((err: unknown) => {
         if (res.headersSent) {
           const e = ConnectError.from(err);
-          res.end(`data: ${JSON.stringify({ error: { message: e.rawMessage, type: 'stream_error', code: Code[e.code] } })}\n\n`);
-        } else sendError(res, err);
+          res.end(`data: ${JSON.stringify({ error: { message: e.rawMessage, type: 'stream_error', code: Code[e.code] }, ultra: currentModeHeaders(deps.mode) })}\n\n`);
+        } else sendError(res, err, currentModeHeaders(deps.mode));
       });
     } else if (req.method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) {
       try {
@@ -173,7 +178,7 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
         if (modelIds().has(id)) sendJson(res, 200, model(id));
         else openAiError(res, 404, `The model '${id}' does not exist here; GET /v1/models lists the ones Ultra serves`, 'model_not_found', 'model');
       } catch (e) {
-        sendError(res, e);
+        sendError(res, e, currentModeHeaders(deps.mode));
       }
     } else if (path === '/v1/chat/completions' || path === '/v1/models') {
       const allowed = path === '/v1/models' ? 'GET' : 'POST';

@@ -3,7 +3,6 @@ import {
   CachePolicy,
   ChatRequestSchema,
   FinishReason,
-  Mode,
   Priority,
   Role,
   ServedFrom,
@@ -11,6 +10,7 @@ import {
   type ChatRequest,
 } from '@ultra/contracts/chat';
 import { formatAttempts } from '@ultra/runtime';
+import { modeHeaders } from './mode-headers.ts';
 
 /** A request body that cannot be used; `param` names the field, as OpenAI's errors do. */
 export class BadRequestError extends Error {
@@ -149,11 +149,10 @@ export function ultraHeaders(answer: ChatAnswer): Record<string, string> {
   const headers: Record<string, string> = {
     ...(answer.provider ? { 'x-ultra-provider': answer.provider } : {}),
     'x-ultra-served-from': served,
-    'x-ultra-mode': Mode[answer.mode] ?? 'NORMAL',
+    ...modeHeaders(answer.mode, answer.notice),
   };
   if (answer.attempts.length > 0) headers['x-ultra-attempts'] = formatAttempts(answer.attempts);
   if (answer.jobId) headers['x-ultra-job-id'] = answer.jobId;
-  if (answer.notice) headers['x-ultra-notice'] = answer.notice.replace(/[^\x20-\x7e]/g, '?');
   return headers;
 }
 

@@ -10,12 +10,16 @@ import { createJobHandlers } from './job-handlers.ts';
 import { createOpenAiFront } from './openai-front.ts';
 import { createRouterService } from './router-service.ts';
 import type { Guard } from './auth/guard.ts';
+import { createModeInterceptor } from './mode-headers.ts';
+import type { ModeState } from './mode-state.ts';
 
 export interface RouterServerDeps {
   config: UltraConfig;
   flow: ChatFlow;
   /** The durable queue behind the job RPCs; absent without Redis (they answer FAILED_PRECONDITION). */
   queue?: JobQueue | undefined;
+  /** The mode every answer and every error says, on both fronts. */
+  mode: ModeState;
   clock: Clock;
   /** Client keys and per-key limits for both fronts. */
   guard?: Guard;
@@ -33,13 +37,14 @@ export async function build(deps: RouterServerDeps): Promise<RunningService> {
   const rpc = connectNodeAdapter({
     // A hard cap on any message; the request limits proper are checked with field names.
     readMaxBytes: 4 * deps.config.limits.maxRequestBytes,
+    interceptors: [createModeInterceptor(deps.mode)],
     routes: (router) => {
       router.service(RouterService, createRouterService(deps.flow, createJobHandlers(deps.queue), deps.guard));
       router.service(Health, health.impl);
       addReflection(router);
     },
   });
-  const front = createOpenAiFront({ flow: deps.flow, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes, metrics: deps.metrics, guard: deps.guard });
+  const front = createOpenAiFront({ flow: deps.flow, mode: deps.mode, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes, metrics: deps.metrics, guard: deps.guard });
   const grpc = await listen(deps.config.services.router.grpc, rpc);
   const http = await listen(deps.config.services.router.http, front, 'http1');
   return { listeners: [grpc, http], health };

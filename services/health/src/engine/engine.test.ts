@@ -40,8 +40,20 @@ describe('mode engine', () => {
     return { clock, e: createModeEngine({ rules: DEFAULT_RULES, clock, recoverAfter }) };
   };
 
+  it('starts UNSPECIFIED, and takes the first mode computed as it is: no recovery run, no change in the history', () => {
+    const { e } = engine(3);
+    expect(e.current()).toMatchObject({ mode: Mode.UNSPECIFIED, reason: /^starting/ });
+    e.observe(obs({ ...ALL, a: false }));
+    expect(e.current().mode).toBe(Mode.DEGRADED);
+    expect(e.history()).toEqual([]);
+    const fresh = engine(3).e;
+    fresh.observe(obs(ALL));
+    expect(fresh.current()).toMatchObject({ mode: Mode.NORMAL, reason: '' });
+  });
+
   it('steps down at once and back up only after a run of healthy evaluations', () => {
     const { e } = engine(3);
+    e.observe(obs(ALL));
     e.observe(obs({ a: false, b: false, c: false, d: false }));
     expect(e.current().mode).toBe(Mode.OUTAGE);
     e.observe(obs(ALL));
@@ -58,6 +70,7 @@ describe('mode engine', () => {
 
   it('does not flap under a component that alternates every check', () => {
     const { e } = engine(3);
+    e.observe(obs(ALL));
     for (let i = 0; i < 50; i++) e.observe(obs({ ...ALL, a: i % 2 === 1 }));
     expect(e.current().mode).toBe(Mode.DEGRADED);
     expect(e.history()).toHaveLength(1);

@@ -25,18 +25,22 @@ export interface EngineOptions {
  */
 export function createModeEngine(options: EngineOptions) {
   const { clock, rules } = options;
-  let mode: Mode = Mode.NORMAL;
-  let reason = '';
+  // UNSPECIFIED until the first evaluation: the service is starting (see startup.ts).
+  let mode: Mode = Mode.UNSPECIFIED;
+  let reason = 'starting: waiting for every component to report';
   let since = clock.now();
   let better = 0;
-  let computed: { mode: Mode; reason: string } = { mode: Mode.NORMAL, reason: '' };
+  let computed: { mode: Mode; reason: string } = { mode, reason };
   let pin: { mode: Mode; until: number; reason: string } | undefined;
   const history: ModeChangeRecord[] = [];
 
   const set = (to: Mode, why: string) => {
-    if (to !== mode) {
+    // The first mode computed is where the history starts, not a change.
+    if (to !== mode && mode !== Mode.UNSPECIFIED) {
       history.push({ from: mode, to, reason: why, at: clock.now() });
       if (history.length > (options.historySize ?? 100)) history.shift();
+    }
+    if (to !== mode) {
       mode = to;
       since = clock.now();
     }

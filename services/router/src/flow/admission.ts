@@ -1,9 +1,10 @@
-import { create } from '@bufbuild/protobuf';
+import { clone, create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { ChatAnswerSchema, Mode, Priority, ServedFrom, type ChatAnswer } from '@ultra/contracts/chat';
+import { ChatAnswerSchema, ChatRequestSchema, Mode, Priority, SamplingParamsSchema, ServedFrom, type ChatAnswer } from '@ultra/contracts/chat';
 import type { ModeName, ModePolicy, PriorityName } from '@ultra/config';
-import { finish, lookup, type FlowDeps, type Prepared } from './context.ts';
+import { finish, lookup, sendingInstead, type FlowDeps, type Prepared } from './context.ts';
 import { withRetryAfter } from './failures.ts';
+import { retryAfterWithin, soonestReturnMs } from '../routing/retry-after.ts';
 
 const MODE_NAMES: Record<number, ModeName> = {
   [Mode.NORMAL]: 'normal',
@@ -26,29 +27,39 @@ export function currentPolicy(deps: FlowDeps): { mode: Mode; name: ModeName; pol
   return { mode, name, policy: deps.config.modes.table[name] };
 }
 
-/** What to do with a request: serve it live (under the mode's policy) or the answer already decided. */
-export type Admission = { kind: 'live'; policy: ModePolicy } | { kind: 'answered'; answer: ChatAnswer };
+/**
+ * What to do with a request: serve it live (under the mode's policy, sending `prepared`:
+ * the request as the mode lets it go out, with its own cache key) or the answer already decided.
+ */
+export type Admission = { kind: 'live'; policy: ModePolicy; prepared: Prepared } | { kind: 'answered'; answer: ChatAnswer };
+
+/** The request as it goes out under a max_tokens cap (`p` itself when the cap changes nothing). */
+export function capped(deps: FlowDeps, p: Prepared, maxTokens: number): Prepared {
+  const asked = p.request.sampling?.maxTokens;
+  if (maxTokens <= 0 || (asked !== undefined && asked <= maxTokens)) return p;
+  const request = clone(ChatRequestSchema, p.request);
+  request.sampling ??= create(SamplingParamsSchema);
+  request.sampling.maxTokens = maxTokens;
+  return sendingInstead(deps, p, request);
+}
 
 /**
  * Admission by priority and degraded mode. A priority the mode serves live goes on (with
- * the mode's max_tokens cap); otherwise the cache is asked (stale accepted), then the
- * request is deferred to the queue when the mode defers its priority, else refused with
- * a Retry-After.
+ * the mode's max_tokens cap); otherwise the cache is asked for the request as asked (stale
+ * accepted), then the request is deferred to the queue when the mode defers its priority,
+ * else refused with a Retry-After.
  */
 export async function admit(deps: FlowDeps, p: Prepared, signal: AbortSignal): Promise<Admission> {
   const { name, policy } = currentPolicy(deps);
   const priority = PRIORITY_NAMES[p.request.priority] ?? 'normal';
-  if (policy.maxTokens > 0) {
-    const asked = p.request.sampling?.maxTokens;
-    if (asked === undefined || asked > policy.maxTokens) {
-      p.request = { ...p.request, sampling: { ...(p.request.sampling ?? { $typeName: 'ultra.chat.v1.SamplingParams', stop: [] }), maxTokens: policy.maxTokens } };
-    }
-  }
-  if (policy.live.includes(priority) && !policy.cacheOnly) return { kind: 'live', policy };
+  if (policy.live.includes(priority) && !policy.cacheOnly) return { kind: 'live', policy, prepared: capped(deps, p, policy.maxTokens) };
   if (p.policy.store || p.policy.staleOk) {
     const hit = await lookup(deps, p, signal, policy.serveStale);
     if (hit) return { kind: 'answered', answer: finish(deps, hit.answer, hit.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []) };
   }
+  // A refusal sends the caller back for when a provider that is down now is expected back.
+  const { intervalMs, threshold } = deps.config.healthCheck;
+  const retryAfterMs = retryAfterWithin(soonestReturnMs(deps.book, p.tiers, deps.clock.now(), intervalMs * threshold), policy.retryAfterMs);
   if (policy.defer.includes(priority)) {
     if (deps.defer) {
       const jobId = await deps.defer(p.request);
@@ -57,7 +68,7 @@ export async function admit(deps: FlowDeps, p: Prepared, signal: AbortSignal): P
     }
     throw withRetryAfter(
       new ConnectError(`Ultra is in ${name} mode and defers ${priority}-priority requests, but the queue needs Redis (set REDIS_URL); try again later`, Code.Unavailable),
-      policy.retryAfterMs,
+      retryAfterMs,
     );
   }
   throw withRetryAfter(
@@ -67,6 +78,6 @@ export async function admit(deps: FlowDeps, p: Prepared, signal: AbortSignal): P
         : `Ultra is in ${name} mode and does not serve ${priority}-priority requests now`,
       Code.Unavailable,
     ),
-    policy.retryAfterMs,
+    retryAfterMs,
   );
 }

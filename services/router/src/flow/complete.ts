@@ -9,6 +9,7 @@ import type { ModePolicy } from '@ultra/config';
 import { inSpan, spanEvent } from '@ultra/telemetry';
 import { outcomeName } from '@ultra/runtime';
 import { nearCacheFor } from '../near-cache.ts';
+import { retryAfterWithin } from '../routing/retry-after.ts';
 
 type Result = { ok: true; answer: ChatAnswer; candidate: Candidate } | { ok: false; attempts: Attempt[]; candidate: Candidate };
 
@@ -131,7 +132,7 @@ export function createComplete(deps: FlowDeps) {
         if (found && !found.stale && p.policy.lookup && !looked) return finish(deps, found.answer, ServedFrom.CACHE, []);
         if (found) return finish(deps, found.answer, ServedFrom.STALE_CACHE, [], `no provider is available (${selection.detail}); this answer is from the cache`);
         const code = selection.reason === 'rate-limited' ? Code.ResourceExhausted : Code.Unavailable;
-        throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), selection.retryAfterMs);
+        throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), retryAfterWithin(selection.retryAfterMs, policy.retryAfterMs));
       }
       answer = await attemptAll(p, options, policy, selection.order, leaseToken);
       return answer;
@@ -195,10 +196,11 @@ export function createComplete(deps: FlowDeps) {
   };
 
   return async (raw: ChatRequest | undefined, options: CallOptions): Promise<ChatAnswer> => {
-    const p = prepare(deps, raw, options);
-    const admission = await inSpan('ultra.admit', { 'ultra.priority': p.request.priority }, () => admit(deps, p, options.signal));
+    const asked = prepare(deps, raw, options);
+    const admission = await inSpan('ultra.admit', { 'ultra.priority': asked.request.priority }, () => admit(deps, asked, options.signal));
     if (admission.kind === 'answered') return admission.answer;
-    const { policy } = admission;
+    // From here on the request as it is sent, under its own cache key.
+    const { policy, prepared: p } = admission;
     // A plain Get only when the answer may not be stored (no Lease follows) or a stale entry
     // may be served at once (the Lease hands out stale entries only while another caller
     // holds the key); otherwise the Lease below answers a hit by itself.

@@ -45,18 +45,29 @@ export const HOP_MARGIN_MS = 20;
 /** Longest the router waits on the cache before going on without it, in ms. */
 export const CACHE_WAIT_MS = 250;
 
-/** One request, validated, with what every step needs to know about it. */
+/**
+ * One request, validated, with what every step needs to know about it. Never changed
+ * once made: the key is the request's own, so a request sent in another form (the mode's
+ * max_tokens cap) is another `Prepared` ({@link sendingInstead}) with its own key.
+ */
 export interface Prepared {
-  /** The request; admission may cap its max_tokens. */
-  request: ChatRequest;
-  tiers: Candidate[][];
+  readonly request: ChatRequest;
+  readonly tiers: Candidate[][];
   /** The model as asked (an alias or a provider's model), the default applied. */
-  model: string;
+  readonly model: string;
   /** Epoch ms by which the answer must be out. */
-  deadline: number;
-  policy: ReturnType<typeof cachePolicyOf>;
-  key: string;
+  readonly deadline: number;
+  readonly policy: ReturnType<typeof cachePolicyOf>;
+  /** The cache key of `request` (the tenant's own when there is one). */
+  readonly key: string;
+  /** The caller's tenant ('' when Ultra runs open). */
+  readonly tenant: string;
 }
+
+const keyOf = (model: string, request: ChatRequest, tenant: string) => {
+  const key = cacheKey(model, request);
+  return tenant ? `t:${tenant}:${key}` : key;
+};
 
 /**
  * Validates a request and works out what every step needs. A plain request's deadline is
@@ -72,15 +83,16 @@ export function prepare(deps: FlowDeps, raw: ChatRequest | undefined, options: C
     ? Math.min(options.timeoutMs ?? config.limits.maxStreamDurationMs, config.limits.maxStreamDurationMs)
     : (options.timeoutMs ?? config.failover.defaultTimeoutMs);
   const deadline = clock.now() + budget;
-  const key = cacheKey(model, request);
-  return {
-    request,
-    tiers,
-    model,
-    deadline,
-    policy: cachePolicyOf(request, config.cache.maxTemperature),
-    key: options.tenant ? `t:${options.tenant}:${key}` : key,
-  };
+  const tenant = options.tenant ?? '';
+  return Object.freeze({ request, tiers, model, deadline, policy: cachePolicyOf(request, config.cache.maxTemperature), key: keyOf(model, request, tenant), tenant });
+}
+
+/**
+ * The same call sending `request` instead of `p.request`: its cache key and policy are
+ * `request`'s own, so its answer is stored under the key of what was actually sent.
+ */
+export function sendingInstead(deps: FlowDeps, p: Prepared, request: ChatRequest): Prepared {
+  return Object.freeze({ ...p, request, policy: cachePolicyOf(request, deps.config.cache.maxTemperature), key: keyOf(p.model, request, p.tenant) });
 }
 
 /** Milliseconds a hop below may take. */

@@ -18,7 +18,8 @@ export const silentLog = createLogger('test', { destination: new Writable({ writ
  * For the router's flow tests: the chat flow over in-memory cache and agent services
  * (Connect's router transport, so requests and answers go through the real clients), on a
  * manual clock starting at 1,000,000 ms and a seeded random source, with the router's link
- * guards on both clients as main.ts puts them.
+ * guards on both clients as main.ts puts them; `mode` is the mode state the flow serves by
+ * (set it with `mode.heard`).
  */
 export function inMemoryFlow(
   config: UltraConfig,
@@ -29,16 +30,17 @@ export function inMemoryFlow(
   const random = createSeededRandom(options.seed ?? 1);
   const routing = createRouting(config, clock, random);
   const links = createLinks({ clock, log: silentLog });
+  const mode = createModeState(clock);
   const flow = createChatFlow({
     config,
     cache: createClient(CacheService, createRouterTransport((r) => r.service(CacheService, services.cache), { transport: { interceptors: [links.cache.guard] } })),
     agent: createClient(ProviderAgentService, createRouterTransport((r) => r.service(ProviderAgentService, services.agent), { transport: { interceptors: [links.agent.guard] } })),
     ...routing,
-    mode: createModeState(clock),
+    mode,
     clock,
     random,
     log: silentLog,
     ...(options.defer ? { defer: options.defer } : {}),
   });
-  return { flow, clock, routing };
+  return { flow, clock, routing, mode };
 }

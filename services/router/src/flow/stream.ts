@@ -1,6 +1,6 @@
-import { create } from '@bufbuild/protobuf';
+import { clone, create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { AttemptSchema, Outcome, Role, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
+import { AttemptSchema, ChatRequestSchema, MessageSchema, Outcome, Role, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import type { StreamInvokeResponse } from '@ultra/contracts/provider-agent';
 import { streamTimeoutsFor } from '@ultra/config';
 import { attemptsError } from '@ultra/runtime';
@@ -10,6 +10,7 @@ import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } f
 import { isStreamTimeoutError, withStreamTimeouts } from './stream-timeouts.ts';
 import { admit } from './admission.ts';
 import { nearCacheFor } from '../near-cache.ts';
+import { retryAfterWithin } from '../routing/retry-after.ts';
 
 /** A streamed answer: text pieces, then the whole answer. */
 export type FlowEvent = { type: 'delta'; text: string } | { type: 'done'; answer: ChatAnswer };
@@ -25,7 +26,9 @@ async function drain(it: AsyncIterator<unknown>): Promise<void> {
 
 /** The request to send when resuming: what was already streamed becomes the start of the assistant's answer. */
 function continuation(request: ChatRequest, sent: string): ChatRequest {
-  return { ...request, messages: [...request.messages, { $typeName: 'ultra.chat.v1.Message', role: Role.ASSISTANT, content: sent, name: '' }] };
+  const next = clone(ChatRequestSchema, request);
+  next.messages.push(create(MessageSchema, { role: Role.ASSISTANT, content: sent }));
+  return next;
 }
 
 /**
@@ -39,8 +42,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
   const near = nearCacheFor(deps.cache, config.cache.near ?? { ttlMs: 0, maxEntries: 1 }, clock);
 
   return async function* stream(raw: ChatRequest | undefined, options: CallOptions): AsyncGenerator<FlowEvent> {
-    const p: Prepared = prepare(deps, raw, options, true);
-    const admission = await admit(deps, p, options.signal);
+    const admission = await admit(deps, prepare(deps, raw, options, true), options.signal);
     if (admission.kind === 'answered') {
       if (admission.answer.text !== '') yield { type: 'delta', text: admission.answer.text };
       yield { type: 'done', answer: admission.answer };
@@ -53,6 +55,8 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
       yield { type: 'done', answer };
       return;
     }
+    // From here on the request as it is sent, under its own cache key.
+    const p: Prepared = admission.prepared;
     if (p.policy.lookup) {
       const kept = near?.get(p.key);
       const hit = kept ? { answer: kept, stale: false } : await lookup(deps, p, options.signal, p.policy.staleOk || admission.policy.preferCache);
@@ -68,7 +72,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
     const selection = selector.select(p.tiers, p.request.sessionId, clock.now());
     if (selection.kind === 'none') {
       const code = selection.reason === 'rate-limited' ? Code.ResourceExhausted : Code.Unavailable;
-      throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), selection.retryAfterMs);
+      throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), retryAfterWithin(selection.retryAfterMs, admission.policy.retryAfterMs));
     }
     const order = selection.order.slice(0, config.failover.maxAttempts);
     const attempts: Attempt[] = [];
