@@ -8,3 +8,4 @@ export { formatDuration } from '@ultra/core';
 export * from './modes.ts';
 export * from './auth.ts';
 export * from './tls.ts';
+export { describeDial, formatDial, isWildcard } from './dial.ts';

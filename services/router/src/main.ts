@@ -16,9 +16,9 @@ import { createKeyStore } from './auth/key-store.ts';
 
 runService('router', async ({ config, log, shutdown, metrics }) => {
   const clock = systemClock;
-  const cache = createServiceClient(CacheService, config.services.cache);
-  const agent = createServiceClient(ProviderAgentService, config.services.providerAgent);
-  const health = createServiceClient(HealthService, config.services.health);
+  const cache = createServiceClient(CacheService, config.services.dial.cache[0]!);
+  const agent = createServiceClient(ProviderAgentService, config.services.dial.providerAgent[0]!);
+  const health = createServiceClient(HealthService, config.services.dial.health[0]!);
   const routing = createRouting(config, clock, systemRandom);
   const mode = createModeState(clock, config.modes.routerStaleAfterMs);
   // The flow's breaker on the agent link: a WatchProviders message shows the agent is back
