@@ -1,8 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
 import { parseConfig, type Address, type UltraConfig } from '@ultra/config';
 import { describe, expect, it } from 'vitest';
 import { containersOf, kubectlMissing, render, renderWith, schemaProblems, selects, type K8sObject } from './kubernetes/render.ts';
 
 const missing = kubectlMissing();
+const keysPath = join(mkdtempSync(join(tmpdir(), 'ultra-k8s-keys-')), 'keys.yaml');
 if (missing) console.warn(`test/kubernetes.test.ts skipped: ${missing}`);
 
 const SERVICES = ['router', 'provider-agent', 'cache', 'health'] as const;
@@ -32,7 +37,8 @@ const OVERLAYS: [string, () => K8sObject[]][] = [
 ];
 
 const SECRET_NAME = /KEY|TOKEN|PASSWORD|SECRET|REDIS_URL/i;
-const SECRET_VALUE = /sk-[A-Za-z0-9]{8}|redis:\/\/[^\s@]*:[^\s@]+@|-----BEGIN|api_key:\s*\S|password\s*[:=]\s*\S/i;
+// Provider keys, Redis URLs with a password, PEM keys, and client keys' hashes: none in a ConfigMap.
+const SECRET_VALUE = /sk-[A-Za-z0-9]{8}|redis:\/\/[^\s@]*:[^\s@]+@|-----BEGIN|api_key:\s*\S|password\s*[:=]\s*\S|sha256:[0-9a-f]{64}/i;
 
 describe.skipIf(missing !== undefined)('deploy/kubernetes rendered by kubectl kustomize', () => {
   for (const [name, build] of OVERLAYS) {
@@ -41,11 +47,20 @@ describe.skipIf(missing !== undefined)('deploy/kubernetes rendered by kubectl ku
       const of = (kind: string) => objects.filter((o) => o.kind === kind);
       const workloads = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
       const ultra = of('Deployment');
+      /** The config a pod loads: the ConfigMap's ultra.yaml, with its keys_file read from the Secret mounted for it. */
       const configOf = (d: K8sObject): { config: UltraConfig; path: string } => {
-        const volume = d.spec.template.spec.volumes.find((v: any) => v.name === 'config');
-        const map = of('ConfigMap').find((m) => m.metadata.name === volume.configMap.name)!;
-        const mount = containersOf(d)[0].volumeMounts.find((m: any) => m.name === 'config');
-        return { config: parseConfig(map.data!['ultra.yaml']!, `${name} ConfigMap ${map.metadata.name}`, {}), path: `${mount.mountPath}/ultra.yaml` };
+        const volumes = d.spec.template.spec.volumes;
+        const mountOf = (volume: string) => `${containersOf(d)[0].volumeMounts.find((m: any) => m.name === volume).mountPath}`;
+        const map = of('ConfigMap').find((m) => m.metadata.name === volumes.find((v: any) => v.name === 'config').configMap.name)!;
+        const text = map.data!['ultra.yaml']!;
+        const keysFile = (parse(text) as { auth?: { keys_file?: string } }).auth?.keys_file;
+        expect(keysFile, 'client keys come from the Secret mounted for them').toBe(`${mountOf('client-keys')}/keys.yaml`);
+        const secretName = volumes.find((v: any) => v.name === 'client-keys').secret.secretName as string;
+        expect(secretName).toMatch(/^ultra-client-keys/);
+        const shipped = of('Secret').find((x) => x.metadata.name === secretName);
+        const keys = shipped ? Buffer.from(shipped.data!['keys.yaml']!, 'base64').toString() : `- { name: test, hash: "sha256:${'0'.repeat(64)}" }\n`;
+        writeFileSync(keysPath, keys);
+        return { config: parseConfig(text.replace(keysFile!, keysPath), `${name} ConfigMap ${map.metadata.name}`, {}), path: `${mountOf('config')}/ultra.yaml` };
       };
 
       it('is valid against the Kubernetes API schema, every object', async () => {
@@ -93,7 +108,12 @@ describe.skipIf(missing !== undefined)('deploy/kubernetes rendered by kubectl ku
             }
           }
         }
-        expect(of('Secret'), 'no Secret is shipped: the operator makes them (docs/kubernetes.md)').toEqual([]);
+        // A shipped Secret (small's demo key) holds client keys by their hashes only.
+        for (const secret of of('Secret')) {
+          expect(Object.keys(secret.data ?? {})).toEqual(['keys.yaml']);
+          const keys = parse(Buffer.from(secret.data!['keys.yaml']!, 'base64').toString()) as { hash: string }[];
+          for (const k of keys) expect(k.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+        }
       });
 
       it('runs ultra serve on a config that loads, with ports, probes and drain matching what the services read', () => {

@@ -25,7 +25,10 @@ export function kubectlMissing(): string | undefined {
 export function render(dir: string): K8sObject[] {
   const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${r.stderr}`);
-  return parseAllDocuments(r.stdout).map((d) => d.toJS() as K8sObject).filter((o) => o && o.kind);
+  const objects = parseAllDocuments(r.stdout).map((d) => d.toJS() as K8sObject).filter((o) => o && o.kind);
+  // kustomize wraps a Secret's base64 at 70 columns; the API server's decoder skips the line breaks.
+  for (const o of objects) if (o.kind === 'Secret') for (const k of Object.keys(o.data ?? {})) o.data![k] = o.data![k]!.replace(/\s+/g, '');
+  return objects;
 }
 
 /** An overlay with `components` added, written to a temporary directory (kustomize takes only relative paths). */
