@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULT_CONFIG_YAML, describeDial, parseConfig } from './index.ts';
+import { problemsOf } from './problems-of.ts';
+import { DEFAULT_CONFIG_YAML, describeDial, parseConfig } from './index.ts';
 
 const KEY = 'auth: { keys: [{ name: k, hash: "sha256:ddc169e0740b7ea627082e27f930c1bb2da0f837dc44a39fee1378c374c9fd76" }] }\n';
 
-function problems(yaml: string): readonly string[] {
-  try {
-    parseConfig(yaml, 'test.yaml', {});
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  throw new Error('expected the config to be rejected');
-}
+const problems = (yaml: string) => problemsOf(yaml);
 
 describe('services.<service>.dial', () => {
   it('defaults to the listen address', () => {
