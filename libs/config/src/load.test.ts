@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { problemsOf } from './problems-of.ts';
-import { ConfigError, DEFAULT_CONFIG_YAML, loadConfig, parseConfig } from './index.ts';
+import { DEFAULT_CONFIG_YAML, loadConfig, parseConfig } from './index.ts';
 
 const ACTION_PLAN = `providers:
   primary:
