@@ -43,7 +43,7 @@ const SECRET_VALUE = /sk-[A-Za-z0-9]{8}|redis:\/\/[^\s@]*:[^\s@]+@|-----BEGIN|ap
 describe.skipIf(missing !== undefined)('deploy/kubernetes rendered by kubectl kustomize', () => {
   for (const [name, build] of OVERLAYS) {
     describe(name, () => {
-      const objects = build();
+      const objects = missing ? [] : build();
       const of = (kind: string) => objects.filter((o) => o.kind === kind);
       const workloads = objects.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet');
       const ultra = of('Deployment');
