@@ -8,7 +8,7 @@ import { createServiceClient } from '@ultra/runtime';
  * configured component has reported. Undefined when none came within `timeoutMs` (ms).
  */
 export async function firstMode(config: UltraConfig, timeoutMs: number): Promise<{ mode: Mode; reason: string } | undefined> {
-  const health = createServiceClient(HealthService, config.services.health);
+  const health = createServiceClient(HealthService, config.services.dial.health[0]!);
   const signal = AbortSignal.timeout(timeoutMs);
   while (!signal.aborted) {
     try {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isConfigError, loadConfig, type UltraConfig } from '@ultra/config';
+import { describeDial, isConfigError, loadConfig, type UltraConfig } from '@ultra/config';
 import { modeName } from '@ultra/runtime';
 import { firstMode } from './first-mode.ts';
 import { formatLine } from './log-format.ts';
@@ -31,7 +31,7 @@ function describe(config: UltraConfig): string[] {
     ),
     `cache: ${config.cache.redisUrl ? 'Redis from REDIS_URL with a local replica' : 'in-process store (set REDIS_URL to share it through Redis)'}`,
     `router:         grpc/connect http://${s.router.grpc.host}:${s.router.grpc.port}   http (OpenAI, Connect) http://${s.router.http.host}:${s.router.http.port}`,
-    `provider-agent: ${s.providerAgent.host}:${s.providerAgent.port}   cache: ${s.cache.host}:${s.cache.port}   health: ${s.health.host}:${s.health.port}`,
+    ...describeDial(s),
   ];
   return lines;
 }

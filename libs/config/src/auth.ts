@@ -55,7 +55,13 @@ export const keySchema = z.strictObject({
   concurrent_streams: z.number().int().min(0).default(0),
 });
 
-export const authSchema = z.strictObject({ keys: z.array(keySchema).default([]) }).prefault({});
+export const authSchema = z
+  .strictObject({
+    keys: z.array(keySchema).default([]),
+    /** An absolute path to a YAML list of more keys in the same form, e.g. a mounted Secret (keys-file.ts). */
+    keys_file: z.string().refine((p) => p.startsWith('/'), 'must be an absolute path, e.g. /etc/ultra/keys/keys.yaml').optional(),
+  })
+  .prefault({});
 
 export const limitsSchema = (duration: z.ZodType<number, string>) =>
   z

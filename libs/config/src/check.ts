@@ -1,6 +1,7 @@
 import { KNOWN_PROVIDERS } from './known-providers.ts';
 import type { ConfigFile } from './schema.ts';
 import { checkResilience } from './knobs.ts';
+import { checkDial } from './dial.ts';
 
 /** The parts of the file {@link crossCheck} reads; any may be missing when the schema failed. */
 export interface CheckInput {
@@ -73,7 +74,7 @@ export function crossCheck(file: CheckInput): string[] {
   if (dm !== undefined && !(dm in aliases) && !offered.includes(dm) && !Object.values(aliases).some((m) => Object.values(m).includes(dm))) {
     problems.push(`default_model: "${dm}" is neither an alias under models nor a model any provider offers`);
   }
-  if (file.services) problems.push(...checkAddresses(file.services));
+  if (file.services) problems.push(...checkAddresses(file.services), ...checkDial(file.services));
   if (file.services && (file.keyCount ?? 0) === 0) {
     const loopback = (host: string) => /^127\./.test(host) || host === '::1' || host === 'localhost';
     for (const which of ['grpc', 'http'] as const) {

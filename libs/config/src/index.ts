@@ -9,3 +9,4 @@ export * from './modes.ts';
 export * from './auth.ts';
 export * from './tls.ts';
 export * from './stream-timeouts.ts';
+export { describeDial, formatDial, isWildcard } from './dial.ts';

@@ -5,13 +5,14 @@ import { DEFAULT_CONFIG_YAML, DEFAULT_SOURCE } from './default-config.ts';
 import { formatIssues } from './issues.ts';
 import { crossCheck, lenient, resolve } from './resolve.ts';
 import { fileSchema } from './schema.ts';
+import { mergeKeys, readKeysFile } from './keys-file.ts';
 import type { UltraConfig } from './types.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Parses and validates config text. Throws {@link ConfigError} listing every problem
- * as `path: what is wrong`.
+ * Parses and validates config text (and reads `auth.keys_file` when set). Throws
+ * {@link ConfigError} listing every problem as `path: what is wrong`.
  * @param source a file path or name used in messages
  * @param env the environment, for provider keys (`api_key_env`) and `REDIS_URL`
  */
@@ -34,9 +35,13 @@ export function parseConfig(text: string, source: string, env: Env): UltraConfig
     const more = crossCheck(lenient(raw));
     throw new ConfigError(source, [...formatIssues(fileSchema, parsed.error.issues), ...more]);
   }
-  const problems = crossCheck({ ...parsed.data, weights: parsed.data.failover.weights, keyCount: parsed.data.auth.keys.length });
+  const path = parsed.data.auth.keys_file;
+  const fromFile = path === undefined ? undefined : { path, ...readKeysFile(path) };
+  const merged = mergeKeys(parsed.data.auth.keys, fromFile);
+  const file = { ...parsed.data, auth: { ...parsed.data.auth, keys: merged.keys } };
+  const problems = [...(fromFile?.problems ?? []), ...merged.problems, ...crossCheck({ ...file, weights: file.failover.weights, keyCount: merged.keys.length })];
   if (problems.length > 0) throw new ConfigError(source, problems);
-  return resolve(parsed.data, env, source);
+  return resolve(file, env, source);
 }
 
 /**

@@ -4,6 +4,7 @@ import { Secret } from './secret.ts';
 import { resolvePolicy } from './modes.ts';
 import { resolveKeys, resolveLimits } from './auth.ts';
 import { resolveTls } from './tls.ts';
+import { resolveDial } from './dial.ts';
 import type { ProviderConfig, UltraConfig } from './types.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -102,6 +103,12 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
       providerAgent: file.services.provider_agent.address,
       cache: file.services.cache.address,
       health: file.services.health.address,
+      dial: {
+        router: resolveDial(file.services.router.dial, file.services.router.grpc),
+        providerAgent: resolveDial(file.services.provider_agent.dial, file.services.provider_agent.address),
+        cache: resolveDial(file.services.cache.dial, file.services.cache.address),
+        health: resolveDial(file.services.health.dial, file.services.health.address),
+      },
       simulator: sim,
     },
     cache: {

@@ -6,6 +6,7 @@ import { tlsSchema } from './tls.ts';
 import { DEFAULT_STREAM_TIMEOUTS } from './stream-timeouts.ts';
 import { address, count, duration, name, share, url, QUEUE_OUTCOMES, type QueueOutcome } from './schema-fields.ts';
 import { breakerKnobs, bulkheadKnobs, retryKnobs } from './schema-knobs.ts';
+import { dialSchema } from './dial.ts';
 
 export { OUTCOME_NAMES, QUEUE_NOT_RETRIED, QUEUE_OUTCOMES, type QueueOutcome } from './schema-fields.ts';
 export type { BreakerKnobs, BulkheadKnobs, RetryKnobs } from './schema-knobs.ts';
@@ -81,16 +82,18 @@ export const fileSchema = z.strictObject({
           grpc: address.default({ host: '127.0.0.1', port: 50051 }),
           http: address.default({ host: '127.0.0.1', port: 8080 }),
           metrics: address.default({ host: '127.0.0.1', port: 9464 }),
+          /** Where the others reach the router's gRPC address (health watches it there). */
+          dial: dialSchema,
         })
         .prefault({}),
       provider_agent: z
-        .strictObject({ address: address.default({ host: '127.0.0.1', port: 50061 }), metrics: address.default({ host: '127.0.0.1', port: 9465 }) })
+        .strictObject({ address: address.default({ host: '127.0.0.1', port: 50061 }), metrics: address.default({ host: '127.0.0.1', port: 9465 }), dial: dialSchema })
         .prefault({}),
       cache: z
-        .strictObject({ address: address.default({ host: '127.0.0.1', port: 50071 }), metrics: address.default({ host: '127.0.0.1', port: 9466 }) })
+        .strictObject({ address: address.default({ host: '127.0.0.1', port: 50071 }), metrics: address.default({ host: '127.0.0.1', port: 9466 }), dial: dialSchema })
         .prefault({}),
       health: z
-        .strictObject({ address: address.default({ host: '127.0.0.1', port: 50081 }), metrics: address.default({ host: '127.0.0.1', port: 9467 }) })
+        .strictObject({ address: address.default({ host: '127.0.0.1', port: 50081 }), metrics: address.default({ host: '127.0.0.1', port: 9467 }), dial: dialSchema })
         .prefault({}),
       simulator: z.strictObject({ address: address.default({ host: '127.0.0.1', port: 50091 }) }).prefault({}),
     })

@@ -3,6 +3,9 @@ import type { Secret } from './secret.ts';
 import type { ModeName, ModePolicy } from './modes.ts';
 import type { ClientKey, RequestLimits } from './auth.ts';
 import type { TlsConfig } from './tls.ts';
+import type { DialTarget } from './dial.ts';
+
+export type { DialTarget } from './dial.ts';
 
 export interface Address {
   host: string;
@@ -134,10 +137,22 @@ export interface UltraConfig {
     readonly streamResume: 'fail' | 'continue';
   };
   readonly services: {
+    /** Where each service listens (`services.<service>.address`; the router's `grpc` and `http`). */
     readonly router: { readonly grpc: Address; readonly http: Address };
     readonly providerAgent: Address;
     readonly cache: Address;
     readonly health: Address;
+    /**
+     * Where the other services reach each one (`services.<service>.dial`), at least one
+     * entry each; default the listen address, with `0.0.0.0` / `::` as loopback. The
+     * router's entry is its gRPC address. Clients use the first entry today.
+     */
+    readonly dial: {
+      readonly router: readonly DialTarget[];
+      readonly providerAgent: readonly DialTarget[];
+      readonly cache: readonly DialTarget[];
+      readonly health: readonly DialTarget[];
+    };
     readonly simulator: Address;
     /** Where each service serves `/metrics` for Prometheus (the router also on its HTTP port). */
     readonly metrics: { readonly router: Address; readonly providerAgent: Address; readonly cache: Address; readonly health: Address };

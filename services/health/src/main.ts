@@ -70,11 +70,12 @@ runService('health', async ({ config, log, shutdown }) => {
       },
     });
   };
-  watchService('router', config.services.router.grpc);
-  watchService('provider-agent', config.services.providerAgent);
-  watchService('cache', config.services.cache);
+  // Each at the first address of its `dial` list (where it is reached, not where it listens).
+  watchService('router', config.services.dial.router[0]!);
+  watchService('provider-agent', config.services.dial.providerAgent[0]!);
+  watchService('cache', config.services.dial.cache[0]!);
 
-  const agent = createServiceClient(ProviderAgentService, config.services.providerAgent);
+  const agent = createServiceClient(ProviderAgentService, config.services.dial.providerAgent[0]!);
   keepWatching({
     clock,
     signal: shutdown,

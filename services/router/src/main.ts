@@ -17,9 +17,9 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
   const clock = systemClock;
   // Breakers on the links to the cache and the agent, as interceptors of their clients.
   const links = createLinks({ clock, log });
-  const cache = createServiceClient(CacheService, config.services.cache, [links.cache.guard]);
-  const agent = createServiceClient(ProviderAgentService, config.services.providerAgent, [links.agent.guard]);
-  const health = createServiceClient(HealthService, config.services.health);
+  const cache = createServiceClient(CacheService, config.services.dial.cache[0]!, [links.cache.guard]);
+  const agent = createServiceClient(ProviderAgentService, config.services.dial.providerAgent[0]!, [links.agent.guard]);
+  const health = createServiceClient(HealthService, config.services.dial.health[0]!);
   const routing = createRouting(config, clock, systemRandom);
   const mode = createModeState(clock, config.modes.routerStaleAfterMs);
   // A WatchProviders message (not guarded) shows the agent is back (the stream resubscribes
