@@ -28,6 +28,11 @@ function addresses(c: UltraConfig, s: ServiceName): { grpc: Address; listen: Add
   }
 }
 const dialOf = (c: UltraConfig, s: ServiceName) => c.services.dial[s === 'provider-agent' ? 'providerAgent' : s];
+/** The services `ultra serve` runs in a Deployment's container named ultra. */
+const servedBy = (d: K8sObject): ServiceName[] => {
+  const args: string[] = containersOf(d).find((c) => c.name === 'ultra').args;
+  return args.slice(1, args.indexOf('--config')) as ServiceName[];
+};
 
 const OVERLAYS: [string, () => K8sObject[]][] = [
   ['base', () => render('deploy/kubernetes/base')],
@@ -121,7 +126,7 @@ describe.skipIf(missing !== undefined)('deploy/kubernetes rendered by kubectl ku
           const c = containersOf(d).find((x) => x.name === 'ultra');
           const { config, path } = configOf(d);
           expect(c.args.slice(0, 1)).toEqual(['serve']);
-          const served = c.args.slice(1, c.args.indexOf('--config')) as ServiceName[];
+          const served = servedBy(d);
           expect(served.length).toBeGreaterThan(0);
           for (const s of served) expect(SERVICES).toContain(s);
           expect(c.args.slice(-2), 'the config path is where the ConfigMap is mounted').toEqual(['--config', path]);
@@ -145,7 +150,7 @@ describe.skipIf(missing !== undefined)('deploy/kubernetes rendered by kubectl ku
         const services = of('Service');
         for (const d of ultra) {
           const { config } = configOf(d);
-          const served = containersOf(d)[0].args.slice(1, containersOf(d)[0].args.indexOf('--config')) as ServiceName[];
+          const served = servedBy(d);
           for (const s of SERVICES) {
             for (const t of dialOf(config, s)) {
               expect(t.host, `${s} dial`).not.toMatch(/^(0\.0\.0\.0|::)$/);
@@ -157,6 +162,7 @@ describe.skipIf(missing !== undefined)('deploy/kubernetes rendered by kubectl ku
               expect(svc, `${s} dialled at ${t.host}: no such Service`).toBeDefined();
               expect(svc!.spec.clusterIP === 'None', `${t.host}: dns: needs a headless Service`).toBe(t.dns);
               const target = ultra.find((x) => selects(svc!.spec.selector, x.spec.template.metadata.labels))!;
+              expect(servedBy(target), `${t.host} selects pods that run ${s}`).toContain(s);
               const port = svc!.spec.ports.find((p: any) => p.port === t.port);
               const named = containersOf(target)[0].ports.find((p: any) => p.name === port?.targetPort || p.containerPort === port?.targetPort);
               expect(named?.containerPort, `${t.host}:${t.port} reaches ${s}'s gRPC port`).toBe(addresses(configOf(target).config, s).grpc.port);
