@@ -140,6 +140,9 @@ describe.skipIf(missing !== undefined)('deploy/kubernetes rendered by kubectl ku
           }
           for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) expect(c[probe]?.grpc?.port, `${d.metadata.name} ${probe}`).toBe(first.grpc.port);
           expect(d.spec.template.metadata.annotations['prometheus.io/port']).toBe(String(first.metrics.port));
+          // Traces keep one service.name per service: set for a pod of one, left to Ultra for several in one process.
+          const otelName = c.env?.find((e: any) => e.name === 'OTEL_SERVICE_NAME')?.value;
+          expect(otelName, `${d.metadata.name} OTEL_SERVICE_NAME`).toBe(served.length === 1 ? `ultra-${served[0]}` : undefined);
           const preStop = c.lifecycle?.preStop?.sleep?.seconds ?? 0;
           expect(d.spec.template.spec.terminationGracePeriodSeconds * 1000, `${d.metadata.name}: grace ≥ preStop + shutdown.grace`).toBeGreaterThanOrEqual(preStop * 1000 + config.shutdown.graceMs);
           expect(d.spec.strategy.rollingUpdate.maxUnavailable, 'a rolling upgrade keeps every replica serving').toBe(0);
