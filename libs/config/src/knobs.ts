@@ -17,7 +17,7 @@ export function camel(rules: Record<string, number | boolean | undefined> | unde
   return out;
 }
 
-/** Outcome enum names, as config writes them (`RATE_LIMITED`). */
+/** Outcome enum names in config's form (`RATE_LIMITED`). */
 const names = (outcomes: readonly Outcome[]): string[] => outcomes.map((o) => Outcome[o]);
 
 /** The provider-agent's defaults: `@ultra/resilience`'s own, in config's form. */

@@ -30,7 +30,7 @@ const BATCH = 200;
 /** Dead letters from `offset` on, newest first, in batches; stops when `take` says so. */
 async function scan(core: QueueCore, offset: number, f: DeadLetterFilter, take: (job: BullJob<JobData>) => boolean): Promise<number> {
   for (;;) {
-    const batch = (await core.bull.getJobs(['failed'], offset, offset + BATCH - 1, false)) as BullJob<JobData>[];
+    const batch = await core.bull.getJobs(['failed'], offset, offset + BATCH - 1, false);
     if (batch.length === 0) return -1;
     for (const job of batch) {
       offset++;
@@ -59,7 +59,7 @@ export async function listDeadLetters(core: QueueCore, pageSize: number, pageTok
 /** The dead letters an operation targets: one by id (it must be a dead letter), or all a filter matches. */
 export async function targets(core: QueueCore, target: { id: string } | { filter: DeadLetterFilter }): Promise<BullJob<JobData>[]> {
   if ('id' in target) {
-    const job = (await core.bull.getJob(target.id)) as BullJob<JobData> | undefined;
+    const job = await core.bull.getJob(target.id);
     if (!job) throw new JobError('not-found', `no job ${JSON.stringify(target.id)}`);
     const state = await job.getState();
     if (state !== 'failed') throw new JobError('conflict', `job ${target.id} is not a dead letter (it is ${state})`);
@@ -89,7 +89,7 @@ export async function redrive(core: QueueCore, target: { id: string } | { filter
       done.push(job.id!);
     } catch (e) {
       // Redriven or purged by someone else meanwhile: only an error when it was asked for by id.
-      if ('id' in target) throw new JobError('conflict', `job ${target.id} could not be redriven: ${(e as Error).message}`);
+      if ('id' in target) throw new JobError('conflict', `job ${target.id} could not be redriven: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   return done;

@@ -75,7 +75,7 @@ export function jobMessage(job: BullJob<JobData>, bull: BullState | 'unknown', m
 
 /** Reads job `id` as it is now; undefined when there is no such job (never was, or removed). */
 export async function readJob(core: QueueCore, id: string): Promise<Job | undefined> {
-  const job = (await core.bull.getJob(id)) as BullJob<JobData> | undefined;
+  const job = await core.bull.getJob(id);
   if (!job) return undefined;
   const [bull, marks] = await Promise.all([job.getState(), readMarks(core.redis, core.jobKey(id))]);
   if (bull === 'unknown') return undefined;

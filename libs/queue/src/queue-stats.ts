@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { QueueCore } from './queue-core.ts';
 
 /** Counters the workers keep, in one Redis hash per queue. */
-export type Counter = 'attempts' | 'retries' | 'deadLettered' | 'answered' | 'cancelled' | 'modeWaits';
+export const COUNTERS = ['attempts', 'retries', 'deadLettered', 'answered', 'cancelled', 'modeWaits'] as const;
+export type Counter = (typeof COUNTERS)[number];
 
 export const countersKey = (core: Pick<QueueCore, 'bull'>) => core.bull.toKey('ultra-counters');
 
@@ -52,8 +53,8 @@ export async function getStats(core: QueueCore): Promise<QueueStats> {
   const n = (k: string) => counts[k] ?? 0;
   const now = clock.now();
   const waiting = n('wait') + n('paused') + n('prioritized');
-  const totals = { attempts: 0, retries: 0, deadLettered: 0, answered: 0, cancelled: 0, modeWaits: 0 };
-  for (const k of Object.keys(totals) as Counter[]) totals[k] = Number(raw[k] ?? 0);
+  const totals: Record<Counter, number> = { attempts: 0, retries: 0, deadLettered: 0, answered: 0, cancelled: 0, modeWaits: 0 };
+  for (const k of COUNTERS) totals[k] = Number(raw[k] ?? 0);
   return {
     depth: depthOf(counts),
     waiting,

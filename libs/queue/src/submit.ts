@@ -1,7 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { ChatRequestSchema, type ChatRequest } from '@ultra/contracts/chat';
 import type { Job } from '@ultra/contracts/router';
-import type { Job as BullJob } from 'bullmq';
 import { validateRequest } from '@ultra/runtime';
 import { createHash, randomUUID } from 'node:crypto';
 import { encodeRequest, type JobData } from './job-data.ts';
@@ -45,7 +44,7 @@ export async function submitJob(core: QueueCore, raw: ChatRequest | undefined, o
     removeOnComplete: { age: Math.ceil(config.resultTtlMs / 1000) },
     removeOnFail: config.deadLetterTtlMs > 0 ? { age: Math.ceil(config.deadLetterTtlMs / 1000) } : false,
   });
-  const job = (await bull.getJob(id)) as BullJob<JobData> | undefined;
+  const job = await bull.getJob(id);
   if (!job) throw new JobError('conflict', `job ${id} (idempotency key ${JSON.stringify(key)}) was removed as it was submitted; submit again`);
   const [state, marks] = await Promise.all([job.getState(), readMarks(core.redis, core.jobKey(id))]);
   return { job: jobMessage(job, state, marks), created: job.data.nonce === nonce };

@@ -11,7 +11,7 @@ import type { Clock } from '@ultra/core';
 
 /** Pass a `Partial<>`; missing fields take {@link defaultFailoverBudgetOptions}. */
 export interface FailoverBudgetOptions {
-  /** Failovers allowed as a share of the requests in the window. Ratio in [0, 1]. Default 0.2. */
+  /** Failovers allowed, a share of the requests in the window. Ratio in [0, 1]. Default 0.2. */
   readonly ratio: number;
   /** Failovers always allowed per window, whatever the traffic. Count, ≥ 0. Default 10. */
   readonly minPerWindow: number;

@@ -34,7 +34,7 @@ const CODES = { 'not-found': Code.NotFound, conflict: Code.FailedPrecondition, i
 function edge(e: unknown): never {
   if (isJobError(e)) throw new ConnectError(e.message, CODES[e.kind]);
   if (e instanceof ConnectError) throw e;
-  throw new ConnectError(`the queue cannot be reached: ${(e as Error).message}`, Code.Unavailable);
+  throw new ConnectError(`the queue cannot be reached: ${e instanceof Error ? e.message : String(e)}`, Code.Unavailable);
 }
 
 const guard = <T>(p: Promise<T>): Promise<T> => p.catch(edge);

@@ -16,7 +16,7 @@ export class LinkDownError extends ConnectError {
   }
 }
 
-export const isLinkDown = (e: unknown): e is LinkDownError => typeof e === 'object' && e !== null && (e as { [LINK_DOWN]?: boolean })[LINK_DOWN] === true;
+export const isLinkDown = (e: unknown): e is LinkDownError => typeof e === 'object' && e !== null && LINK_DOWN in e && e[LINK_DOWN] === true;
 
 /** What an error from a call to one of Ultra's own services says about the link to it. */
 export type LinkVerdict =

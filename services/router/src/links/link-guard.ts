@@ -17,7 +17,7 @@ export const defaultLinkRetryOptions: LinkRetryOptions = Object.freeze({ baseMs:
 
 /** Options of {@link createLinkGuard}. */
 export interface LinkGuardOptions {
-  /** The service at the other end, as errors name it (`cache`, `provider-agent`). */
+  /** The service at the other end, named in errors (`cache`, `provider-agent`). */
   readonly service: string;
   readonly breaker: ConsecutiveBreaker;
   readonly clock: Clock;
@@ -29,7 +29,7 @@ export interface LinkGuardOptions {
   readonly retry?: Partial<LinkRetryOptions> | undefined;
 }
 
-/** The caller's deadline as the Connect protocol carries it (`connect-timeout-ms`), on `clock`; infinite when none. */
+/** The caller's deadline, which the Connect protocol carries in `connect-timeout-ms`, on `clock`; infinite when none. */
 function deadlineOf(header: Headers, now: number): number {
   const ms = Number(header.get('connect-timeout-ms') ?? Number.NaN);
   return Number.isFinite(ms) ? now + ms : Number.POSITIVE_INFINITY;
