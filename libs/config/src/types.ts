@@ -4,6 +4,7 @@ import type { ModeName, ModePolicy } from './modes.ts';
 import type { ClientKey, RequestLimits } from './auth.ts';
 import type { TlsConfig } from './tls.ts';
 import type { DialTarget } from './dial.ts';
+import type { BackoffOptions, BreakerOptions, RetryBudgetOptions, RetryOptions } from '@ultra/resilience';
 
 export type { DialTarget } from './dial.ts';
 
@@ -41,45 +42,25 @@ export interface Tier {
 }
 
 /**
- * Circuit breaker knobs in `@ultra/resilience`'s names (durations in ms), every default
- * applied; see docs/circuit-breaker-tuning.md for what each does and its default.
+ * Circuit breaker knobs: `@ultra/resilience`'s options (durations in ms), every default
+ * applied, with outcomes by name; see docs/circuit-breaker-tuning.md for what each does.
  */
-export interface BreakerConfig {
-  readonly windowType: 'count' | 'time';
-  readonly windowSize: number;
-  readonly windowDurationMs: number;
-  readonly windowBuckets: number;
-  readonly minimumCalls: number;
-  readonly failureRateThreshold: number;
-  readonly slowCallRateThreshold: number;
-  readonly slowTtftMs: number;
-  readonly slowTokensPerSecond: number;
-  readonly consecutiveFailures: number;
-  readonly openBaseMs: number;
-  readonly openMultiplier: number;
-  readonly openMaxMs: number;
-  readonly halfOpenProbes: number;
-  readonly halfOpenSuccesses: number;
+export type BreakerConfig = Omit<BreakerOptions, 'failureOutcomes'> & {
   /** Outcome enum names without prefix, upper case (e.g. `RATE_LIMITED`). */
   readonly failureOutcomes: readonly string[];
   /** The active health probe may close a half-open breaker (default true). */
   readonly halfOpenHealthProbe: boolean;
-}
+};
 
-/** Same-provider retry knobs of the provider-agent (durations in ms). */
-export interface RetryConfig {
-  readonly maxAttempts: number;
-  readonly baseMs: number;
-  readonly capMs: number;
-  /** `@ultra/resilience`'s jitters. */
-  readonly jitter: 'full' | 'equal' | 'decorrelated' | 'none';
-  readonly retryAfterMaxMs: number;
-  /** Outcome enum names without prefix, upper case. */
-  readonly retryableOutcomes: readonly string[];
-  /** Bounds each attempt of a non-streamed call (0: only the caller's deadline). */
-  readonly attemptTimeoutMs: number;
-  readonly budget: { readonly maxTokens: number; readonly tokenRatio: number };
-}
+/** Same-provider retry knobs of the provider-agent: `@ultra/resilience`'s backoff and retry options (durations in ms), outcomes by name. */
+export type RetryConfig = BackoffOptions &
+  Pick<RetryOptions, 'maxAttempts' | 'retryAfterMaxMs'> & {
+    /** Outcome enum names without prefix, upper case. */
+    readonly retryableOutcomes: readonly string[];
+    /** Bounds each attempt of a non-streamed call (0: only the caller's deadline). */
+    readonly attemptTimeoutMs: number;
+    readonly budget: RetryBudgetOptions;
+  };
 
 /** Concurrency limit and bounded wait queue per provider (durations in ms). */
 export interface BulkheadConfig {
