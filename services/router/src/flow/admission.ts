@@ -34,7 +34,7 @@ export function currentPolicy(deps: FlowDeps): { mode: Mode; name: ModeName; pol
 export type Admission = { kind: 'live'; policy: ModePolicy; prepared: Prepared } | { kind: 'answered'; answer: ChatAnswer };
 
 /** The request as it goes out under a max_tokens cap (`p` itself when the cap changes nothing). */
-export function capped(deps: FlowDeps, p: Prepared, maxTokens: number): Prepared {
+function capped(deps: FlowDeps, p: Prepared, maxTokens: number): Prepared {
   const asked = p.request.sampling?.maxTokens;
   if (maxTokens <= 0 || (asked !== undefined && asked <= maxTokens)) return p;
   const request = clone(ChatRequestSchema, p.request);
