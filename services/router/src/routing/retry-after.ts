@@ -8,9 +8,9 @@ export const MIN_RETRY_AFTER_MS = 1000;
  * How long until the first of `tiers`' providers that cannot answer now can be expected
  * to answer again, ms from `now`: the soonest end of a breaker's open time (its half-open
  * probe), of a rate limit, of a cooldown or of an ejection; a provider its agent reports
- * unhealthy is back after `recoverMs` (its health probes: `health_check.threshold` ×
- * `interval`) at the soonest. Undefined when every one of them is available: then nothing
- * the router sees says when a refusal by the mode ends.
+ * unhealthy is expected back after `recoverMs` (the health probes that must pass in a row:
+ * `health_check.threshold` × `interval`). Undefined when every one of them is available:
+ * then nothing the router sees says when a refusal by the mode ends.
  */
 export function soonestReturnMs(book: ProviderBook, tiers: readonly Candidate[][], now: number, recoverMs: number): number | undefined {
   const wait = (s: Standing) => (s.kind === 'unhealthy' ? recoverMs : 'until' in s ? Math.max(0, s.until - now) : undefined);
