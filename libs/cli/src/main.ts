@@ -90,9 +90,15 @@ export async function main(argv: string[]): Promise<number> {
   });
   let stop: Promise<void> | undefined;
   const stopAll = () => (stop ??= supervisor.stop());
+  // Ctrl-C (or SIGTERM) stops the stack in order; a second one kills what is left and exits.
   const interrupted = new Promise<number>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.on(signal, () => {
+        if (stop) {
+          console.log(`ultra: ${signal} again: killing the stack`);
+          supervisor.kill();
+          process.exit(1);
+        }
         console.log(`\nultra: ${signal}: stopping the stack`);
         void stopAll().then(() => resolve(0));
       });
@@ -100,7 +106,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   for (const line of describe(config)) console.log(`ultra: ${line}`);
   try {
-    await Promise.race([supervisor.start(), supervisor.fatal.then((code) => Promise.reject(new Error(`status ${code}`)))]);
+    const early = await Promise.race([supervisor.start(), interrupted, supervisor.fatal.then((code) => Promise.reject(new Error(`status ${code}`)))]);
+    if (typeof early === 'number') return early; // stopped during start-up
   } catch (e) {
     console.error(`ultra: the stack did not start: ${(e as Error).message}`);
     await stopAll();
