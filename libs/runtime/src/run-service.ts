@@ -95,12 +95,12 @@ export function runService(name: string, start: (ctx: ServiceContext) => Promise
     const at = server?.address();
     if (at && typeof at === 'object') log.info({ metrics: `${at.address}:${at.port}` }, `metrics on http://${at.address}:${at.port}/metrics`);
   });
-  const started = start({ config, log, env: process.env, shutdown: aborted.signal, metrics });
+  let started: Promise<RunningService> | undefined;
   const drain = async (time: DrainTime, reason: string) => {
     log.info({ reason }, `${name}: ${reason}, stopping`);
     aborted.abort();
     time.step('waiting for start-up to end');
-    const service = await started;
+    const service = await started!;
     const inFlight = service.listeners.reduce((n, l) => n + l.inFlight, 0);
     log.info({ inFlight }, `${name} draining (${inFlight} in flight)`);
     service.health.shutdown();
@@ -129,6 +129,9 @@ export function runService(name: string, start: (ctx: ServiceContext) => Promise
   process.on('unhandledRejection', fail);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // From here a signal drains the service, even before it is up.
+  log.info({ config: config.source }, `${name} starting (pid ${process.pid})`);
+  started = start({ config, log, env: process.env, shutdown: aborted.signal, metrics });
   onParentGone(() => stop('parent gone', 'parent'));
   started.then((service) => {
     if (shutdown.stopping) return;
