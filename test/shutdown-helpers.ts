@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { loadConfig } from '@ultra/config';
-import { freePort, repoPath, stackConfig, waitFor, type StackPorts } from '@ultra/testkit';
+import { freeStackPorts, repoPath, stackConfig, waitFor, type StackPorts } from '@ultra/testkit';
 
 /** Whether `pid` is still a running process (a zombie waiting to be reaped counts as gone). */
 export function running(pid: number): boolean {
@@ -38,14 +38,7 @@ export async function survivors(pids: readonly number[], ms: number): Promise<nu
 
 /** The stack's config on free ports with the default `shutdown.grace`; returns it with the grace it resolves to. */
 export async function defaultGraceConfig(): Promise<{ file: string; ports: StackPorts; graceMs: number }> {
-  const ports: StackPorts = {
-    router: await freePort(),
-    routerHttp: await freePort(),
-    agent: await freePort(),
-    cache: await freePort(),
-    health: await freePort(),
-    simulator: await freePort(),
-  };
+  const ports = await freeStackPorts();
   const file = join(mkdtempSync(join(tmpdir(), 'ultra-shutdown-')), 'ultra.yaml');
   writeFileSync(file, stackConfig(ports).replace(/^shutdown:.*\n/m, ''));
   return { file, ports, graceMs: loadConfig({ file, env: {} }).shutdown.graceMs };
