@@ -60,7 +60,7 @@ export function ultraStart(configFile: string, env: NodeJS.ProcessEnv) {
     lines,
     exited,
     /** Resolves once a line matching `re` was printed. */
-    printed: (re: RegExp, timeoutMs = 90_000) => waitFor(() => lines.some((l) => re.test(l)), { timeoutMs, intervalMs: 20, what: `ultra to print ${re}` }),
+    printed: (re: RegExp, timeoutMs = 150_000) => waitFor(() => lines.some((l) => re.test(l)), { timeoutMs, intervalMs: 20, what: `ultra to print ${re}` }),
     /** Signals the whole group, as `kill -TERM -PGID` does. */
     signalGroup: (signal: NodeJS.Signals) => {
       try {

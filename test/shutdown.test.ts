@@ -46,7 +46,7 @@ describe('shutdown during a Redis outage', () => {
       expect(s.status, `${s.name} exit status`).toBe(0);
       expect(s.ms, `${s.name} took ${Math.round(s.ms)} ms`).toBeLessThan(graceMs + 2_000);
     }
-  }, 120_000);
+  }, 240_000);
 
   it('each service, SIGTERM during start-up with Redis unreachable, drains and exits 0 within shutdown.grace + 2 s', async () => {
     const { file, graceMs } = await defaultGraceConfig();
@@ -56,7 +56,7 @@ describe('shutdown during a Redis outage', () => {
     // "starting" is printed once the signal handlers are in place, before start-up proper.
     const stops = await Promise.all(
       procs.map(async (p) => {
-        await waitFor(() => p.output.some((l) => l.includes(`${p.name} starting`)), { timeoutMs: 60_000, what: `${p.name} to start` });
+        await waitFor(() => p.output.some((l) => l.includes(`${p.name} starting`)), { timeoutMs: 150_000, what: `${p.name} to start` });
         return terminate(p, graceMs + 2_000);
       }),
     );
@@ -64,7 +64,7 @@ describe('shutdown during a Redis outage', () => {
       expect(s.status, `${s.name} exit status`).toBe(0);
       expect(s.ms, `${s.name} took ${Math.round(s.ms)} ms`).toBeLessThan(graceMs + 2_000);
     }
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('ultra start stopped as a process manager stops it: SIGTERM to its group, SIGKILL 1 s later', () => {
@@ -96,7 +96,7 @@ describe('ultra start stopped as a process manager stops it: SIGTERM to its grou
     ultra.signalGroup('SIGKILL');
     void reader.cancel().catch(() => undefined);
     expect(await survivors(children, graceMs + 2_000)).toEqual([]);
-  }, 150_000);
+  }, 240_000);
 
   it('during start-up, Redis unreachable: the child starting and the ones up all exit within shutdown.grace + 2 s', async () => {
     const { file, graceMs } = await defaultGraceConfig();
@@ -112,5 +112,5 @@ describe('ultra start stopped as a process manager stops it: SIGTERM to its grou
     ultra.signalGroup('SIGKILL');
     expect(await survivors(children, graceMs + 2_000)).toEqual([]);
     expect(ultra.lines.some((l) => /router is up/.test(l))).toBe(false);
-  }, 150_000);
+  }, 240_000);
 });

@@ -96,30 +96,18 @@ export function runService(name: string, start: (ctx: ServiceContext) => Promise
     if (at && typeof at === 'object') log.info({ metrics: `${at.address}:${at.port}` }, `metrics on http://${at.address}:${at.port}/metrics`);
   });
   let started: Promise<RunningService> | undefined;
-  const drain = async (time: DrainTime, reason: string) => {
-    log.info({ reason }, `${name}: ${reason}, stopping`);
-    aborted.abort();
-    time.step('waiting for start-up to end');
-    const service = await started!;
-    const inFlight = service.listeners.reduce((n, l) => n + l.inFlight, 0);
-    log.info({ inFlight }, `${name} draining (${inFlight} in flight)`);
-    service.health.shutdown();
-    time.step('finishing requests');
-    await Promise.all(service.listeners.map((l) => l.close(time.requestsMs())));
-    time.step('closing clients');
-    await service.close?.();
-    time.step('handing over telemetry');
-    metricsServer?.close();
-    const otel = (globalThis as { __ultraOtelShutdown?: () => Promise<void> }).__ultraOtelShutdown;
-    const handedOver = Promise.all([metrics.shutdown(), otel?.()]).then(() => true, () => false);
-    if (!(await within(handedOver, Math.min(TELEMETRY_FLUSH_MS, time.remainingMs())))) log.warn(`${name}: telemetry not handed over; dropped`);
-  };
-  let reason = '';
-  const shutdown = createShutdown({ name, graceMs: config.shutdown.graceMs, clock: systemClock, log, exit, drain: (time) => drain(time, reason) });
-  const stop = (why: string, cause: 'signal' | 'parent' = 'signal') => {
-    reason ||= why;
-    shutdown.request(why, cause);
-  };
+  const shutdown = createShutdown({
+    name,
+    graceMs: config.shutdown.graceMs,
+    clock: systemClock,
+    log,
+    exit,
+    drain: (time, reason) => {
+      log.info({ reason }, `${name}: ${reason}, stopping`);
+      aborted.abort();
+      return drainService(name, started!, time, { log, metrics, metricsServer: () => metricsServer });
+    },
+  });
   const fail = (err: unknown) => {
     if (shutdown.stopping) return log.error({ err }, `${name}: error while stopping (the stop goes on)`);
     log.fatal({ err }, `${name} failed`);
@@ -127,18 +115,45 @@ export function runService(name: string, start: (ctx: ServiceContext) => Promise
   };
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => shutdown.request('SIGTERM'));
+  process.on('SIGINT', () => shutdown.request('SIGINT'));
   // From here a signal drains the service, even before it is up.
   log.info({ config: config.source }, `${name} starting (pid ${process.pid})`);
   started = start({ config, log, env: process.env, shutdown: aborted.signal, metrics });
-  onParentGone(() => stop('parent gone', 'parent'));
+  onParentGone(() => shutdown.request('parent gone', 'parent'));
   started.then((service) => {
     if (shutdown.stopping) return;
     const addresses = service.listeners.map((l) => `${l.address.host}:${l.address.port}`);
     log.info({ addresses, config: config.source }, `${name} listening on ${addresses.join(', ')}`);
     if (process.connected) process.send?.({ type: 'ready', service: name, addresses } satisfies ReadyMessage, undefined, undefined, () => undefined);
   }, fail);
+}
+
+/**
+ * The drain proper, once start-up has ended: NOT_SERVING, listeners closed (in-flight
+ * requests get their share of the grace), clients released, telemetry handed over (at
+ * most {@link TELEMETRY_FLUSH_MS}).
+ */
+async function drainService(
+  name: string,
+  started: Promise<RunningService>,
+  time: DrainTime,
+  deps: { log: Logger; metrics: Metrics; metricsServer: () => Server | undefined },
+): Promise<void> {
+  time.step('waiting for start-up to end');
+  const service = await started;
+  const inFlight = service.listeners.reduce((n, l) => n + l.inFlight, 0);
+  deps.log.info({ inFlight }, `${name} draining (${inFlight} in flight)`);
+  service.health.shutdown();
+  time.step('finishing requests');
+  await Promise.all(service.listeners.map((l) => l.close(time.requestsMs())));
+  time.step('closing clients');
+  await service.close?.();
+  time.step('handing over telemetry');
+  deps.metricsServer()?.close();
+  const otel = (globalThis as { __ultraOtelShutdown?: () => Promise<void> }).__ultraOtelShutdown;
+  const handedOver = Promise.all([deps.metrics.shutdown(), otel?.()]).then(() => true, () => false);
+  if (!(await within(handedOver, Math.min(TELEMETRY_FLUSH_MS, time.remainingMs())))) deps.log.warn(`${name}: telemetry not handed over within ${TELEMETRY_FLUSH_MS} ms; dropped`);
 }
 
 /** Calls `gone` once the parent that forked this process with an IPC channel goes away (also if it already has). */

@@ -20,8 +20,8 @@ export interface ShutdownOptions {
   graceMs: number;
   clock: Clock;
   log: { info(msg: string): void; warn(msg: string): void; error(fields: object, msg: string): void };
-  /** Drains the service; the exit status is 0 when it resolves within the deadline. */
-  drain(time: DrainTime): Promise<void>;
+  /** Drains the service (`reason`: what asked first); the exit status is 0 when it resolves within the deadline. */
+  drain(time: DrainTime, reason: string): Promise<void>;
   /** Ends the process with this status. Called once. */
   exit(code: number): void;
 }
@@ -80,7 +80,7 @@ export function createShutdown(options: ShutdownOptions): Shutdown {
         requestsMs: () => Math.max(0, remainingMs() - closeReserveMs(options.graceMs)),
         step: (name) => (step = name),
       };
-      options.drain(time).then(
+      options.drain(time, reason).then(
         () => {
           clock.clearTimeout(timer);
           log.info(`${options.name} stopped`);
