@@ -1,5 +1,6 @@
 import { freePort, killRedis, startProcess, startRedis, waitFor, type RedisServer, type ServiceProcess } from '@ultra/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { childrenOf, defaultGraceConfig, killAll, survivors, ultraStart } from './shutdown-helpers.ts';
 
 // Issue #23: every service exits when told to, even during a Redis outage. The config is
@@ -30,17 +31,26 @@ async function terminate(p: ServiceProcess, boundMs: number): Promise<{ name: st
 }
 
 describe('shutdown during a Redis outage', () => {
-  it('each service, Redis killed then SIGTERM, exits 0 within shutdown.grace + 2 s', async () => {
+  it('each service, Redis killed then SIGTERM, its span exporter with nowhere to send, exits 0 within shutdown.grace + 2 s', async () => {
     const { file, graceMs } = await defaultGraceConfig();
     redis = await startRedis();
-    const env = { REDIS_URL: redis.url, ULTRA_LOG_LEVEL: 'warn' };
+    // A collector that takes connections and never answers.
+    const held: Socket[] = [];
+    const collector = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => {
+      for (const socket of held) socket.destroy();
+      collector.close();
+    });
+    const otlp = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    const env = { REDIS_URL: redis.url, ULTRA_LOG_LEVEL: 'warn', OTEL_EXPORTER_OTLP_ENDPOINT: otlp };
     const procs = SERVICES.map(([name, entry]) => startProcess(name, entry, ['--config', file], { env }));
     for (const p of procs) started.add(p.proc.pid!);
     await Promise.all(procs.map((p) => p.ready));
     await killRedis(redis);
     // The cache and the router's queue have seen the outage: their clients are reconnecting.
     const [cache, , , router] = procs;
-    await waitFor(() => cache!.output.some((l) => l.includes('redis unreachable')) && router!.output.some((l) => l.includes('queue: Redis error')), { timeoutMs: 20_000, what: 'the outage to be seen' });
+    await waitFor(() => cache!.output.some((l) => l.includes('redis unreachable')) && router!.output.some((l) => l.includes('queue: Redis error')), { timeoutMs: 60_000, what: 'the outage to be seen' });
     const stops = await Promise.all(procs.map((p) => terminate(p, graceMs + 2_000)));
     for (const s of stops) {
       expect(s.status, `${s.name} exit status`).toBe(0);
@@ -78,7 +88,7 @@ describe('ultra start stopped as a process manager stops it: SIGTERM to its grou
     for (const pid of children) started.add(pid);
     expect(children).toHaveLength(5);
     await killRedis(redis);
-    await ultra.printed(/redis unreachable/, 20_000);
+    await ultra.printed(/redis unreachable/, 60_000);
     // A slow stream, so that the router is still draining when the supervisor is killed.
     for (const name of ['openai', 'anthropic', 'google', 'cohere']) {
       await fetch(`http://127.0.0.1:${ports.simulator}/_sim/providers/${name}/faults`, { method: 'PUT', body: JSON.stringify({ chunkDelayMs: 500, chunks: 200 }) });
@@ -91,7 +101,7 @@ describe('ultra start stopped as a process manager stops it: SIGTERM to its grou
     const reader = stream.body!.getReader();
     await reader.read();
     ultra.signalGroup('SIGTERM');
-    await ultra.printed(/router draining \(\d+ in flight\)/, 10_000);
+    await ultra.printed(/router draining \(\d+ in flight\)/, 30_000);
     await new Promise((resolve) => setTimeout(resolve, 1_000)); // the process manager's 1 s, not a wait for behaviour
     ultra.signalGroup('SIGKILL');
     void reader.cancel().catch(() => undefined);
