@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { HealthService } from '@ultra/contracts/health';
-import { freePort, repoPath, stackConfig } from '@ultra/testkit';
+import { freeStackPorts, repoPath, stackConfig } from '@ultra/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const bin = repoPath('libs/cli/bin/ultra.js');
@@ -70,14 +70,7 @@ describe('ultra CLI', () => {
   });
 
   it('ultra start runs the stack, restarts a crashed child, answers the README curl twice (cache), stops on Ctrl-C', async () => {
-    const ports = {
-      router: await freePort(),
-      routerHttp: await freePort(),
-      agent: await freePort(),
-      cache: await freePort(),
-      health: await freePort(),
-      simulator: await freePort(),
-    };
+    const ports = await freeStackPorts();
     const dir = mkdtempSync(join(tmpdir(), 'ultra-cli-'));
     const file = join(dir, 'ultra.yaml');
     writeFileSync(file, stackConfig(ports).replace('simulate: always\n', ''));

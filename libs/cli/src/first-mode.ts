@@ -5,11 +5,12 @@ import { createServiceClient } from '@ultra/runtime';
 
 /**
  * Waits for the health service's first mode: it says MODE_UNSPECIFIED until every
- * configured component has reported. Undefined when none came within `timeoutMs` (ms).
+ * configured component has reported. Undefined when none came within `timeoutMs` (ms), or
+ * once `stop` aborts (the stack is being stopped).
  */
-export async function firstMode(config: UltraConfig, timeoutMs: number): Promise<{ mode: Mode; reason: string } | undefined> {
+export async function firstMode(config: UltraConfig, timeoutMs: number, stop?: AbortSignal): Promise<{ mode: Mode; reason: string } | undefined> {
   const health = createServiceClient(HealthService, config.services.dial.health[0]!);
-  const signal = AbortSignal.timeout(timeoutMs);
+  const signal = stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs);
   while (!signal.aborted) {
     try {
       for await (const res of health.watchStatus({}, { signal })) {

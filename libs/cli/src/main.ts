@@ -89,10 +89,20 @@ export async function main(argv: string[]): Promise<number> {
     stopGraceMs: config.shutdown.graceMs + 2000,
   });
   let stop: Promise<void> | undefined;
-  const stopAll = () => (stop ??= supervisor.stop());
+  const stopping = new AbortController();
+  const stopAll = () => {
+    stopping.abort();
+    return (stop ??= supervisor.stop());
+  };
+  // Ctrl-C (or SIGTERM) stops the stack in order; a second one kills what is left and exits.
   const interrupted = new Promise<number>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.on(signal, () => {
+        if (stop) {
+          console.log(`ultra: ${signal} again: killing the stack`);
+          supervisor.kill();
+          process.exit(1);
+        }
         console.log(`\nultra: ${signal}: stopping the stack`);
         void stopAll().then(() => resolve(0));
       });
@@ -100,7 +110,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   for (const line of describe(config)) console.log(`ultra: ${line}`);
   try {
-    await Promise.race([supervisor.start(), supervisor.fatal.then((code) => Promise.reject(new Error(`status ${code}`)))]);
+    const early = await Promise.race([supervisor.start(), interrupted, supervisor.fatal.then((code) => Promise.reject(new Error(`status ${code}`)))]);
+    if (typeof early === 'number') return early; // stopped during start-up
   } catch (e) {
     console.error(`ultra: the stack did not start: ${(e as Error).message}`);
     await stopAll();
@@ -108,7 +119,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   // Ready once the health service has computed its first mode (every component reported),
   // so the first answers do not say a mode that only reflects the start.
-  const first = await firstMode(config, 30_000);
+  const first = await firstMode(config, 30_000, stopping.signal);
+  if (stopping.signal.aborted) return interrupted;
   const mode = first ? `mode ${modeName(first.mode)}${first.reason ? `: ${first.reason}` : ''}` : 'the health service has not computed a mode yet';
   const http = config.services.router.http;
   console.log(`ultra: ready (${mode}). Try:

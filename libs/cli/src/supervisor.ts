@@ -25,6 +25,8 @@ interface Child {
   startedAt: number;
 }
 
+const running = (proc: ChildProcess | undefined): proc is ChildProcess => proc !== undefined && proc.exitCode === null && proc.signalCode === null;
+
 /** Exit status of a child whose config was rejected: restarting it cannot help. */
 const CONFIG_ERROR = 2;
 
@@ -88,7 +90,8 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
       });
       proc.once('exit', (code, signal) => {
         clock.clearTimeout(timer);
-        if (stopping) return;
+        if (stopping) return resolve(); // a start cut short by a stop
+
         if (code === CONFIG_ERROR) {
           options.print(`ultra: ${child.spec.name} rejected the configuration; stopping`);
           onFatal?.(CONFIG_ERROR);
@@ -107,25 +110,41 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
       });
     });
 
+  const stopChild = async (child: Child): Promise<void> => {
+    const proc = child.proc;
+    if (!running(proc)) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill('SIGTERM');
+    const timer = clock.setTimeout(() => proc.kill('SIGKILL'), options.stopGraceMs);
+    await exited;
+    clock.clearTimeout(timer);
+  };
+
   return {
-    /** Starts every process in order, each once the one before is ready. */
+    /** Starts every process in order, each once the one before is ready; a stop ends it early. */
     async start(): Promise<void> {
-      for (const child of children) await spawnChild(child);
+      for (const child of children) {
+        if (stopping) return;
+        await spawnChild(child);
+      }
     },
     /** Resolves with an exit status when the stack cannot go on (a config error). */
     fatal,
-    /** Stops every process, last started first, each with SIGTERM then SIGKILL after the grace. */
+    /**
+     * Stops the stack: the last started (the router, the only one taking outside requests)
+     * first, so that its in-flight requests still reach the others, then every other at
+     * once; each gets SIGTERM, then SIGKILL after `stopGraceMs`. At most twice that in all.
+     */
     async stop(): Promise<void> {
       stopping = true;
-      for (const child of [...children].reverse()) {
-        const proc = child.proc;
-        if (!proc || proc.exitCode !== null || proc.signalCode !== null) continue;
-        const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-        proc.kill('SIGTERM');
-        const timer = clock.setTimeout(() => proc.kill('SIGKILL'), options.stopGraceMs);
-        await exited;
-        clock.clearTimeout(timer);
-      }
+      const [front, ...rest] = [...children].reverse();
+      if (front) await stopChild(front);
+      await Promise.all(rest.map(stopChild));
+    },
+    /** Kills (SIGKILL) every child still running, for a second Ctrl-C. */
+    kill(): void {
+      stopping = true;
+      for (const child of children) if (running(child.proc)) child.proc.kill('SIGKILL');
     },
     pids: () => children.map((c) => ({ name: c.spec.name, pid: c.proc?.pid })),
   };

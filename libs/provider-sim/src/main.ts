@@ -5,7 +5,7 @@ import { createSimulator } from './simulator.ts';
  * Runs the provider simulator:
  * `node --import tsx libs/provider-sim/src/main.ts --port 50091 --host 127.0.0.1 [--seed N]`.
  * Prints `provider-sim listening on http://HOST:PORT` once ready; exits 0 on SIGTERM or
- * SIGINT after closing, 2 on bad arguments, 1 when it cannot start.
+ * SIGINT (or its parent's IPC channel closing) after closing, 2 on bad arguments, 1 when it cannot start.
  */
 async function main(): Promise<void> {
   let values;
@@ -36,6 +36,9 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // Forked by `ultra start`: when the supervisor is gone (the IPC channel closed), stop too.
+  if (process.send && !process.connected) stop();
+  else if (process.send) process.once('disconnect', stop);
 }
 
 main().catch((e: unknown) => {

@@ -35,6 +35,7 @@ export async function streamTail(redis: Redis, key: string): Promise<string> {
  */
 export function createJobEvents(open: (lastEventId: string) => QueueEvents, lastStreamId: () => Promise<string>): JobEvents {
   let reader: Promise<QueueEvents> | undefined;
+  let opened: QueueEvents | undefined;
   let closed = false;
   const followed = new Map<string, { notifier: Notifier; count: number }>();
   const cancelWatchers = new Set<(id: string) => void>();
@@ -54,7 +55,7 @@ export function createJobEvents(open: (lastEventId: string) => QueueEvents, last
     if (!reader) {
       const made = lastStreamId().then((from) => {
         if (closed) throw new Error('the job event reader is closed');
-        return listen(open(from));
+        return (opened = listen(open(from)));
       });
       // A failed start (Redis unreachable) is retried by the next caller.
       made.catch(() => {
@@ -87,10 +88,11 @@ export function createJobEvents(open: (lastEventId: string) => QueueEvents, last
       return () => cancelWatchers.delete(fn);
     },
     async close() {
+      // A reader still being made waits for Redis, maybe for ever: it is not waited for,
+      // and once its start is read it sees `closed` and opens nothing.
       closed = true;
-      const r = await reader?.catch(() => undefined);
       reader = undefined;
-      await r?.close();
+      await opened?.close();
     },
   };
 }

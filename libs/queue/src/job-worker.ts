@@ -52,13 +52,17 @@ export function createJobWorker(deps: JobWorkerDeps): JobWorker {
     bull: worker,
     async close(graceMs) {
       stopListening();
+      // With Redis away a running job cannot report its end, and a graceful close waits for
+      // Redis forever: close at once, leaving the jobs to run again elsewhere.
+      if (core.consumer().status !== 'ready') return worker.close(true);
       const graceful = worker.close();
       if (graceMs === undefined) return graceful;
       let timer: unknown;
       const timedOut = new Promise<boolean>((resolve) => (timer = core.clock.setTimeout(() => resolve(true), graceMs)));
-      const late = await Promise.race([graceful.then(() => false), timedOut]);
+      await Promise.race([graceful.then(() => false), timedOut]);
       core.clock.clearTimeout(timer);
-      if (late) await worker.close(true);
+      // Late: the running jobs are left (BullMQ's close(true) would only return the close
+      // already under way); the queue's close drops the connections.
     },
   };
 }

@@ -75,9 +75,11 @@ export function createQueueCore(deps: QueueCoreDeps): QueueCore {
     jobKey: (id) => bull.toKey(id),
     reportError: onError,
     async close() {
+      // A connection that is not up is dropped first: QUIT, and BullMQ's closes, would wait for it.
+      for (const c of [redis, consumer]) if (c && c.status !== 'ready') c.disconnect();
       await events.close();
       await bull.close();
-      await Promise.allSettled([redis.quit(), consumer?.quit()]);
+      await Promise.allSettled([redis, consumer].map((c) => (c?.status === 'ready' ? c.quit() : undefined)));
     },
   };
 }

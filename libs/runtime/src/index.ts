@@ -4,6 +4,8 @@ export * from './grpc-reflection.ts';
 export * from './listener.ts';
 export * from './logger.ts';
 export * from './run-service.ts';
+export * from './shutdown.ts';
+export * from './log-output.ts';
 export * from './outcome.ts';
 export * from './watch-loop.ts';
 export * from './tls.ts';

@@ -1,13 +1,15 @@
 import { pino, type Logger } from 'pino';
 import { trace } from '@opentelemetry/api';
+import { createLogOutput } from './log-output.ts';
 
 export type { Logger };
 
 /**
  * A JSON logger (pino) for one service. Keys that could hold secrets are redacted
- * wherever they appear in a logged object.
+ * wherever they appear in a logged object. Writes to `destination`, by default a
+ * {@link createLogOutput} on stdout (one that never blocks an exit).
  */
-export function createLogger(service: string, options: { level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(service: string, options: { level?: string; destination?: NodeJS.WritableStream | { write(line: string): void } } = {}): Logger {
   return pino(
     {
       name: service,
@@ -24,6 +26,6 @@ export function createLogger(service: string, options: { level?: string; destina
         return ctx ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};
       },
     },
-    (options.destination as pino.DestinationStream | undefined) ?? pino.destination({ sync: false }),
+    (options.destination as pino.DestinationStream | undefined) ?? createLogOutput().stream,
   );
 }

@@ -34,6 +34,18 @@ export interface StackOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** A free port for each listener of the stack. */
+export async function freeStackPorts(): Promise<StackPorts> {
+  return {
+    router: await freePort(),
+    routerHttp: await freePort(),
+    agent: await freePort(),
+    cache: await freePort(),
+    health: await freePort(),
+    simulator: await freePort(),
+  };
+}
+
 /** The action plan's block, on free ports, always simulated. */
 export function stackConfig(ports: StackPorts, extra = '', options: Pick<StackOptions, 'healthCheck' | 'failover' | 'simulate'> = {}): string {
   return `providers:
@@ -57,14 +69,7 @@ ${extra}`;
  * from a config written to a temporary file. `configText` may replace the default config.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const ports: StackPorts = {
-    router: await freePort(),
-    routerHttp: await freePort(),
-    agent: await freePort(),
-    cache: await freePort(),
-    health: await freePort(),
-    simulator: await freePort(),
-  };
+  const ports = await freeStackPorts();
   const dir = mkdtempSync(join(tmpdir(), 'ultra-stack-'));
   const configFile = join(dir, 'ultra.yaml');
   // `SIMPORT` in the extra config stands for the simulator's port (for endpoints pointing at it).

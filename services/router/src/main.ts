@@ -2,7 +2,7 @@ import { CacheService } from '@ultra/contracts/cache';
 import { HealthService } from '@ultra/contracts/health';
 import { ProviderAgentService } from '@ultra/contracts/provider-agent';
 import { systemClock, systemRandom } from '@ultra/core';
-import { createServiceClient, keepWatching, runService } from '@ultra/runtime';
+import { closeReserveMs, createServiceClient, keepWatching, runService } from '@ultra/runtime';
 import { createChatFlow } from './chat-flow.ts';
 import { createLinks } from './links/links.ts';
 import { createModeState } from './mode-state.ts';
@@ -55,7 +55,14 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
   const jobs = redisUrl && queueModules ? queueModules.createJobQueue({ redisUrl, config: config.queue, clock, onError: onQueueError }) : undefined;
   const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
   const worker = jobs && queueModules && config.queue.worker ? queueModules.createJobWorker({ queue: jobs, flow, random: systemRandom }) : undefined;
-  const stopWorker = new Promise<void>((resolve) => shutdown.addEventListener('abort', () => resolve(worker?.close(config.shutdown.graceMs)), { once: true }));
+  // The worker stops taking jobs when the drain starts (maybe during start-up: the signal is
+  // already aborted) and leaves its running jobs when the requests' share of the grace ends.
+  const jobsGraceMs = config.shutdown.graceMs - closeReserveMs(config.shutdown.graceMs);
+  const stopWorker = new Promise<void>((resolve) => {
+    const stop = () => resolve(worker?.close(jobsGraceMs));
+    if (shutdown.aborted) stop();
+    else shutdown.addEventListener('abort', stop, { once: true });
+  });
   if (jobs) {
     const queue = jobs;
     // Queue depth, ages, retries and dead letters, read at each scrape (a few Redis calls).
