@@ -62,11 +62,19 @@ export type RetryConfig = BackoffOptions &
     readonly budget: RetryBudgetOptions;
   };
 
-/** Concurrency limit and bounded wait queue per provider (durations in ms). */
+/** Concurrency limit and bounded wait queue per provider (durations in ms; see `@ultra/resilience`'s bulkhead and adaptive limit). */
 export interface BulkheadConfig {
+  /** The limit learns from the provider (AIMD) between minLimit and maxLimit; false: `limit` is fixed. */
+  readonly adaptive: boolean;
+  /** The fixed limit, or where the adaptive one starts. */
   readonly limit: number;
+  readonly minLimit: number;
+  readonly maxLimit: number;
+  readonly backoff: number;
+  readonly latencyTolerance: number;
   readonly queue: number;
   readonly maxQueueWaitMs: number;
+  readonly reserveShare: number;
 }
 
 /** A section and, per provider name, the whole section for that provider (its override merged over the top level). */
