@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createSeededRandom, systemClock, systemRandom, type Clock, type Random } from '@ultra/core';
 import { handleAdmin } from './admin.ts';
+import { createConcurrencyBook } from './concurrency.ts';
 import { NO_FAULTS, parseFaults, type Faults, type FaultsInput } from './faults.ts';
 import { sendJson } from './http-io.ts';
 import { handleProvider } from './provider-handler.ts';
@@ -83,7 +84,7 @@ export function createSimulator(options: Partial<SimulatorOptions> = {}): Simula
       stats.reset();
     },
   };
-  const deps = { clock, random, stats, faultsOf: target.faultsOf, apiKey: options.apiKey, models: options.models ?? ['sim-small', 'sim-large'], nextId: () => ++seq };
+  const deps = { clock, random, stats, faultsOf: target.faultsOf, apiKey: options.apiKey, models: options.models ?? ['sim-small', 'sim-large'], nextId: () => ++seq, concurrency: createConcurrencyBook() };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal) => {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');
