@@ -1,15 +1,27 @@
 import type { ServerResponse } from 'node:http';
 
-/** Chat requests in flight per provider, for the `maxConcurrent` fault. */
+/** What `GET /_sim/concurrency` answers: chat requests in flight per provider now, and the most at once since the last reset. */
+export interface ConcurrencyStats {
+  providers: Record<string, { inFlight: number; peak: number }>;
+}
+
+/** Chat requests in flight per provider, for the `maxConcurrent` fault and `GET /_sim/concurrency`. */
 export function createConcurrencyBook() {
-  const counts = new Map<string, number>();
+  const counts = new Map<string, { inFlight: number; peak: number }>();
   return {
     /** Counts a request in until its response closes; returns how many are in flight, itself included. */
     enter(name: string, res: ServerResponse): number {
-      const n = (counts.get(name) ?? 0) + 1;
-      counts.set(name, n);
-      res.once('close', () => counts.set(name, (counts.get(name) ?? 1) - 1));
-      return n;
+      const c = counts.get(name) ?? { inFlight: 0, peak: 0 };
+      counts.set(name, c);
+      c.inFlight++;
+      c.peak = Math.max(c.peak, c.inFlight);
+      res.once('close', () => c.inFlight--);
+      return c.inFlight;
+    },
+    snapshot: (): ConcurrencyStats => ({ providers: Object.fromEntries([...counts].map(([name, c]) => [name, { ...c }])) }),
+    /** Peaks start again from what is in flight now. */
+    reset() {
+      for (const c of counts.values()) c.peak = c.inFlight;
     },
   };
 }

@@ -18,6 +18,7 @@ describe('load faults: a concurrency limit and realistic timing', () => {
       const first = [chat(url), chat(url)];
       await vi.waitFor(() => expect(clock.pending).toBe(2));
       const third = await chat(url);
+      expect(await (await fetch(`${url}/_sim/concurrency`)).json()).toEqual({ providers: { p: { inFlight: 2, peak: 3 } } });
       expect(third.status).toBe(429);
       expect(third.headers.get('retry-after')).toBe('1');
       clock.advance(1_000);

@@ -56,7 +56,8 @@ export async function handleProvider(
   const wire = route.kind === 'chat' ? route.wire : listWire(route, req.headers);
   const shared = route.kind === 'models' && wire === openAISimWire;
   const reply = (r: Reply) => sendJson(res, r.status, shared ? withTopMessage(r.body) : r.body, r.headers);
-  if (route.kind === 'chat' && faults.maxConcurrent !== undefined && deps.concurrency && deps.concurrency.enter(name, res) > faults.maxConcurrent) {
+  const inFlight = route.kind === 'chat' ? deps.concurrency?.enter(name, res) : undefined;
+  if (inFlight !== undefined && faults.maxConcurrent !== undefined && inFlight > faults.maxConcurrent) {
     return injectError(deps, res, name, wire, { ...faults, errorStatus: 429, errorKind: undefined }, undefined, reply);
   }
   const jitter = faults.jitterMs > 0 ? deps.random() * faults.jitterMs : 0;

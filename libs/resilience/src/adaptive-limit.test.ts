@@ -28,6 +28,16 @@ describe('adaptive limit (AIMD)', () => {
     expect(limit.onSample(drop(710, 730, 17))).toBeUndefined(); // started before that decrease
   });
 
+  it('learns a burst far over the provider’s limit in one round trip: an older refusal with fewer in flight caps the limit', () => {
+    const limit = createAdaptiveLimit({ initial: 512, backoff: 0.9 });
+    expect(limit.onSample(drop(0, 10, 40))).toBe('overload'); // the first refusal to arrive had 39 ahead of it
+    expect(limit.value).toBe(36);
+    expect(limit.onSample(drop(0, 11, 17))).toBe('overload'); // another, from the same burst, with 16 ahead
+    expect(limit.value).toBe(15);
+    expect(limit.onSample(drop(0, 12, 30))).toBeUndefined();
+    expect(limit.value).toBe(15);
+  });
+
   it('never leaves [min, max]', () => {
     const limit = createAdaptiveLimit({ initial: 8, min: 4, max: 9 });
     for (let i = 0; i < 50; i++) limit.onSample(ok(i, 9));

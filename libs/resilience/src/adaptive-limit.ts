@@ -9,8 +9,9 @@
  *   calls (one more slot per round trip).
  * - A drop: `limit = backoff × min(limit, calls in flight when the dropped call started)`;
  *   the in-flight count the provider refused is the best evidence of its own limit. One
- *   drop per round trip: a drop from a call that started before the last decrease was
- *   already answered by it.
+ *   decrease per round trip: a drop from a call that started before the last decrease was
+ *   already answered by it, and only caps the limit at `backoff ×` its in-flight count
+ *   (so a burst far over the provider's limit is learnt in one round trip).
  * - Latency: while the limit is in use, a short moving average more than
  *   `latencyTolerance` × the long one counts as a drop (the gradient idea of Netflix's
  *   Gradient2, as a yes/no).
@@ -90,7 +91,13 @@ export function createAdaptiveLimit(options: Partial<AdaptiveLimitOptions> = {})
   let samples = 0;
 
   const drop = (s: LimitSample, cause: LimitDropCause): LimitDropCause | undefined => {
-    if (s.startedAt < lastDropAt) return undefined;
+    if (s.startedAt < lastDropAt) {
+      // Already answered by the last decrease, unless it shows the provider refusing fewer calls than that allowed.
+      const capped = Math.max(o.min, o.backoff * s.inFlight);
+      if (cause !== 'overload' || capped >= limit) return undefined;
+      limit = capped;
+      return cause;
+    }
     limit = Math.max(o.min, o.backoff * Math.min(limit, s.inFlight));
     slowStart = false;
     lastDropAt = s.at;
