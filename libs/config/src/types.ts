@@ -1,6 +1,7 @@
 import type { EndpointType } from './known-providers.ts';
 import type { Secret } from './secret.ts';
 import type { ModeName, ModePolicy } from './modes.ts';
+import type { OverloadConfig } from './overload.ts';
 import type { ClientKey, RequestLimits } from './auth.ts';
 import type { TlsConfig } from './tls.ts';
 import type { DialTarget } from './dial.ts';
@@ -182,6 +183,8 @@ export interface UltraConfig {
   /** Client keys (hashes only). Without any, the router runs open, on loopback only. */
   readonly auth: { readonly keys: readonly ClientKey[] };
   readonly limits: RequestLimits;
+  /** Ultra's own saturation: when to shed by priority and step the mode down. */
+  readonly overload: OverloadConfig;
   /** TLS (optionally mutual) on every internal hop; absent: cleartext on loopback. */
   readonly tls?: TlsConfig;
   /** The provider-agent's circuit breaker per provider (docs/circuit-breaker-tuning.md). */

@@ -18,3 +18,4 @@ export * from './bulkhead-full-error.ts';
 export * from './bulkhead.ts';
 export * from './priority.ts';
 export * from './adaptive-limit.ts';
+export * from './overload-pressure.ts';

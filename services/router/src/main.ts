@@ -2,12 +2,13 @@ import { CacheService } from '@ultra/contracts/cache';
 import { HealthService } from '@ultra/contracts/health';
 import { ProviderAgentService } from '@ultra/contracts/provider-agent';
 import { systemClock, systemRandom } from '@ultra/core';
-import { createServiceClient, keepWatching, runService } from '@ultra/runtime';
+import { createSaturationProbe, createServiceClient, keepWatching, runService } from '@ultra/runtime';
 import { createChatFlow } from './chat-flow.ts';
 import { createLinks } from './links/links.ts';
 import { createModeState } from './mode-state.ts';
 import { createRouting } from './routing/index.ts';
 import { build } from './server.ts';
+import { createOverloadGuard } from './flow/overload-guard.ts';
 import { createFlowMetrics } from './flow-metrics.ts';
 import { createGuard } from './auth/guard.ts';
 import { createKeyLimiter } from './auth/key-limiter.ts';
@@ -53,7 +54,19 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
   // BullMQ (about 15 MB of modules) and ioredis load only when there is a Redis to use.
   const queueModules = redisUrl ? await import('@ultra/queue') : undefined;
   const jobs = redisUrl && queueModules ? queueModules.createJobQueue({ redisUrl, config: config.queue, clock, onError: onQueueError }) : undefined;
-  const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
+  const overload = createOverloadGuard({
+    config: config.overload,
+    clock,
+    random: systemRandom,
+    probe: createSaturationProbe(),
+    onShedChange: (s) =>
+      s.shed.length > 0
+        ? log.warn({ level: s.level, in_flight: s.inFlight, event_loop_delay_ms: Math.round(s.sample.eventLoopDelayMs) }, `overloaded (${s.reason || 'saturated moments ago'}): shedding ${s.shed.join(', ')} priority`)
+        : log.info({ level: s.level }, 'no priority class shed any more'),
+  });
+  overload.start();
+  shutdown.addEventListener('abort', () => overload.stop(), { once: true });
+  const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, overload, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
   const worker = jobs && queueModules && config.queue.worker ? queueModules.createJobWorker({ queue: jobs, flow, random: systemRandom }) : undefined;
   const stopWorker = new Promise<void>((resolve) => shutdown.addEventListener('abort', () => resolve(worker?.close(config.shutdown.graceMs)), { once: true }));
   if (jobs) {
@@ -78,7 +91,7 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
       ? `${config.auth.keys.length} client key(s) configured; limits ${limiterRedis ? 'shared through Redis' : 'kept in this router (no REDIS_URL)'}`
       : 'no client keys configured: the router runs open, on loopback only',
   );
-  const service = await build({ config, flow, queue: jobs, mode, clock, metrics, guard });
+  const service = await build({ config, flow, queue: jobs, mode, clock, metrics, guard, overload });
   return {
     ...service,
     async close() {
