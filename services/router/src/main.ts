@@ -9,6 +9,7 @@ import { createModeState } from './mode-state.ts';
 import { createRouting } from './routing/index.ts';
 import { build } from './server.ts';
 import { createOverloadGuard } from './flow/overload-guard.ts';
+import { startLoadReports } from './load-reporter.ts';
 import { createFlowMetrics } from './flow-metrics.ts';
 import { createGuard } from './auth/guard.ts';
 import { createKeyLimiter } from './auth/key-limiter.ts';
@@ -54,17 +55,21 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
   // BullMQ (about 15 MB of modules) and ioredis load only when there is a Redis to use.
   const queueModules = redisUrl ? await import('@ultra/queue') : undefined;
   const jobs = redisUrl && queueModules ? queueModules.createJobQueue({ redisUrl, config: config.queue, clock, onError: onQueueError }) : undefined;
+  const http = config.services.router.http;
+  let reports: { now(): void } | undefined;
   const overload = createOverloadGuard({
     config: config.overload,
     clock,
     random: systemRandom,
     probe: createSaturationProbe(),
-    onShedChange: (s) =>
-      s.shed.length > 0
-        ? log.warn({ level: s.level, in_flight: s.inFlight, event_loop_delay_ms: Math.round(s.sample.eventLoopDelayMs) }, `overloaded (${s.reason || 'saturated moments ago'}): shedding ${s.shed.join(', ')} priority`)
-        : log.info({ level: s.level }, 'no priority class shed any more'),
+    onShedChange: (s) => {
+      reports?.now();
+      if (s.shed.length > 0) log.warn({ level: s.level, in_flight: s.inFlight, event_loop_delay_ms: Math.round(s.sample.eventLoopDelayMs) }, `overloaded (${s.reason || 'saturated moments ago'}): shedding ${s.shed.join(', ')} priority`);
+      else log.info({ level: s.level }, 'overload over: no priority shed entirely any more');
+    },
   });
   overload.start();
+  reports = startLoadReports({ health, clock, instance: `router@${http.host}:${http.port}`, status: () => overload.status(), signal: shutdown });
   shutdown.addEventListener('abort', () => overload.stop(), { once: true });
   const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, overload, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
   const worker = jobs && queueModules && config.queue.worker ? queueModules.createJobWorker({ queue: jobs, flow, random: systemRandom }) : undefined;
