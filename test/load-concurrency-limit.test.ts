@@ -1,8 +1,7 @@
 import { ProviderAgentAdminService } from '@ultra/contracts/provider-agent';
 import { createServiceClient } from '@ultra/runtime';
-import { startStack, type Stack } from '@ultra/testkit';
+import { startStack, type Stack, byStatus, closedLoop } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { byStatus, closedLoop } from './load/harness.ts';
 
 /**
  * Issue #22's second bound, with the defaults: a provider that answers 429 (Retry-After

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { startStack, type Stack } from '@ultra/testkit';
+import { startStack, type Stack, byStatus, closedLoop, quantile, type CallResult } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { byStatus, closedLoop, quantile, type CallResult } from './load/harness.ts';
 
 /**
  * Issue #22's third bound, with the defaults: Ultra itself overloaded. 512 low-priority

@@ -1,6 +1,5 @@
-import { startStack, type Stack } from '@ultra/testkit';
+import { startStack, type Stack, byStatus, closedLoop } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { byStatus, closedLoop } from './load/harness.ts';
 
 /**
  * Issue #22's first bound, with the defaults: a provider that takes seconds an answer and

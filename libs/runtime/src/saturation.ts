@@ -9,6 +9,8 @@ export interface SaturationSample {
   readonly heapUsed: number;
   /** Resident set size. Bytes. */
   readonly rssBytes: number;
+  /** CPU this process used since the last reading, in cores (1 = one core all the time). */
+  readonly cpuCores: number;
 }
 
 /** Reads saturation; each `sample()` covers the time since the previous one. */
@@ -17,17 +19,24 @@ export interface SaturationProbe {
   stop(): void;
 }
 
-/** The process's own probe, on Node's event-loop delay histogram (10 ms resolution) and V8's heap statistics. */
+/** The process's own probe, on Node's event-loop delay histogram (10 ms resolution), its CPU time and V8's heap statistics. */
 export function createSaturationProbe(): SaturationProbe {
   const h: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
+  let cpu = process.cpuUsage();
+  let at = performance.now();
   return {
     sample() {
+      const used = process.cpuUsage(cpu);
+      cpu = process.cpuUsage();
+      const now = performance.now();
+      const cpuCores = (used.user + used.system) / 1000 / Math.max(1, now - at);
+      at = now;
       // The histogram counts the timer's own resolution in; take it off.
       const p99 = h.count > 0 ? Math.max(0, h.percentile(99) / 1e6 - 10) : 0;
       h.reset();
       const heap = getHeapStatistics();
-      return { eventLoopDelayMs: p99, heapUsed: heap.used_heap_size / heap.heap_size_limit, rssBytes: process.memoryUsage.rss() };
+      return { eventLoopDelayMs: p99, heapUsed: heap.used_heap_size / heap.heap_size_limit, rssBytes: process.memoryUsage.rss(), cpuCores };
     },
     stop: () => h.disable(),
   };

@@ -3,12 +3,12 @@ import type { SaturationSample } from '@ultra/runtime';
 import { describe, expect, it } from 'vitest';
 import { createOverloadGuard, type OverloadStatus } from './overload-guard.ts';
 
-const config = { eventLoopDelayMs: 50, maxInFlight: 100, maxHeap: 0.9, sampleEveryMs: 100, retryAfterMs: 1_000 };
+const config = { eventLoopDelayMs: 50, busyCpu: 0.5, maxInFlight: 100, maxHeap: 0.9, sampleEveryMs: 100, retryAfterMs: 1_000 };
 
 /** A guard whose process saturation the test sets, sampled on a manual clock. */
 function setup() {
   const clock = new ManualClock();
-  let now: SaturationSample = { eventLoopDelayMs: 5, heapUsed: 0.2, rssBytes: 1 };
+  let now: SaturationSample = { eventLoopDelayMs: 5, heapUsed: 0.2, rssBytes: 1, cpuCores: 0.9 };
   const changes: OverloadStatus[] = [];
   const guard = createOverloadGuard({ config, clock, random: createSeededRandom(1), probe: { sample: () => now, stop: () => undefined }, onShedChange: (s) => changes.push(s) });
   guard.start();
@@ -53,6 +53,14 @@ describe('overload guard', () => {
     expect(guard.status()).toMatchObject({ saturated: true, reason: '101 requests in flight', inFlight: 101 });
     for (const l of leave) l();
     expect(guard.status().inFlight).toBe(0);
+  });
+
+  it('does not take a slow event loop for its own overload while the process is barely using the CPU (a starved machine)', () => {
+    const { clock, guard, set } = setup();
+    set({ eventLoopDelayMs: 400, cpuCores: 0.1 });
+    clock.advance(1_000);
+    expect(guard.status()).toMatchObject({ level: 0, saturated: false });
+    expect(guard.admit('low')).toEqual({ ok: true });
   });
 
   it('takes a heap near its limit as saturation', () => {

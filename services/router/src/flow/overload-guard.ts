@@ -29,7 +29,7 @@ export interface OverloadGuardDeps {
 
 /**
  * The router's guard against its own overload. Every `sampleEveryMs` it reads the
- * process's saturation (event-loop delay, heap) and its requests in flight; a saturated
+ * process's saturation (event-loop delay while it is busy itself, heap) and its requests in flight; a saturated
  * sample raises the shed pressure, a calm one lowers it slowly (`createPressure`). A
  * request is admitted by its priority's share at that pressure; beyond `maxInFlight`
  * (less a 5 % reserve per class below high; high is never capped) it is refused outright. Refusals are immediate,
@@ -39,14 +39,14 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
   const { config, clock, random, probe } = deps;
   const pressure = createPressure();
   let inFlight = 0;
-  let last: SaturationSample = { eventLoopDelayMs: 0, heapUsed: 0, rssBytes: 0 };
+  let last: SaturationSample = { eventLoopDelayMs: 0, heapUsed: 0, rssBytes: 0, cpuCores: 0 };
   let reason = '';
   let shedKey = '';
   let timer: unknown;
 
   const why = (s: SaturationSample): string => {
     const parts: string[] = [];
-    if (s.eventLoopDelayMs > config.eventLoopDelayMs) parts.push(`event-loop delay ${Math.round(s.eventLoopDelayMs)} ms`);
+    if (s.eventLoopDelayMs > config.eventLoopDelayMs && s.cpuCores >= config.busyCpu) parts.push(`event-loop delay ${Math.round(s.eventLoopDelayMs)} ms`);
     if (config.maxInFlight > 0 && inFlight > config.maxInFlight) parts.push(`${inFlight} requests in flight`);
     if (s.heapUsed > config.maxHeap) parts.push(`heap ${Math.round(s.heapUsed * 100)} % of its limit`);
     return parts.join(', ');
