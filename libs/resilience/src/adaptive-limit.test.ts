@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAdaptiveLimit, type LimitSample } from './adaptive-limit.ts';
 
 const ok = (at: number, inFlight: number, latencyMs = 500): LimitSample => ({ startedAt: at - latencyMs, at, inFlight, kind: 'ok', latencyMs });
-const drop = (startedAt: number, at: number, inFlight: number): LimitSample => ({ startedAt, at, inFlight, kind: 'drop' });
+const drop = (startedAt: number, at: number, inFlight: number): LimitSample => ({ startedAt, at, inFlight, kind: 'refused' });
 
 describe('adaptive limit (AIMD)', () => {
   it('starts at the initial limit and grows only while it is in use', () => {
@@ -36,6 +36,16 @@ describe('adaptive limit (AIMD)', () => {
     expect(limit.value).toBe(15);
     expect(limit.onSample(drop(0, 12, 30))).toBeUndefined();
     expect(limit.value).toBe(15);
+  });
+
+  it('takes a timeout or an overload error as a struggle only while the limit is in use, and never to the in-flight count', () => {
+    const limit = createAdaptiveLimit({ initial: 512, backoff: 0.9 });
+    const struggle = (at: number, inFlight: number): LimitSample => ({ startedAt: at - 100, at, inFlight, kind: 'drop' });
+    expect(limit.onSample(struggle(1_000, 20))).toBeUndefined(); // 20 of 512 in flight: not about concurrency
+    expect(limit.value).toBe(512);
+    expect(limit.onSample(struggle(2_000, 300))).toBe('overload');
+    expect(limit.value).toBe(460); // 0.9 × 512, not 0.9 × 300
+    expect(limit.onSample(struggle(2_001, 300))).toBeUndefined(); // once per round trip
   });
 
   it('never leaves [min, max]', () => {

@@ -43,8 +43,13 @@ export interface LimitSample {
   readonly at: number;
   /** Calls in flight when it started, itself included. */
   readonly inFlight: number;
-  /** `ok`: served; `drop`: the provider had too much; `ignore`: says nothing of load (a bad request, a cancel). */
-  readonly kind: 'ok' | 'drop' | 'ignore';
+  /**
+   * `ok`: served; `refused`: the provider refused it for having too many calls at once (a
+   * concurrency 429: its in-flight count is evidence of the provider's limit); `drop`: the
+   * provider struggled (an overload error, a timeout); `ignore`: says nothing of load (a
+   * bad request, a cancel).
+   */
+  readonly kind: 'ok' | 'refused' | 'drop' | 'ignore';
   /** Latency that tracks load: time to first token for a stream, else the whole call. Milliseconds. */
   readonly latencyMs?: number | undefined;
 }
@@ -90,19 +95,22 @@ export function createAdaptiveLimit(options: Partial<AdaptiveLimitOptions> = {})
   let long = 0;
   let samples = 0;
 
-  const drop = (s: LimitSample, cause: LimitDropCause): LimitDropCause | undefined => {
+  /** Lowers the limit to `to` unless a decrease since `s` started already answered it. */
+  const lower = (s: LimitSample, to: number, cause: LimitDropCause): LimitDropCause | undefined => {
     if (s.startedAt < lastDropAt) {
       // Already answered by the last decrease, unless it shows the provider refusing fewer calls than that allowed.
       const capped = Math.max(o.min, o.backoff * s.inFlight);
-      if (cause !== 'overload' || capped >= limit) return undefined;
+      if (s.kind !== 'refused' || capped >= limit) return undefined;
       limit = capped;
       return cause;
     }
-    limit = Math.max(o.min, o.backoff * Math.min(limit, s.inFlight));
+    limit = Math.max(o.min, to);
     slowStart = false;
     lastDropAt = s.at;
     return cause;
   };
+  /** The limit is in use: half of it or more in flight. Only then does latency or a struggle say anything of it. */
+  const inUse = (s: LimitSample) => s.inFlight * 2 >= limit;
 
   return {
     get value() {
@@ -114,19 +122,19 @@ export function createAdaptiveLimit(options: Partial<AdaptiveLimitOptions> = {})
     options: o,
     onSample(s) {
       if (s.kind === 'ignore') return undefined;
-      if (s.kind === 'drop') return drop(s, 'overload');
+      if (s.kind === 'refused') return lower(s, o.backoff * Math.min(limit, s.inFlight), 'overload');
+      if (s.kind === 'drop') return inUse(s) ? lower(s, o.backoff * limit, 'overload') : undefined;
       if (s.latencyMs !== undefined && s.latencyMs >= 0) {
         samples++;
         short = samples === 1 ? s.latencyMs : short + SHORT_ALPHA * (s.latencyMs - short);
         long = samples === 1 ? s.latencyMs : long + LONG_ALPHA * (s.latencyMs - long);
-        const used = s.inFlight * 2 >= limit;
-        if (used && o.latencyTolerance > 0 && samples >= LATENCY_WARMUP && short > o.latencyTolerance * long) {
-          const cause = drop(s, 'latency');
+        if (inUse(s) && o.latencyTolerance > 0 && samples >= LATENCY_WARMUP && short > o.latencyTolerance * long) {
+          const cause = lower(s, o.backoff * limit, 'latency');
           if (cause) short = long; // judged; the next verdict needs fresh evidence
           return cause;
         }
       }
-      if (s.inFlight * 2 >= limit) limit = Math.min(o.max, limit + (slowStart ? 1 : 1 / limit));
+      if (inUse(s)) limit = Math.min(o.max, limit + (slowStart ? 1 : 1 / limit));
       return undefined;
     },
   };

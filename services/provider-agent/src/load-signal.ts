@@ -28,10 +28,13 @@ export const priorityClassOf = (request: ChatRequest): PriorityClass => CLASSES[
 /** Outcomes that say the provider had too much: the limit goes down. Others say nothing of load. */
 const OVERLOAD = new Set([Outcome.RATE_LIMITED, Outcome.OVERLOADED, Outcome.TIMEOUT]);
 
-/** Tells the limit how an attempt in `slot` ended: `Outcome.OK` with its latency (time to first token when streamed), or the failure's outcome. */
-export function learn(limit: AdaptiveLimit | undefined, slot: Slot, at: number, outcome: Outcome, latencyMs?: number): void {
+/**
+ * Tells the limit how an attempt in `slot` ended: `Outcome.OK` with its latency (time to
+ * first token when streamed), or the failure's outcome; `refused` for a concurrency 429.
+ */
+export function learn(limit: AdaptiveLimit | undefined, slot: Slot, at: number, outcome: Outcome, latencyMs?: number, refused = false): void {
   if (!limit) return;
-  const kind = outcome === Outcome.OK ? 'ok' : OVERLOAD.has(outcome) ? 'drop' : 'ignore';
+  const kind = outcome === Outcome.OK ? 'ok' : refused ? 'refused' : OVERLOAD.has(outcome) ? 'drop' : 'ignore';
   limit.onSample({ startedAt: slot.held.startedAt, at, inFlight: slot.held.inFlight, kind, latencyMs });
 }
 
@@ -51,7 +54,7 @@ export function isConcurrencyRefusal(parts: CallParts, slot: Slot, e: unknown): 
 /** Settles a concurrency 429: the limit goes down, the breaker hears nothing, the attempt is reported and the slot freed. */
 export function requeued(parts: CallParts, slot: Slot, e: unknown, reports: AttemptReport[]): void {
   const before = parts.bulkhead.limit;
-  learn(parts.adaptive, slot, parts.clock.now(), Outcome.RATE_LIMITED);
+  learn(parts.adaptive, slot, parts.clock.now(), Outcome.RATE_LIMITED, undefined, true);
   parts.breaker.onFailure(slot.permit, Outcome.CANCELLED); // says nothing of the provider's health
   const wait = isProviderError(e) && e.retryAfterMs !== undefined ? `, Retry-After ${formatDuration(Math.ceil(e.retryAfterMs))}` : '';
   const now = parts.bulkhead.limit;
