@@ -69,6 +69,11 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
     },
   });
   overload.start();
+  const overloadGauge = (name: string, description: string, pick: (s: ReturnType<typeof overload.status>) => number) =>
+    metrics.meter.createObservableGauge(name, { description }).addCallback((r) => r.observe(pick(overload.status())));
+  overloadGauge('ultra_router_shed_pressure', "Shed pressure from the router's own saturation: 0 nothing shed, 1 batch, 2 low too, 3 normal too", (s) => s.level);
+  overloadGauge('ultra_router_in_flight', 'Requests in the router now', (s) => s.inFlight);
+  overloadGauge('ultra_router_event_loop_delay_ms', "p99 event-loop delay over the last sample", (s) => s.sample.eventLoopDelayMs);
   reports = startLoadReports({ health, clock, instance: `router@${http.host}:${http.port}`, status: () => overload.status(), signal: shutdown });
   shutdown.addEventListener('abort', () => overload.stop(), { once: true });
   const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, overload, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
