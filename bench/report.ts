@@ -1,3 +1,4 @@
+import type { LoadFigures } from './phases/load.ts';
 import os from 'node:os';
 import type { FailoverFigures } from './phases/failover.ts';
 import type { HitFigures } from './phases/hits.ts';
@@ -63,6 +64,8 @@ export interface Results {
   machineCpu: { wallS: number; busyCpuS: number; oursCpuS: number; othersCpuS: number };
   profile: (Omit<ProfileFigures, 'summary'> & { top: ProfileFigures['summary']['topSelf']; suspects: ProfileFigures['summary']['suspects'] }) | null;
   failover: FailoverFigures | null;
+  /** Issue #22's bounds on realistic load (absent in results from before the phase). */
+  load?: LoadFigures | null;
   targets: Target[];
   notes: string[];
 }
@@ -111,6 +114,7 @@ export function targets(r: Omit<Results, 'targets'>): Target[] {
       met: top.http.rps >= top.direct.rps / 2 && top.grpc.rps >= top.direct.rps / 2,
     });
   }
+  if (r.load) out.push(...loadTargets(r.load));
   const peaks = SERVICES.map((s) => [s, r.memory.peakUnderLoad[s]] as const).filter((x): x is readonly [string, number] => x[1] !== undefined);
   if (peaks.length > 0) {
     const [name, mb] = peaks.reduce((a, b) => (b[1] > a[1] ? b : a));
@@ -157,3 +161,19 @@ export const othersLine = (r: Pick<Results, 'machineCpu' | 'machine'>) =>
 export const machineLine = (m: Machine) =>
   `${m.cpus} × ${m.model}, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, ${m.date.slice(0, 16).replace('T', ' ')} UTC` +
   `, load average ${m.loadAverage.start.toFixed(1)} at start${Number.isFinite(m.loadAverage.end) ? ` and ${m.loadAverage.end.toFixed(1)} at end` : ''}`;
+
+/** Issue #22's bounds, as the load phase measured them. */
+function loadTargets(l: LoadFigures): Target[] {
+  const pct = (x: number) => `${(100 * x).toFixed(0)} %`;
+  const o = l.overload;
+  return [
+    { target: 'realistic latency: answers ≥ 95 % of the provider called directly, none refused', figure: `${l.realistic.ultraRps.toFixed(1)} vs ${l.realistic.directRps.toFixed(1)} /s (${pct(l.realistic.ultraRps / l.realistic.directRps)}), ${l.realistic.refused} refused`, met: l.realistic.ultraRps >= 0.95 * l.realistic.directRps && l.realistic.refused === 0 },
+    { target: '2 s a call, 128 callers: ≥ 95 % of the direct answers, none refused', figure: `${l.slow.answers} of ${l.slow.directAnswers} (${pct(l.slow.answers / l.slow.directAnswers)}), ${l.slow.refused} refused`, met: l.slow.answers >= 0.95 * l.slow.directAnswers && l.slow.refused === 0 },
+    { target: '429 beyond 16 in flight: ≤ 5 % 429s from 5 s on, ≥ 80 % of capacity, none refused', figure: `${pct(l.limited.limited / Math.max(1, l.limited.sent))} 429s, ${pct(l.limited.served / l.limited.capacity)} of capacity, ${l.limited.refused} refused`, met: l.limited.limited <= 0.05 * l.limited.sent && l.limited.served >= 0.8 * l.limited.capacity && l.limited.refused === 0 },
+    {
+      target: '512 low + 8 high: high ≥ 99 % answered, p99 ≤ 3× alone; low refused with Retry-After; none dropped; RSS ≤ 1.5×',
+      figure: `high ${pct(o.highAnswered / Math.max(1, o.highCalls))}, p99 ${o.highP99} vs ${o.unloadedP99} ms; low refused ${o.lowRefused} (${o.lowWithoutRetryAfter} without Retry-After); ${o.droppedOrTimedOut} dropped; RSS ×${o.rssRatio.toFixed(2)}`,
+      met: o.highAnswered >= 0.99 * o.highCalls && o.highP99 <= 3 * o.unloadedP99 && o.lowWithoutRetryAfter === 0 && o.droppedOrTimedOut === 0 && o.rssRatio <= 1.5,
+    },
+  ];
+}

@@ -19,7 +19,7 @@ beforeAll(async () => {
     env: { NODE_OPTIONS: '--max-old-space-size=64 --max-semi-space-size=2' },
     providers: 'primary: [openai]',
     healthCheck: '{ interval: 1s, timeout: 2s, threshold: 2 }',
-    extraConfig: `bulkhead: { limit: ${LIMIT}, queue: ${QUEUE} }\n`,
+    extraConfig: `bulkhead: { adaptive: false, limit: ${LIMIT}, queue: ${QUEUE} }\n`,
   });
   await stack.setFaults('openai', { latencyMs: LATENCY_MS });
   await stack.client.invoke({ provider: 'openai', model: 'gpt-4o-mini', request }, { timeoutMs: 10_000 }); // connection and code warm

@@ -95,7 +95,8 @@ describe('degraded modes, end to end', () => {
     const { stdout } = await promisify(execFile)(process.execPath, [repoPath('libs/cli/bin/ultra.js'), 'status', '--once', '--config', stack.configFile]);
     expect(stdout).toMatch(/^mode: NORMAL since \d\d:\d\d:\d\d/m);
     expect(stdout).toMatch(/^ {2}router@127\.0\.0\.1:\d+ +serving/m);
-    for (const p of PROVIDERS) expect(stdout).toMatch(new RegExp(`^  ${p} +closed +yes`, 'm'));
-    expect(stdout).toMatch(/^PROVIDERS\n {2}name +breaker +healthy +in-flight +errors +p50 +p99 +retry in$/m);
+    // every provider with its concurrency limit (the adaptive limit starts at bulkhead.limit, 512)
+    for (const p of PROVIDERS) expect(stdout).toMatch(new RegExp(`^  ${p} +closed +yes +\\d+ +512 `, 'm'));
+    expect(stdout).toMatch(/^PROVIDERS\n {2}name +breaker +healthy +in-flight +limit +errors +p50 +p99 +retry in$/m);
   });
 });

@@ -38,12 +38,12 @@ export function renderStatus(s: StatusSnapshot, now: Date, color: boolean): stri
     }
   }
   lines.push('', `PROVIDERS${s.agentError ? `  (${s.agentError})` : ''}`);
-  lines.push(`  ${pad('name', 12)}${pad('breaker', 14)}${pad('healthy', 9)}${pad('in-flight', 10)}${pad('errors', 8)}${pad('p50', 8)}${pad('p99', 8)}retry in`);
+  lines.push(`  ${pad('name', 12)}${pad('breaker', 14)}${pad('healthy', 9)}${pad('in-flight', 10)}${pad('limit', 14)}${pad('errors', 8)}${pad('p50', 8)}${pad('p99', 8)}retry in`);
   for (const p of s.providers) {
     const breaker = (BreakerState[p.breaker] ?? 'UNKNOWN').toLowerCase().replace('_', '-');
     const open = p.breaker === BreakerState.OPEN || p.breaker === BreakerState.FORCED_OPEN;
     lines.push(
-      `  ${pad(p.name, 12)}${c(open ? '\x1b[31m' : '\x1b[32m', pad(breaker, 14))}${pad(p.healthy ? 'yes' : 'no', 9)}${pad(String(p.inFlight), 10)}${pad(`${Math.round(p.errorRatio * 100)} %`, 8)}${pad(`${p.latencyP50Ms}ms`, 8)}${pad(`${p.latencyP99Ms}ms`, 8)}${p.retryAfterMs > 0 ? `${Math.ceil(p.retryAfterMs / 1000)} s` : ''}`,
+      `  ${pad(p.name, 12)}${c(open ? '\x1b[31m' : '\x1b[32m', pad(breaker, 14))}${pad(p.healthy ? 'yes' : 'no', 9)}${pad(String(p.inFlight), 10)}${pad(`${p.concurrencyLimit}${p.queued > 0 ? ` +${p.queued} q` : ''}`, 14)}${pad(`${Math.round(p.errorRatio * 100)} %`, 8)}${pad(`${p.latencyP50Ms}ms`, 8)}${pad(`${p.latencyP99Ms}ms`, 8)}${p.retryAfterMs > 0 ? `${Math.ceil(p.retryAfterMs / 1000)} s` : ''}`,
     );
   }
   if (s.history.length > 0) {

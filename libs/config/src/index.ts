@@ -10,3 +10,4 @@ export * from './auth.ts';
 export * from './tls.ts';
 export * from './stream-timeouts.ts';
 export { describeDial, formatDial, isWildcard } from './dial.ts';
+export * from './overload.ts';

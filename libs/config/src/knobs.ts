@@ -3,7 +3,7 @@ import type { BreakerConfig, BulkheadConfig, RetryConfig, WithOverrides } from '
 import { isRecord, type CheckInput } from './check.ts';
 import { formatDuration } from '@ultra/core';
 import { Outcome } from '@ultra/contracts/chat';
-import { defaultBreakerOptions as b, defaultBulkheadOptions, defaultRetryBudgetOptions, defaultRetryOptions as r } from '@ultra/resilience';
+import { defaultAdaptiveLimitOptions, defaultBreakerOptions as b, defaultBulkheadOptions, defaultRetryBudgetOptions, defaultRetryOptions as r } from '@ultra/resilience';
 
 /** `latency_p99_above` → `latencyP99AboveMs` (durations get `Ms`), others plain camelCase. */
 export function camel(rules: Record<string, number | boolean | undefined> | undefined): Record<string, number | boolean> | undefined {
@@ -35,7 +35,11 @@ export const RETRY_DEFAULTS: RetryConfig = {
   retryableOutcomes: names(r.retryableOutcomes),
   budget: { maxTokens: defaultRetryBudgetOptions.maxTokens, tokenRatio: defaultRetryBudgetOptions.tokenRatio },
 };
-export const BULKHEAD_DEFAULTS: BulkheadConfig = { limit: defaultBulkheadOptions.limit, queue: defaultBulkheadOptions.queue, maxQueueWaitMs: defaultBulkheadOptions.maxQueueWaitMs };
+const a = defaultAdaptiveLimitOptions;
+export const BULKHEAD_DEFAULTS: BulkheadConfig = {
+  adaptive: true, limit: defaultBulkheadOptions.limit, minLimit: a.min, maxLimit: a.max, backoff: a.backoff, latencyTolerance: a.latencyTolerance,
+  queue: defaultBulkheadOptions.queue, maxQueueWaitMs: defaultBulkheadOptions.maxQueueWaitMs, reserveShare: defaultBulkheadOptions.reserveShare,
+};
 
 /** Keys whose camelCase name is not the plain one (durations get `Ms`). */
 const RENAMED: Record<string, string> = {
@@ -96,6 +100,14 @@ export function checkResilience(file: CheckInput, providers: ReadonlySet<string>
   if (file.retry) {
     for (const [path, r] of each('retry', section(RETRY_DEFAULTS, file.retry))) {
       if (r.capMs < r.baseMs) problems.push(`${path}.cap: ${formatDuration(r.capMs)} is shorter than base (${formatDuration(r.baseMs)})`);
+    }
+  }
+  if (file.bulkhead) {
+    for (const [path, b] of each('bulkhead', section(BULKHEAD_DEFAULTS, file.bulkhead))) {
+      if (b.maxLimit < b.minLimit) problems.push(`${path}.max_limit: ${b.maxLimit} is less than min_limit (${b.minLimit})`);
+      else if (b.adaptive && (b.limit < b.minLimit || b.limit > b.maxLimit)) {
+        problems.push(`${path}.limit: ${b.limit} is outside [min_limit, max_limit] = [${b.minLimit}, ${b.maxLimit}], where the adaptive limit starts`);
+      }
     }
   }
   return problems;

@@ -59,6 +59,7 @@ export const conditionsSchema = (duration: z.ZodType<number, string>) =>
     error_ratio_above: z.number().min(0).max(1).optional(),
     latency_p99_above: duration.optional(),
     queue_depth_above: z.number().int().min(0).optional(),
+    resource_constraints: z.boolean().optional(),
   });
 
 type PolicyFile = z.output<ReturnType<typeof modePolicySchema>>;

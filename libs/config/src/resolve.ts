@@ -3,6 +3,7 @@ import { QUEUE_NOT_RETRIED, QUEUE_OUTCOMES, type ConfigFile } from './schema.ts'
 import { Secret } from './secret.ts';
 import { resolvePolicy } from './modes.ts';
 import { resolveKeys, resolveLimits } from './auth.ts';
+import { resolveOverload } from './overload.ts';
 import { resolveTls } from './tls.ts';
 import { resolveDial } from './dial.ts';
 import type { ProviderConfig, UltraConfig } from './types.ts';
@@ -150,6 +151,7 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
     shutdown: { graceMs: file.shutdown.grace },
     auth: { keys: resolveKeys(file.auth.keys) },
     limits: resolveLimits(file.limits),
+    overload: resolveOverload(file.overload),
     ...(file.tls ? { tls: resolveTls(file.tls)! } : {}),
     breaker: section(BREAKER_DEFAULTS, file.breaker),
     retry: section(RETRY_DEFAULTS, file.retry),

@@ -38,8 +38,20 @@ export const retryKnobs = z
   })
   .partial();
 
-/** Concurrency limit and wait queue per provider. */
-export const bulkheadKnobs = z.strictObject({ limit: count(1), queue: count(0), max_queue_wait: duration }).partial();
+/** Concurrency limit (adaptive by default) and wait queue per provider (docs/circuit-breaker-tuning.md). */
+export const bulkheadKnobs = z
+  .strictObject({
+    adaptive: z.boolean(),
+    limit: count(1),
+    min_limit: count(1),
+    max_limit: count(1),
+    backoff: z.number().gt(0).lt(1),
+    latency_tolerance: z.union([z.literal(0), z.number().min(1)]),
+    queue: count(0),
+    max_queue_wait: duration,
+    reserve_share: z.number().min(0).max(0.25),
+  })
+  .partial();
 
 export type BreakerKnobs = z.output<typeof breakerKnobs>;
 export type RetryKnobs = z.output<typeof retryKnobs>;

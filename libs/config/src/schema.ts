@@ -7,6 +7,7 @@ import { DEFAULT_STREAM_TIMEOUTS } from './stream-timeouts.ts';
 import { address, count, duration, name, share, url, QUEUE_OUTCOMES, type QueueOutcome } from './schema-fields.ts';
 import { breakerKnobs, bulkheadKnobs, retryKnobs } from './schema-knobs.ts';
 import { dialSchema } from './dial.ts';
+import { overloadSchema } from './overload.ts';
 
 export { OUTCOME_NAMES, QUEUE_NOT_RETRIED, QUEUE_OUTCOMES, type QueueOutcome } from './schema-fields.ts';
 export type { BreakerKnobs, BulkheadKnobs, RetryKnobs } from './schema-knobs.ts';
@@ -163,6 +164,7 @@ export const fileSchema = z.strictObject({
   auth: authSchema,
   tls: tlsSchema,
   limits: limitsSchema(duration),
+  overload: overloadSchema(duration),
   breaker: breakerKnobs.extend({ overrides: z.record(name, breakerKnobs).default({}) }).prefault({}),
   retry: retryKnobs.extend({ overrides: z.record(name, retryKnobs).default({}) }).prefault({}),
   bulkhead: bulkheadKnobs.extend({ overrides: z.record(name, bulkheadKnobs).default({}) }).prefault({}),

@@ -1,6 +1,7 @@
 import type { EndpointType } from './known-providers.ts';
 import type { Secret } from './secret.ts';
 import type { ModeName, ModePolicy } from './modes.ts';
+import type { OverloadConfig } from './overload.ts';
 import type { ClientKey, RequestLimits } from './auth.ts';
 import type { TlsConfig } from './tls.ts';
 import type { DialTarget } from './dial.ts';
@@ -62,11 +63,19 @@ export type RetryConfig = BackoffOptions &
     readonly budget: RetryBudgetOptions;
   };
 
-/** Concurrency limit and bounded wait queue per provider (durations in ms). */
+/** Concurrency limit and bounded wait queue per provider (durations in ms; see `@ultra/resilience`'s bulkhead and adaptive limit). */
 export interface BulkheadConfig {
+  /** The limit learns from the provider (AIMD) between minLimit and maxLimit; false: `limit` is fixed. */
+  readonly adaptive: boolean;
+  /** The fixed limit, or where the adaptive one starts. */
   readonly limit: number;
+  readonly minLimit: number;
+  readonly maxLimit: number;
+  readonly backoff: number;
+  readonly latencyTolerance: number;
   readonly queue: number;
   readonly maxQueueWaitMs: number;
+  readonly reserveShare: number;
 }
 
 /** A section and, per provider name, the whole section for that provider (its override merged over the top level). */
@@ -174,6 +183,8 @@ export interface UltraConfig {
   /** Client keys (hashes only). Without any, the router runs open, on loopback only. */
   readonly auth: { readonly keys: readonly ClientKey[] };
   readonly limits: RequestLimits;
+  /** Ultra's own saturation: when to shed by priority and step the mode down. */
+  readonly overload: OverloadConfig;
   /** TLS (optionally mutual) on every internal hop; absent: cleartext on loopback. */
   readonly tls?: TlsConfig;
   /** The provider-agent's circuit breaker per provider (docs/circuit-breaker-tuning.md). */

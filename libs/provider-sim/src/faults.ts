@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RealisticSchema } from './realistic.ts';
 
 /** Statuses a fault may answer with. */
 export const ERROR_STATUSES = [400, 401, 403, 404, 408, 413, 422, 429, 500, 502, 503, 504, 529] as const;
@@ -37,6 +38,10 @@ export const FaultsSchema = z.strictObject({
   chunkDelayMs: z.number().min(0).default(0),
   /** How many text chunks a stream has (fewer for short answers). Default 4. */
   chunks: z.number().int().min(1).max(1000).default(4),
+  /** Realistic timing (first token, output length, tokens per second) drawn per request; `{}` for API-like defaults (realistic.ts). Default off. */
+  realistic: RealisticSchema.optional(),
+  /** A concurrency limit: a request arriving while this many are in flight gets a 429 at once (Retry-After `retryAfterMs`). Default none. */
+  maxConcurrent: z.number().int().min(1).optional(),
 });
 
 /** Faults as given (fields optional). */

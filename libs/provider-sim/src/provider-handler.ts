@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock, Random } from '@ultra/core';
 import { buildAnswer, countWords, type SimRequest } from './answer.ts';
+import type { ConcurrencyBook } from './concurrency.ts';
 import type { Faults } from './faults.ts';
+import { drawTiming } from './realistic.ts';
 import { parseJson, readBody, sendJson, wait, writeSse } from './http-io.ts';
 import { listWire, matchRoute, modelList, type Route } from './routes.ts';
 import type { StatsBook } from './stats.ts';
@@ -19,6 +21,8 @@ export interface ProviderDeps {
   apiKey: string | undefined;
   models: readonly string[];
   nextId(): number;
+  /** Chat requests in flight, for `maxConcurrent`. */
+  concurrency?: ConcurrencyBook | undefined;
 }
 
 /**
@@ -49,12 +53,16 @@ export async function handleProvider(
     if (faults.closeConnection) req.socket.destroy();
     return; // a hanging request stays open until the client leaves or close() ends it
   }
-  const jitter = faults.jitterMs > 0 ? deps.random() * faults.jitterMs : 0;
-  if (!(await wait(deps.clock, faults.latencyMs + jitter, signal))) return;
-
   const wire = route.kind === 'chat' ? route.wire : listWire(route, req.headers);
   const shared = route.kind === 'models' && wire === openAISimWire;
   const reply = (r: Reply) => sendJson(res, r.status, shared ? withTopMessage(r.body) : r.body, r.headers);
+  const inFlight = route.kind === 'chat' ? deps.concurrency?.enter(name, res) : undefined;
+  if (inFlight !== undefined && faults.maxConcurrent !== undefined && inFlight > faults.maxConcurrent) {
+    return injectError(deps, res, name, wire, { ...faults, errorStatus: 429, errorKind: undefined }, undefined, reply);
+  }
+  const jitter = faults.jitterMs > 0 ? deps.random() * faults.jitterMs : 0;
+  const timing = route.kind === 'chat' && faults.realistic ? drawTiming(faults.realistic, deps.random) : undefined;
+  if (!(await wait(deps.clock, faults.latencyMs + jitter + (timing?.ttftMs ?? 0), signal))) return;
   if (deps.apiKey !== undefined && !authorized(route, wire, req, deps.apiKey, url)) return reply(wire.unauthorized(req.headers));
 
   const inject = faults.errorRate > 0 && (faults.errorStatus !== undefined || faults.errorKind !== undefined) && deps.random() < faults.errorRate;
@@ -68,7 +76,13 @@ export async function handleProvider(
   if (inject) return injectError(deps, res, name, wire, faults, request, reply);
 
   const answer = buildAnswer(name, request, faults.chunks, `${wire.idPrefix}${deps.nextId()}`, deps.clock.now());
-  if (request.stream) return streamAnswer(deps, res, name, wire.stream(answer), answer.pieces, faults, signal);
+  // Realistic timing: the decode time spread over the stream's chunks, or waited before a whole answer.
+  const decodeMs = timing ? (request.maxTokens !== undefined && request.maxTokens < timing.outputTokens ? (timing.decodeMs * request.maxTokens) / timing.outputTokens : timing.decodeMs) : 0;
+  if (request.stream) {
+    const paced = decodeMs > 0 ? { ...faults, chunkDelayMs: faults.chunkDelayMs + decodeMs / Math.max(1, answer.pieces.length) } : faults;
+    return streamAnswer(deps, res, name, wire.stream(answer), answer.pieces, paced, signal);
+  }
+  if (decodeMs > 0 && !(await wait(deps.clock, decodeMs, signal))) return;
   const completion = wire.completion(answer);
   if (!faults.malformedJson) return sendJson(res, 200, completion);
   const text = JSON.stringify(completion);

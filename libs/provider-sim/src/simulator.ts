@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { createSeededRandom, systemClock, systemRandom, type Clock, type Random } from '@ultra/core';
 import { handleAdmin } from './admin.ts';
+import { createConcurrencyBook } from './concurrency.ts';
 import { NO_FAULTS, parseFaults, type Faults, type FaultsInput } from './faults.ts';
 import { sendJson } from './http-io.ts';
 import { handleProvider } from './provider-handler.ts';
@@ -57,6 +58,7 @@ export function createSimulator(options: Partial<SimulatorOptions> = {}): Simula
   const clock = options.clock ?? systemClock;
   const random = options.random ?? (options.seed === undefined ? systemRandom : createSeededRandom(options.seed));
   const stats = createStatsBook();
+  const concurrency = createConcurrencyBook();
   const faults = new Map<string, Faults>();
   const open = new Set<AbortController>();
   let seq = 0;
@@ -75,15 +77,18 @@ export function createSimulator(options: Partial<SimulatorOptions> = {}): Simula
 
   const target = {
     stats: () => stats.snapshot(),
+    concurrency: () => concurrency.snapshot(),
+    resetConcurrency: () => concurrency.reset(),
     faultsOf: (name: string) => faults.get(name) ?? NO_FAULTS,
     trySetFaults,
     clearFaults: (name: string) => void faults.delete(name),
     reset: () => {
       faults.clear();
       stats.reset();
+      concurrency.reset();
     },
   };
-  const deps = { clock, random, stats, faultsOf: target.faultsOf, apiKey: options.apiKey, models: options.models ?? ['sim-small', 'sim-large'], nextId: () => ++seq };
+  const deps = { clock, random, stats, faultsOf: target.faultsOf, apiKey: options.apiKey, models: options.models ?? ['sim-small', 'sim-large'], nextId: () => ++seq, concurrency };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal) => {
     const url = new URL(req.url ?? '/', 'http://sim.invalid');

@@ -22,7 +22,8 @@ describe('@ultra/resilience', () => {
     });
     expect(resilience.defaultRetryOptions).toMatchObject({ maxAttempts: 3, baseMs: 200, capMs: 5_000, jitter: 'full' });
     expect(resilience.defaultRetryBudgetOptions).toEqual({ maxTokens: 10, tokenRatio: 0.1 });
-    expect(resilience.defaultBulkheadOptions).toMatchObject({ limit: 32, queue: 64 });
+    expect(resilience.defaultBulkheadOptions).toMatchObject({ limit: 512, queue: 4096, reserveShare: 0.05 });
+    expect(resilience.defaultAdaptiveLimitOptions).toEqual({ initial: 512, min: 4, max: 4096, backoff: 0.9, latencyTolerance: 2 });
     expect(resilience.defaultBreakerOptions.failureOutcomes).not.toContain(Outcome.BAD_REQUEST);
   });
 

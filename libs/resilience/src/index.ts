@@ -16,3 +16,6 @@ export * from './failover-budget.ts';
 export * from './attempt-limit.ts';
 export * from './bulkhead-full-error.ts';
 export * from './bulkhead.ts';
+export * from './priority.ts';
+export * from './adaptive-limit.ts';
+export * from './overload-pressure.ts';

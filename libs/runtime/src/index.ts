@@ -12,3 +12,4 @@ export * from './tls.ts';
 export * from './admin-guard.ts';
 export * from './request-check.ts';
 export * from './mode-name.ts';
+export * from './saturation.ts';

@@ -7,3 +7,4 @@ export * from './redis-control.ts';
 export * from './cache-process.ts';
 export * from './certs.ts';
 export * from './agent-stack.ts';
+export * from './load.ts';

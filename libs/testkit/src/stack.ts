@@ -31,6 +31,8 @@ export interface StackOptions {
   failover?: string;
   /** `simulate:` (default `always`). */
   simulate?: 'auto' | 'always' | 'never';
+  /** The `providers:` block's tier lines (default the action plan's two tiers of two). */
+  providers?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -47,10 +49,9 @@ export async function freeStackPorts(): Promise<StackPorts> {
 }
 
 /** The action plan's block, on free ports, always simulated. */
-export function stackConfig(ports: StackPorts, extra = '', options: Pick<StackOptions, 'healthCheck' | 'failover' | 'simulate'> = {}): string {
+export function stackConfig(ports: StackPorts, extra = '', options: Pick<StackOptions, 'healthCheck' | 'failover' | 'simulate' | 'providers'> = {}): string {
   return `providers:
-  primary: [openai, anthropic]
-  secondary: [google, cohere]
+  ${options.providers ?? 'primary: [openai, anthropic]\n  secondary: [google, cohere]'}
 health_check: ${options.healthCheck ?? '{ interval: 1s, timeout: 500ms, threshold: 2 }'}
 failover: ${options.failover ?? '{ strategy: round-robin, sticky_sessions: true, cooldown: 300s }'}
 simulate: ${options.simulate ?? 'always'}

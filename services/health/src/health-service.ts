@@ -7,11 +7,13 @@ import {
   HealthService,
   ModeChangeSchema,
   PinModeResponseSchema,
+  ReportLoadResponseSchema,
   StatusSchema,
   UnpinModeResponseSchema,
   WatchStatusResponseSchema,
 } from '@ultra/contracts/health';
-import type { Notifier } from '@ultra/core';
+import { systemClock, type Clock, type Notifier } from '@ultra/core';
+import { loadComponentOf } from './load-report.ts';
 import type { ModeEngine } from './engine/engine.ts';
 import type { Registry } from './registry.ts';
 
@@ -23,6 +25,8 @@ export interface HealthServiceDeps {
   /** Notified on every change of mode, reason or component. */
   changes: Notifier;
   shutdown: AbortSignal;
+  /** Stamps load reports. Default: the system clock. */
+  clock?: Clock | undefined;
 }
 
 /** HealthService handlers. */
@@ -65,6 +69,10 @@ export function createHealthService(deps: HealthServiceDeps): ServiceImpl<typeof
       engine.pin(req.mode, ms, req.reason || 'no reason given');
       changes.notify();
       return create(PinModeResponseSchema, { status: status() });
+    },
+    reportLoad(req) {
+      deps.registry.set(loadComponentOf(req, (deps.clock ?? systemClock).now()));
+      return create(ReportLoadResponseSchema, {});
     },
     unpinMode() {
       engine.unpin();

@@ -13,6 +13,7 @@ import { createRegistry, observationOf } from './registry.ts';
 import { build } from './server.ts';
 import { createStartGate } from './startup.ts';
 import { modeChangeLine } from './mode-log.ts';
+import { LOAD_REPORT_TTL_MS } from './load-report.ts';
 
 runService('health', async ({ config, log, shutdown }) => {
   const clock = systemClock;
@@ -114,11 +115,12 @@ runService('health', async ({ config, log, shutdown }) => {
       ]);
       registry.set({ name: 'redis', kind: 'redis', status: ok ? ComponentStatus.SERVING : ComponentStatus.NOT_SERVING, detail: ok ? '' : 'no answer to PING' });
     }
+    registry.expireLoad(clock.now() - LOAD_REPORT_TTL_MS);
     evaluateNow();
     if (!shutdown.aborted) timer = clock.setTimeout(() => void tick(), config.modes.evaluateEveryMs);
   };
   void tick();
-  const service = await build({ address: config.services.health, registry, engine, changes, shutdown, config });
+  const service = await build({ address: config.services.health, registry, engine, changes, shutdown, config, clock });
   return {
     ...service,
     close: async () => {

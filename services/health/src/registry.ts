@@ -4,13 +4,15 @@ import type { Observation } from './engine/rules.ts';
 /** One watched component. */
 export interface ComponentView {
   name: string;
-  kind: 'service' | 'provider' | 'redis';
+  kind: 'service' | 'provider' | 'redis' | 'load';
   status: ComponentStatus;
   detail: string;
   /** For providers: the tier the provider is in, and its recent figures from the agent. */
   tier?: string;
   errorRatio?: number;
   latencyP99Ms?: number;
+  /** For load reports: epoch ms last heard. */
+  seenAt?: number;
 }
 
 /** The components the health service watches, and a callback on every change of status. */
@@ -23,6 +25,15 @@ export function createRegistry(onChange: () => void) {
       if (!old || old.status !== view.status || old.detail !== view.detail) onChange();
     },
     all: () => [...components.values()],
+    /** Drops load reports last heard before `before` (epoch ms): a replica gone quiet counts as calm. */
+    expireLoad(before: number) {
+      for (const [name, c] of components) {
+        if (c.kind === 'load' && (c.seenAt ?? 0) < before) {
+          components.delete(name);
+          onChange();
+        }
+      }
+    },
   };
 }
 
@@ -44,5 +55,6 @@ export function observationOf(registry: Registry, tiers: readonly string[]): Obs
     redisUp: redis ? redis.status === ComponentStatus.SERVING : undefined,
     errorRatio: known.length > 0 ? known.reduce((n, p) => n + (p.errorRatio ?? 0), 0) / known.length : undefined,
     latencyP99Ms: providers.reduce((m, p) => Math.max(m, p.latencyP99Ms ?? 0), 0) || undefined,
+    constrained: all.filter((c) => c.kind === 'load' && c.status !== ComponentStatus.SERVING).map((c) => ({ name: c.name.replace(/^load:/, ''), detail: c.detail })),
   };
 }

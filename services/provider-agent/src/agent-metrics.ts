@@ -8,7 +8,7 @@ const STATES: readonly BreakerState[] = ['closed', 'open', 'half-open', 'forced-
 /**
  * The agent's Prometheus metrics, all read when scraped (nothing on the call path but the
  * attempt tallies): each provider's breaker state (one series per state, 1 for the
- * current one), health, calls in flight and error ratio, and attempts and retries by
+ * current one), health, calls in flight, the concurrency limit and its queue, error ratio, and attempts and retries by
  * provider and outcome.
  */
 export function registerAgentMetrics(meter: Meter, views: () => readonly ProviderView[]): void {
@@ -26,6 +26,16 @@ export function registerAgentMetrics(meter: Meter, views: () => readonly Provide
     .createObservableGauge('ultra_provider_in_flight', { description: 'Requests the agent is handling per provider, queued and backing off included' })
     .addCallback((r) => {
       for (const v of views()) r.observe(v.inFlight, { provider: v.name });
+    });
+  meter
+    .createObservableGauge('ultra_provider_concurrency_limit', { description: "Calls the agent lets run at once per provider: the adaptive limit's current value (or the fixed bulkhead.limit)" })
+    .addCallback((r) => {
+      for (const v of views()) r.observe(v.concurrencyLimit, { provider: v.name });
+    });
+  meter
+    .createObservableGauge('ultra_provider_queued', { description: 'Calls waiting for a concurrency slot per provider' })
+    .addCallback((r) => {
+      for (const v of views()) r.observe(v.queued, { provider: v.name });
     });
   meter
     .createObservableGauge('ultra_provider_error_ratio', { description: "Failed share of the calls in the breaker's window, 0..1" })

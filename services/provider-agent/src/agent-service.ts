@@ -18,7 +18,7 @@ export interface AgentServiceDeps {
 }
 
 const toWire = (provider: string, model: string, reports: readonly AttemptReport[]): Attempt[] =>
-  reports.map((r) => create(AttemptSchema, { provider, model, outcome: r.outcome, latencyMs: Math.round(r.latencyMs), detail: r.detail, retryAfterMs: Math.ceil(r.retryAfterMs) }));
+  reports.map((r) => create(AttemptSchema, { provider, model, outcome: r.outcome, latencyMs: Math.round(r.latencyMs), detail: r.detail, retryAfterMs: Math.ceil(r.retryAfterMs), shed: r.shed === true }));
 
 function answerOf(provider: string, model: string, completion: Completion, attempts: readonly AttemptReport[], clock: Clock) {
   return create(ChatAnswerSchema, {

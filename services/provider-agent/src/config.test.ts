@@ -1,10 +1,12 @@
 import { Outcome } from '@ultra/contracts/chat';
 import { ConfigError, parseConfig } from '@ultra/config';
 import {
+  defaultAdaptiveLimitOptions,
   defaultBreakerOptions,
   defaultBulkheadOptions,
   defaultRetryBudgetOptions,
   defaultRetryOptions,
+  resolveAdaptiveLimitOptions,
   resolveBreakerOptions,
   resolveRetryOptions,
 } from '@ultra/resilience';
@@ -30,6 +32,8 @@ describe('breaker, retry and bulkhead config', () => {
     expect(resolveRetryOptions(r.retry)).toEqual(defaultRetryOptions);
     expect(r.budget).toEqual(defaultRetryBudgetOptions);
     expect(r.bulkhead).toEqual(defaultBulkheadOptions);
+    expect(resolveAdaptiveLimitOptions(r.adaptiveLimit ?? {})).toEqual(defaultAdaptiveLimitOptions);
+    expect(r.adaptiveLimit?.initial).toBe(defaultBulkheadOptions.limit);
     expect(r).toMatchObject({ halfOpenHealthProbe: true, attemptTimeoutMs: 20_000, firstTokenTimeoutMs: 15_000, idleTimeoutMs: 30_000 });
   });
 
@@ -37,7 +41,7 @@ describe('breaker, retry and bulkhead config', () => {
     const config = parseConfig(
       `${TIERS}breaker: { open_base: 1s, window_type: time, failure_outcomes: [timeout, connection], overrides: { anthropic: { slow_ttft: 0s, half_open_health_probe: false } } }
 retry: { max_attempts: 2, jitter: decorrelated, budget: { max_tokens: 20 }, overrides: { anthropic: { budget: { token_ratio: 0.5 } } } }
-bulkhead: { limit: 8, max_queue_wait: 2s, overrides: { openai: { queue: 0 } } }
+bulkhead: { limit: 8, max_queue_wait: 2s, overrides: { openai: { queue: 0, adaptive: false } } }
 `,
       'test.yaml',
       {},
@@ -50,8 +54,9 @@ bulkhead: { limit: 8, max_queue_wait: 2s, overrides: { openai: { queue: 0 } } }
     expect(openai.retry).toMatchObject({ maxAttempts: 2, jitter: 'decorrelated' });
     expect(openai.budget).toEqual({ maxTokens: 20, tokenRatio: 0.1 });
     expect(anthropic.budget).toEqual({ maxTokens: 20, tokenRatio: 0.5 });
-    expect(openai.bulkhead).toEqual({ limit: 8, queue: 0, maxQueueWaitMs: 2_000 });
-    expect(anthropic.bulkhead).toEqual({ limit: 8, queue: 64, maxQueueWaitMs: 2_000 });
+    expect(openai.bulkhead).toEqual({ limit: 8, queue: 0, maxQueueWaitMs: 2_000, reserveShare: 0.05 });
+    expect(anthropic.bulkhead).toEqual({ limit: 8, queue: 4096, maxQueueWaitMs: 2_000, reserveShare: 0.05 });
+    expect([openai.adaptiveLimit, anthropic.adaptiveLimit?.initial]).toEqual([undefined, 8]);
   });
 
   it('names every bad key with its path and value', () => {
@@ -67,6 +72,11 @@ bulkhead: { limit: 0 }
         expect.stringMatching(/^bulkhead\.limit: /),
       ]),
     );
+    expect(problems('bulkhead: { overrides: { openai: { limit: 8, min_limit: 16 } } }\n')).toEqual([
+      'bulkhead.overrides.openai.limit: 8 is outside [min_limit, max_limit] = [16, 4096], where the adaptive limit starts',
+    ]);
+    expect(problems('bulkhead: { latency_tolerance: 0.5 }\n')).toEqual([expect.stringMatching(/^bulkhead\.latency_tolerance: /)]);
+    expect(problems('bulkhead: { min_limit: 8, max_limit: 4 }\n')).toEqual(['bulkhead.max_limit: 4 is less than min_limit (8)']);
     expect(problems('breaker: { minimum_calls: 30, overrides: { anthropic: { half_open_successes: 5 }, mistral: { window_size: 5 } } }\nretry: { base: 2s, cap: 1s }\n')).toEqual([
       'breaker.overrides.mistral: no provider "mistral" in any tier',
       'breaker.minimum_calls: 30 is more than window_size (20), so the window never holds enough calls',

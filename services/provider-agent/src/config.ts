@@ -1,6 +1,6 @@
 import { Outcome } from '@ultra/contracts/chat';
 import { streamTimeoutsFor, type BreakerConfig, type RetryConfig, type UltraConfig } from '@ultra/config';
-import type { BreakerOptions, BulkheadOptions, RetryBudgetOptions, RetryOptions } from '@ultra/resilience';
+import type { AdaptiveLimitOptions, BreakerOptions, BulkheadOptions, RetryBudgetOptions, RetryOptions } from '@ultra/resilience';
 
 /** Everything the agent needs to build one provider's resilience, in `@ultra/resilience`'s terms. */
 export interface ProviderResilience {
@@ -10,6 +10,8 @@ export interface ProviderResilience {
   readonly retry: Partial<RetryOptions>;
   readonly budget: Partial<RetryBudgetOptions>;
   readonly bulkhead: Partial<BulkheadOptions>;
+  /** The adaptive concurrency limit; absent: `bulkhead.limit` is fixed. */
+  readonly adaptiveLimit?: Partial<AdaptiveLimitOptions> | undefined;
   /** Each attempt of a non-streamed call gives up after this (TIMEOUT); 0: no limit but the caller's. Milliseconds. */
   readonly attemptTimeoutMs: number;
   /** A stream with no first token after this fails (TIMEOUT, retried); 0: no limit. Milliseconds. */
@@ -69,7 +71,10 @@ export function resilienceFor(config: UltraConfig, name: string): ProviderResili
     halfOpenHealthProbe: breaker.halfOpenHealthProbe,
     retry: retryOptions(retry),
     budget: { maxTokens: retry.budget.maxTokens, tokenRatio: retry.budget.tokenRatio },
-    bulkhead: { limit: bulkhead.limit, queue: bulkhead.queue, maxQueueWaitMs: bulkhead.maxQueueWaitMs },
+    bulkhead: { limit: bulkhead.limit, queue: bulkhead.queue, maxQueueWaitMs: bulkhead.maxQueueWaitMs, reserveShare: bulkhead.reserveShare },
+    ...(bulkhead.adaptive
+      ? { adaptiveLimit: { initial: bulkhead.limit, min: bulkhead.minLimit, max: bulkhead.maxLimit, backoff: bulkhead.backoff, latencyTolerance: bulkhead.latencyTolerance } }
+      : {}),
     attemptTimeoutMs: retry.attemptTimeoutMs,
     ...streamTimeoutsFor(config, name),
   };

@@ -3,6 +3,7 @@ import type { Completion, StreamEvent } from '@ultra/providers';
 import { runWithRetry, type CallMetrics } from '@ultra/resilience';
 import { inAttemptSpan } from './attempt-span.ts';
 import { createAttemptTimer, type AttemptTimer } from './attempt-timer.ts';
+import { isConcurrencyRefusal, MAX_REQUEUES, requeued } from './load-signal.ts';
 import { admit, failed, giveUp, retryPlan, succeeded, type CallInput, type CallParts, type Slot } from './provider-call.ts';
 import type { AttemptReport } from './provider-call-error.ts';
 
@@ -47,20 +48,26 @@ export async function* invokeStream(parts: CallParts, input: CallInput): AsyncGe
   const { limit, options } = retryPlan(parts, input);
   const { clock, firstTokenTimeoutMs } = parts;
   const result = await runWithRetry<Started>(inAttemptSpan(parts.name, async () => {
-    const slot = await admit(parts, limit, reports, input.signal);
-    if ('ok' in slot) return slot;
-    const callStartedAt = clock.now();
-    const timer = createAttemptTimer(clock, input.signal, firstTokenTimeoutMs, `no first token within ${firstTokenTimeoutMs} ms (first_token_timeout)`);
-    try {
-      const iterator = parts.adapter.stream(input.model, input.request, { signal: timer.signal })[Symbol.asyncIterator]();
-      const first = await iterator.next();
-      if (first.done) throw new Error('the stream ended without an answer');
-      timer.arm(0, '');
-      return { ok: true, value: { iterator, first: first.value, slot, timer, callStartedAt, firstAt: clock.now() } };
-    } catch (e) {
-      timer.dispose();
-      slot.release();
-      return failed(parts, slot, e, timer, reports, false);
+    for (let requeues = 0; ; requeues++) {
+      const slot = await admit(parts, limit, reports, input, requeues === 0);
+      if ('ok' in slot) return slot;
+      const callStartedAt = clock.now();
+      const timer = createAttemptTimer(clock, input.signal, firstTokenTimeoutMs, `no first token within ${firstTokenTimeoutMs} ms (first_token_timeout)`);
+      try {
+        const iterator = parts.adapter.stream(input.model, input.request, { signal: timer.signal })[Symbol.asyncIterator]();
+        const first = await iterator.next();
+        if (first.done) throw new Error('the stream ended without an answer');
+        timer.arm(0, '');
+        return { ok: true, value: { iterator, first: first.value, slot, timer, callStartedAt, firstAt: clock.now() } };
+      } catch (e) {
+        timer.dispose();
+        if (requeues < MAX_REQUEUES && timer.expired === undefined && isConcurrencyRefusal(parts, slot, e)) {
+          requeued(parts, slot, e, reports);
+          continue;
+        }
+        slot.release();
+        return failed(parts, slot, e, timer, reports, false);
+      }
     }
   }), options);
   if (!result.ok) throw giveUp(parts.name, result, reports);

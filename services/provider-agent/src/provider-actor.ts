@@ -4,6 +4,7 @@ import type { ProviderConfig } from '@ultra/config';
 import type { Clock, Random } from '@ultra/core';
 import type { ProviderAdapter } from '@ultra/providers';
 import {
+  createAdaptiveLimit,
   createBulkhead,
   createCircuitBreaker,
   createRetryBudget,
@@ -51,7 +52,8 @@ export function createProviderActor(deps: ProviderActorDeps) {
   const breaker = createCircuitBreaker(r.breaker, { clock });
   const openMaxMs = resolveBreakerOptions(r.breaker).openMaxMs;
   const budget = createRetryBudget(r.budget);
-  const bulkhead = createBulkhead(r.bulkhead, { clock });
+  const adaptive = r.adaptiveLimit ? createAdaptiveLimit(r.adaptiveLimit) : undefined;
+  const bulkhead = createBulkhead(r.bulkhead, { clock, ...(adaptive ? { limit: adaptive } : {}) });
   const latencies = createLatencyWindow();
   let inFlight = 0;
   let started = false;
@@ -113,6 +115,7 @@ export function createProviderActor(deps: ProviderActorDeps) {
     adapter,
     breaker,
     bulkhead,
+    adaptive,
     budget,
     retry: r.retry,
     clock,
@@ -189,6 +192,8 @@ export function createProviderActor(deps: ProviderActorDeps) {
         simulated: config.simulated,
         models: config.models,
         retryBudgetExhausted: !budget.canRetry(),
+        concurrencyLimit: bulkhead.limit,
+        queued: bulkhead.queued,
       };
     },
   };

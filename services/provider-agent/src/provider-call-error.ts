@@ -9,6 +9,8 @@ export interface AttemptReport {
   readonly detail: string;
   /** For RATE_LIMITED and UNAVAILABLE: how long until the provider takes calls again (0: unknown). Milliseconds. */
   readonly retryAfterMs: number;
+  /** Turned away by the concurrency limit before the provider saw it; says nothing of the provider. */
+  readonly shed?: boolean | undefined;
 }
 
 const BRAND = Symbol.for('ultra.provider-agent.ProviderCallError');

@@ -6,10 +6,12 @@ import {
   createAttemptLimit,
   defaultRetryOptions,
   isBulkheadFullError,
+  type AdaptiveLimit,
   type AttemptFailure,
   type AttemptLimit,
   type BreakerPermit,
   type Bulkhead,
+  type BulkheadPermit,
   type CallMetrics,
   type CircuitBreaker,
   type RetryBudget,
@@ -18,6 +20,7 @@ import {
   type RunWithRetryOptions,
 } from '@ultra/resilience';
 import type { AttemptTimer } from './attempt-timer.ts';
+import { learn, priorityClassOf } from './load-signal.ts';
 import { ProviderCallError, type AttemptReport } from './provider-call-error.ts';
 
 /** What one provider's calls run through; its actor owns every piece. */
@@ -26,6 +29,8 @@ export interface CallParts {
   readonly adapter: ProviderAdapter;
   readonly breaker: CircuitBreaker;
   readonly bulkhead: Bulkhead;
+  /** The bulkhead's adaptive limit; absent when `bulkhead.limit` is fixed. */
+  readonly adaptive?: AdaptiveLimit | undefined;
   readonly budget: RetryBudget;
   readonly retry: Partial<RetryOptions>;
   readonly clock: Clock;
@@ -55,6 +60,7 @@ export interface CallInput {
 /** An admitted attempt: its breaker permit and its bulkhead slot, freed by `release()`. */
 export interface Slot {
   readonly permit: BreakerPermit;
+  readonly held: BulkheadPermit;
   readonly release: () => void;
   /** Epoch ms the attempt started (before any wait in the queue). */
   readonly startedAt: number;
@@ -79,33 +85,22 @@ export function retryPlan(parts: CallParts, input: CallInput): { limit: AttemptL
   return { limit, options };
 }
 
-/** Takes a bulkhead slot (now or after queueing) and holds it until the returned function is called. */
-function holdSlot(bulkhead: Bulkhead, signal: AbortSignal): Promise<() => void> {
-  return new Promise((resolve, reject) => {
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    bulkhead
-      .execute(() => {
-        resolve(release);
-        return held;
-      }, signal)
-      .catch(reject);
-  });
-}
-
 const stripName = (name: string, message: string) => (message.startsWith(`${name}: `) ? message.slice(name.length + 2) : message);
 
 /**
- * Asks the breaker, then the bulkhead. A refusal is recorded in `reports` and comes back
- * as a failure that is never retried: UNAVAILABLE, with the breaker's `retryAfterMs`.
+ * Asks the breaker, then the bulkhead (by the request's priority, within the caller's
+ * deadline). A refusal is recorded in `reports` and comes back as a failure that is never
+ * retried: UNAVAILABLE, with the breaker's `retryAfterMs` or the bulkhead's estimate of a
+ * free slot. `counted: false` for a call going back to the queue after a concurrency 429,
+ * which is not a new attempt.
  */
-export async function admit(parts: CallParts, limit: AttemptLimit, reports: AttemptReport[], signal: AbortSignal): Promise<Slot | AttemptFailure> {
+export async function admit(parts: CallParts, limit: AttemptLimit, reports: AttemptReport[], input: CallInput, counted = true): Promise<Slot | AttemptFailure> {
   const startedAt = parts.clock.now();
-  const refuse = (outcome: Outcome, detail: string, retryAfterMs = 0): AttemptFailure => {
-    reports.push({ outcome, latencyMs: parts.clock.now() - startedAt, detail, retryAfterMs });
+  const refuse = (outcome: Outcome, detail: string, retryAfterMs = 0, shed = false): AttemptFailure => {
+    reports.push({ outcome, latencyMs: parts.clock.now() - startedAt, detail, retryAfterMs, ...(shed ? { shed } : {}) });
     return { ok: false, outcome, ...(retryAfterMs > 0 ? { retryAfterMs } : {}) };
   };
-  if (!limit.tryStart()) return refuse(Outcome.UNAVAILABLE, `the request's limit of ${limit.used} attempts is spent`);
+  if (counted && !limit.tryStart()) return refuse(Outcome.UNAVAILABLE, `the request's limit of ${limit.used} attempts is spent`);
   const admission = parts.breaker.tryAcquire();
   spanAttributes({ 'ultra.breaker.decision': admission.allowed ? 'allowed' : admission.reason });
   if (!admission.allowed) {
@@ -119,17 +114,18 @@ export async function admit(parts: CallParts, limit: AttemptLimit, reports: Atte
     return refuse(Outcome.UNAVAILABLE, detail, admission.retryAfterMs);
   }
   try {
-    const release = await holdSlot(parts.bulkhead, signal);
-    return { permit: admission.permit, release, startedAt };
+    const held = await parts.bulkhead.acquire({ priority: priorityClassOf(input.request), signal: input.signal, deadlineAt: input.deadlineAt });
+    return { permit: admission.permit, held, release: () => held.release(), startedAt };
   } catch (e) {
     parts.breaker.onFailure(admission.permit, Outcome.CANCELLED); // says nothing; frees a half-open probe slot
-    if (isBulkheadFullError(e)) return refuse(Outcome.UNAVAILABLE, e.message);
+    if (isBulkheadFullError(e)) return refuse(Outcome.UNAVAILABLE, e.message, e.retryAfterMs, true);
     return refuse(Outcome.CANCELLED, 'the caller went away while the call waited for a bulkhead slot');
   }
 }
 
 /** The provider answered: tell the breaker and the percentiles, record an OK attempt. */
 export function succeeded(parts: CallParts, slot: Slot, metrics: CallMetrics, reports: AttemptReport[]): void {
+  learn(parts.adaptive, slot, parts.clock.now(), Outcome.OK, metrics.ttftMs ?? metrics.latencyMs);
   parts.breaker.onSuccess(slot.permit, metrics);
   parts.onLatency(metrics.latencyMs);
   reports.push({ outcome: Outcome.OK, latencyMs: parts.clock.now() - slot.startedAt, detail: '', retryAfterMs: 0 });
@@ -154,6 +150,7 @@ export function failed(parts: CallParts, slot: Slot, e: unknown, timer: AttemptT
     outcome = Outcome.MALFORMED_RESPONSE;
     detail = `the call failed unexpectedly: ${e instanceof Error ? e.message : String(e)}`;
   }
+  learn(parts.adaptive, slot, parts.clock.now(), outcome);
   parts.breaker.onFailure(slot.permit, outcome, retryAfterMs !== undefined ? { retryAfterMs } : {});
   reports.push({ outcome, latencyMs: parts.clock.now() - slot.startedAt, detail, retryAfterMs: retryAfterMs ?? 0 });
   return { ok: false, outcome, streamStarted, error: e, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };

@@ -25,6 +25,10 @@ export interface ProviderView {
   readonly models: readonly string[];
   /** The retry budget allows no retries now. */
   readonly retryBudgetExhausted: boolean;
+  /** Calls allowed at once now: the adaptive limit's value, or the fixed `bulkhead.limit`. */
+  readonly concurrencyLimit: number;
+  /** Calls waiting for a slot. */
+  readonly queued: number;
 }
 
 const WIRE_STATES: Record<BreakerState, WireBreakerState> = {
@@ -64,5 +68,7 @@ export function toProviderState(v: ProviderView): ProviderState {
     simulated: v.simulated,
     models: [...v.models],
     retryBudgetExhausted: v.retryBudgetExhausted,
+    concurrencyLimit: v.concurrencyLimit,
+    queued: v.queued,
   });
 }

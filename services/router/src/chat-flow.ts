@@ -2,6 +2,7 @@ import type { ChatAnswer, ChatRequest } from '@ultra/contracts/chat';
 import { modeName } from '@ultra/runtime';
 import { createComplete } from './flow/complete.ts';
 import type { CallOptions, FlowDeps } from './flow/context.ts';
+import { counted, countedStream } from './flow/in-flight.ts';
 import { createStream, type FlowEvent } from './flow/stream.ts';
 import type { FlowMetrics } from './flow-metrics.ts';
 
@@ -15,8 +16,10 @@ export type { FlowEvent } from './flow/stream.ts';
  */
 export function createChatFlow(deps: FlowDeps & { metrics?: FlowMetrics | undefined }) {
   const { metrics, clock, log } = deps;
-  const complete = createComplete(deps);
-  const stream = createStream(deps, complete);
+  const plain = createComplete(deps);
+  // Requests in flight, for the overload guard (a stream that falls back to a whole answer counts once).
+  const complete = counted(deps.overload, plain);
+  const stream = countedStream(deps.overload, createStream(deps, plain));
   if (!metrics) return { complete, stream };
   // One line per request at info: where it went and how it ended, never the prompt or a key.
   const logAnswer = (answer: ChatAnswer, ms: number, streamed: boolean) =>

@@ -9,6 +9,8 @@ import type { ChatFlow } from './chat-flow.ts';
 import type { Guard } from './auth/guard.ts';
 import { currentModeHeaders } from './mode-headers.ts';
 import type { ModeState } from './mode-state.ts';
+import { shedBeforeReading } from './flow/overload-admission.ts';
+import type { OverloadGuard } from './flow/overload-guard.ts';
 import { BadRequestError, finishReasonName, toChatRequest, toCompletionBody, ultraHeaders } from './openai-mapping.ts';
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -26,6 +28,8 @@ export interface OpenAiFrontDeps {
   maxBodyBytes?: number;
   /** Client keys and per-key limits; absent or disabled: open (loopback only). */
   guard?: Guard | undefined;
+  /** Ultra's own saturation: a request whose priority is shed entirely is refused before its body is read. */
+  overload?: OverloadGuard | undefined;
   /** Prometheus scrape of the router's metrics, at `GET /metrics`. */
   metrics?: { handle(req: http.IncomingMessage, res: http.ServerResponse): void } | undefined;
 }
@@ -115,6 +119,8 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
     res.once('close', () => {
       if (!res.writableFinished) abort.abort();
     });
+    const shed = shedBeforeReading(deps.overload, req.headers['x-ultra-priority']);
+    if (shed) return sendError(res, shed, currentModeHeaders(deps.mode));
     const key = deps.guard?.identify(req.headers.authorization);
     const body = await readBody(req, limit);
     const stream = (body as { stream?: unknown }).stream === true;

@@ -12,6 +12,7 @@ import { createRouterService } from './router-service.ts';
 import type { Guard } from './auth/guard.ts';
 import { createModeInterceptor } from './mode-headers.ts';
 import type { ModeState } from './mode-state.ts';
+import type { OverloadGuard } from './flow/overload-guard.ts';
 
 export interface RouterServerDeps {
   config: UltraConfig;
@@ -23,6 +24,8 @@ export interface RouterServerDeps {
   clock: Clock;
   /** Client keys and per-key limits for both fronts. */
   guard?: Guard;
+  /** Ultra's own saturation, for the HTTP front's early shedding. */
+  overload?: OverloadGuard;
   /** Answers `/metrics` on the HTTP port. */
   metrics?: { handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void };
 }
@@ -44,7 +47,7 @@ export async function build(deps: RouterServerDeps): Promise<RunningService> {
       addReflection(router);
     },
   });
-  const front = createOpenAiFront({ flow: deps.flow, mode: deps.mode, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes, metrics: deps.metrics, guard: deps.guard });
+  const front = createOpenAiFront({ flow: deps.flow, mode: deps.mode, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes, metrics: deps.metrics, guard: deps.guard, overload: deps.overload });
   const grpc = await listen(deps.config.services.router.grpc, rpc);
   const http = await listen(deps.config.services.router.http, front, 'http1');
   return { listeners: [grpc, http], health };

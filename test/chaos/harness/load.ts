@@ -17,9 +17,11 @@ export interface LoadOptions {
   hotPrompts: number;
   /** The client gives up on a request after this long, ms. Default 10 000. */
   timeoutMs: number;
+  /** `x-ultra-priority` of every request; '' sends none (normal). Default ''. */
+  priority: string;
 }
 
-export const defaultLoadOptions: LoadOptions = Object.freeze({ rate: 20, streamShare: 0, repeatShare: 0, hotPrompts: 5, timeoutMs: 10_000 });
+export const defaultLoadOptions: LoadOptions = Object.freeze({ rate: 20, streamShare: 0, repeatShare: 0, hotPrompts: 5, timeoutMs: 10_000, priority: '' });
 
 /** A running load generator. */
 export interface Load {
@@ -55,7 +57,7 @@ export function startLoad(frontUrl: string, options: Partial<LoadOptions>, now: 
     if (stopped) return;
     const hot = spread(i, 0) < o.repeatShare;
     const prompt = hot ? `chaos ${tag}: hot question ${i % o.hotPrompts}` : `chaos ${tag}: question ${i}`;
-    const call = { i, sentAt: now(), prompt, stream: spread(i, 7) < o.streamShare, repeat: hot, timeoutMs: o.timeoutMs };
+    const call = { i, sentAt: now(), prompt, stream: spread(i, 7) < o.streamShare, repeat: hot, timeoutMs: o.timeoutMs, ...(o.priority ? { priority: o.priority } : {}) };
     const p = sendChat(agent, frontUrl, call).then((s) => {
       samples.push(s);
       inFlight.delete(p);

@@ -39,6 +39,8 @@ export interface ChatCall {
   repeat: boolean;
   /** The client gives up after this long, ms. */
   timeoutMs: number;
+  /** `x-ultra-priority`, when set. */
+  priority?: string;
 }
 
 const header = (res: http.IncomingMessage, name: string) => {
@@ -107,7 +109,12 @@ export function sendChat(agent: http.Agent, frontUrl: string, call: ChatCall): P
     };
     const req = http.request(
       `${frontUrl}/v1/chat/completions`,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: call.timeoutMs },
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...(call.priority ? { 'x-ultra-priority': call.priority } : {}) },
+        timeout: call.timeoutMs,
+      },
       (res) => {
         sample.status = res.statusCode ?? 0;
         sample.mode = header(res, 'x-ultra-mode');

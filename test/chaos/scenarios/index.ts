@@ -5,6 +5,7 @@ import { bandwidthStarved } from './bandwidth-starved.ts';
 import { cacheDown } from './cache-down.ts';
 import { flappingProvider } from './flapping-provider.ts';
 import { healthDown } from './health-down.ts';
+import { overload } from './overload.ts';
 import { provider429Storm } from './provider-429-storm.ts';
 import { providerDown } from './provider-down.ts';
 import { providerHang } from './provider-hang.ts';
@@ -12,6 +13,7 @@ import { providerResetMidStream } from './provider-reset-mid-stream.ts';
 import { providerSlow } from './provider-slow.ts';
 import { redisDown } from './redis-down.ts';
 import { redisSlow } from './redis-slow.ts';
+import { slowProviderRealistic } from './slow-provider-realistic.ts';
 import { twoFaults } from './two-faults.ts';
 
 /** The whole matrix, in the order `npm run chaos` runs it. */
@@ -30,6 +32,8 @@ export const SCENARIOS: readonly Scenario[] = [
   bandwidthStarved,
   twoFaults,
   agentLinkBlip,
+  overload,
+  slowProviderRealistic,
 ];
 
 /**

@@ -14,6 +14,8 @@ export interface Observation {
   latencyP99Ms?: number | undefined;
   /** Jobs waiting in the queue, when known. */
   queueDepth?: number | undefined;
+  /** Ultra's own replicas that report shedding load now, each with why. */
+  constrained?: readonly { name: string; detail: string }[] | undefined;
 }
 
 /** Conditions of one mode; the mode applies when any set condition holds. */
@@ -31,6 +33,8 @@ export interface Conditions {
   errorRatioAbove?: number | undefined;
   latencyP99AboveMs?: number | undefined;
   queueDepthAbove?: number | undefined;
+  /** Some Ultra replica short of resources (event-loop delay, requests in flight, memory) and shedding load. */
+  resourceConstraints?: boolean | undefined;
 }
 
 export interface ModeRules {
@@ -41,7 +45,7 @@ export interface ModeRules {
 
 /** Defaults that make sense for two tiers of providers. */
 export const DEFAULT_RULES: ModeRules = {
-  degraded: { healthyShareBelow: 1, anyServiceDown: true, redisDown: true, errorRatioAbove: 0.2, latencyP99AboveMs: 30_000, queueDepthAbove: 1000 },
+  degraded: { healthyShareBelow: 1, anyServiceDown: true, redisDown: true, errorRatioAbove: 0.2, latencyP99AboveMs: 30_000, queueDepthAbove: 1000, resourceConstraints: true },
   critical: { firstTierDown: true, healthyShareBelow: 0.5, queueDepthAbove: 10_000 },
   outage: { healthyShareBelow: 0.000001 },
 };
@@ -78,6 +82,7 @@ export function matching(conditions: Conditions, obs: Observation): string[] {
   if (conditions.queueDepthAbove !== undefined && (obs.queueDepth ?? 0) > conditions.queueDepthAbove) {
     reasons.push(`${obs.queueDepth} jobs queued`);
   }
+  if (conditions.resourceConstraints) for (const c of obs.constrained ?? []) reasons.push(`${c.name} is short of resources: ${c.detail}`);
   return [...new Set(reasons)];
 }
 

@@ -5,6 +5,7 @@ import type { ModeName, ModePolicy, PriorityName } from '@ultra/config';
 import { finish, lookup, sendingInstead, type FlowDeps, type Prepared } from './context.ts';
 import { withRetryAfter } from './failures.ts';
 import { retryAfterWithin, soonestReturnMs } from '../routing/retry-after.ts';
+import { shedForOverload } from './overload-admission.ts';
 
 const MODE_NAMES: Record<number, ModeName> = {
   [Mode.NORMAL]: 'normal',
@@ -52,6 +53,8 @@ function capped(deps: FlowDeps, p: Prepared, maxTokens: number): Prepared {
 export async function admit(deps: FlowDeps, p: Prepared, signal: AbortSignal): Promise<Admission> {
   const { name, policy } = currentPolicy(deps);
   const priority = PRIORITY_NAMES[p.request.priority] ?? 'normal';
+  const shed = await shedForOverload(deps, p, priority);
+  if (shed) return shed;
   if (policy.live.includes(priority) && !policy.cacheOnly) return { kind: 'live', policy, prepared: capped(deps, p, policy.maxTokens) };
   if (p.policy.store || p.policy.staleOk) {
     const hit = await lookup(deps, p, signal, policy.serveStale);

@@ -38,7 +38,7 @@ async function invokeOnce(deps: FlowDeps, p: Prepared, c: Candidate, signal: Abo
   } catch (e) {
     const attempts = attemptsFromError(c, e, deps.clock.now() - started);
     const last = attempts.at(-1)!;
-    deps.book.record(c.provider, last.outcome, last.latencyMs, last.retryAfterMs);
+    deps.book.record(c.provider, last.outcome, last.latencyMs, last.shed ? 0 : last.retryAfterMs); // a shed call says nothing of the provider
     return { ok: false, attempts, candidate: c };
   } finally {
     end();

@@ -15,6 +15,7 @@ import { validateRequest } from '@ultra/runtime';
 import type { FailoverBudget } from '@ultra/resilience';
 import { inSpan } from '@ultra/telemetry';
 import { isLinkDown } from '../links/link-errors.ts';
+import type { OverloadGuard } from './overload-guard.ts';
 
 /** Everything the request path needs, made once at start. */
 export interface FlowDeps {
@@ -28,6 +29,8 @@ export interface FlowDeps {
   clock: Clock;
   random: Random;
   log: Logger;
+  /** Ultra's own saturation: sheds by priority before anything else (absent: never). */
+  overload?: OverloadGuard | undefined;
   /** Queues a request for later and gives its job id; absent without a queue. */
   defer?: ((request: ChatRequest) => Promise<string>) | undefined;
 }

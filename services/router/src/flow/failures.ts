@@ -42,7 +42,9 @@ export function exhausted(attempts: Attempt[], why = ''): ConnectError {
   const allLimited = attempts.length > 0 && attempts.every((a) => a.outcome === Outcome.RATE_LIMITED);
   const outcome = clientError ? last : allLimited ? Outcome.RATE_LIMITED : Outcome.UNAVAILABLE;
   const err = attemptsError(`no provider could answer after ${attempts.length} attempt(s)${why}: ${summary}`, outcome, attempts);
-  if (allLimited) {
+  // Every provider refused for now (rate limits, or concurrency limits with no slot in time): say when to come back.
+  const allRefused = attempts.length > 0 && attempts.every((a) => a.outcome === Outcome.RATE_LIMITED || (a.outcome === Outcome.UNAVAILABLE && a.retryAfterMs > 0));
+  if (allLimited || allRefused) {
     const soonest = Math.min(...attempts.map((a) => a.retryAfterMs).filter((ms) => ms > 0));
     withRetryAfter(err, Number.isFinite(soonest) ? soonest : 0);
   }

@@ -134,7 +134,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
           : attemptsFromError(c, e, clock.now() - started);
         attempts.push(...got);
         const last = got.at(-1)!;
-        book.record(c.provider, last.outcome, last.latencyMs, last.retryAfterMs);
+        book.record(c.provider, last.outcome, last.latencyMs, last.shed ? 0 : last.retryAfterMs); // a shed call says nothing of the provider
         if (unwell(last.outcome)) book.failedOverFrom(c.provider);
         if (sent !== '') {
           if (config.failover.streamResume !== 'continue') {

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ultra/health/v1/health.proto.
  */
 export const file_ultra_health_v1_health: GenFile = /*@__PURE__*/
-  fileDesc("Chx1bHRyYS9oZWFsdGgvdjEvaGVhbHRoLnByb3RvEg91bHRyYS5oZWFsdGgudjEiaQoJQ29tcG9uZW50EgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRIwCgZzdGF0dXMYAyABKA4yIC51bHRyYS5oZWFsdGgudjEuQ29tcG9uZW50U3RhdHVzEg4KBmRldGFpbBgEIAEoCSLIAQoGU3RhdHVzEiEKBG1vZGUYASABKA4yEy51bHRyYS5jaGF0LnYxLk1vZGUSDgoGcmVhc29uGAIgASgJEi4KCmNvbXBvbmVudHMYAyADKAsyGi51bHRyYS5oZWFsdGgudjEuQ29tcG9uZW50EikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxwaW5uZWRfdW50aWwYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIogBCgpNb2RlQ2hhbmdlEiEKBGZyb20YASABKA4yEy51bHRyYS5jaGF0LnYxLk1vZGUSHwoCdG8YAiABKA4yEy51bHRyYS5jaGF0LnYxLk1vZGUSDgoGcmVhc29uGAMgASgJEiYKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCISChBHZXRTdGF0dXNSZXF1ZXN0ImoKEUdldFN0YXR1c1Jlc3BvbnNlEicKBnN0YXR1cxgBIAEoCzIXLnVsdHJhLmhlYWx0aC52MS5TdGF0dXMSLAoHaGlzdG9yeRgCIAMoCzIbLnVsdHJhLmhlYWx0aC52MS5Nb2RlQ2hhbmdlIhQKEldhdGNoU3RhdHVzUmVxdWVzdCI+ChNXYXRjaFN0YXR1c1Jlc3BvbnNlEicKBnN0YXR1cxgBIAEoCzIXLnVsdHJhLmhlYWx0aC52MS5TdGF0dXMiWAoOUGluTW9kZVJlcXVlc3QSIQoEbW9kZRgBIAEoDjITLnVsdHJhLmNoYXQudjEuTW9kZRITCgtkdXJhdGlvbl9tcxgCIAEoBBIOCgZyZWFzb24YAyABKAkiOgoPUGluTW9kZVJlc3BvbnNlEicKBnN0YXR1cxgBIAEoCzIXLnVsdHJhLmhlYWx0aC52MS5TdGF0dXMiEgoQVW5waW5Nb2RlUmVxdWVzdCI8ChFVbnBpbk1vZGVSZXNwb25zZRInCgZzdGF0dXMYASABKAsyFy51bHRyYS5oZWFsdGgudjEuU3RhdHVzKs8BCg9Db21wb25lbnRTdGF0dXMSIAocQ09NUE9ORU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhwKGENPTVBPTkVOVF9TVEFUVVNfU0VSVklORxABEiAKHENPTVBPTkVOVF9TVEFUVVNfTk9UX1NFUlZJTkcQAhIcChhDT01QT05FTlRfU1RBVFVTX1VOS05PV04QAxIdChlDT01QT05FTlRfU1RBVFVTX0RFR1JBREVEEAQSHQoZQ09NUE9ORU5UX1NUQVRVU19TVEFSVElORxAFMuECCg1IZWFsdGhTZXJ2aWNlElIKCUdldFN0YXR1cxIhLnVsdHJhLmhlYWx0aC52MS5HZXRTdGF0dXNSZXF1ZXN0GiIudWx0cmEuaGVhbHRoLnYxLkdldFN0YXR1c1Jlc3BvbnNlEloKC1dhdGNoU3RhdHVzEiMudWx0cmEuaGVhbHRoLnYxLldhdGNoU3RhdHVzUmVxdWVzdBokLnVsdHJhLmhlYWx0aC52MS5XYXRjaFN0YXR1c1Jlc3BvbnNlMAESTAoHUGluTW9kZRIfLnVsdHJhLmhlYWx0aC52MS5QaW5Nb2RlUmVxdWVzdBogLnVsdHJhLmhlYWx0aC52MS5QaW5Nb2RlUmVzcG9uc2USUgoJVW5waW5Nb2RlEiEudWx0cmEuaGVhbHRoLnYxLlVucGluTW9kZVJlcXVlc3QaIi51bHRyYS5oZWFsdGgudjEuVW5waW5Nb2RlUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_ultra_chat_v1_chat]);
+  fileDesc("Chx1bHRyYS9oZWFsdGgvdjEvaGVhbHRoLnByb3RvEg91bHRyYS5oZWFsdGgudjEiaQoJQ29tcG9uZW50EgwKBG5hbWUYASABKAkSDAoEa2luZBgCIAEoCRIwCgZzdGF0dXMYAyABKA4yIC51bHRyYS5oZWFsdGgudjEuQ29tcG9uZW50U3RhdHVzEg4KBmRldGFpbBgEIAEoCSLIAQoGU3RhdHVzEiEKBG1vZGUYASABKA4yEy51bHRyYS5jaGF0LnYxLk1vZGUSDgoGcmVhc29uGAIgASgJEi4KCmNvbXBvbmVudHMYAyADKAsyGi51bHRyYS5oZWFsdGgudjEuQ29tcG9uZW50EikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIwCgxwaW5uZWRfdW50aWwYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIogBCgpNb2RlQ2hhbmdlEiEKBGZyb20YASABKA4yEy51bHRyYS5jaGF0LnYxLk1vZGUSHwoCdG8YAiABKA4yEy51bHRyYS5jaGF0LnYxLk1vZGUSDgoGcmVhc29uGAMgASgJEiYKAmF0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCISChBHZXRTdGF0dXNSZXF1ZXN0ImoKEUdldFN0YXR1c1Jlc3BvbnNlEicKBnN0YXR1cxgBIAEoCzIXLnVsdHJhLmhlYWx0aC52MS5TdGF0dXMSLAoHaGlzdG9yeRgCIAMoCzIbLnVsdHJhLmhlYWx0aC52MS5Nb2RlQ2hhbmdlIhQKEldhdGNoU3RhdHVzUmVxdWVzdCI+ChNXYXRjaFN0YXR1c1Jlc3BvbnNlEicKBnN0YXR1cxgBIAEoCzIXLnVsdHJhLmhlYWx0aC52MS5TdGF0dXMiWAoOUGluTW9kZVJlcXVlc3QSIQoEbW9kZRgBIAEoDjITLnVsdHJhLmNoYXQudjEuTW9kZRITCgtkdXJhdGlvbl9tcxgCIAEoBBIOCgZyZWFzb24YAyABKAkiOgoPUGluTW9kZVJlc3BvbnNlEicKBnN0YXR1cxgBIAEoCzIXLnVsdHJhLmhlYWx0aC52MS5TdGF0dXMiEgoQVW5waW5Nb2RlUmVxdWVzdCI8ChFVbnBpbk1vZGVSZXNwb25zZRInCgZzdGF0dXMYASABKAsyFy51bHRyYS5oZWFsdGgudjEuU3RhdHVzIpgBChFSZXBvcnRMb2FkUmVxdWVzdBIQCghpbnN0YW5jZRgBIAEoCRIbChNldmVudF9sb29wX2RlbGF5X21zGAIgASgBEhEKCWluX2ZsaWdodBgDIAEoDRIRCgloZWFwX3VzZWQYBCABKAESEAoIcHJlc3N1cmUYBSABKAESDAoEc2hlZBgGIAMoCRIOCgZyZWFzb24YByABKAkiFAoSUmVwb3J0TG9hZFJlc3BvbnNlKs8BCg9Db21wb25lbnRTdGF0dXMSIAocQ09NUE9ORU5UX1NUQVRVU19VTlNQRUNJRklFRBAAEhwKGENPTVBPTkVOVF9TVEFUVVNfU0VSVklORxABEiAKHENPTVBPTkVOVF9TVEFUVVNfTk9UX1NFUlZJTkcQAhIcChhDT01QT05FTlRfU1RBVFVTX1VOS05PV04QAxIdChlDT01QT05FTlRfU1RBVFVTX0RFR1JBREVEEAQSHQoZQ09NUE9ORU5UX1NUQVRVU19TVEFSVElORxAFMrgDCg1IZWFsdGhTZXJ2aWNlElIKCUdldFN0YXR1cxIhLnVsdHJhLmhlYWx0aC52MS5HZXRTdGF0dXNSZXF1ZXN0GiIudWx0cmEuaGVhbHRoLnYxLkdldFN0YXR1c1Jlc3BvbnNlEloKC1dhdGNoU3RhdHVzEiMudWx0cmEuaGVhbHRoLnYxLldhdGNoU3RhdHVzUmVxdWVzdBokLnVsdHJhLmhlYWx0aC52MS5XYXRjaFN0YXR1c1Jlc3BvbnNlMAESTAoHUGluTW9kZRIfLnVsdHJhLmhlYWx0aC52MS5QaW5Nb2RlUmVxdWVzdBogLnVsdHJhLmhlYWx0aC52MS5QaW5Nb2RlUmVzcG9uc2USUgoJVW5waW5Nb2RlEiEudWx0cmEuaGVhbHRoLnYxLlVucGluTW9kZVJlcXVlc3QaIi51bHRyYS5oZWFsdGgudjEuVW5waW5Nb2RlUmVzcG9uc2USVQoKUmVwb3J0TG9hZBIiLnVsdHJhLmhlYWx0aC52MS5SZXBvcnRMb2FkUmVxdWVzdBojLnVsdHJhLmhlYWx0aC52MS5SZXBvcnRMb2FkUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_ultra_chat_v1_chat]);
 
 /**
  * @generated from message ultra.health.v1.Component
@@ -276,6 +276,78 @@ export const UnpinModeResponseSchema: GenMessage<UnpinModeResponse> = /*@__PURE_
   messageDesc(file_ultra_health_v1_health, 10);
 
 /**
+ * @generated from message ultra.health.v1.ReportLoadRequest
+ */
+export type ReportLoadRequest = Message<"ultra.health.v1.ReportLoadRequest"> & {
+  /**
+   * The reporting replica, for example "router@127.0.0.1:8080".
+   *
+   * @generated from field: string instance = 1;
+   */
+  instance: string;
+
+  /**
+   * p99 event-loop delay over the last sample, in milliseconds.
+   *
+   * @generated from field: double event_loop_delay_ms = 2;
+   */
+  eventLoopDelayMs: number;
+
+  /**
+   * @generated from field: uint32 in_flight = 3;
+   */
+  inFlight: number;
+
+  /**
+   * Share of the V8 heap limit in use, 0..1.
+   *
+   * @generated from field: double heap_used = 4;
+   */
+  heapUsed: number;
+
+  /**
+   * Shed pressure, 0 (nothing shed) to 3 (every priority but high shed).
+   *
+   * @generated from field: double pressure = 5;
+   */
+  pressure: number;
+
+  /**
+   * Priority classes shed entirely now ("batch", "low", "normal").
+   *
+   * @generated from field: repeated string shed = 6;
+   */
+  shed: string[];
+
+  /**
+   * Why the replica is saturated, for people; empty when it is not.
+   *
+   * @generated from field: string reason = 7;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message ultra.health.v1.ReportLoadRequest.
+ * Use `create(ReportLoadRequestSchema)` to create a new message.
+ */
+export const ReportLoadRequestSchema: GenMessage<ReportLoadRequest> = /*@__PURE__*/
+  messageDesc(file_ultra_health_v1_health, 11);
+
+/**
+ * @generated from message ultra.health.v1.ReportLoadResponse
+ */
+export type ReportLoadResponse = Message<"ultra.health.v1.ReportLoadResponse"> & {
+};
+
+/**
+ * Describes the message ultra.health.v1.ReportLoadResponse.
+ * Use `create(ReportLoadResponseSchema)` to create a new message.
+ */
+export const ReportLoadResponseSchema: GenMessage<ReportLoadResponse> = /*@__PURE__*/
+  messageDesc(file_ultra_health_v1_health, 12);
+
+/**
  * @generated from enum ultra.health.v1.ComponentStatus
  */
 export enum ComponentStatus {
@@ -364,6 +436,17 @@ export const HealthService: GenService<{
     methodKind: "unary";
     input: typeof UnpinModeRequestSchema;
     output: typeof UnpinModeResponseSchema;
+  },
+  /**
+   * A service's own saturation, sent every second by each replica: the input of the
+   * resource_constraints rule. A replica not heard from for 5 s counts as calm.
+   *
+   * @generated from rpc ultra.health.v1.HealthService.ReportLoad
+   */
+  reportLoad: {
+    methodKind: "unary";
+    input: typeof ReportLoadRequestSchema;
+    output: typeof ReportLoadResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_ultra_health_v1_health, 0);

@@ -1,0 +1,72 @@
+import { ManualClock, createSeededRandom } from '@ultra/core';
+import type { SaturationSample } from '@ultra/runtime';
+import { describe, expect, it } from 'vitest';
+import { createOverloadGuard, type OverloadStatus } from './overload-guard.ts';
+
+const config = { eventLoopDelayMs: 50, busyCpu: 0.5, maxInFlight: 100, maxHeap: 0.9, sampleEveryMs: 100, retryAfterMs: 1_000 };
+
+/** A guard whose process saturation the test sets, sampled on a manual clock. */
+function setup() {
+  const clock = new ManualClock();
+  let now: SaturationSample = { eventLoopDelayMs: 5, heapUsed: 0.2, rssBytes: 1, cpuCores: 0.9 };
+  const changes: OverloadStatus[] = [];
+  const guard = createOverloadGuard({ config, clock, random: createSeededRandom(1), probe: { sample: () => now, stop: () => undefined }, onShedChange: (s) => changes.push(s) });
+  guard.start();
+  return { clock, guard, changes, set: (s: Partial<SaturationSample>) => (now = { ...now, ...s }) };
+}
+
+describe('overload guard', () => {
+  it('sheds low priority fast while the event loop lags, names why, and keeps serving high', () => {
+    const { clock, guard, changes, set } = setup();
+    expect(guard.admit('low')).toEqual({ ok: true });
+    set({ eventLoopDelayMs: 180 });
+    clock.advance(400); // four saturated samples: batch, then low shed
+    expect(changes.map((c) => c.shed)).toEqual([['batch'], ['batch', 'low']]);
+    expect(guard.admit('low')).toEqual({ ok: false, detail: 'Ultra is overloaded (event-loop delay 180 ms) and sheds low-priority requests now', retryAfterMs: 1_000 });
+    expect(guard.refusesOutright('low').ok).toBe(false);
+    expect(guard.admit('normal')).toEqual({ ok: true });
+    expect(guard.admit('high')).toEqual({ ok: true });
+    expect(guard.status()).toMatchObject({ level: 2, saturated: true, reason: 'event-loop delay 180 ms' });
+  });
+
+  it('lets shed work back a little at a time once calm, and says when nothing is shed any more', () => {
+    const { clock, guard, changes, set } = setup();
+    set({ eventLoopDelayMs: 180 });
+    clock.advance(400);
+    set({ eventLoopDelayMs: 5 });
+    clock.advance(100);
+    expect(guard.refusesOutright('low').ok).toBe(true); // a share of it again
+    const admitted = Array.from({ length: 400 }, () => guard.admit('low').ok).filter(Boolean).length;
+    expect(admitted).toBeGreaterThan(5);
+    expect(admitted).toBeLessThan(50);
+    clock.advance(4_000);
+    expect(changes.at(-1)?.shed).toEqual([]);
+    expect(guard.admit('batch')).toEqual({ ok: true });
+  });
+
+  it('counts requests in flight: past max_in_flight all but high are refused, and that is saturation too', () => {
+    const { clock, guard } = setup();
+    const leave = Array.from({ length: 101 }, () => guard.enter());
+    expect(guard.admit('normal')).toMatchObject({ ok: false, detail: expect.stringContaining('limit of 100 requests in flight (overload.max_in_flight)') });
+    expect(guard.admit('high')).toEqual({ ok: true });
+    clock.advance(100);
+    expect(guard.status()).toMatchObject({ saturated: true, reason: '101 requests in flight', inFlight: 101 });
+    for (const l of leave) l();
+    expect(guard.status().inFlight).toBe(0);
+  });
+
+  it('does not take a slow event loop for its own overload while the process is barely using the CPU (a starved machine)', () => {
+    const { clock, guard, set } = setup();
+    set({ eventLoopDelayMs: 400, cpuCores: 0.1 });
+    clock.advance(1_000);
+    expect(guard.status()).toMatchObject({ level: 0, saturated: false });
+    expect(guard.admit('low')).toEqual({ ok: true });
+  });
+
+  it('takes a heap near its limit as saturation', () => {
+    const { clock, guard, set } = setup();
+    set({ heapUsed: 0.95 });
+    clock.advance(100);
+    expect(guard.status().reason).toBe('heap 95 % of its limit');
+  });
+});
