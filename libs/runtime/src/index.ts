@@ -10,3 +10,6 @@ export * from './tls.ts';
 export * from './admin-guard.ts';
 export * from './request-check.ts';
 export * from './mode-name.ts';
+export * from './local-links.ts';
+export * from './local-transport.ts';
+export * from './rpc-handler.ts';

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
-import { isConfigError, loadConfig, type UltraConfig } from '@ultra/config';
+import { isConfigError, loadConfig, type Address, type UltraConfig } from '@ultra/config';
 import type { HealthRegistry } from './grpc-health.ts';
 import type { Listener } from './listener.ts';
+import { hostInProcess } from './local-links.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { loadTls, useProcessTls } from './tls.ts';
-import { createMetrics, type Metrics } from '@ultra/telemetry';
+import { createMetrics, withService, type Metrics } from '@ultra/telemetry';
 import type { Server } from 'node:http';
 
 /** What a started service hands back so that it can be stopped gracefully. */
@@ -20,69 +21,109 @@ export interface ServiceContext {
   readonly log: Logger;
   /** The process environment, for the wiring code only (provider keys come through config). */
   readonly env: NodeJS.ProcessEnv;
-  /** Aborted when shutdown starts: long-lived streams end on it. */
+  /** Aborted when this service's shutdown starts: long-lived streams end on it. */
   readonly shutdown: AbortSignal;
   /** This service's OpenTelemetry meter, scraped by Prometheus at its metrics address. */
   readonly metrics: Metrics;
 }
 
-const METRICS_ADDRESS = {
-  router: 'router',
-  'provider-agent': 'providerAgent',
-  cache: 'cache',
-  health: 'health',
-} as const;
+/** Ultra's services, in the order they start in one process (each one's callees first). */
+export const SERVICE_NAMES = ['cache', 'provider-agent', 'health', 'router'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-/** The message a service sends its parent over IPC once it is ready. */
+/** One service for `runServices`: its name and the function that wires and starts it. */
+export interface ServiceEntry {
+  name: ServiceName;
+  start: (ctx: ServiceContext) => Promise<RunningService>;
+}
+
+const CONFIG_KEY = { router: 'router', 'provider-agent': 'providerAgent', cache: 'cache', health: 'health' } as const;
+
+/** The address a service serves its RPCs on (the router's gRPC address). */
+export function rpcAddress(config: UltraConfig, name: ServiceName): Address {
+  return name === 'router' ? config.services.router.grpc : config.services[CONFIG_KEY[name]];
+}
+
+/** The message a service process sends its parent over IPC once it is ready. */
 export interface ReadyMessage {
   type: 'ready';
   service: string;
   addresses: string[];
 }
 
+/** The `main()` of a one-service process (see `runServices`). */
+export function runService(name: ServiceName, start: ServiceEntry['start']): void {
+  runServices([{ name, start }]);
+}
+
+interface Started {
+  name: ServiceName;
+  log: Logger;
+  service: RunningService;
+  shutdown: AbortController;
+  metrics: Metrics;
+  metricsServer?: Server | undefined;
+}
+
 /**
- * The `main()` of a service process: loads config (`--config FILE`, `ULTRA_CONFIG`, or
- * the built-in default), starts the service, reports readiness, and on SIGTERM or
- * SIGINT drains it (stop accepting, finish in-flight, exit 0). A bad config exits 2
- * with every problem listed and no stack trace; a crash exits 1.
+ * The `main()` of a process running one or more services: loads config (`--config FILE`,
+ * `ULTRA_CONFIG`, or the built-in default), starts each service (callees first), each on
+ * its own addresses with its own logger, metrics and shutdown signal; with several, their
+ * calls to each other stay in process (local-links.ts). Reports readiness once all are up,
+ * and on SIGTERM or SIGINT drains them, callers first (stop accepting, finish in-flight,
+ * exit 0). A bad config exits 2 with every problem listed and no stack trace; a crash exits 1.
  */
-export function runService(name: string, start: (ctx: ServiceContext) => Promise<RunningService>): void {
-  const log = createLogger(name, { level: process.env['ULTRA_LOG_LEVEL'] ?? 'info' });
-  const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: false });
+export function runServices(entries: readonly ServiceEntry[]): void {
+  const label = entries.map((e) => e.name).join(' + ');
+  const level = process.env['ULTRA_LOG_LEVEL'] ?? 'info';
+  const log = createLogger(entries.length === 1 ? entries[0]!.name : 'ultra', { level });
+  const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: false, allowPositionals: true });
   let config: UltraConfig;
   try {
     config = loadConfig({ file: typeof values.config === 'string' ? values.config : undefined, env: process.env });
   } catch (e) {
     if (!isConfigError(e)) throw e;
-    process.stderr.write(`${name}: ${e.message}\n`);
+    process.stderr.write(`${label}: ${e.message}\n`);
     process.exit(2);
   }
   try {
     useProcessTls(loadTls(config.tls));
   } catch (e) {
-    process.stderr.write(`${name}: invalid config (${config.source}):\n  ${(e as Error).message}\n`);
+    process.stderr.write(`${label}: invalid config (${config.source}):\n  ${(e as Error).message}\n`);
     process.exit(2);
   }
-  const shutdown = new AbortController();
   const fail = (err: unknown) => {
-    log.fatal({ err }, `${name} failed`);
+    log.fatal({ err }, `${label} failed`);
     log.flush();
     setImmediate(() => process.exit(1));
   };
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
-  const metrics = createMetrics(name);
-  const metricsAt = config.services.metrics[METRICS_ADDRESS[name as keyof typeof METRICS_ADDRESS] ?? 'router'];
-  let metricsServer: Server | undefined;
-  void metrics.serve(metricsAt.host, metricsAt.port, (msg) => log.warn(msg)).then((server) => {
-    metricsServer = server;
-    const at = server?.address();
-    if (at && typeof at === 'object') log.info({ metrics: `${at.address}:${at.port}` }, `metrics on http://${at.address}:${at.port}/metrics`);
-  });
-  start({ config, log, env: process.env, shutdown: shutdown.signal, metrics }).then((service) => {
-    const addresses = service.listeners.map((l) => `${l.address.host}:${l.address.port}`);
-    log.info({ addresses, config: config.source }, `${name} listening on ${addresses.join(', ')}`);
-    process.send?.({ type: 'ready', service: name, addresses } satisfies ReadyMessage);
+  const ordered = SERVICE_NAMES.flatMap((n) => entries.filter((e) => e.name === n));
+  // Several services: their calls to each other, at any address they are known by, stay in process.
+  if (ordered.length > 1) hostInProcess(ordered.map((e) => [rpcAddress(config, e.name), ...config.services.dial[CONFIG_KEY[e.name]]]));
+  const started: Started[] = [];
+  const startOne = async ({ name, start }: ServiceEntry) => {
+    const own = ordered.length === 1 ? log : createLogger(name, { level });
+    const metrics = createMetrics(name);
+    const at = config.services.metrics[CONFIG_KEY[name]];
+    const shutdown = new AbortController();
+    const entry: Started = { name, log: own, service: undefined as never, shutdown, metrics };
+    void metrics.serve(at.host, at.port, (msg) => own.warn(msg)).then((server) => {
+      entry.metricsServer = server;
+      const bound = server?.address();
+      if (bound && typeof bound === 'object') own.info({ metrics: `${bound.address}:${bound.port}` }, `metrics on http://${bound.address}:${bound.port}/metrics`);
+    });
+    // Spans of its start-up and of what it leaves running (watch loops, timers) are this service's.
+    entry.service = await withService(name, () => start({ config, log: own, env: process.env, shutdown: shutdown.signal, metrics }));
+    const addresses = entry.service.listeners.map((l) => `${l.address.host}:${l.address.port}`);
+    own.info({ addresses, config: config.source }, `${name} listening on ${addresses.join(', ')}`);
+    started.push(entry);
+  };
+  const run = async () => {
+    for (const entry of ordered) await startOne(entry);
+    const addresses = started.flatMap((s) => s.service.listeners.map((l) => `${l.address.host}:${l.address.port}`));
+    process.send?.({ type: 'ready', service: label, addresses } satisfies ReadyMessage);
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) {
@@ -90,25 +131,32 @@ export function runService(name: string, start: (ctx: ServiceContext) => Promise
         process.exit(1);
       }
       stopping = true;
-      const inFlight = service.listeners.reduce((n, l) => n + l.inFlight, 0);
-      log.info({ signal, inFlight }, `${name} draining (${inFlight} in flight)`);
-      service.health.shutdown();
-      shutdown.abort();
-      Promise.all(service.listeners.map((l) => l.close(config.shutdown.graceMs)))
-        .then(() => service.close?.())
-        .then(() => {
-          metricsServer?.close();
-          const otel = (globalThis as { __ultraOtelShutdown?: () => Promise<void> }).__ultraOtelShutdown;
-          return Promise.all([metrics.shutdown(), otel?.()]).catch(() => undefined);
-        })
-        .then(() => {
-          log.info(`${name} stopped`);
-          log.flush();
-          setImmediate(() => process.exit(0));
-        }, fail);
+      drainAll(started, config.shutdown.graceMs, signal).then(() => {
+        log.flush();
+        setImmediate(() => process.exit(0));
+      }, fail);
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
     process.on('disconnect', () => stop('parent gone'));
-  }, fail);
+  };
+  run().catch(fail);
+}
+
+/** Drains the services, callers first (the router, then health, the agent, the cache), then the SDK. */
+async function drainAll(started: readonly Started[], graceMs: number, signal: string): Promise<void> {
+  for (const s of [...started].reverse()) {
+    const inFlight = s.service.listeners.reduce((n, l) => n + l.inFlight, 0);
+    s.log.info({ signal, inFlight }, `${s.name} draining (${inFlight} in flight)`);
+    s.service.health.shutdown();
+    s.shutdown.abort();
+    await Promise.all(s.service.listeners.map((l) => l.close(graceMs)));
+    await s.service.close?.();
+    s.metricsServer?.close();
+    await s.metrics.shutdown().catch(() => undefined);
+    s.log.info(`${s.name} stopped`);
+    s.log.flush();
+  }
+  const otel = (globalThis as { __ultraOtelShutdown?: () => Promise<void> }).__ultraOtelShutdown;
+  await otel?.().catch(() => undefined);
 }

@@ -38,7 +38,7 @@ export interface StartProcessOptions {
 export function startProcess(name: string, entry: string, args: string[], options: StartProcessOptions = {}): ServiceProcess {
   const keep = options.keepLines ?? Number.POSITIVE_INFINITY;
   const proc = fork(options.root ? join(options.root, entry) : repoPath(entry), args, {
-    execArgv: ['--import', tsx, ...(options.execArgv ?? ['--import', otel])],
+    execArgv: ['--import', tsx, '--conditions=ultra-source', ...(options.execArgv ?? ['--import', otel])],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
