@@ -7,7 +7,7 @@ import { collectRoutes, createLocalTransport, type LocalEndpoint } from './local
 /** A Health service whose handlers do what each test asks, seen from inside. */
 function setup(impl: Partial<ServiceImpl<typeof Health>>, options: { server?: Interceptor[]; client?: Interceptor[] } = {}) {
   const { methods } = collectRoutes((r) => r.service(Health, impl));
-  const endpoint: LocalEndpoint = { service: 'test', methods, interceptors: options.server ?? [] };
+  const endpoint: LocalEndpoint = { service: 'test', methods, interceptors: options.server ?? [], calls: { inFlight: 0 } };
   return createClient(Health, createLocalTransport(() => endpoint, options.client ?? []));
 }
 

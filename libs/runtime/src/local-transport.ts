@@ -28,6 +28,8 @@ export interface LocalEndpoint {
   readonly methods: ReadonlyMap<DescMethod, MethodImplSpec>;
   /** The server interceptors the service's listener runs (the admin check, ...). */
   readonly interceptors: readonly Interceptor[];
+  /** Calls received in process and not yet answered (a stream until it ends). */
+  readonly calls: { inFlight: number };
 }
 
 /**
@@ -129,6 +131,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
         const { endpoint, spec } = target(method);
         const context_ = handlerContext(method, req.signal, timeoutMs, req.header, req.contextValues);
         const span = openServerSpan(endpoint, method, req.header);
+        endpoint.calls.inFlight++;
         try {
           const output = await unlessAborted(req.signal, context.with(span.ctx, () => invokeUnaryImplementation(spec as never, context_, req.message, [...endpoint.interceptors])));
           span.end(false);
@@ -138,6 +141,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
           span.end(true, error.message);
           throw error;
         } finally {
+          endpoint.calls.inFlight--;
           context_.abort();
         }
       },
@@ -162,7 +166,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
           method,
           header: context_.responseHeader,
           trailer: context_.responseTrailer,
-          message: drive(output, span, req.signal, (reason) => context_.abort(reason)),
+          message: drive(output, span, req.signal, endpoint.calls, (reason) => context_.abort(reason)),
         };
       },
     }) as never;
@@ -202,8 +206,9 @@ function unlessAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
  * signal aborts, the handler run on to its end (drain) as a server writing to a reset
  * stream runs it: the handler sees its aborted signal and its `finally` blocks run.
  */
-async function* drive<T>(it: AsyncIterator<T>, span: { ctx: Context; end: End }, signal: AbortSignal, release: (reason?: unknown) => void): AsyncGenerator<T> {
+async function* drive<T>(it: AsyncIterator<T>, span: { ctx: Context; end: End }, signal: AbortSignal, calls: { inFlight: number }, release: (reason?: unknown) => void): AsyncGenerator<T> {
   let finished = false;
+  calls.inFlight++;
   const stop = () => {
     release(signal.reason);
     if (!finished) void drain(it, span.ctx);
@@ -226,6 +231,7 @@ async function* drive<T>(it: AsyncIterator<T>, span: { ctx: Context; end: End },
     signal.removeEventListener('abort', stop);
     if (!finished) stop();
     span.end(failed !== undefined, failed);
+    calls.inFlight--;
     release();
   }
 }

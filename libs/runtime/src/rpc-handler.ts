@@ -24,6 +24,6 @@ export interface RpcHandlerOptions {
 export function createRpcHandler(address: Address, options: RpcHandlerOptions): NodeHandler {
   const interceptors = options.interceptors ?? [];
   const { methods, replay } = collectRoutes(options.routes);
-  offerInProcess(address, { service: options.service, methods, interceptors });
+  offerInProcess(address, { service: options.service, methods, interceptors, calls: { inFlight: 0 } });
   return connectNodeAdapter({ interceptors, routes: replay, ...(options.readMaxBytes !== undefined ? { readMaxBytes: options.readMaxBytes } : {}) });
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { isConfigError, loadConfig, type Address, type UltraConfig } from '@ultra/config';
 import type { HealthRegistry } from './grpc-health.ts';
 import type { Listener } from './listener.ts';
-import { hostInProcess } from './local-links.ts';
+import { hostInProcess, inProcessEndpoint } from './local-links.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { loadTls, useProcessTls } from './tls.ts';
 import { createMetrics, withService, type Metrics } from '@ultra/telemetry';
@@ -131,7 +131,7 @@ export function runServices(entries: readonly ServiceEntry[]): void {
         process.exit(1);
       }
       stopping = true;
-      drainAll(started, config.shutdown.graceMs, signal).then(() => {
+      drainAll(started, config, signal).then(() => {
         log.flush();
         setImmediate(() => process.exit(0));
       }, fail);
@@ -143,14 +143,22 @@ export function runServices(entries: readonly ServiceEntry[]): void {
   run().catch(fail);
 }
 
-/** Drains the services, callers first (the router, then health, the agent, the cache), then the SDK. */
-async function drainAll(started: readonly Started[], graceMs: number, signal: string): Promise<void> {
-  for (const s of [...started].reverse()) {
-    const inFlight = s.service.listeners.reduce((n, l) => n + l.inFlight, 0);
+/**
+ * Drains the services: each says at once what it has in flight (over its listeners and,
+ * in one process, from its neighbours) and turns NOT_SERVING; then, callers first (the
+ * router, then health, the agent, the cache), each stops accepting, finishes what it has
+ * and releases what it holds; then the OpenTelemetry SDK flushes.
+ */
+async function drainAll(started: readonly Started[], config: UltraConfig, signal: string): Promise<void> {
+  const callers = [...started].reverse();
+  for (const s of callers) {
+    const inFlight = s.service.listeners.reduce((n, l) => n + l.inFlight, 0) + (inProcessEndpoint(rpcAddress(config, s.name))?.calls.inFlight ?? 0);
     s.log.info({ signal, inFlight }, `${s.name} draining (${inFlight} in flight)`);
     s.service.health.shutdown();
+  }
+  for (const s of callers) {
     s.shutdown.abort();
-    await Promise.all(s.service.listeners.map((l) => l.close(graceMs)));
+    await Promise.all(s.service.listeners.map((l) => l.close(config.shutdown.graceMs)));
     await s.service.close?.();
     s.metricsServer?.close();
     await s.metrics.shutdown().catch(() => undefined);
