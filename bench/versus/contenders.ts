@@ -42,7 +42,7 @@ function forkCompiled(entry: string, args: string[], execArgv: string[], env: No
 }
 
 /** Resolves once `url` answers anything over HTTP. */
-async function answering(url: string, ms = 30_000): Promise<void> {
+async function answering(url: string, ms = 120_000): Promise<void> {
   const end = Date.now() + ms;
   for (;;) {
     try {
