@@ -12,4 +12,5 @@ export * from './request-check.ts';
 export * from './mode-name.ts';
 export * from './local-links.ts';
 export * from './local-transport.ts';
+export * from './collect-routes.ts';
 export * from './rpc-handler.ts';

@@ -2,7 +2,8 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient, type HandlerContext, type Interceptor, type ServiceImpl } from '@connectrpc/connect';
 import { Health, HealthCheckResponseSchema, HealthCheckResponse_ServingStatus as Serving, type HealthCheckRequest } from '@ultra/contracts/grpc-health';
 import { describe, expect, it, vi } from 'vitest';
-import { collectRoutes, createLocalTransport, type LocalEndpoint } from './local-transport.ts';
+import { collectRoutes } from './collect-routes.ts';
+import { createLocalTransport, type LocalEndpoint } from './local-transport.ts';
 
 /** A Health service whose handlers do what each test asks, seen from inside. */
 function setup(impl: Partial<ServiceImpl<typeof Health>>, options: { server?: Interceptor[]; client?: Interceptor[] } = {}) {

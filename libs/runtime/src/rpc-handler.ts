@@ -3,7 +3,7 @@ import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Address } from '@ultra/config';
 import type { NodeHandler } from './listener.ts';
 import { offerInProcess } from './local-links.ts';
-import { collectRoutes } from './local-transport.ts';
+import { collectRoutes } from './collect-routes.ts';
 
 export interface RpcHandlerOptions {
   /** The service (`router`, `provider-agent`, `cache`, `health`): its spans' `service.name` when called in process. */

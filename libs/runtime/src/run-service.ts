@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { isConfigError, loadConfig, type Address, type UltraConfig } from '@ultra/config';
 import type { HealthRegistry } from './grpc-health.ts';
 import type { Listener } from './listener.ts';
@@ -76,7 +77,9 @@ interface Started {
 export function runServices(entries: readonly ServiceEntry[]): void {
   const label = entries.map((e) => e.name).join(' + ');
   const level = process.env['ULTRA_LOG_LEVEL'] ?? 'info';
-  const log = createLogger(entries.length === 1 ? entries[0]!.name : 'ultra', { level });
+  // One destination for every service's logger, so their lines never interleave.
+  const destination = pino.destination({ sync: false }) as unknown as NodeJS.WritableStream;
+  const log = createLogger(entries.length === 1 ? entries[0]!.name : 'ultra', { level, destination });
   const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: false, allowPositionals: true });
   let config: UltraConfig;
   try {
@@ -104,7 +107,7 @@ export function runServices(entries: readonly ServiceEntry[]): void {
   if (ordered.length > 1) hostInProcess(ordered.map((e) => [rpcAddress(config, e.name), ...config.services.dial[CONFIG_KEY[e.name]]]));
   const started: Started[] = [];
   const startOne = async ({ name, start }: ServiceEntry) => {
-    const own = ordered.length === 1 ? log : createLogger(name, { level });
+    const own = ordered.length === 1 ? log : createLogger(name, { level, destination });
     const metrics = createMetrics(name);
     const at = config.services.metrics[CONFIG_KEY[name]];
     const shutdown = new AbortController();
