@@ -65,6 +65,7 @@ async function main() {
           await fire(c, client, () => same, 'provider')().catch(() => undefined);
           const hits = await closedLoop(fire(c, client, () => same, 'cache'), { concurrency: 1, durationMs: c1Ms / 2, ok: m.hit });
           m.errors += hits.errors;
+          for (const e of hits.errorSamples) m.errorSamples.add(`hit: ${e}`);
         }
         client.close();
         console.log(`round ${r + 1}/${rounds} ${c.label.padEnd(24)} c=1 p50 ${summarize(m.c1.sorted()).p50.toFixed(2)} ms, c=16 ${Math.round((many.completed * 1000) / many.elapsedMs)} req/s, peak RSS ${m.peakRssMb.toFixed(0)} MB, errors ${m.errors}`);
