@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 const bin = repoPath('libs/cli/bin/ultra.js');
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const proc = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // From the TypeScript source (the compiled build has its own test, build.test.ts).
+  const proc = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ULTRA_SOURCE: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const waiters: { re: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
   for (const stream of [proc.stdout, proc.stderr]) {
@@ -69,12 +70,16 @@ describe('ultra CLI', () => {
     ]);
   });
 
-  it('ultra start runs the stack, restarts a crashed child, answers the README curl twice (cache), stops on Ctrl-C', async () => {
+  // single (the default): the four services in one process; split: one process each.
+  it.each([
+    { topology: 'single', flags: [], children: ['provider-sim', 'services'], victim: 'services' },
+    { topology: 'split', flags: ['--topology', 'split'], children: ['cache', 'health', 'provider-agent', 'provider-sim', 'router'], victim: 'cache' },
+  ])('ultra start ($topology) runs the stack, restarts a crashed child and answers again, the README curl twice (cache), stops on Ctrl-C', async ({ flags, children, victim }) => {
     const ports = await freeStackPorts();
     const dir = mkdtempSync(join(tmpdir(), 'ultra-cli-'));
     const file = join(dir, 'ultra.yaml');
     writeFileSync(file, stackConfig(ports).replace('simulate: always\n', ''));
-    const ultra = run(['start'], { ULTRA_CONFIG: file, OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', GEMINI_API_KEY: '', COHERE_API_KEY: '' });
+    const ultra = run(['start', ...flags], { ULTRA_CONFIG: file, OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', GEMINI_API_KEY: '', COHERE_API_KEY: '' });
     started.push(ultra.proc);
     const [ready] = await ultra.waitFor(/^ultra: ready.*/);
     // A fresh start is NORMAL from the first mode on: a service not listening yet is
@@ -105,14 +110,16 @@ describe('ultra CLI', () => {
       const m = line.match(/^ultra: (\S+) is up \(pid (\d+)\)/);
       if (m) pids.set(m[1]!, Number(m[2]));
     }
-    expect([...pids.keys()].sort()).toEqual(['cache', 'health', 'provider-agent', 'provider-sim', 'router']);
+    expect([...pids.keys()].sort()).toEqual(children);
 
     const mark = ultra.lines.length;
-    process.kill(pids.get('cache')!, 'SIGKILL');
-    await ultra.waitFor(/^ultra: cache exited \(SIGKILL\); restarting in \d+ ms/, mark);
-    const [, newPid] = await ultra.waitFor(/^ultra: cache is up \(pid (\d+)\)/, mark);
-    expect(Number(newPid)).not.toBe(pids.get('cache'));
-    pids.set('cache', Number(newPid));
+    process.kill(pids.get(victim)!, 'SIGKILL');
+    await ultra.waitFor(new RegExp(`^ultra: ${victim} exited \\(SIGKILL\\); restarting in \\d+ ms`), mark);
+    const [, newPid] = await ultra.waitFor(new RegExp(`^ultra: ${victim} is up \\(pid (\\d+)\\)`), mark);
+    expect(Number(newPid)).not.toBe(pids.get(victim));
+    pids.set(victim, Number(newPid));
+    // requests resume on the restarted process
+    expect((await curl()).status).toBe(200);
 
     ultra.proc.kill('SIGINT');
     expect(await ultra.exited).toBe(0);

@@ -76,13 +76,15 @@ async function setFaults(stack: Stack, provider: string, faults: Record<string, 
   expect(res.status).toBe(200);
 }
 
-describe('the stack as separate processes', () => {
+// The end-to-end suite, with the same assertions in both topologies: one process per
+// service (split), and the four in one process calling each other in process (single).
+describe.each(['split', 'single'] as const)('the stack, topology %s', (topology) => {
   let stack: Stack;
   const pkg = loadPackage();
   let router: grpc.Client;
 
   beforeAll(async () => {
-    stack = await startStack({ env: { ULTRA_LOG_LEVEL: 'info' } });
+    stack = await startStack({ topology, env: { ULTRA_LOG_LEVEL: 'info' } });
     router = new pkg.ultra.router.v1.RouterService(`127.0.0.1:${stack.ports.router}`, grpc.credentials.createInsecure());
   }, 60_000);
 

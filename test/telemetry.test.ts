@@ -22,55 +22,6 @@ function attr(list: { key: string; value: Record<string, unknown> }[] | undefine
   return Object.fromEntries((list ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
 }
 
-beforeAll(async () => {
-  const port = await freePort();
-  receiver = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      raw.push(body);
-      if (req.url === '/v1/traces') {
-        const data = JSON.parse(body) as { resourceSpans: { resource: { attributes: never }; scopeSpans: { spans: { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes: never }[] }[] }[] };
-        for (const rs of data.resourceSpans ?? []) {
-          const service = String(attr(rs.resource.attributes)['service.name']);
-          for (const ss of rs.scopeSpans) {
-            for (const s of ss.spans) spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', name: s.name, attributes: attr(s.attributes) });
-          }
-        }
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{}');
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(port, '127.0.0.1', r));
-  redis = await startRedis();
-  stack = await startStack({
-    simulate: 'never',
-    env: {
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-      OTEL_METRICS_EXPORTER: 'none',
-      OTEL_LOGS_EXPORTER: 'none',
-      REDIS_URL: redis.url,
-      OPENAI_API_KEY: KEY,
-      ANTHROPIC_API_KEY: KEY,
-      GEMINI_API_KEY: KEY,
-      COHERE_API_KEY: KEY,
-      ULTRA_LOG_LEVEL: 'debug',
-    },
-    extraConfig: 'endpoints:\n' + ['openai', 'anthropic', 'google', 'cohere']
-      .map((p) => `  ${p}: { type: ${p === 'google' ? 'gemini' : p}, base_url: "http://127.0.0.1:SIMPORT/${p}${p === 'openai' ? '/v1' : ''}", api_key_env: ${p === 'google' ? 'GEMINI' : p.toUpperCase()}_API_KEY }\n`)
-      .join('') + 'models:\n  chat: { openai: gpt-4o-mini, anthropic: claude-3-5-haiku-latest, google: gemini-2.0-flash, cohere: command-r }\n',
-  });
-}, 90_000);
-
-afterAll(async () => {
-  await stack?.stop();
-  await redis?.stop();
-  receiver?.close();
-});
-
 async function until<T>(probe: () => T, ok: (v: T) => boolean, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -87,7 +38,60 @@ const ask = (content: string) =>
     body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content }] }),
   });
 
-describe('one OpenTelemetry trace across every hop', () => {
+// The same trace in both topologies: in one process each service's spans keep its own service.name.
+describe.each(['split', 'single'] as const)('one OpenTelemetry trace across every hop, topology %s', (topology) => {
+  beforeAll(async () => {
+    spans.length = 0;
+    raw.length = 0;
+    const port = await freePort();
+    receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        raw.push(body);
+        if (req.url === '/v1/traces') {
+          const data = JSON.parse(body) as { resourceSpans: { resource: { attributes: never }; scopeSpans: { spans: { traceId: string; spanId: string; parentSpanId?: string; name: string; attributes: never }[] }[] }[] };
+          for (const rs of data.resourceSpans ?? []) {
+            const service = String(attr(rs.resource.attributes)['service.name']);
+            for (const ss of rs.scopeSpans) {
+              for (const s of ss.spans) spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId ?? '', name: s.name, attributes: attr(s.attributes) });
+            }
+          }
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(port, '127.0.0.1', r));
+    redis = await startRedis();
+    stack = await startStack({
+      topology,
+      simulate: 'never',
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+        REDIS_URL: redis.url,
+        OPENAI_API_KEY: KEY,
+        ANTHROPIC_API_KEY: KEY,
+        GEMINI_API_KEY: KEY,
+        COHERE_API_KEY: KEY,
+        ULTRA_LOG_LEVEL: 'debug',
+      },
+      extraConfig: 'endpoints:\n' + ['openai', 'anthropic', 'google', 'cohere']
+        .map((p) => `  ${p}: { type: ${p === 'google' ? 'gemini' : p}, base_url: "http://127.0.0.1:SIMPORT/${p}${p === 'openai' ? '/v1' : ''}", api_key_env: ${p === 'google' ? 'GEMINI' : p.toUpperCase()}_API_KEY }\n`)
+        .join('') + 'models:\n  chat: { openai: gpt-4o-mini, anthropic: claude-3-5-haiku-latest, google: gemini-2.0-flash, cohere: command-r }\n',
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+    await redis?.stop();
+    receiver?.close();
+  });
+
   it('a request gives one trace with spans from router, cache, agent, Redis and the provider call, correctly parented', async () => {
     const res = await ask('trace me');
     expect(res.status).toBe(200);
@@ -159,7 +163,9 @@ describe('one OpenTelemetry trace across every hop', () => {
 
   /** What the service at `name` serves at its own metrics address (it logs where). */
   async function scrape(name: 'agent' | 'cache'): Promise<string> {
-    const line = await until(() => stack.processes[name].output.find((l) => l.includes('metrics on http://')), (l) => l !== undefined);
+    // (in one process every service logs to the same output: the line of this service)
+    const service = name === 'agent' ? 'provider-agent' : 'cache';
+    const line = await until(() => stack.processes[name].output.find((l) => l.includes('metrics on http://') && l.includes(`"service":"${service}"`)), (l) => l !== undefined);
     const url = /metrics on (http:\/\/[^ "]+\/metrics)/.exec(line!)![1]!;
     return (await fetch(url)).text();
   }

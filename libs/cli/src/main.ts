@@ -6,12 +6,18 @@ import { formatLine } from './log-format.ts';
 import { runStatus } from './status.ts';
 import { stackProcesses } from './processes.ts';
 import { createSupervisor } from './supervisor.ts';
+import { serve, serviceNames } from './serve.ts';
 
 const USAGE = `usage: ultra <command> [--config FILE]
 
 commands:
-  start     start the whole stack (simulator when no provider key is set, cache,
-            provider-agent, health, router) as separate processes; Ctrl-C stops it
+  start     start the whole stack (simulator when no provider key is set, then router,
+            provider-agent, cache and health) under a supervisor that restarts what
+            crashes; Ctrl-C stops it. --topology single (the default: the four services
+            in one process) or split (one process each); else the config's topology
+  serve SERVICE...
+            run the named services (router, provider-agent, cache, health) in this
+            process, each on its own addresses; what a container runs
   status    a live view of the degraded mode, the components and each provider's
             breaker (--once: print it once and exit)
   check     validate the configuration and print what it resolves to
@@ -25,6 +31,7 @@ function describe(config: UltraConfig): string[] {
   const s = config.services;
   const lines = [
     `config: ${config.source}`,
+    `topology: ${config.topology}`,
     ...config.tiers.map((t) => `tier ${t.name}: ${t.providers.join(', ')}`),
     ...Object.values(config.providers).map(
       (p) => `  ${p.name.padEnd(10)} ${p.type.padEnd(9)} ${p.unavailableReason ? `unavailable: ${p.unavailableReason}` : p.simulated ? 'simulated (no provider key is set)' : p.baseUrl}`,
@@ -57,13 +64,26 @@ async function hashKeyCommand(): Promise<number> {
 
 /** Runs the `ultra` command; resolves with the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, once: { type: 'boolean' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, once: { type: 'boolean' }, topology: { type: 'string' } }, allowPositionals: true });
   const command = positionals[0] ?? 'help';
   if (values.help || command === 'help') {
     console.log(USAGE);
     return 0;
   }
   if (command === 'hash-key') return hashKeyCommand();
+  if (command === 'serve') {
+    const names = serviceNames(positionals.slice(1));
+    if (typeof names === 'string') {
+      console.error(`ultra serve: ${names}\n\n${USAGE}`);
+      return 2;
+    }
+    return serve(names);
+  }
+  const topology = values.topology;
+  if (topology !== undefined && topology !== 'single' && topology !== 'split') {
+    console.error(`ultra: --topology "${topology}" is not one of single, split`);
+    return 2;
+  }
   let config: UltraConfig;
   try {
     config = loadConfig({ file: values.config, env: process.env });
@@ -82,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const color = process.stdout.isTTY === true;
-  const supervisor = createSupervisor(stackProcesses(config, values.config), {
+  const supervisor = createSupervisor(stackProcesses(config, values.config, topology ?? config.topology), {
     print: (line) => console.log(line),
     format: (service, index, line) => formatLine(service, index, line, color),
     env: process.env,
@@ -109,6 +129,7 @@ export async function main(argv: string[]): Promise<number> {
     }
   });
   for (const line of describe(config)) console.log(`ultra: ${line}`);
+  if (topology && topology !== config.topology) console.log(`ultra: topology ${topology} (--topology)`);
   try {
     const early = await Promise.race([supervisor.start(), interrupted, supervisor.fatal.then((code) => Promise.reject(new Error(`status ${code}`)))]);
     if (typeof early === 'number') return early; // stopped during start-up

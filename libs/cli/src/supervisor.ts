@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { systemClock, type Clock } from '@ultra/core';
-import { nodeArgs, type ProcessSpec } from './processes.ts';
+import { launch, type ProcessSpec } from './processes.ts';
 
 export interface SupervisorOptions {
   /** Writes one line for a person. */
@@ -56,9 +56,9 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
 
   const spawnChild = (child: Child): Promise<void> =>
     new Promise((resolve, reject) => {
-      const [loader, tsx, loader2, otel, entry, ...args] = nodeArgs(child.spec);
-      const proc = fork(entry!, args, {
-        execArgv: [loader!, tsx!, loader2!, otel!],
+      const { entry, execArgv, args } = launch(child.spec);
+      const proc = fork(entry, args, {
+        execArgv,
         env: options.env,
         stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
         // Its own process group: Ctrl-C reaches only the supervisor, which stops the

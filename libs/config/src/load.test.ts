@@ -38,6 +38,12 @@ describe('the action plan block', () => {
     expect(config.models['chat']).toMatchObject({ openai: 'gpt-4o-mini', cohere: 'command-r' });
   });
 
+  it('runs the services in one process (topology: single) unless told split', () => {
+    expect(parseConfig(ACTION_PLAN, 'plan.yaml', {}).topology).toBe('single');
+    expect(parseConfig(`${ACTION_PLAN}topology: split\n`, 'plan.yaml', {}).topology).toBe('split');
+    expect(problems(`${ACTION_PLAN}topology: cluster\n`)).toEqual(['topology: "cluster" is not one of single, split']);
+  });
+
   it('is the built-in default', () => {
     expect(DEFAULT_CONFIG_YAML).toBe(ACTION_PLAN);
     const config = loadConfig({ env: {} });

@@ -58,6 +58,7 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
     models,
     defaultModel: file.default_model,
     simulate: file.simulate,
+    topology: file.topology,
     healthCheck: {
       intervalMs: file.health_check.interval,
       timeoutMs: file.health_check.timeout,

@@ -76,6 +76,8 @@ export const fileSchema = z.strictObject({
   models: z.record(z.string().min(1), z.record(z.string(), z.string().min(1))).default({}),
   default_model: z.string().min(1).default('chat'),
   simulate: z.enum(['auto', 'always', 'never']).default('auto'),
+  /** How `ultra start` runs the services: all four in one process, or one process each. */
+  topology: z.enum(['single', 'split']).default('single'),
   services: z
     .strictObject({
       router: z

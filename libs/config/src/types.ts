@@ -82,6 +82,9 @@ export interface BulkheadConfig {
 export type WithOverrides<T> = T & { readonly overrides: Readonly<Record<string, T>> };
 
 /** Ultra's validated, resolved and frozen configuration. */
+/** Where the services run: `single` (one process) or `split` (one process each). */
+export type Topology = 'single' | 'split';
+
 export interface UltraConfig {
   /** Where the config came from: a file path or `built-in default`. */
   readonly source: string;
@@ -93,6 +96,12 @@ export interface UltraConfig {
   readonly models: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly defaultModel: string;
   readonly simulate: 'auto' | 'always' | 'never';
+  /**
+   * How `ultra start` runs the services (docs/architecture.md): `single` (the default)
+   * runs router, provider-agent, cache and health in one process, calling each other in
+   * process; `split` runs one process per service under the supervisor.
+   */
+  readonly topology: Topology;
   readonly healthCheck: { readonly intervalMs: number; readonly timeoutMs: number; readonly threshold: number };
   readonly failover: {
     readonly strategy: 'round-robin' | 'weighted' | 'least-outstanding' | 'latency' | 'random';

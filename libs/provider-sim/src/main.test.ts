@@ -10,7 +10,7 @@ const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 /** The simulator as the services start it: its own process, one line when ready, exit 0 on a signal. */
 describe('provider-sim main', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('prints where it listens, serves, and exits 0 on %s', async (signal) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--port', '0', '--host', '127.0.0.1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=ultra-source', MAIN, '--port', '0', '--host', '127.0.0.1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const lines = createInterface({ input: child.stdout });
       const [line] = (await once(lines, 'line')) as [string];
@@ -27,7 +27,7 @@ describe('provider-sim main', () => {
   });
 
   it('exits 2 on a bad argument', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--port', 'eighty'], { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=ultra-source', MAIN, '--port', 'eighty'], { cwd: ROOT, stdio: 'ignore' });
     const [code] = (await once(child, 'exit')) as [number | null];
     expect(code).toBe(2);
   });

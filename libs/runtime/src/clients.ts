@@ -5,6 +5,8 @@ import { createClient, type Client, type Interceptor } from '@connectrpc/connect
 import type http2 from 'node:http2';
 import { createConnectTransport, Http2SessionManager } from '@connectrpc/connect-node';
 import { createLeanUnaryTransport } from './lean-unary.ts';
+import { inProcessEndpoint, isHostedInProcess } from './local-links.ts';
+import { createLocalTransport } from './local-transport.ts';
 import type { Address } from '@ultra/config';
 import { processTlsMaterial, type TlsMaterial } from './tls.ts';
 import { createTraceClientInterceptor } from '@ultra/telemetry';
@@ -21,6 +23,9 @@ const traceInterceptor = createTraceClientInterceptor();
  *
  * `extra` interceptors wrap the traced call: one that refuses or retries a call (the
  * router's link guards) makes no span for a refused call and one span per try.
+ *
+ * When this process hosts the service at `address` (topology `single`), the client calls
+ * it in process instead (local-transport.ts), with the same interceptors.
  */
 export function createServiceClient<T extends DescService>(
   service: T,
@@ -28,6 +33,8 @@ export function createServiceClient<T extends DescService>(
   extra: Interceptor[] = [],
   tls: TlsMaterial | undefined = processTlsMaterial(),
 ): Client<T> {
+  // Topology single: a service of this process is called in process, not over a socket.
+  if (isHostedInProcess(address)) return createClient(service, createLocalTransport(() => inProcessEndpoint(address), [...extra, traceInterceptor]));
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
   const baseUrl = `${tls ? 'https' : 'http'}://${host}:${address.port}`;
   // No Nagle on internal hops (see listener.ts).

@@ -13,3 +13,7 @@ export * from './admin-guard.ts';
 export * from './request-check.ts';
 export * from './mode-name.ts';
 export * from './saturation.ts';
+export * from './local-links.ts';
+export * from './local-transport.ts';
+export * from './collect-routes.ts';
+export * from './rpc-handler.ts';

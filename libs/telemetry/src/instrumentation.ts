@@ -10,9 +10,10 @@ const wanted =
   env['OTEL_SDK_DISABLED'] !== 'true' && Boolean(env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
 
 if (wanted) {
-  if (!env['OTEL_SERVICE_NAME']) {
-    // services/router/src/main.ts → ultra-router
-    const match = /services\/([^/]+)\/src\/main\.ts$/.exec(process.argv[1] ?? '');
+  const named = Boolean(env['OTEL_SERVICE_NAME']);
+  if (!named) {
+    // services/router/src/main.ts (or dist/main.js) → ultra-router
+    const match = /services\/([^/]+)\/(?:src|dist)\/main\.[jt]s$/.exec(process.argv[1] ?? '');
     env['OTEL_SERVICE_NAME'] = match ? `ultra-${match[1]}` : 'ultra';
   }
   // ESM imports of instrumented packages (ioredis) are patched through import-in-the-middle.
@@ -31,11 +32,53 @@ if (wanted) {
     ],
     // Metrics are served for Prometheus by the service itself (see metrics.ts), not pushed.
     metricReaders: [],
+    // Several services in one process (topology single, ultra serve): each span gets the
+    // service.name of the service whose work it is (service-scope.ts), unless
+    // OTEL_SERVICE_NAME names the process.
+    ...(named ? {} : await serviceSpanProcessors()),
   });
   sdk.start();
   const stop = () => void sdk.shutdown().catch(() => undefined);
   process.once('beforeExit', stop);
   (globalThis as { __ultraOtelShutdown?: () => Promise<void> }).__ultraOtelShutdown = () => sdk.shutdown();
+}
+
+/**
+ * The span processors: one that sets `service.name` from the span's service scope, then
+ * the batch OTLP exporter the SDK would have made (protocol from
+ * `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` / `OTEL_EXPORTER_OTLP_PROTOCOL`, default
+ * http/protobuf). Any other `OTEL_TRACES_EXPORTER` keeps the SDK's own choice.
+ */
+async function serviceSpanProcessors() {
+  const exporters = env['OTEL_TRACES_EXPORTER'];
+  if (exporters && exporters !== 'otlp') return {};
+  const [{ BatchSpanProcessor }, { resourceFromAttributes }, { serviceOf }] = await Promise.all([
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/resources'),
+    import('./service-scope.ts'),
+  ]);
+  const protocol = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ?? env['OTEL_EXPORTER_OTLP_PROTOCOL'] ?? 'http/protobuf';
+  const { OTLPTraceExporter } =
+    protocol === 'grpc'
+      ? await import('@opentelemetry/exporter-trace-otlp-grpc')
+      : protocol === 'http/json'
+        ? await import('@opentelemetry/exporter-trace-otlp-http')
+        : await import('@opentelemetry/exporter-trace-otlp-proto');
+  type Resource = ReturnType<typeof resourceFromAttributes>;
+  const byService = new Map<string, Resource>();
+  const scoped = {
+    onStart(span: { resource: Resource }, parent: import('@opentelemetry/api').Context) {
+      const service = serviceOf(parent);
+      if (service === undefined) return;
+      let resource = byService.get(service);
+      if (!resource) byService.set(service, (resource = span.resource.merge(resourceFromAttributes({ 'service.name': `ultra-${service}` }))));
+      span.resource = resource;
+    },
+    onEnd: () => undefined,
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+  return { spanProcessors: [scoped as unknown as import('@opentelemetry/sdk-trace-base').SpanProcessor, new BatchSpanProcessor(new OTLPTraceExporter())] };
 }
 
 export {};

@@ -1,5 +1,6 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
 import type { Interceptor } from '@connectrpc/connect';
+import { inService } from './service-scope.ts';
 
 const tracer = trace.getTracer('ultra');
 
@@ -43,15 +44,18 @@ export function extractContext(headers: Record<string, string | string[] | undef
 
 /**
  * Runs a server request in a server span that continues the caller's trace. The span
- * ends when the response closes; `status` tells whether it failed.
+ * ends when the response closes; `status` tells whether it failed. `service` marks the
+ * work as that service's (service-scope.ts), for a call received in process.
  */
 export function withServerSpan(
   headers: Record<string, string | string[] | undefined>,
   name: string,
   onClose: (end: (failed: boolean, message?: string) => void) => void,
   run: () => void,
+  service?: string,
 ): void {
-  const parent = extractContext(headers);
+  const extracted = extractContext(headers);
+  const parent = service === undefined ? extracted : inService(service, extracted);
   const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);
   onClose((failed, message) => {
     if (failed) span.setStatus({ code: SpanStatusCode.ERROR, ...(message ? { message } : {}) });

@@ -38,11 +38,12 @@ export interface StartProcessOptions {
 export function startProcess(name: string, entry: string, args: string[], options: StartProcessOptions = {}): ServiceProcess {
   const keep = options.keepLines ?? Number.POSITIVE_INFINITY;
   const proc = fork(options.root ? join(options.root, entry) : repoPath(entry), args, {
-    execArgv: ['--import', tsx, ...(options.execArgv ?? ['--import', otel])],
+    execArgv: ['--import', tsx, '--conditions=ultra-source', ...(options.execArgv ?? ['--import', otel])],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   const output: string[] = [];
+  const sent = new Set<string>();
   const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const ready = new Promise<void>((resolve, reject) => {
     for (const stream of [proc.stdout!, proc.stderr!]) {
@@ -64,8 +65,12 @@ export function startProcess(name: string, entry: string, args: string[], option
     output,
     ready,
     exited,
+    /** Sends `signal` once (a process shared by several services is asked once), then waits for the exit. */
     async stop(signal = 'SIGTERM') {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      if (proc.exitCode === null && proc.signalCode === null && !sent.has(signal)) {
+        sent.add(signal);
+        proc.kill(signal);
+      }
       return exited;
     },
   };

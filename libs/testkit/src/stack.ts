@@ -34,6 +34,12 @@ export interface StackOptions {
   /** The `providers:` block's tier lines (default the action plan's two tiers of two). */
   providers?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * `split` (default): one process per service, as the multi-process and chaos tests need;
+   * `single`: the four in one process (`ultra serve`, as `ultra start` runs them by
+   * default), where `processes.cache`, `.agent`, `.health` and `.router` are that one process.
+   */
+  topology?: 'single' | 'split';
 }
 
 /** A free port for each listener of the stack. */
@@ -82,11 +88,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     readyLine: /listening on/,
   });
   await simulator.ready;
-  const cache = startProcess('cache', 'services/cache/src/main.ts', args, { env });
-  const agent = startProcess('provider-agent', 'services/provider-agent/src/main.ts', args, { env });
-  const health = startProcess('health', 'services/health/src/main.ts', args, { env });
-  const router = startProcess('router', 'services/router/src/main.ts', args, { env });
-  const processes = { simulator, cache, agent, health, router };
+  const processes = { simulator, ...startServices(options.topology ?? 'split', args, env) };
+  const { cache, agent, health, router } = processes;
   try {
     await Promise.all([cache.ready, agent.ready, health.ready, router.ready]);
   } catch (e) {
@@ -99,7 +102,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     processes,
     simUrl: `http://127.0.0.1:${ports.simulator}`,
     async stop() {
-      await Promise.all(Object.values(processes).map((p) => p.stop('SIGTERM')));
+      await Promise.all([...new Set(Object.values(processes))].map((p) => p.stop('SIGTERM')));
     },
+  };
+}
+
+/** The services' processes: one each (`split`), or one for all four (`single`). */
+function startServices(topology: 'single' | 'split', args: string[], env: NodeJS.ProcessEnv): Record<'cache' | 'agent' | 'health' | 'router', ServiceProcess> {
+  if (topology === 'single') {
+    const all = startProcess('services', 'libs/cli/src/serve-main.ts', ['cache', 'provider-agent', 'health', 'router', ...args], { env });
+    return { cache: all, agent: all, health: all, router: all };
+  }
+  return {
+    cache: startProcess('cache', 'services/cache/src/main.ts', args, { env }),
+    agent: startProcess('provider-agent', 'services/provider-agent/src/main.ts', args, { env }),
+    health: startProcess('health', 'services/health/src/main.ts', args, { env }),
+    router: startProcess('router', 'services/router/src/main.ts', args, { env }),
   };
 }

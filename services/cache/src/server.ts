@@ -1,8 +1,7 @@
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Address, UltraConfig } from '@ultra/config';
 import { CacheService } from '@ultra/contracts/cache';
 import { Health } from '@ultra/contracts/grpc-health';
-import { addReflection, createAdminInterceptor, createHealthRegistry, listen, Serving, type HealthRegistry, type RunningService } from '@ultra/runtime';
+import { addReflection, createAdminInterceptor, createRpcHandler, createHealthRegistry, listen, Serving, type HealthRegistry, type RunningService } from '@ultra/runtime';
 import { createCacheService, type CacheServiceDeps } from './cache-service.ts';
 
 /**
@@ -32,7 +31,8 @@ export function reportRedisHealth(deps: Pick<CacheServiceDeps, 'store'>, health:
 export async function build(deps: CacheServerDeps): Promise<RunningService & { health: HealthRegistry; close(): Promise<void> }> {
   const health = createHealthRegistry([CacheService.typeName]);
   const stop = reportRedisHealth(deps, health);
-  const handler = connectNodeAdapter({
+  const handler = createRpcHandler(deps.address, {
+    service: 'cache',
     interceptors: deps.ultraConfig ? [createAdminInterceptor(deps.ultraConfig, ['Invalidate', 'PutConfig'])] : [],
     routes: (router) => {
       router.service(CacheService, createCacheService(deps));

@@ -1,8 +1,7 @@
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { Address, UltraConfig } from '@ultra/config';
 import { Health } from '@ultra/contracts/grpc-health';
 import { ProviderAgentAdminService, ProviderAgentService } from '@ultra/contracts/provider-agent';
-import { addReflection, createAdminInterceptor, createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
+import { addReflection, createAdminInterceptor, createRpcHandler, createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
 import { createAdminService, type AdminServiceDeps } from './admin-service.ts';
 import { createAgentService, type AgentServiceDeps } from './agent-service.ts';
 
@@ -15,7 +14,8 @@ export interface AgentServerDeps extends AgentServiceDeps, AdminServiceDeps {
 /** Builds and starts the provider-agent's listener: the agent service, its admin service, grpc.health.v1. */
 export async function build(deps: AgentServerDeps): Promise<RunningService> {
   const health = createHealthRegistry([ProviderAgentService.typeName, ProviderAgentAdminService.typeName]);
-  const handler = connectNodeAdapter({
+  const handler = createRpcHandler(deps.address, {
+    service: 'provider-agent',
     interceptors: deps.ultraConfig ? [createAdminInterceptor(deps.ultraConfig, ['ForceBreaker'])] : [],
     routes: (router) => {
       router.service(ProviderAgentService, createAgentService(deps));

@@ -1,9 +1,8 @@
-import { connectNodeAdapter } from '@connectrpc/connect-node';
 import type { UltraConfig } from '@ultra/config';
 import type { Clock } from '@ultra/core';
 import { Health } from '@ultra/contracts/grpc-health';
 import { RouterService } from '@ultra/contracts/router';
-import { addReflection, createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
+import { addReflection, createHealthRegistry, createRpcHandler, listen, type RunningService } from '@ultra/runtime';
 import type { JobQueue } from '@ultra/queue';
 import type { ChatFlow } from './chat-flow.ts';
 import { createJobHandlers } from './job-handlers.ts';
@@ -37,7 +36,8 @@ export interface RouterServerDeps {
  */
 export async function build(deps: RouterServerDeps): Promise<RunningService> {
   const health = createHealthRegistry([RouterService.typeName]);
-  const rpc = connectNodeAdapter({
+  const rpc = createRpcHandler(deps.config.services.router.grpc, {
+    service: 'router',
     // A hard cap on any message; the request limits proper are checked with field names.
     readMaxBytes: 4 * deps.config.limits.maxRequestBytes,
     interceptors: [createModeInterceptor(deps.mode)],

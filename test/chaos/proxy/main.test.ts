@@ -7,7 +7,7 @@ const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
 describe('fault proxy: standalone (npm run toxiproxy)', () => {
   it('prints one line when listening, serves the API and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=ultra-source', main, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     const exited = once(child, 'exit');
@@ -26,7 +26,7 @@ describe('fault proxy: standalone (npm run toxiproxy)', () => {
   });
 
   it('exits 1 with the reason on a bad flag', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, '--port', 'nope'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=ultra-source', main, '--port', 'nope'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const [code] = await once(child, 'exit');

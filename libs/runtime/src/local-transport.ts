@@ -1,0 +1,204 @@
+import type { DescMethod } from '@bufbuild/protobuf';
+import { context, type Context } from '@opentelemetry/api';
+import {
+  Code,
+  ConnectError,
+  createContextValues,
+  createHandlerContext,
+  type Interceptor,
+  type MethodImplSpec,
+  type StreamRequest,
+  type StreamResponse,
+  type Transport,
+  type UnaryRequest,
+  type UnaryResponse,
+} from '@connectrpc/connect';
+import { invokeUnaryImplementation, runStreamingCall, runUnaryCall, transformInvokeImplementation } from '@connectrpc/connect/protocol';
+import { withServerSpan } from '@ultra/telemetry';
+
+/** What a service serves, as an in-process caller reaches it: its methods and its server interceptors. */
+export interface LocalEndpoint {
+  /** The service (`router`, `cache`, ...) the calls belong to, for its spans' `service.name`. */
+  readonly service: string;
+  /** Each method's implementation, by the method's descriptor. */
+  readonly methods: ReadonlyMap<DescMethod, MethodImplSpec>;
+  /** The server interceptors the service's listener runs (the admin check, ...). */
+  readonly interceptors: readonly Interceptor[];
+  /** Calls received in process and not yet answered (a stream until it ends). */
+  readonly calls: { inFlight: number };
+}
+
+const headerRecord = (header: Headers) => {
+  const rec: Record<string, string> = {};
+  header.forEach((v, k) => (rec[k] = v));
+  return rec;
+};
+
+type Values = ReturnType<typeof createContextValues>;
+type End = (failed: boolean, message?: string) => void;
+
+/** Opens the callee's server span (continuing the trace the headers carry); returns its context and its end. */
+function openServerSpan(endpoint: LocalEndpoint, method: DescMethod, header: Headers): { ctx: Context; end: End } {
+  let end: End = () => undefined;
+  let ctx = context.active();
+  withServerSpan(headerRecord(header), `POST /${method.parent.typeName}/${method.name}`, (e) => (end = e), () => (ctx = context.active()), endpoint.service);
+  return { ctx, end };
+}
+
+/**
+ * A Connect transport that hands each call to the endpoint `resolve` returns, in this
+ * process: no socket and no encoding (the messages themselves are passed), with everything
+ * else a call over the network has: the client interceptors (trace propagation), the
+ * server interceptors, headers both ways, the deadline (`timeoutMs()` in the handler,
+ * DEADLINE_EXCEEDED for the caller), cancellation (the caller's signal aborts the
+ * handler's, and ends a stream's handler as a reset stream would), errors as
+ * `ConnectError` with their code, metadata and details, and a server span that continues
+ * the caller's trace under the callee's `service.name`. `resolve` is asked at each call,
+ * so a service that has not started yet answers UNAVAILABLE, as a closed port would.
+ *
+ * Messages are shared, not copied: a handler must not change a request it was given, nor
+ * a caller an answer it got (Ultra's handlers build new messages).
+ */
+export function createLocalTransport(resolve: () => LocalEndpoint | undefined, clientInterceptors: Interceptor[]): Transport {
+  const target = (method: DescMethod) => {
+    const endpoint = resolve();
+    if (!endpoint) throw new ConnectError(`${method.parent.typeName} is not running in this process yet`, Code.Unavailable);
+    const spec = endpoint.methods.get(method);
+    if (!spec) throw new ConnectError(`${method.parent.typeName}/${method.name} is not implemented`, Code.Unimplemented);
+    return { endpoint, spec };
+  };
+  const handlerContext = (method: DescMethod, signal: AbortSignal, timeoutMs: number | undefined, header: Headers, values: Values) =>
+    createHandlerContext({
+      service: method.parent,
+      method,
+      protocolName: 'in-process',
+      requestMethod: 'POST',
+      url: `in-process:/${method.parent.typeName}/${method.name}`,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      requestSignal: signal,
+      requestHeader: header,
+      contextValues: values,
+    });
+  const request = (method: DescMethod, header: ConstructorParameters<typeof Headers>[0], values: Values | undefined) => ({
+    service: method.parent,
+    method,
+    requestMethod: 'POST',
+    url: `in-process:/${method.parent.typeName}/${method.name}`,
+    header: new Headers(header),
+    contextValues: values ?? createContextValues(),
+  });
+
+  const unary: Transport['unary'] = (method, signal, timeoutMs, header, message, contextValues) =>
+    runUnaryCall({
+      interceptors: clientInterceptors,
+      ...(signal ? { signal } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      req: { stream: false, ...request(method, header, contextValues), message } as never,
+      next: async (req: UnaryRequest): Promise<UnaryResponse> => {
+        const { endpoint, spec } = target(method);
+        const context_ = handlerContext(method, req.signal, timeoutMs, req.header, req.contextValues);
+        const span = openServerSpan(endpoint, method, req.header);
+        endpoint.calls.inFlight++;
+        try {
+          const output = await unlessAborted(req.signal, context.with(span.ctx, () => invokeUnaryImplementation(spec as never, context_, req.message, [...endpoint.interceptors])));
+          span.end(false);
+          return { stream: false, service: method.parent, method, header: context_.responseHeader, trailer: context_.responseTrailer, message: output };
+        } catch (e) {
+          const error = ConnectError.from(e);
+          span.end(true, error.message);
+          throw error;
+        } finally {
+          endpoint.calls.inFlight--;
+          context_.abort();
+        }
+      },
+    }) as never;
+
+  const stream: Transport['stream'] = (method, signal, timeoutMs, header, input, contextValues) =>
+    runStreamingCall({
+      interceptors: clientInterceptors,
+      ...(signal ? { signal } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      req: { stream: true, ...request(method, header, contextValues), message: input } as never,
+      next: async (req: StreamRequest): Promise<StreamResponse> => {
+        const { endpoint, spec } = target(method);
+        const context_ = handlerContext(method, req.signal, timeoutMs, req.header, req.contextValues);
+        const span = openServerSpan(endpoint, method, req.header);
+        const output = context.with(span.ctx, () =>
+          transformInvokeImplementation(spec as never, context_, [...endpoint.interceptors])(req.message as AsyncIterable<never>)[Symbol.asyncIterator](),
+        );
+        return {
+          stream: true,
+          service: method.parent,
+          method,
+          header: context_.responseHeader,
+          trailer: context_.responseTrailer,
+          message: drive(output, span, req.signal, endpoint.calls, (reason) => context_.abort(reason)),
+        };
+      },
+    }) as never;
+
+  return { unary, stream };
+}
+
+/** Longest a cancelled handler is pulled before it is left (it should end on its aborted signal long before). */
+const DRAIN_STEPS = 10_000;
+
+/** Pulls a cancelled stream handler's answers, unread, until it ends. */
+async function drain<T>(it: AsyncIterator<T>, ctx: Context): Promise<void> {
+  try {
+    for (let i = 0; i < DRAIN_STEPS; i++) if ((await context.with(ctx, () => it.next())).done) return;
+  } catch {
+    // the handler ended on its aborted signal, as it should
+  }
+}
+
+/**
+ * `work`, or its caller's abort (deadline or cancel) as soon as that comes, as a network
+ * call ends when its stream is reset whatever the handler is still doing.
+ */
+function unlessAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.Canceled));
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(ConnectError.from(signal.reason, Code.Canceled));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+/**
+ * The handler's answers as the caller reads them: each step in the server span's context,
+ * a thrown error as a ConnectError (as the network delivers it), and, when the caller's
+ * signal aborts, the handler run on to its end (drain) as a server writing to a reset
+ * stream runs it: the handler sees its aborted signal and its `finally` blocks run.
+ */
+async function* drive<T>(it: AsyncIterator<T>, span: { ctx: Context; end: End }, signal: AbortSignal, calls: { inFlight: number }, release: (reason?: unknown) => void): AsyncGenerator<T> {
+  let finished = false;
+  calls.inFlight++;
+  const stop = () => {
+    release(signal.reason);
+    if (!finished) void drain(it, span.ctx);
+  };
+  signal.addEventListener('abort', stop, { once: true });
+  let failed: string | undefined;
+  try {
+    for (;;) {
+      const step = await unlessAborted(signal, context.with(span.ctx, () => it.next()));
+      if (step.done) break;
+      yield step.value;
+    }
+    finished = true;
+  } catch (e) {
+    finished = true;
+    const error = ConnectError.from(e);
+    failed = error.message;
+    throw error;
+  } finally {
+    signal.removeEventListener('abort', stop);
+    if (!finished) stop();
+    span.end(failed !== undefined, failed);
+    calls.inFlight--;
+    release();
+  }
+}
