@@ -45,8 +45,8 @@ export async function defaultGraceConfig(): Promise<{ file: string; ports: Stack
 }
 
 /** `ultra start` as a process manager runs it: in a process group of its own. */
-export function ultraStart(configFile: string, env: NodeJS.ProcessEnv) {
-  const proc = spawn(process.execPath, [repoPath('libs/cli/bin/ultra.js'), 'start', '--config', configFile], {
+export function ultraStart(configFile: string, env: NodeJS.ProcessEnv, topology: 'single' | 'split' = 'single') {
+  const proc = spawn(process.execPath, [repoPath('libs/cli/bin/ultra.js'), 'start', '--topology', topology, '--config', configFile], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

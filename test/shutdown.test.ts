@@ -78,15 +78,19 @@ describe('shutdown during a Redis outage', () => {
 });
 
 describe('ultra start stopped as a process manager stops it: SIGTERM to its group, SIGKILL 1 s later', () => {
-  it('during a Redis outage, with a stream in flight: no child outlives shutdown.grace + 2 s', async () => {
+  // single (the default): the simulator and one process of all four services; split: one process each.
+  it.each([
+    { topology: 'single' as const, processes: 2 },
+    { topology: 'split' as const, processes: 5 },
+  ])('($topology) during a Redis outage, with a stream in flight: no child outlives shutdown.grace + 2 s', async ({ topology, processes }) => {
     const { file, ports, graceMs } = await defaultGraceConfig();
     redis = await startRedis();
-    const ultra = ultraStart(file, { REDIS_URL: redis.url, OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', GEMINI_API_KEY: '', COHERE_API_KEY: '' });
+    const ultra = ultraStart(file, { REDIS_URL: redis.url, OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', GEMINI_API_KEY: '', COHERE_API_KEY: '' }, topology);
     started.add(ultra.pid);
     await ultra.printed(/^ultra: ready/);
     const children = childrenOf(ultra.pid);
     for (const pid of children) started.add(pid);
-    expect(children).toHaveLength(5);
+    expect(children).toHaveLength(processes);
     await killRedis(redis);
     await ultra.printed(/redis unreachable/, 60_000);
     // A slow stream, so that the router is still draining when the supervisor is killed.
@@ -108,9 +112,9 @@ describe('ultra start stopped as a process manager stops it: SIGTERM to its grou
     expect(await survivors(children, graceMs + 2_000)).toEqual([]);
   }, 240_000);
 
-  it('during start-up, Redis unreachable: the child starting and the ones up all exit within shutdown.grace + 2 s', async () => {
+  it('(split) during start-up, Redis unreachable: the child starting and the ones up all exit within shutdown.grace + 2 s', async () => {
     const { file, graceMs } = await defaultGraceConfig();
-    const ultra = ultraStart(file, { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', GEMINI_API_KEY: '', COHERE_API_KEY: '' });
+    const ultra = ultraStart(file, { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, OPENAI_API_KEY: '', ANTHROPIC_API_KEY: '', GEMINI_API_KEY: '', COHERE_API_KEY: '' }, 'split');
     started.add(ultra.pid);
     await ultra.printed(/^ultra: cache is up/);
     // provider-agent is being started now (the supervisor starts one child at a time).
