@@ -3,7 +3,7 @@ import type { BreakerConfig, BulkheadConfig, RetryConfig, WithOverrides } from '
 import { isRecord, type CheckInput } from './check.ts';
 import { formatDuration } from '@ultra/core';
 import { Outcome } from '@ultra/contracts/chat';
-import { defaultAdaptiveLimitOptions, defaultBreakerOptions as b, defaultBulkheadOptions, defaultRetryBudgetOptions, defaultRetryOptions as r } from '@ultra/resilience';
+import { defaultAdaptiveLimitOptions, defaultBreakerOptions as b, defaultBulkheadOptions, defaultRetryBudgetOptions, defaultRetryOptions as r } from '@ultra/resilience/defaults';
 
 /** `latency_p99_above` → `latencyP99AboveMs` (durations get `Ms`), others plain camelCase. */
 export function camel(rules: Record<string, number | boolean | undefined> | undefined): Record<string, number | boolean> | undefined {

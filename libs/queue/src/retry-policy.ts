@@ -1,6 +1,6 @@
 import type { QueueConfig } from '@ultra/config';
 import type { Random } from '@ultra/core';
-import { backoffDelay } from '@ultra/resilience';
+import { backoffDelay } from '@ultra/resilience/backoff';
 
 /** What to do after a failed attempt. */
 export type RetryDecision = { kind: 'retry'; delayMs: number } | { kind: 'dead-letter'; reason: string };
