@@ -2,14 +2,13 @@ import { CacheService } from '@ultra/contracts/cache';
 import { HealthService } from '@ultra/contracts/health';
 import { ProviderAgentService } from '@ultra/contracts/provider-agent';
 import { systemClock, systemRandom } from '@ultra/core';
-import { closeReserveMs, createSaturationProbe, createServiceClient, keepWatching, runService } from '@ultra/runtime';
+import { closeReserveMs, createServiceClient, keepWatching, runService } from '@ultra/runtime';
 import { createChatFlow } from './chat-flow.ts';
 import { createLinks } from './links/links.ts';
 import { createModeState } from './mode-state.ts';
 import { createRouting } from './routing/index.ts';
 import { build } from './server.ts';
-import { createOverloadGuard } from './flow/overload-guard.ts';
-import { startLoadReports } from './load-reporter.ts';
+import { startOverloadGuard } from './overload-setup.ts';
 import { createFlowMetrics } from './flow-metrics.ts';
 import { createGuard } from './auth/guard.ts';
 import { createKeyLimiter } from './auth/key-limiter.ts';
@@ -55,27 +54,7 @@ runService('router', async ({ config, log, shutdown, metrics }) => {
   // BullMQ (about 15 MB of modules) and ioredis load only when there is a Redis to use.
   const queueModules = redisUrl ? await import('@ultra/queue') : undefined;
   const jobs = redisUrl && queueModules ? queueModules.createJobQueue({ redisUrl, config: config.queue, clock, onError: onQueueError }) : undefined;
-  const http = config.services.router.http;
-  let reports: { now(): void } | undefined;
-  const overload = createOverloadGuard({
-    config: config.overload,
-    clock,
-    random: systemRandom,
-    probe: createSaturationProbe(),
-    onShedChange: (s) => {
-      reports?.now();
-      if (s.shed.length > 0) log.warn({ level: s.level, in_flight: s.inFlight, event_loop_delay_ms: Math.round(s.sample.eventLoopDelayMs) }, `overloaded (${s.reason || 'saturated moments ago'}): shedding ${s.shed.join(', ')} priority`);
-      else log.info({ level: s.level }, 'overload over: no priority shed entirely any more');
-    },
-  });
-  overload.start();
-  const overloadGauge = (name: string, description: string, pick: (s: ReturnType<typeof overload.status>) => number) =>
-    metrics.meter.createObservableGauge(name, { description }).addCallback((r) => r.observe(pick(overload.status())));
-  overloadGauge('ultra_router_shed_pressure', "Shed pressure from the router's own saturation: 0 nothing shed, 1 batch, 2 low too, 3 normal too", (s) => s.level);
-  overloadGauge('ultra_router_in_flight', 'Requests in the router now', (s) => s.inFlight);
-  overloadGauge('ultra_router_event_loop_delay_ms', "p99 event-loop delay over the last sample", (s) => s.sample.eventLoopDelayMs);
-  reports = startLoadReports({ health, clock, instance: `router@${http.host}:${http.port}`, status: () => overload.status(), signal: shutdown });
-  shutdown.addEventListener('abort', () => overload.stop(), { once: true });
+  const overload = startOverloadGuard({ config, clock, log, meter: metrics.meter, health, shutdown });
   const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, overload, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
   const worker = jobs && queueModules && config.queue.worker ? queueModules.createJobWorker({ queue: jobs, flow, random: systemRandom }) : undefined;
   // The worker stops taking jobs when the drain starts (maybe during start-up: the signal is
