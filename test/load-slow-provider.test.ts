@@ -41,7 +41,8 @@ describe('a slow provider and many callers, defaults', () => {
     const ok = results.filter((r) => r.status === 200).length;
     const direct = callers * rounds; // what the provider answers directly in those rounds
     console.info(`${callers} callers, ${latencyMs} ms: ${ok} answers in ${seconds.toFixed(1)} s (${(ok / seconds).toFixed(1)}/s; directly ${(callers / (latencyMs / 1000)).toFixed(1)}/s), ${JSON.stringify(byStatus(results))}`);
-    expect(byStatus(results)).toEqual({ '200': direct });
+    const failures = [...new Set(results.filter((r) => r.status !== 200).map((r) => `${r.status} ${r.detail}`))].slice(0, 5);
+    expect(byStatus(results), failures.join('\n')).toEqual({ '200': direct });
     // The provider had (nearly) every caller in flight at once: Ultra queued nobody behind a cap.
     expect(await peak()).toBeGreaterThanOrEqual(Math.floor(0.95 * callers));
   }, 60_000);

@@ -12,7 +12,7 @@ export const overloadSchema = (duration: z.ZodType<number, string>) =>
   z
     .strictObject({
       event_loop_delay: duration.default(50),
-      busy_cpu: z.number().min(0).default(0.5),
+      busy_cpu: z.number().min(0).default(0.25),
       max_in_flight: z.number().int().min(0).default(4096),
       max_heap: z.number().gt(0).max(1).default(0.9),
       sample_every: duration.default(100),
@@ -27,7 +27,7 @@ export interface OverloadConfig {
   /**
    * A slow event loop counts only while this process uses at least this much CPU, in cores:
    * a loop slowed by other processes on a starved machine is not Ultra's own load, and
-   * shedding would not help it. Default 0.5.
+   * shedding would not help it. Default 0.25.
    */
   readonly busyCpu: number;
   /** Requests in the router at once above this is saturation (and the hard cap for all but `high`); 0: no bound. Default 4096. */

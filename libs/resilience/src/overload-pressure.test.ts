@@ -3,8 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { createPressure } from './overload-pressure.ts';
 
 describe('overload pressure', () => {
-  it('sheds batch, then low, then normal as saturation lasts; never high', () => {
+  it('by default needs four saturated samples to shed a class entirely', () => {
     const p = createPressure();
+    for (let i = 0; i < 3; i++) p.observe(true);
+    expect(p.shed()).toEqual([]);
+    p.observe(true);
+    expect(p.shed()).toEqual(['batch']);
+  });
+
+  it('sheds batch, then low, then normal as saturation lasts; never high', () => {
+    const p = createPressure({ rise: 0.5 });
     expect(p.shed()).toEqual([]);
     p.observe(true);
     expect([p.level, p.admitted('batch'), p.admitted('low')]).toEqual([0.5, 0.5, 1]);
@@ -20,7 +28,7 @@ describe('overload pressure', () => {
   });
 
   it('readmits slowly once the saturation is gone: a shed class comes back a twentieth at a time', () => {
-    const p = createPressure();
+    const p = createPressure({ rise: 0.5 });
     for (let i = 0; i < 4; i++) p.observe(true); // level 2: low shed
     p.observe(false);
     expect(p.admitted('low')).toBeCloseTo(0.05);

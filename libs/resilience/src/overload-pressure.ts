@@ -14,13 +14,13 @@ import { PRIORITY_CLASSES, type PriorityClass } from './priority.ts';
 
 /** Pass a `Partial<>`; missing fields take {@link defaultPressureOptions}. */
 export interface PressureOptions {
-  /** Pressure added by each saturated sample. Levels, > 0. Default 0.5 (a class shed in two samples). */
+  /** Pressure added by each saturated sample. Levels, > 0. Default 0.25 (a class shed in four samples: 400 ms at the router's 100 ms). */
   readonly rise: number;
   /** Pressure taken off by each sample that is not saturated. Levels, > 0. Default 0.05 (a class back in twenty samples). */
   readonly fall: number;
 }
 
-export const defaultPressureOptions: PressureOptions = Object.freeze({ rise: 0.5, fall: 0.05 });
+export const defaultPressureOptions: PressureOptions = Object.freeze({ rise: 0.25, fall: 0.05 });
 
 /** Highest pressure: every class but `high` shed. */
 export const MAX_PRESSURE = 3;

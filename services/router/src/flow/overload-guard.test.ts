@@ -20,7 +20,7 @@ describe('overload guard', () => {
     const { clock, guard, changes, set } = setup();
     expect(guard.admit('low')).toEqual({ ok: true });
     set({ eventLoopDelayMs: 180 });
-    clock.advance(400); // four saturated samples: batch, then low shed
+    clock.advance(800); // eight saturated samples: batch, then low shed
     expect(changes.map((c) => c.shed)).toEqual([['batch'], ['batch', 'low']]);
     expect(guard.admit('low')).toEqual({ ok: false, detail: 'Ultra is overloaded (event-loop delay 180 ms) and sheds low-priority requests now', retryAfterMs: 1_000 });
     expect(guard.refusesOutright('low').ok).toBe(false);
@@ -32,7 +32,7 @@ describe('overload guard', () => {
   it('lets shed work back a little at a time once calm, and says when nothing is shed any more', () => {
     const { clock, guard, changes, set } = setup();
     set({ eventLoopDelayMs: 180 });
-    clock.advance(400);
+    clock.advance(800);
     set({ eventLoopDelayMs: 5 });
     clock.advance(100);
     expect(guard.refusesOutright('low').ok).toBe(true); // a share of it again
