@@ -92,11 +92,11 @@ describe('bad input on both fronts', () => {
     ['temperature as text', { model: 'chat', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' }, /temperature: expected a number/],
     ['two choices', { model: 'chat', messages: [{ role: 'user', content: 'x' }], n: 2 }, /n: not supported by Ultra \(Ultra returns one choice per request/],
     [
-      'tools',
-      { model: 'chat', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }] },
-      /tools: not supported by Ultra \(function calling is not routed/,
+      'a tool without a schema object',
+      { model: 'chat', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'get_weather', parameters: [] } }] },
+      /tools\[0\]\.function\.parameters: must be a JSON Schema object/,
     ],
-    ['JSON mode', { model: 'chat', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' } }, /response_format: not supported by Ultra/],
+    ['an unknown response format', { model: 'chat', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'yaml' } }, /response_format\.type: must be text, json_object or json_schema/],
     ['log probabilities', { model: 'chat', messages: [{ role: 'user', content: 'x' }], logprobs: true }, /logprobs: not supported by Ultra/],
   ];
 

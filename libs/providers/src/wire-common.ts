@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { Role, UsageSchema, type FinishReason, type Message, type Usage } from '@ultra/contracts/chat';
 import type { z } from 'zod';
 import { malformed, type ErrorContext } from './classify.ts';
-import type { Completion } from './types.ts';
+import type { Completion, ToolCallOut } from './types.ts';
 
 /** Pieces shared by the wire formats: usage, system-prompt splitting, shape checks. */
 
@@ -24,8 +24,9 @@ export function makeCompletion(
   finishReason: FinishReason,
   model: string,
   id: string | null | undefined,
+  toolCalls: ToolCallOut[] = [],
 ): Completion {
-  return { text, usage, finishReason, model, id: id ?? '' };
+  return { text, toolCalls, usage, finishReason, model, id: id ?? '' };
 }
 
 /**

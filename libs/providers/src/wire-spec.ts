@@ -1,12 +1,14 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { ChatRequest } from '@ultra/contracts/chat';
 import type { DescribeError, ErrorContext } from './classify.ts';
-import type { Completion } from './types.ts';
+import type { Completion, ToolCallPiece } from './types.ts';
 
 /** What one event of a stream adds: text for the caller, and whether the answer is complete. */
 export interface StreamStep {
   /** Text to pass through ('' for an event without text). */
   text: string;
+  /** Pieces of tool calls to pass through, when the event has any. */
+  toolCalls?: ToolCallPiece[] | undefined;
   /** True once the provider has said the answer is complete; reading stops there. */
   end: boolean;
 }

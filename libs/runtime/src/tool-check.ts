@@ -42,7 +42,7 @@ export function validateTools(request: ChatRequest): void {
   const format = request.responseFormat;
   if (format?.type === ResponseFormatType.JSON_SCHEMA) {
     if (!NAME.test(format.name)) throw bad(`response_format.name: must be 1 to 64 letters, digits, _ or -, got ${JSON.stringify(format.name)}`);
-    jsonObject(format.schema, 'response_format.schema', 'the JSON Schema');
+    if (format.schema !== '') jsonObject(format.schema, 'response_format.schema', 'the JSON Schema');
   }
   const calls = new Set<string>();
   request.messages.forEach((m, i) => {

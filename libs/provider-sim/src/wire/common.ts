@@ -54,6 +54,7 @@ export function maskKey(key: string | undefined): string {
 /** A message's text: a string, or the `text` of its parts (`[{type: "text", text}]`). */
 export function contentText(content: unknown): string | undefined {
   if (typeof content === 'string') return content;
+  if (content === null) return '';
   if (!Array.isArray(content)) return undefined;
   return content.map((p) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
 }
