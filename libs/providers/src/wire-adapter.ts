@@ -41,14 +41,14 @@ export function createWireAdapter(endpoint: Endpoint, deps: Partial<AdapterDeps>
       const res = await send(ctx, call('POST', path, 'application/json', body), signal);
       const json = await readJson(ctx, res, signal);
       try {
-        return spec.parseCompletion(json, model, ctx);
+        return spec.parseCompletion(json, model, ctx, request);
       } catch (e) {
         throw classifyThrown(ctx, e, signal);
       }
     },
     stream(model, request, { signal }) {
       const { path, body } = spec.chat(model, request, true);
-      return streamAnswer(ctx, call('POST', path, 'text/event-stream', body), spec.createStreamDecoder(model, ctx), signal);
+      return streamAnswer(ctx, call('POST', path, 'text/event-stream', body), spec.createStreamDecoder(model, ctx, request), signal);
     },
     async probe({ signal }) {
       const res = await send(ctx, call('GET', spec.probePath, 'application/json'), signal);

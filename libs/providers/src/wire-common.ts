@@ -2,6 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { Role, UsageSchema, type FinishReason, type Message, type Usage } from '@ultra/contracts/chat';
 import type { z } from 'zod';
 import { malformed, type ErrorContext } from './classify.ts';
+import { textOf } from './content.ts';
 import type { Completion, ToolCallOut } from './types.ts';
 
 /** Pieces shared by the wire formats: usage, system-prompt splitting, shape checks. */
@@ -34,7 +35,7 @@ export function makeCompletion(
  * Gemini): every system message's content, joined by a blank line, and the other turns.
  */
 export function splitSystem(messages: readonly Message[]): { system: string; turns: Message[] } {
-  const system = messages.filter((m) => m.role === Role.SYSTEM).map((m) => m.content);
+  const system = messages.filter((m) => m.role === Role.SYSTEM).map(textOf);
   return { system: system.join('\n\n'), turns: messages.filter((m) => m.role !== Role.SYSTEM) };
 }
 

@@ -31,9 +31,9 @@ export interface WireSpec {
   authHeaders(apiKey: string | undefined): Record<string, string>;
   /** Path (appended to the base URL) and JSON body of a chat call. */
   chat(model: string, request: ChatRequest, stream: boolean): { path: string; body: unknown };
-  /** Reads a whole answer; throws a ProviderError (through `ctx`) when it is not one. */
-  parseCompletion(body: unknown, model: string, ctx: ErrorContext): Completion;
-  createStreamDecoder(model: string, ctx: ErrorContext): StreamDecoder;
+  /** Reads a whole answer to `request`; throws a ProviderError (through `ctx`) when it is not one. */
+  parseCompletion(body: unknown, model: string, ctx: ErrorContext, request: ChatRequest): Completion;
+  createStreamDecoder(model: string, ctx: ErrorContext, request: ChatRequest): StreamDecoder;
   /** Path of the cheap call `probe()` makes (a model list). */
   probePath: string;
   /** True when a probe's JSON answer has the shape of this provider's model list. */

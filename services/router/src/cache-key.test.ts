@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { create } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { ChatRequestSchema, ResponseFormatType, Role, ToolChoiceMode } from '@ultra/contracts/chat';
 import { describe, expect, it } from 'vitest';
 import { cacheKey } from './cache-key.ts';
 
-type Init = NonNullable<Parameters<typeof create<typeof ChatRequestSchema>>[1]>;
-const key = (init: Partial<Init>) => cacheKey('chat', create(ChatRequestSchema, { messages: [{ role: Role.USER, content: 'Weather?' }], ...init }));
+type Init = MessageInitShape<typeof ChatRequestSchema>;
+const key = (init: Init) => cacheKey('chat', create(ChatRequestSchema, { messages: [{ role: Role.USER, content: 'Weather?' }], ...(init as object) }));
 const tool = { name: 'get_weather', description: 'Weather', parameters: '{"type":"object"}' };
 const image = (bytes: number[]) => ({
   messages: [{ role: Role.USER, parts: [{ part: { case: 'text' as const, value: 'What is this?' } }, { part: { case: 'image' as const, value: { source: { case: 'data' as const, value: new Uint8Array(bytes) }, mimeType: 'image/png' } } }] }],
