@@ -79,7 +79,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
       throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), retryAfterWithin(selection.retryAfterMs, admission.policy.retryAfterMs));
     }
     const order = selection.order.slice(0, config.failover.maxAttempts);
-    const attempts: Attempt[] = [];
+    const attempts: Attempt[] = [...p.skipped];
     let sent = '';
     let sentTools = false;
     let brokenAt: Candidate | undefined;
@@ -166,7 +166,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
     if (sent !== '') {
       throw attemptsError(`the stream broke after ${sent.length} characters had been sent and no provider could resume it; the answer is incomplete`, Outcome.STREAM_BROKEN, attempts);
     }
-    if (attempts.length === 0) throw new ConnectError('the deadline passed before any provider was tried', Code.DeadlineExceeded);
+    if (attempts.length === p.skipped.length) throw new ConnectError('the deadline passed before any provider was tried', Code.DeadlineExceeded);
     throw exhausted(attempts);
   };
 }
