@@ -79,6 +79,15 @@ describe.each(MODELS)('the openai package, tools and JSON through %s', (provider
     expect(final.choices[0]!.message.content).toContain('tool result: sunny, 18 C');
   });
 
+  it('images: a data: URL image reaches the provider in its own form', async () => {
+    const png = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+    const res = await openai.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: [{ type: 'text', text: `What is in this image (${provider})?` }, { type: 'image_url', image_url: { url: `data:image/png;base64,${png}` } }] }],
+    });
+    expect(res.choices[0]!.message.content).toContain('[saw 1 image]');
+  });
+
   it('json_schema: the answer is JSON that follows the schema', async () => {
     const res = await openai.chat.completions.create({
       model,
