@@ -92,11 +92,11 @@ describe('bad input on both fronts', () => {
     ['temperature as text', { model: 'chat', messages: [{ role: 'user', content: 'x' }], temperature: 'hot' }, /temperature: expected a number/],
     ['two choices', { model: 'chat', messages: [{ role: 'user', content: 'x' }], n: 2 }, /n: not supported by Ultra \(Ultra returns one choice per request/],
     [
-      'tools',
-      { model: 'chat', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: {} } } }] },
-      /tools: not supported by Ultra \(function calling is not routed/,
+      'a tool without a schema object',
+      { model: 'chat', messages: [{ role: 'user', content: 'x' }], tools: [{ type: 'function', function: { name: 'get_weather', parameters: [] } }] },
+      /tools\[0\]\.function\.parameters: must be a JSON Schema object/,
     ],
-    ['JSON mode', { model: 'chat', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'json_object' } }, /response_format: not supported by Ultra/],
+    ['an unknown response format', { model: 'chat', messages: [{ role: 'user', content: 'x' }], response_format: { type: 'yaml' } }, /response_format\.type: must be text, json_object or json_schema/],
     ['log probabilities', { model: 'chat', messages: [{ role: 'user', content: 'x' }], logprobs: true }, /logprobs: not supported by Ultra/],
   ];
 
@@ -152,7 +152,11 @@ describe('bad input on both fronts', () => {
     const grpcCases: [Parameters<typeof client.complete>[0], RegExp][] = [
       [{ request: { model: 'gpt-9', messages: [{ role: Role.USER, content: 'x' }] } }, /model: unknown model "gpt-9"/],
       [{ request: { messages: [] } }, /messages: at least one message is required/],
-      [{ request: { messages: [{ role: Role.UNSPECIFIED, content: 'x' }] } }, /messages\[0\]\.role: must be system, user or assistant/],
+      [{ request: { messages: [{ role: Role.UNSPECIFIED, content: 'x' }] } }, /messages\[0\]\.role: must be system, user, assistant or tool/],
+      [
+        { request: { messages: [{ role: Role.USER, content: 'x' }, { role: Role.TOOL, toolCallId: 'call_9', content: 'ok' }] } },
+        /messages\[1\]\.tool_call_id: no earlier assistant tool call has id "call_9"/,
+      ],
       [{ request: { messages: [{ role: Role.USER, content: 'x' }], sampling: { topP: 7 } } }, /sampling\.top_p: must be between 0 and 1, got 7/],
       [{ request: { messages: [{ role: Role.USER, content: 'x'.repeat(1_000_001) }] } }, /messages\[0\]\.content: 1000001 characters, over the limit of 1000000/],
       [{ request: { messages: [0, 1].map(() => ({ role: Role.USER, content: 'x'.repeat(600_000) })) } }, /messages: 1200000 bytes of text, over the request limit of 1048576 bytes/],

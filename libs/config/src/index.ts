@@ -11,3 +11,4 @@ export * from './tls.ts';
 export * from './stream-timeouts.ts';
 export { describeDial, formatDial, isWildcard } from './dial.ts';
 export * from './overload.ts';
+export { TYPE_CAPABILITIES } from './resolve.ts';

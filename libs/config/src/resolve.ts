@@ -6,13 +6,31 @@ import { resolveKeys, resolveLimits } from './auth.ts';
 import { resolveOverload } from './overload.ts';
 import { resolveTls } from './tls.ts';
 import { resolveDial } from './dial.ts';
-import type { ProviderConfig, UltraConfig } from './types.ts';
+import type { Capabilities, ProviderConfig, UltraConfig } from './types.ts';
+import type { EndpointType } from './known-providers.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 import { resolveModels } from './check.ts';
 import { BREAKER_DEFAULTS, BULKHEAD_DEFAULTS, RETRY_DEFAULTS, camel, section } from './knobs.ts';
 
 export { crossCheck, lenient, type CheckInput } from './check.ts';
+
+/**
+ * What each wire format's adapter can honour: all four carry tools, JSON formats and images
+ * (docs/providers.md has the mapping). An endpoint whose server or model cannot (a local
+ * OpenAI-compatible server without tool support, a text-only model) says so in config.
+ */
+export const TYPE_CAPABILITIES: Readonly<Record<EndpointType, Capabilities>> = Object.freeze({
+  openai: { tools: true, json_schema: true, images: true },
+  anthropic: { tools: true, json_schema: true, images: true },
+  gemini: { tools: true, json_schema: true, images: true },
+  cohere: { tools: true, json_schema: true, images: true },
+});
+
+/** The fields of a config override that are set. */
+function defined(c: { tools?: boolean | undefined; json_schema?: boolean | undefined; images?: boolean | undefined } | undefined): Partial<Capabilities> {
+  return Object.fromEntries(Object.entries(c ?? {}).filter(([, v]) => v !== undefined)) as Partial<Capabilities>;
+}
 
 /** Turns a checked file into the typed config the services receive. */
 export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig {
@@ -45,6 +63,8 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
       simulated,
       firstTokenTimeoutMs: endpoint?.first_token_timeout ?? file.failover.first_token_timeout,
       idleTimeoutMs: endpoint?.idle_timeout ?? file.failover.idle_timeout,
+      capabilities: { ...TYPE_CAPABILITIES[type], ...defined(endpoint?.capabilities) },
+      modelCapabilities: Object.fromEntries(Object.entries(endpoint?.model_capabilities ?? {}).map(([m, c]) => [m, defined(c)])),
       ...(keyEnv ? { apiKeyEnv: keyEnv } : {}),
       ...(key && !simulated ? { apiKey: new Secret(key) } : {}),
       ...(keyEnv && !key && !simulated ? { unavailableReason: `${keyEnv} is not set` } : {}),

@@ -9,6 +9,9 @@ import { breakerKnobs, bulkheadKnobs, retryKnobs } from './schema-knobs.ts';
 import { dialSchema } from './dial.ts';
 import { overloadSchema } from './overload.ts';
 
+/** What an endpoint can honour: tools (function calling), json_schema (JSON formats), images (image input). */
+const capabilities = z.strictObject({ tools: z.boolean().optional(), json_schema: z.boolean().optional(), images: z.boolean().optional() });
+
 export { OUTCOME_NAMES, QUEUE_NOT_RETRIED, QUEUE_OUTCOMES, type QueueOutcome } from './schema-fields.ts';
 export type { BreakerKnobs, BulkheadKnobs, RetryKnobs } from './schema-knobs.ts';
 
@@ -70,6 +73,10 @@ export const fileSchema = z.strictObject({
         /** Per-provider overrides of failover.first_token_timeout and failover.idle_timeout. */
         first_token_timeout: duration.optional(),
         idle_timeout: duration.optional(),
+        /** What this endpoint can honour, over its type's defaults (all true for the four types). */
+        capabilities: capabilities.optional(),
+        /** Per-model overrides of `capabilities`, by the provider's own model name. */
+        model_capabilities: z.record(z.string().min(1), capabilities).default({}),
       }),
     )
     .default({}),

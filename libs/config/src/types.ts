@@ -35,6 +35,20 @@ export interface ProviderConfig {
   readonly firstTokenTimeoutMs: number;
   /** A stream silent for this long between tokens is broken (ms). */
   readonly idleTimeoutMs: number;
+  /** What the endpoint can honour: its type's defaults with the endpoint's `capabilities` over them (absent: the type's defaults). */
+  readonly capabilities?: Capabilities;
+  /** Per-model overrides (endpoint `model_capabilities`), by the provider's own model name. */
+  readonly modelCapabilities?: Readonly<Record<string, Partial<Capabilities>>>;
+}
+
+/** What a provider can honour of a request besides text. */
+export interface Capabilities {
+  /** Tools, tool choice, tool calls and tool results. */
+  readonly tools: boolean;
+  /** `json_object` and `json_schema` response formats. */
+  readonly json_schema: boolean;
+  /** Images in user messages. */
+  readonly images: boolean;
 }
 
 export interface Tier {

@@ -1,3 +1,5 @@
+import type { SimToolCall, SimTools } from './tools/types.ts';
+
 /** A chat request as the simulator needs it, read from any wire format. */
 export interface SimRequest {
   model: string;
@@ -8,6 +10,8 @@ export interface SimRequest {
   maxTokens?: number | undefined;
   /** OpenAI only: `stream_options.include_usage` was asked for (adds the usage chunk). */
   includeUsage?: boolean | undefined;
+  /** Tools, tool results, response format and images, as the wire format carried them. */
+  tools?: SimTools | undefined;
 }
 
 /** The deterministic answer to one request. */
@@ -26,6 +30,8 @@ export interface SimAnswer {
   truncated: boolean;
   /** Copied from the request. */
   includeUsage: boolean;
+  /** The tool calls the answer makes instead of text (see tools/tool-answer.ts). */
+  toolCalls?: SimToolCall[] | undefined;
 }
 
 /** Longest part of the last user message that the answer quotes, in characters. */

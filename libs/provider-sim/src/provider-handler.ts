@@ -8,6 +8,7 @@ import { parseJson, readBody, sendJson, wait, writeSse } from './http-io.ts';
 import { listWire, matchRoute, modelList, type Route } from './routes.ts';
 import type { StatsBook } from './stats.ts';
 import { streamAnswer } from './stream-out.ts';
+import { withTools } from './tools/tool-answer.ts';
 import { openAISimWire } from './wire/openai.ts';
 import type { Reply, SimWire } from './wire/types.ts';
 
@@ -75,7 +76,7 @@ export async function handleProvider(
   if (typeof request === 'string') return reply(wire.badRequest(request));
   if (inject) return injectError(deps, res, name, wire, faults, request, reply);
 
-  const answer = buildAnswer(name, request, faults.chunks, `${wire.idPrefix}${deps.nextId()}`, deps.clock.now());
+  const answer = withTools(buildAnswer(name, request, faults.chunks, `${wire.idPrefix}${deps.nextId()}`, deps.clock.now()), request, faults.chunks);
   // Realistic timing: the decode time spread over the stream's chunks, or waited before a whole answer.
   const decodeMs = timing ? (request.maxTokens !== undefined && request.maxTokens < timing.outputTokens ? (timing.decodeMs * request.maxTokens) / timing.outputTokens : timing.decodeMs) : 0;
   if (request.stream) {

@@ -38,12 +38,12 @@ export function classifyThrown(ctx: ErrorContext, e: unknown, signal: AbortSigna
 
 /**
  * Classifies a failure of a stream. Once text has been delivered (`partialText` not
- * empty) any failure but the caller's own timeout or cancel becomes STREAM_BROKEN, with
+ * empty) or a piece of a tool call (`sentToolCalls`) any failure but the caller's own timeout or cancel becomes STREAM_BROKEN, with
  * the underlying classification as its `cause`; every error keeps `partialText`.
  */
-export function classifyStreamFailure(ctx: ErrorContext, e: unknown, signal: AbortSignal, partialText: string): ProviderError {
+export function classifyStreamFailure(ctx: ErrorContext, e: unknown, signal: AbortSignal, partialText: string, sentToolCalls = false): ProviderError {
   const base = classifyThrown(ctx, e, signal);
-  if (partialText === '') return base;
+  if (partialText === '' && !sentToolCalls) return base;
   if (base.outcome === Outcome.TIMEOUT || base.outcome === Outcome.CANCELLED) {
     return new ProviderError(base.message, {
       outcome: base.outcome,
@@ -54,7 +54,7 @@ export function classifyStreamFailure(ctx: ErrorContext, e: unknown, signal: Abo
     });
   }
   const inner = base.message.startsWith(`${ctx.provider}: `) ? base.message.slice(ctx.provider.length + 2) : base.message;
-  return problem(ctx, Outcome.STREAM_BROKEN, `after ${partialText.length} characters: ${inner}`, {
+  return problem(ctx, Outcome.STREAM_BROKEN, `after ${partialText.length} characters${sentToolCalls ? ' and part of a tool call' : ''}: ${inner}`, {
     status: base.status,
     retryAfterMs: base.retryAfterMs,
     providerCode: base.providerCode,

@@ -10,7 +10,10 @@ export type {
   ProviderAdapter,
   Secret,
   StreamEvent,
+  ToolCallOut,
+  ToolCallPiece,
 } from './types.ts';
+export { createToolCallAssembler, piece, piecesOf, type ToolCallAssembler } from './tool-calls.ts';
 export { ProviderError, isProviderError, type ProviderErrorInit } from './provider-error.ts';
 export {
   classifyErrorBody,
@@ -29,7 +32,7 @@ export { createWireAdapter } from './wire-adapter.ts';
 export { ADAPTER_FACTORIES, createAdapter } from './registry.ts';
 export { DEFAULT_ENDPOINTS, defaultEndpointFor, type DefaultEndpoint } from './defaults.ts';
 export { createOpenAIAdapter, openAIWire } from './openai/adapter.ts';
-export { toOpenAIRequest, type OpenAIChatBody } from './openai/request.ts';
+export { openAIToolFields, toOpenAIRequest, type OpenAIChatBody, type OpenAIMessage } from './openai/request.ts';
 export { createAnthropicAdapter, anthropicWire, ANTHROPIC_VERSION } from './anthropic/adapter.ts';
 export { toAnthropicRequest, ANTHROPIC_DEFAULT_MAX_TOKENS, type AnthropicMessagesBody } from './anthropic/request.ts';
 export { createGeminiAdapter, geminiWire } from './gemini/adapter.ts';

@@ -21,6 +21,7 @@ export async function* streamAnswer(
   const local = new AbortController();
   const combined = AbortSignal.any([signal, local.signal]);
   let partial = '';
+  let toolChars = 0;
   try {
     const res = await send(ctx, call, combined);
     const type = res.headers.get('content-type') ?? '';
@@ -31,13 +32,13 @@ export async function* streamAnswer(
     }
     for await (const event of readSse(ctx, res.body)) {
       const step = decoder.push(event);
-      if (step.text !== '') {
-        partial += step.text;
-        if (partial.length > ANSWER_BODY_LIMIT) {
-          throw problem(ctx, Outcome.MALFORMED_RESPONSE, `the streamed answer passed ${ANSWER_BODY_LIMIT / (1024 * 1024)} MiB, far past any model answer (a broken server or proxy?)`);
-        }
-        yield { type: 'delta', text: step.text };
+      const pieces = step.toolCalls ?? [];
+      partial += step.text;
+      for (const piece of pieces) toolChars += piece.name.length + piece.arguments.length + 1;
+      if (partial.length + toolChars > ANSWER_BODY_LIMIT) {
+        throw problem(ctx, Outcome.MALFORMED_RESPONSE, `the streamed answer passed ${ANSWER_BODY_LIMIT / (1024 * 1024)} MiB, far past any model answer (a broken server or proxy?)`);
       }
+      if (step.text !== '' || pieces.length > 0) yield { type: 'delta', text: step.text, ...(pieces.length > 0 ? { toolCalls: pieces } : {}) };
       if (step.end) break;
     }
     const completion = decoder.finish();
@@ -46,7 +47,7 @@ export async function* streamAnswer(
     }
     yield { type: 'done', completion };
   } catch (e) {
-    throw classifyStreamFailure(ctx, e, signal, partial);
+    throw classifyStreamFailure(ctx, e, signal, partial, toolChars > 0);
   } finally {
     local.abort();
   }

@@ -26,9 +26,30 @@ export interface Endpoint {
   readonly models: readonly string[];
 }
 
+/** A tool call the model made, complete: `arguments` is JSON text. */
+export interface ToolCallOut {
+  /** The provider's id, or one Ultra gave (Gemini has none). */
+  id: string;
+  name: string;
+  arguments: string;
+  /** Opaque data the provider needs back with this call on later turns (Gemini's thought signature); '' when none. */
+  signature: string;
+}
+
+/** A piece of a streamed tool call: the first piece of call `index` has its id and name, later ones argument fragments. */
+export interface ToolCallPiece {
+  index: number;
+  id: string;
+  name: string;
+  arguments: string;
+  signature: string;
+}
+
 /** A finished answer from a provider. */
 export interface Completion {
   text: string;
+  /** The tool calls of the answer (finishReason TOOL_CALLS), in order; empty for a text answer. */
+  toolCalls: ToolCallOut[];
   usage: Usage;
   finishReason: FinishReason;
   /** The model name the provider reports having used. */
@@ -37,8 +58,11 @@ export interface Completion {
   id: string;
 }
 
-/** One event of a streamed answer: a piece of text, then exactly one `done` at the end. */
-export type StreamEvent = { type: 'delta'; text: string } | { type: 'done'; completion: Completion };
+/**
+ * One event of a streamed answer: a piece of text or of tool calls, then exactly one
+ * `done` at the end, whose completion holds the tool calls whole.
+ */
+export type StreamEvent = { type: 'delta'; text: string; toolCalls?: ToolCallPiece[] } | { type: 'done'; completion: Completion };
 
 export interface CallOptions {
   /** Aborts the HTTP call; an aborted call rejects with a ProviderError of outcome CANCELLED or TIMEOUT. */

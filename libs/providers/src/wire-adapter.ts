@@ -1,5 +1,7 @@
 import { systemClock } from '@ultra/core';
-import { malformed } from './classify.ts';
+import { Outcome, type ChatRequest } from '@ultra/contracts/chat';
+import { malformed, problem } from './classify.ts';
+import { isUnsupportedRequest } from './unsupported-request.ts';
 import { classifyThrown } from './classify-thrown.ts';
 import { readJson, send, type HttpCall, type HttpContext } from './http.ts';
 import { streamAnswer } from './stream-answer.ts';
@@ -34,21 +36,31 @@ export function createWireAdapter(endpoint: Endpoint, deps: Partial<AdapterDeps>
     ...(body === undefined ? {} : { body }),
   });
 
+  /** The provider's form of a request; one it cannot take is a BAD_REQUEST naming why, before any HTTP. */
+  const chat = (model: string, request: ChatRequest, stream: boolean) => {
+    try {
+      return spec.chat(model, request, stream);
+    } catch (e) {
+      if (isUnsupportedRequest(e)) throw problem(ctx, Outcome.BAD_REQUEST, e.message);
+      throw e;
+    }
+  };
+
   return {
     endpoint,
     async complete(model, request, { signal }) {
-      const { path, body } = spec.chat(model, request, false);
+      const { path, body } = chat(model, request, false);
       const res = await send(ctx, call('POST', path, 'application/json', body), signal);
       const json = await readJson(ctx, res, signal);
       try {
-        return spec.parseCompletion(json, model, ctx);
+        return spec.parseCompletion(json, model, ctx, request);
       } catch (e) {
         throw classifyThrown(ctx, e, signal);
       }
     },
-    stream(model, request, { signal }) {
-      const { path, body } = spec.chat(model, request, true);
-      return streamAnswer(ctx, call('POST', path, 'text/event-stream', body), spec.createStreamDecoder(model, ctx), signal);
+    async *stream(model, request, { signal }) {
+      const { path, body } = chat(model, request, true);
+      yield* streamAnswer(ctx, call('POST', path, 'text/event-stream', body), spec.createStreamDecoder(model, ctx, request), signal);
     },
     async probe({ signal }) {
       const res = await send(ctx, call('GET', spec.probePath, 'application/json'), signal);

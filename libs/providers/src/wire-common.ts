@@ -2,7 +2,8 @@ import { create } from '@bufbuild/protobuf';
 import { Role, UsageSchema, type FinishReason, type Message, type Usage } from '@ultra/contracts/chat';
 import type { z } from 'zod';
 import { malformed, type ErrorContext } from './classify.ts';
-import type { Completion } from './types.ts';
+import { textOf } from './content.ts';
+import type { Completion, ToolCallOut } from './types.ts';
 
 /** Pieces shared by the wire formats: usage, system-prompt splitting, shape checks. */
 
@@ -24,8 +25,9 @@ export function makeCompletion(
   finishReason: FinishReason,
   model: string,
   id: string | null | undefined,
+  toolCalls: ToolCallOut[] = [],
 ): Completion {
-  return { text, usage, finishReason, model, id: id ?? '' };
+  return { text, toolCalls, usage, finishReason, model, id: id ?? '' };
 }
 
 /**
@@ -33,7 +35,7 @@ export function makeCompletion(
  * Gemini): every system message's content, joined by a blank line, and the other turns.
  */
 export function splitSystem(messages: readonly Message[]): { system: string; turns: Message[] } {
-  const system = messages.filter((m) => m.role === Role.SYSTEM).map((m) => m.content);
+  const system = messages.filter((m) => m.role === Role.SYSTEM).map(textOf);
   return { system: system.join('\n\n'), turns: messages.filter((m) => m.role !== Role.SYSTEM) };
 }
 

@@ -1,12 +1,14 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type { ChatRequest } from '@ultra/contracts/chat';
 import type { DescribeError, ErrorContext } from './classify.ts';
-import type { Completion } from './types.ts';
+import type { Completion, ToolCallPiece } from './types.ts';
 
 /** What one event of a stream adds: text for the caller, and whether the answer is complete. */
 export interface StreamStep {
   /** Text to pass through ('' for an event without text). */
   text: string;
+  /** Pieces of tool calls to pass through, when the event has any. */
+  toolCalls?: ToolCallPiece[] | undefined;
   /** True once the provider has said the answer is complete; reading stops there. */
   end: boolean;
 }
@@ -29,9 +31,9 @@ export interface WireSpec {
   authHeaders(apiKey: string | undefined): Record<string, string>;
   /** Path (appended to the base URL) and JSON body of a chat call. */
   chat(model: string, request: ChatRequest, stream: boolean): { path: string; body: unknown };
-  /** Reads a whole answer; throws a ProviderError (through `ctx`) when it is not one. */
-  parseCompletion(body: unknown, model: string, ctx: ErrorContext): Completion;
-  createStreamDecoder(model: string, ctx: ErrorContext): StreamDecoder;
+  /** Reads a whole answer to `request`; throws a ProviderError (through `ctx`) when it is not one. */
+  parseCompletion(body: unknown, model: string, ctx: ErrorContext, request: ChatRequest): Completion;
+  createStreamDecoder(model: string, ctx: ErrorContext, request: ChatRequest): StreamDecoder;
   /** Path of the cheap call `probe()` makes (a model list). */
   probePath: string;
   /** True when a probe's JSON answer has the shape of this provider's model list. */

@@ -41,7 +41,10 @@ export function attemptsOf(err: unknown): Attempt[] {
   return err instanceof ConnectError ? err.findDetails(AttemptSchema) : [];
 }
 
-/** `alpha:unavailable:12ms,gamma:ok:3ms`, the form of the `x-ultra-attempts` header. */
+/**
+ * `alpha:unavailable:12ms,gamma:ok:3ms`, the form of the `x-ultra-attempts` header; a
+ * candidate skipped for lack of a capability shows it: `local:skipped-tools+images:0ms`.
+ */
 export function formatAttempts(attempts: readonly Attempt[]): string {
-  return attempts.map((a) => `${a.provider}:${outcomeName(a.outcome)}:${a.latencyMs}ms`).join(',');
+  return attempts.map((a) => `${a.provider}:${a.outcome === Outcome.SKIPPED ? `skipped-${a.detail}` : outcomeName(a.outcome)}:${a.latencyMs}ms`).join(',');
 }

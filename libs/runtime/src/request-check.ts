@@ -1,8 +1,15 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import { Role, type ChatRequest } from '@ultra/contracts/chat';
+import { Role, type ChatRequest, type Message } from '@ultra/contracts/chat';
 import { DEFAULT_LIMITS, type RequestLimits } from '@ultra/config';
+import { validateTools } from './tool-check.ts';
 
 const bad = (message: string) => new ConnectError(message, Code.InvalidArgument);
+
+/** A message's text: its content, its text parts and its tool calls' arguments. */
+function textOf(m: Message): string {
+  const parts = m.parts.map((p) => (p.part.case === 'text' ? p.part.value : '')).join('');
+  return m.content + parts + m.toolCalls.map((c) => c.arguments).join('');
+}
 
 /**
  * Rejects a request that no provider could answer, naming the field that is wrong
@@ -17,15 +24,17 @@ export function validateRequest(request: ChatRequest | undefined, limits: Reques
     throw bad(`messages: ${messages.length} messages, over the limit of ${limits.maxMessages}`);
   }
   messages.forEach((m, i) => {
-    if (m.role !== Role.SYSTEM && m.role !== Role.USER && m.role !== Role.ASSISTANT) {
-      throw bad(`messages[${i}].role: must be system, user or assistant`);
+    if (m.role !== Role.SYSTEM && m.role !== Role.USER && m.role !== Role.ASSISTANT && m.role !== Role.TOOL) {
+      throw bad(`messages[${i}].role: must be system, user, assistant or tool`);
     }
-    if (m.content.length > limits.maxMessageChars) {
-      throw bad(`messages[${i}].content: ${m.content.length} characters, over the limit of ${limits.maxMessageChars}`);
+    const chars = textOf(m).length;
+    if (chars > limits.maxMessageChars) {
+      throw bad(`messages[${i}].content: ${chars} characters, over the limit of ${limits.maxMessageChars}`);
     }
   });
   if (!messages.some((m) => m.role === Role.USER)) throw bad('messages: at least one user message is required');
-  const bytes = messages.reduce((n, m) => n + Buffer.byteLength(m.content) + Buffer.byteLength(m.name), 0);
+  validateTools(request);
+  const bytes = messages.reduce((n, m) => n + Buffer.byteLength(textOf(m)) + Buffer.byteLength(m.name), 0);
   if (bytes > limits.maxRequestBytes) {
     throw bad(`messages: ${bytes} bytes of text, over the request limit of ${limits.maxRequestBytes} bytes`);
   }

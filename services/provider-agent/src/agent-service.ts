@@ -24,6 +24,7 @@ function answerOf(provider: string, model: string, completion: Completion, attem
   return create(ChatAnswerSchema, {
     id: completion.id,
     text: completion.text,
+    toolCalls: completion.toolCalls,
     usage: completion.usage,
     finishReason: completion.finishReason,
     provider,
@@ -80,7 +81,7 @@ export function createAgentService(deps: AgentServiceDeps): ServiceImpl<typeof P
       try {
         for await (const event of actor.stream(input(req, request, ctx))) {
           yield event.type === 'delta'
-            ? create(StreamInvokeResponseSchema, { event: { case: 'delta', value: { text: event.text } } })
+            ? create(StreamInvokeResponseSchema, { event: { case: 'delta', value: { text: event.text, toolCalls: [...(event.toolCalls ?? [])] } } })
             : create(StreamInvokeResponseSchema, { event: { case: 'done', value: answerOf(req.provider, req.model, event.completion, event.attempts, clock) } });
         }
       } catch (e) {

@@ -1,5 +1,5 @@
 import { Outcome } from '@ultra/contracts/chat';
-import type { Completion, StreamEvent } from '@ultra/providers';
+import type { Completion, StreamEvent, ToolCallPiece } from '@ultra/providers';
 import { runWithRetry, type CallMetrics } from '@ultra/resilience';
 import { inAttemptSpan } from './attempt-span.ts';
 import { createAttemptTimer, type AttemptTimer } from './attempt-timer.ts';
@@ -9,7 +9,7 @@ import type { AttemptReport } from './provider-call-error.ts';
 
 /** What a stream through the agent yields: text as it comes, then the answer with every attempt it took. */
 export type AgentStreamEvent =
-  | { readonly type: 'delta'; readonly text: string }
+  | { readonly type: 'delta'; readonly text: string; readonly toolCalls?: readonly ToolCallPiece[] | undefined }
   | { readonly type: 'done'; readonly completion: Completion; readonly attempts: readonly AttemptReport[] };
 
 /** Below this many output tokens a stream's rate is not reported to the breaker: too short to measure. */
@@ -87,7 +87,7 @@ async function* follow(parts: CallParts, s: Started, reports: AttemptReport[]): 
         yield { type: 'done', completion: event.completion, attempts: reports };
         return;
       }
-      yield { type: 'delta', text: event.text };
+      yield { type: 'delta', text: event.text, toolCalls: event.toolCalls };
       s.timer.arm(idle, `no token for ${idle} ms (idle_timeout)`);
       let next: IteratorResult<StreamEvent>;
       try {

@@ -19,6 +19,7 @@ export type Step =
 
 const completion = (text: string, tokens = 4): Completion => ({
   text,
+  toolCalls: [],
   usage: create(UsageSchema, { promptTokens: 3, completionTokens: tokens, totalTokens: tokens + 3 }),
   finishReason: FinishReason.STOP,
   model: 'm1',

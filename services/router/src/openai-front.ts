@@ -11,7 +11,7 @@ import { currentModeHeaders } from './mode-headers.ts';
 import type { ModeState } from './mode-state.ts';
 import { shedBeforeReading } from './flow/overload-admission.ts';
 import type { OverloadGuard } from './flow/overload-guard.ts';
-import { BadRequestError, finishReasonName, toChatRequest, toCompletionBody, ultraHeaders } from './openai-mapping.ts';
+import { BadRequestError, finishReasonName, toChatRequest, toCompletionBody, toToolCallChunks, ultraHeaders } from './openai-mapping.ts';
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
 type Res = http.ServerResponse | http2.Http2ServerResponse;
@@ -150,7 +150,9 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
       }
       const created = Math.floor(clock.now() / 1000);
       if (event.type === 'delta') {
-        write({ id, object: 'chat.completion.chunk', created, model: request.model, choices: [{ index: 0, delta: { role: 'assistant', content: event.text }, finish_reason: null }] });
+        const tools = event.toolCalls?.length ? { tool_calls: toToolCallChunks(event.toolCalls) } : {};
+        const delta = { role: 'assistant', ...(event.text !== '' || !tools.tool_calls ? { content: event.text } : {}), ...tools };
+        write({ id, object: 'chat.completion.chunk', created, model: request.model, choices: [{ index: 0, delta, finish_reason: null }] });
       } else {
         const a = event.answer;
         const ultra = ultraHeaders(a);

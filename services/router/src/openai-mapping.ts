@@ -4,30 +4,22 @@ import {
   ChatRequestSchema,
   FinishReason,
   Priority,
-  Role,
   ServedFrom,
   type ChatAnswer,
   type ChatRequest,
+  type ToolCallDelta,
 } from '@ultra/contracts/chat';
 import { formatAttempts } from '@ultra/runtime';
 import { modeHeaders } from './mode-headers.ts';
+import { BadRequestError } from './bad-request.ts';
+import { isObject, toMessage } from './openai-messages.ts';
+import { toParallelToolCalls, toResponseFormat, toToolChoice, toTools } from './openai-tools.ts';
 
-/** A request body that cannot be used; `param` names the field, as OpenAI's errors do. */
-export class BadRequestError extends Error {
-  constructor(
-    message: string,
-    readonly param: string | null,
-  ) {
-    super(message);
-    this.name = 'BadRequestError';
-  }
-}
+export { BadRequestError };
 
-const ROLES: Record<string, Role> = { system: Role.SYSTEM, developer: Role.SYSTEM, user: Role.USER, assistant: Role.ASSISTANT };
 const PRIORITIES: Record<string, Priority> = { high: Priority.HIGH, normal: Priority.NORMAL, low: Priority.LOW, batch: Priority.BATCH };
 const CACHE: Record<string, CachePolicy> = { 'no-store': CachePolicy.NO_STORE, 'no-cache': CachePolicy.NO_CACHE, 'stale-ok': CachePolicy.STALE_OK };
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function num(body: Record<string, unknown>, field: string): number | undefined {
   const v = body[field];
@@ -36,36 +28,19 @@ function num(body: Record<string, unknown>, field: string): number | undefined {
   return v;
 }
 
-function contentText(content: unknown, i: number): string {
-  if (typeof content === 'string') return content;
-  if (content === null || content === undefined) return '';
-  if (Array.isArray(content)) {
-    return content
-      .map((part, j) => {
-        if (isObject(part) && part['type'] === 'text' && typeof part['text'] === 'string') return part['text'];
-        throw new BadRequestError(`messages[${i}].content[${j}]: only text parts are supported`, `messages[${i}].content`);
-      })
-      .join('');
-  }
-  throw new BadRequestError(`messages[${i}].content: expected a string or a list of text parts`, `messages[${i}].content`);
-}
-
 const empty = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
 
 /**
  * Chat Completions parameters that change what the answer is, which Ultra's chat contract
  * does not carry to providers: each is refused with a 400 naming it, unless it has its
  * neutral value, rather than dropped so that the caller gets an answer it did not ask for
- * (plain text for a tool call, one choice for `n: 3`). Parameters that only shape delivery
+ * (one choice for `n: 3`, no log probabilities). Parameters that only shape delivery
  * (`stream_options`, `store`, `metadata`, `service_tier`, `user`) are accepted.
  */
 const UNSUPPORTED: ReadonlyArray<[field: string, neutral: (v: unknown) => boolean, why: string]> = [
   ['n', (v) => v === undefined || v === null || v === 1, 'Ultra returns one choice per request; send n requests (each may be answered by another provider)'],
-  ['tools', empty, 'function calling is not routed by Ultra; call a provider directly for tool use'],
-  ['tool_choice', (v) => empty(v) || v === 'none', 'function calling is not routed by Ultra'],
-  ['functions', empty, 'function calling is not routed by Ultra'],
-  ['function_call', (v) => empty(v) || v === 'none', 'function calling is not routed by Ultra'],
-  ['response_format', (v) => empty(v) || (isObject(v) && v['type'] === 'text'), 'structured output (json_object, json_schema) is not carried to providers'],
+  ['functions', empty, 'the deprecated functions parameter is not carried; send tools'],
+  ['function_call', (v) => empty(v) || v === 'none', 'the deprecated function_call parameter is not carried; send tool_choice'],
   ['logprobs', (v) => empty(v) || v === false, 'log probabilities are not carried back from providers'],
   ['top_logprobs', (v) => empty(v) || v === 0, 'log probabilities are not carried back from providers'],
   ['logit_bias', empty, 'logit bias is not carried to providers'],
@@ -86,14 +61,9 @@ export function toChatRequest(body: unknown, headers: Record<string, string | st
   for (const [field, neutral, why] of UNSUPPORTED) {
     if (!neutral(body[field])) throw new BadRequestError(`${field}: not supported by Ultra (${why}), got ${JSON.stringify(body[field]).slice(0, 80)}`, field);
   }
-  const messages = body['messages'].map((m, i) => {
-    if (!isObject(m)) throw new BadRequestError(`messages[${i}]: expected an object`, `messages[${i}]`);
-    const role = typeof m['role'] === 'string' ? ROLES[m['role']] : undefined;
-    if (role === undefined) {
-      throw new BadRequestError(`messages[${i}].role: must be system, developer, user or assistant, got ${JSON.stringify(m['role'])}`, `messages[${i}].role`);
-    }
-    return { role, content: contentText(m['content'], i), name: typeof m['name'] === 'string' ? m['name'] : '' };
-  });
+  const messages = body['messages'].map(toMessage);
+  const toolChoice = toToolChoice(body['tool_choice']);
+  const responseFormat = toResponseFormat(body['response_format']);
   const maxTokens = num(body, 'max_completion_tokens') ?? num(body, 'max_tokens');
   if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1)) {
     throw new BadRequestError(`max_tokens: must be a whole number of at least 1, got ${maxTokens}`, 'max_tokens');
@@ -130,6 +100,10 @@ export function toChatRequest(body: unknown, headers: Record<string, string | st
     sessionId: header('x-ultra-session') ?? (typeof body['user'] === 'string' ? body['user'] : ''),
     priority: priority ? PRIORITIES[priority]! : Priority.UNSPECIFIED,
     cachePolicy: cache ? CACHE[cache]! : CachePolicy.UNSPECIFIED,
+    tools: toTools(body['tools']),
+    ...(toolChoice ? { toolChoice } : {}),
+    ...toParallelToolCalls(body['parallel_tool_calls']),
+    ...(responseFormat ? { responseFormat } : {}),
   });
 }
 
@@ -163,11 +137,35 @@ export function toCompletionBody(answer: ChatAnswer) {
     object: 'chat.completion',
     created: Number(answer.created),
     model: answer.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: answer.text, refusal: null }, logprobs: null, finish_reason: finishReasonName(answer.finishReason) }],
+    choices: [{ index: 0, message: toAssistantMessage(answer), logprobs: null, finish_reason: finishReasonName(answer.finishReason) }],
     usage: {
       prompt_tokens: answer.usage?.promptTokens ?? 0,
       completion_tokens: answer.usage?.completionTokens ?? 0,
       total_tokens: answer.usage?.totalTokens ?? 0,
     },
   };
+}
+
+/** Google's OpenAI-compatible place for Gemini's thought signature, so that the SDK hands it back on the next turn. */
+const extraContent = (signature: string) => (signature ? { extra_content: { google: { thought_signature: signature } } } : {});
+
+/** The answer's `choices[0].message`: text (null when there are only tool calls) and `tool_calls`. */
+function toAssistantMessage(answer: ChatAnswer) {
+  if (answer.toolCalls.length === 0) return { role: 'assistant', content: answer.text, refusal: null };
+  return {
+    role: 'assistant',
+    content: answer.text === '' ? null : answer.text,
+    refusal: null,
+    tool_calls: answer.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments }, ...extraContent(c.signature) })),
+  };
+}
+
+/** A stream chunk's `delta.tool_calls`: the first piece of a call has its id, type and name; later ones the argument fragments. */
+export function toToolCallChunks(pieces: readonly ToolCallDelta[]) {
+  return pieces.map((p) => ({
+    index: p.index,
+    ...(p.id ? { id: p.id, type: 'function' } : {}),
+    function: { ...(p.name ? { name: p.name } : {}), arguments: p.arguments },
+    ...extraContent(p.signature),
+  }));
 }

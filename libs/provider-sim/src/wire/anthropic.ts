@@ -1,4 +1,5 @@
 import { contentText, faultText, isRecord, optionalCount, readMessages, retryAfterHeader, waitOf } from './common.ts';
+import { anthropicToolBlocks, readAnthropicTools } from './anthropic-tools.ts';
 import type { Reply, SimError, SimWire } from './types.ts';
 
 const TYPE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -51,7 +52,10 @@ export const anthropicSimWire: SimWire = {
     const messages = readMessages(body['messages'], 'messages');
     if (typeof messages === 'string') return messages;
     const system = body['system'] === undefined ? undefined : contentText(body['system']);
+    const tools = readAnthropicTools(body);
+    if (typeof tools === 'string') return tools;
     return {
+      tools,
       model: body['model'],
       messages: system ? [{ role: 'system', content: system }, ...messages] : messages,
       stream: body['stream'] === true,
@@ -63,14 +67,32 @@ export const anthropicSimWire: SimWire = {
     type: 'message',
     role: 'assistant',
     model: a.model,
-    content: [{ type: 'text', text: a.text }],
-    stop_reason: a.truncated ? 'max_tokens' : 'end_turn',
+    content: a.toolCalls ? anthropicToolBlocks(a) : [{ type: 'text', text: a.text }],
+    stop_reason: a.toolCalls ? 'tool_use' : a.truncated ? 'max_tokens' : 'end_turn',
     stop_sequence: null,
     usage: { input_tokens: a.promptTokens, output_tokens: a.completionTokens },
   }),
   stream(a) {
     const event = (type: string, data: Record<string, unknown>) => ({ event: type, data: JSON.stringify({ type, ...data }) });
     const message = { id: a.id, type: 'message', role: 'assistant', model: a.model, content: [], stop_reason: null, stop_sequence: null };
+    if (a.toolCalls) {
+      const blocks = anthropicToolBlocks(a).flatMap((b, index) => {
+        const json = JSON.stringify(b.input);
+        const half = Math.ceil(json.length / 2);
+        return [
+          event('content_block_start', { index, content_block: { ...b, input: {} } }),
+          event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: '' } }),
+          event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: json.slice(0, half) } }),
+          event('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: json.slice(half) } }),
+          event('content_block_stop', { index }),
+        ];
+      });
+      return {
+        head: [event('message_start', { message: { ...message, usage: { input_tokens: a.promptTokens, output_tokens: 1 } } }), event('ping', {})],
+        chunk: (piece) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: piece } }),
+        tail: [...blocks, event('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: a.completionTokens } }), event('message_stop', {})],
+      };
+    }
     return {
       head: [
         event('message_start', { message: { ...message, usage: { input_tokens: a.promptTokens, output_tokens: 1 } } }),

@@ -1,4 +1,5 @@
 import { faultText, hasBearer, isRecord, optionalCount, readMessages, retryAfterHeader } from './common.ts';
+import { cohereToolCalls, readCohereTools } from './cohere-tools.ts';
 import type { Reply, SimError, SimWire } from './types.ts';
 
 const errorReply = (status: number, message: string, headers: Record<string, string> = {}): Reply => ({
@@ -34,16 +35,32 @@ export const cohereSimWire: SimWire = {
     if (typeof messages === 'string') return `invalid request: ${messages}`;
     const maxTokens = optionalCount(body['max_tokens'], 'max_tokens');
     if (typeof maxTokens === 'string') return `invalid request: ${maxTokens}`;
-    return { model: body['model'], messages, stream: body['stream'] === true, maxTokens };
+    const tools = readCohereTools(body);
+    if (typeof tools === 'string') return tools;
+    return { model: body['model'], messages, stream: body['stream'] === true, maxTokens, tools };
   },
   completion: (a) => ({
     id: a.id,
-    finish_reason: a.truncated ? 'MAX_TOKENS' : 'COMPLETE',
-    message: { role: 'assistant', content: [{ type: 'text', text: a.text }] },
+    finish_reason: a.toolCalls ? 'TOOL_CALL' : a.truncated ? 'MAX_TOKENS' : 'COMPLETE',
+    message: a.toolCalls
+      ? { role: 'assistant', tool_plan: 'I will call the tool.', tool_calls: cohereToolCalls(a) }
+      : { role: 'assistant', content: [{ type: 'text', text: a.text }] },
     usage: usage(a.promptTokens, a.completionTokens),
   }),
   stream(a) {
     const event = (type: string, data: Record<string, unknown>) => ({ event: type, data: JSON.stringify({ type, ...data }) });
+    if (a.toolCalls) {
+      const calls = cohereToolCalls(a).flatMap((c, index) => [
+        event('tool-call-start', { index, delta: { message: { tool_calls: { ...c, function: { name: c.function.name, arguments: '' } } } } }),
+        event('tool-call-delta', { index, delta: { message: { tool_calls: { function: { arguments: c.function.arguments } } } } }),
+        event('tool-call-end', { index }),
+      ]);
+      return {
+        head: [event('message-start', { id: a.id, delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } } }), event('tool-plan-delta', { delta: { message: { tool_plan: 'I will call the tool.' } } })],
+        chunk: (piece) => event('content-delta', { index: 0, delta: { message: { content: { text: piece } } } }),
+        tail: [...calls, event('message-end', { delta: { finish_reason: 'TOOL_CALL', usage: usage(a.promptTokens, a.completionTokens) } })],
+      };
+    }
     return {
       head: [
         event('message-start', { id: a.id, delta: { message: { role: 'assistant', content: [], tool_plan: '', tool_calls: [], citations: [] } } }),

@@ -54,6 +54,7 @@ export function maskKey(key: string | undefined): string {
 /** A message's text: a string, or the `text` of its parts (`[{type: "text", text}]`). */
 export function contentText(content: unknown): string | undefined {
   if (typeof content === 'string') return content;
+  if (content === null) return '';
   if (!Array.isArray(content)) return undefined;
   return content.map((p) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
 }
@@ -64,7 +65,9 @@ export function readMessages(raw: unknown, field: string): Array<{ role: string;
   const out: Array<{ role: string; content: string }> = [];
   for (const [i, m] of raw.entries()) {
     const role = typeof m === 'object' && m !== null ? (m as { role?: unknown }).role : undefined;
-    const content = contentText(typeof m === 'object' && m !== null ? (m as { content?: unknown }).content : undefined);
+    const record = typeof m === 'object' && m !== null ? (m as { content?: unknown; tool_calls?: unknown }) : {};
+    // An assistant turn of tool calls may have no content (OpenAI, Cohere).
+    const content = record.content === undefined && Array.isArray(record.tool_calls) ? '' : contentText(record.content);
     if (typeof role !== 'string' || content === undefined) return `${field}.${i}: needs a role and a text content`;
     out.push({ role, content });
   }

@@ -1,4 +1,5 @@
 import { faultText, isRecord, optionalCount, readMessages, retryAfterHeader, waitOf } from './common.ts';
+import { geminiCallParts, readGeminiTools } from './gemini-tools.ts';
 import type { Reply, SimError, SimWire } from './types.ts';
 
 const STATUS_NAME: Readonly<Record<number, string>> = {
@@ -66,7 +67,10 @@ export const geminiSimWire: SimWire = {
     if (typeof maxTokens === 'string') return maxTokens;
     const system = isRecord(body['systemInstruction']) ? readMessages([{ role: 'system', content: body['systemInstruction']['parts'] }], 'systemInstruction') : [];
     if (typeof system === 'string') return system;
+    const tools = readGeminiTools(body);
+    if (typeof tools === 'string') return tools;
     return {
+      tools,
       model: pathModel ?? '',
       messages: [...system, ...messages.map((m) => ({ role: m.role === 'model' ? 'assistant' : m.role, content: m.content }))],
       stream: streamPath,
@@ -74,15 +78,15 @@ export const geminiSimWire: SimWire = {
     };
   },
   completion: (a) => ({
-    candidates: [{ content: { parts: [{ text: a.text }], role: 'model' }, finishReason: a.truncated ? 'MAX_TOKENS' : 'STOP', index: 0 }],
+    candidates: [{ content: { parts: a.toolCalls ? geminiCallParts(a) : [{ text: a.text }], role: 'model' }, finishReason: a.truncated ? 'MAX_TOKENS' : 'STOP', index: 0 }],
     usageMetadata: { promptTokenCount: a.promptTokens, candidatesTokenCount: a.completionTokens, totalTokenCount: a.promptTokens + a.completionTokens },
     modelVersion: a.model,
     responseId: a.id,
   }),
   stream(a) {
-    const event = (text: string, last: boolean) => ({
+    const event = (text: string, last: boolean, parts: unknown[] = [{ text }]) => ({
       data: JSON.stringify({
-        candidates: [{ content: { parts: [{ text }], role: 'model' }, index: 0, ...(last ? { finishReason: a.truncated ? 'MAX_TOKENS' : 'STOP' } : {}) }],
+        candidates: [{ content: { parts, role: 'model' }, index: 0, ...(last ? { finishReason: a.truncated ? 'MAX_TOKENS' : 'STOP' } : {}) }],
         usageMetadata: last
           ? { promptTokenCount: a.promptTokens, candidatesTokenCount: a.completionTokens, totalTokenCount: a.promptTokens + a.completionTokens }
           : { promptTokenCount: a.promptTokens, totalTokenCount: a.promptTokens },
@@ -90,7 +94,8 @@ export const geminiSimWire: SimWire = {
         responseId: a.id,
       }),
     });
-    return { head: [], chunk: (piece) => event(piece, false), tail: [event('', true)] };
+    const calls = a.toolCalls ? [event('', false, geminiCallParts(a))] : [];
+    return { head: [], chunk: (piece) => event(piece, false), tail: [...calls, event('', true)] };
   },
   error,
   badRequest: (reason) => errorReply(400, reason),

@@ -1,4 +1,5 @@
 import { bearerOf, faultText, hasBearer, isRecord, maskKey, optionalCount, readMessages, retryAfterHeader, waitOf } from './common.ts';
+import { openAIToolDeltas, openAIToolMessage, readOpenAITools } from './openai-tools.ts';
 import type { Reply, SimError, SimWire } from './types.ts';
 
 const TYPE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -57,7 +58,10 @@ export const openAISimWire: SimWire = {
     const maxTokens = optionalCount(body['max_completion_tokens'] ?? body['max_tokens'], 'max_tokens');
     if (typeof maxTokens === 'string') return maxTokens;
     const options = body['stream_options'];
+    const tools = readOpenAITools(body);
+    if (typeof tools === 'string') return tools;
     return {
+      tools,
       model: body['model'],
       messages,
       stream: body['stream'] === true,
@@ -70,7 +74,11 @@ export const openAISimWire: SimWire = {
     object: 'chat.completion',
     created: a.created,
     model: a.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: a.text, refusal: null }, logprobs: null, finish_reason: a.truncated ? 'length' : 'stop' }],
+    choices: [
+      a.toolCalls
+        ? { index: 0, message: openAIToolMessage(a), logprobs: null, finish_reason: 'tool_calls' }
+        : { index: 0, message: { role: 'assistant', content: a.text, refusal: null }, logprobs: null, finish_reason: a.truncated ? 'length' : 'stop' },
+    ],
     usage: { prompt_tokens: a.promptTokens, completion_tokens: a.completionTokens, total_tokens: a.promptTokens + a.completionTokens },
     system_fingerprint: 'fp_provider_sim',
   }),
@@ -83,7 +91,8 @@ export const openAISimWire: SimWire = {
       head: [chunk([{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }])],
       chunk: (piece) => chunk([{ index: 0, delta: { content: piece }, finish_reason: null }]),
       tail: [
-        chunk([{ index: 0, delta: {}, finish_reason: a.truncated ? 'length' : 'stop' }]),
+        ...openAIToolDeltas(a).map((calls) => chunk([{ index: 0, delta: { tool_calls: calls }, finish_reason: null }])),
+        chunk([{ index: 0, delta: {}, finish_reason: a.toolCalls ? 'tool_calls' : a.truncated ? 'length' : 'stop' }]),
         ...(a.includeUsage ? [chunk([], { usage })] : []),
         { data: '[DONE]' },
       ],

@@ -5,6 +5,7 @@ import { parseEventData } from '../sse.ts';
 import type { Completion } from '../types.ts';
 import { makeCompletion, makeUsage, parseShape } from '../wire-common.ts';
 import type { StreamDecoder } from '../wire-spec.ts';
+import { createToolCallAssembler, piece } from '../tool-calls.ts';
 
 const Tokens = z.object({ input_tokens: z.number().nullish(), output_tokens: z.number().nullish() }).nullish();
 const UsageShape = z.object({ billed_units: Tokens, tokens: Tokens }).nullish();
@@ -13,13 +14,26 @@ type UsageBody = z.infer<typeof UsageShape>;
 const ResponseShape = z.object({
   id: z.string().nullish(),
   finish_reason: z.string().nullish(),
-  message: z.object({ content: z.array(z.object({ type: z.string(), text: z.string().nullish() })).nullish() }),
+  message: z.object({
+    content: z.array(z.object({ type: z.string(), text: z.string().nullish() })).nullish(),
+    tool_calls: z.array(z.object({ id: z.string(), function: z.object({ name: z.string(), arguments: z.string().nullish() }) })).nullish(),
+  }),
   usage: UsageShape,
 });
 
 const EventShape = z.object({ type: z.string(), id: z.string().nullish() });
 const ContentDeltaShape = z.object({
   delta: z.object({ message: z.object({ content: z.object({ text: z.string().nullish() }).nullish() }).nullish() }).nullish(),
+});
+const ToolCallEventShape = z.object({
+  index: z.number().int().nonnegative().nullish(),
+  delta: z
+    .object({
+      message: z
+        .object({ tool_calls: z.object({ id: z.string().nullish(), function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish() }).nullish() })
+        .nullish(),
+    })
+    .nullish(),
 });
 const MessageEndShape = z.object({
   delta: z.object({ finish_reason: z.string().nullish(), error: z.string().nullish(), usage: UsageShape }).nullish(),
@@ -55,16 +69,19 @@ const toUsage = (u: UsageBody) =>
 export function fromCohereResponse(body: unknown, model: string, ctx: ErrorContext): Completion {
   const r = parseShape(ctx, ResponseShape, body, 'the chat answer');
   const text = (r.message.content ?? []).map((c) => (c.type === 'text' ? (c.text ?? '') : '')).join('');
-  return makeCompletion(text, toUsage(r.usage), cohereFinishReason(r.finish_reason, ctx), model, r.id);
+  const calls = (r.message.tool_calls ?? []).map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments || '{}', signature: '' }));
+  return makeCompletion(text, toUsage(r.usage), cohereFinishReason(r.finish_reason, ctx), model, r.id, calls);
 }
 
 /**
  * Assembles a Chat v2 stream: `message-start` (id), `content-delta` with
  * `delta.message.content.text`, `message-end` with `delta.finish_reason` and
- * `delta.usage`. Other events (content-start/end, citations, tool plans) are skipped.
+ * `delta.usage`; `tool-call-start` (id, name) and `tool-call-delta` (argument fragments)
+ * as tool-call pieces. Other events (content-start/end, citations, tool plans, tool-call-end) are skipped.
  */
 export function createCohereStreamDecoder(model: string, ctx: ErrorContext): StreamDecoder {
   let text = '';
+  const tools = createToolCallAssembler();
   let id: string | undefined;
   let end: { finish: FinishReason; usage: UsageBody } | undefined;
   return {
@@ -78,6 +95,12 @@ export function createCohereStreamDecoder(model: string, ctx: ErrorContext): Str
         text += piece;
         return { text: piece, end: false };
       }
+      if (e.type === 'tool-call-start' || e.type === 'tool-call-delta') {
+        const t = parseShape(ctx, ToolCallEventShape, body, `a ${e.type} event`);
+        const call = t.delta?.message?.tool_calls;
+        const index = t.index ?? 0;
+        return { text: '', end: false, toolCalls: [tools.add(piece(index, { id: call?.id ?? '', name: call?.function?.name ?? '', arguments: call?.function?.arguments ?? '' }))] };
+      }
       if (e.type === 'message-end') {
         const delta = parseShape(ctx, MessageEndShape, body, 'the message-end event').delta;
         end = { finish: cohereFinishReason(delta?.finish_reason, ctx, delta?.error), usage: delta?.usage };
@@ -86,7 +109,7 @@ export function createCohereStreamDecoder(model: string, ctx: ErrorContext): Str
       return { text: '', end: false };
     },
     finish() {
-      return end && makeCompletion(text, toUsage(end.usage), end.finish, model, id);
+      return end && makeCompletion(text, toUsage(end.usage), end.finish, model, id, tools.calls());
     },
   };
 }

@@ -1,9 +1,10 @@
-import { Role, type ChatRequest } from '@ultra/contracts/chat';
+import type { ChatRequest } from '@ultra/contracts/chat';
 import { nonEmpty, seedNumber, splitSystem } from '../wire-common.ts';
+import { toGeminiContents, toGeminiFormat, toGeminiTools, type GeminiContent, type GeminiToolFields } from './tools.ts';
 
 /** The body of `models/{model}:generateContent`, as far as Ultra fills it. */
-export interface GeminiGenerateBody {
-  contents: Array<{ role: 'user' | 'model'; parts: Array<{ text: string }> }>;
+export interface GeminiGenerateBody extends GeminiToolFields {
+  contents: GeminiContent[];
   /** All system messages, joined by a blank line; left out when there are none. */
   systemInstruction?: { parts: Array<{ text: string }> } | undefined;
   generationConfig?: GeminiGenerationConfig | undefined;
@@ -17,6 +18,8 @@ export interface GeminiGenerationConfig {
   seed?: number | undefined;
   presencePenalty?: number | undefined;
   frequencyPenalty?: number | undefined;
+  responseMimeType?: string | undefined;
+  responseSchema?: unknown;
 }
 
 /** The model's path segment: `gemini-2.0-flash` and `models/gemini-2.0-flash` both work. */
@@ -36,11 +39,13 @@ export function toGeminiRequest(request: ChatRequest): GeminiGenerateBody {
     seed: seedNumber(s?.seed),
     presencePenalty: s?.presencePenalty,
     frequencyPenalty: s?.frequencyPenalty,
+    ...toGeminiFormat(request),
   };
   const anySet = Object.values(config).some((v) => v !== undefined);
   return {
-    contents: turns.map((m) => ({ role: m.role === Role.ASSISTANT ? 'model' : 'user', parts: [{ text: m.content }] })),
+    contents: toGeminiContents(turns),
     systemInstruction: system ? { parts: [{ text: system }] } : undefined,
     generationConfig: anySet ? config : undefined,
+    ...toGeminiTools(request),
   };
 }

@@ -2,7 +2,8 @@ import { FinishReason, Outcome } from '@ultra/contracts/chat';
 import { z } from 'zod';
 import { classifyErrorBody, problem, type ErrorContext } from '../classify.ts';
 import { parseEventData } from '../sse.ts';
-import type { Completion } from '../types.ts';
+import type { Completion, ToolCallOut } from '../types.ts';
+import { geminiCallId } from './tools.ts';
 import { isRecord, makeCompletion, makeUsage, parseShape } from '../wire-common.ts';
 import type { StreamDecoder } from '../wire-spec.ts';
 
@@ -18,7 +19,20 @@ const ResponseShape = z.object({
   candidates: z
     .array(
       z.object({
-        content: z.object({ parts: z.array(z.object({ text: z.string().nullish(), thought: z.boolean().nullish() })).nullish() }).nullish(),
+        content: z
+          .object({
+            parts: z
+              .array(
+                z.object({
+                  text: z.string().nullish(),
+                  thought: z.boolean().nullish(),
+                  thoughtSignature: z.string().nullish(),
+                  functionCall: z.object({ id: z.string().nullish(), name: z.string(), args: z.unknown().optional() }).nullish(),
+                }),
+              )
+              .nullish(),
+          })
+          .nullish(),
         finishReason: z.string().nullish(),
       }),
     )
@@ -57,21 +71,36 @@ function readChunk(body: unknown, ctx: ErrorContext): ResponseBody {
 const textOf = (r: ResponseBody) =>
   (r.candidates?.[0]?.content?.parts ?? []).map((p) => (p.thought ? '' : (p.text ?? ''))).join('');
 
-/** Reads a generateContent answer: first candidate's text, finish reason, usageMetadata. */
+/** The function calls of the first candidate, numbered from `first`, with Gemini's id or a stable one of Ultra's. */
+function callsOf(r: ResponseBody, first: number): ToolCallOut[] {
+  const parts = (r.candidates?.[0]?.content?.parts ?? []).filter((p) => p.functionCall);
+  return parts.map((p, i) => {
+    const args = JSON.stringify(p.functionCall!.args ?? {});
+    const name = p.functionCall!.name;
+    return { id: p.functionCall!.id || geminiCallId(first + i, name, args), name, arguments: args, signature: p.thoughtSignature ?? '' };
+  });
+}
+
+/** Gemini ends a function-call turn with STOP: such a turn is TOOL_CALLS. */
+const finishOf = (reason: string | null | undefined, calls: number) => (calls > 0 && (reason === 'STOP' || !reason) ? FinishReason.TOOL_CALLS : geminiFinishReason(reason));
+
+/** Reads a generateContent answer: first candidate's text and function calls, finish reason, usageMetadata. */
 export function fromGeminiResponse(body: unknown, model: string, ctx: ErrorContext): Completion {
   const r = readChunk(body, ctx);
   const candidate = r.candidates?.[0];
   if (!candidate) throw problem(ctx, Outcome.MALFORMED_RESPONSE, 'the answer has no candidate');
-  return makeCompletion(textOf(r), toUsage(r.usageMetadata), geminiFinishReason(candidate.finishReason), r.modelVersion ?? model, r.responseId);
+  const calls = callsOf(r, 0);
+  return makeCompletion(textOf(r), toUsage(r.usageMetadata), finishOf(candidate.finishReason, calls.length), r.modelVersion ?? model, r.responseId, calls);
 }
 
 /**
  * Assembles `streamGenerateContent?alt=sse`: every event is a whole response holding the
- * next piece of text; the last carries `finishReason` and the final usageMetadata.
+ * next piece of text or whole function calls (passed on as one piece each); the last carries `finishReason` and the final usageMetadata.
  * There is no end marker: the answer is complete when a finishReason has arrived.
  */
 export function createGeminiStreamDecoder(model: string, ctx: ErrorContext): StreamDecoder {
   let text = '';
+  const calls: ToolCallOut[] = [];
   let last: ResponseBody | undefined;
   let finish: string | undefined;
   let usage: UsageBody | undefined;
@@ -81,13 +110,16 @@ export function createGeminiStreamDecoder(model: string, ctx: ErrorContext): Str
       last = r;
       usage = r.usageMetadata ?? usage;
       finish = r.candidates?.[0]?.finishReason ?? finish;
-      const piece = textOf(r);
-      text += piece;
-      return { text: piece, end: false };
+      const chunk = textOf(r);
+      text += chunk;
+      const fresh = callsOf(r, calls.length);
+      const pieces = fresh.map((c, i) => ({ index: calls.length + i, ...c }));
+      calls.push(...fresh);
+      return { text: chunk, end: false, ...(pieces.length > 0 ? { toolCalls: pieces } : {}) };
     },
     finish() {
       if (finish === undefined) return undefined;
-      return makeCompletion(text, toUsage(usage), geminiFinishReason(finish), last?.modelVersion ?? model, last?.responseId);
+      return makeCompletion(text, toUsage(usage), finishOf(finish, calls.length), last?.modelVersion ?? model, last?.responseId, calls);
     },
   };
 }

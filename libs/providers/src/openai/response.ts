@@ -5,10 +5,27 @@ import { parseEventData } from '../sse.ts';
 import type { Completion } from '../types.ts';
 import { isRecord, makeCompletion, makeUsage, parseShape } from '../wire-common.ts';
 import type { StreamDecoder } from '../wire-spec.ts';
+import { createToolCallAssembler, piece } from '../tool-calls.ts';
 
 const UsageShape = z
   .object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish(), total_tokens: z.number().nullish() })
   .nullish();
+
+const SignatureShape = z.object({ google: z.object({ thought_signature: z.string().nullish() }).nullish() }).nullish();
+
+const ToolCallShape = z.object({
+  id: z.string(),
+  type: z.string().nullish(),
+  function: z.object({ name: z.string(), arguments: z.string().nullish() }),
+  extra_content: SignatureShape,
+});
+
+const ToolCallDeltaShape = z.object({
+  index: z.number().int().nonnegative(),
+  id: z.string().nullish(),
+  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+  extra_content: SignatureShape,
+});
 
 const CompletionShape = z.object({
   id: z.string().nullish(),
@@ -16,7 +33,7 @@ const CompletionShape = z.object({
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.string().nullish(), refusal: z.string().nullish() }),
+        message: z.object({ content: z.string().nullish(), refusal: z.string().nullish(), tool_calls: z.array(ToolCallShape).nullish() }),
         finish_reason: z.string().nullish(),
       }),
     )
@@ -28,7 +45,12 @@ const ChunkShape = z.object({
   id: z.string().nullish(),
   model: z.string().nullish(),
   choices: z
-    .array(z.object({ delta: z.object({ content: z.string().nullish() }).nullish(), finish_reason: z.string().nullish() }))
+    .array(
+      z.object({
+        delta: z.object({ content: z.string().nullish(), tool_calls: z.array(ToolCallDeltaShape).nullish() }).nullish(),
+        finish_reason: z.string().nullish(),
+      }),
+    )
     .nullish(),
   usage: UsageShape,
 });
@@ -59,16 +81,24 @@ export function fromOpenAIResponse(body: unknown, model: string, ctx: ErrorConte
   const choice = answer.choices[0]!;
   const refused = !choice.message.content && !!choice.message.refusal;
   const finish = refused ? FinishReason.CONTENT_FILTER : openAIFinishReason(choice.finish_reason);
-  return makeCompletion(choice.message.content ?? '', toUsage(answer.usage), finish, answer.model ?? model, answer.id);
+  const calls = (choice.message.tool_calls ?? []).map((c) => ({
+    id: c.id,
+    name: c.function.name,
+    arguments: c.function.arguments || '{}',
+    signature: c.extra_content?.google?.thought_signature ?? '',
+  }));
+  return makeCompletion(choice.message.content ?? '', toUsage(answer.usage), finish, answer.model ?? model, answer.id, calls);
 }
 
 /**
- * Assembles a streamed chat completion: `choices[0].delta.content` pieces, the
+ * Assembles a streamed chat completion: `choices[0].delta.content` pieces and
+ * `delta.tool_calls` pieces (by index: id and name first, then argument fragments), the
  * `finish_reason`, the usage chunk that `stream_options.include_usage` adds, then
  * `data: [DONE]`. A `data: {"error": ...}` event is classified like an error body.
  */
 export function createOpenAIStreamDecoder(model: string, ctx: ErrorContext): StreamDecoder {
   let text = '';
+  const tools = createToolCallAssembler();
   let id: string | undefined;
   let reported = model;
   let finish: FinishReason | undefined;
@@ -88,13 +118,16 @@ export function createOpenAIStreamDecoder(model: string, ctx: ErrorContext): Str
       if (chunk.usage) usage = chunk.usage;
       const choice = chunk.choices?.[0];
       if (choice?.finish_reason) finish = openAIFinishReason(choice.finish_reason);
-      const piece = choice?.delta?.content ?? '';
-      text += piece;
-      return { text: piece, end: false };
+      const content = choice?.delta?.content ?? '';
+      text += content;
+      const calls = (choice?.delta?.tool_calls ?? []).map((c) =>
+        tools.add(piece(c.index, { id: c.id ?? '', name: c.function?.name ?? '', arguments: c.function?.arguments ?? '', signature: c.extra_content?.google?.thought_signature ?? '' })),
+      );
+      return { text: content, end: false, ...(calls.length > 0 ? { toolCalls: calls } : {}) };
     },
     finish() {
       if (!done && finish === undefined) return undefined;
-      return makeCompletion(text, toUsage(usage), finish ?? FinishReason.UNSPECIFIED, reported, id);
+      return makeCompletion(text, toUsage(usage), finish ?? FinishReason.UNSPECIFIED, reported, id, tools.calls());
     },
   };
 }

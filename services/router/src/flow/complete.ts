@@ -144,7 +144,7 @@ export function createComplete(deps: FlowDeps) {
 
   const attemptAll = async (p: Prepared, options: CallOptions, policy: ModePolicy, candidates: Candidate[], leaseToken: string | undefined): Promise<ChatAnswer> => {
     const order = candidates.slice(0, config.failover.maxAttempts);
-    const attempts: Attempt[] = [];
+    const attempts: Attempt[] = [...p.skipped];
     let why = '';
     for (let i = 0; i < order.length; i++) {
       if (remaining(deps, p) <= 0) {
@@ -191,7 +191,7 @@ export function createComplete(deps: FlowDeps) {
       const jobId = await deps.defer(p.request);
       return finish(deps, create(ChatAnswerSchema, { jobId }), ServedFrom.QUEUE, attempts, `every provider failed; deferred to the queue as job ${jobId}`);
     }
-    if (attempts.length === 0) throw new ConnectError('the deadline passed before any provider was tried', Code.DeadlineExceeded);
+    if (attempts.length === p.skipped.length) throw new ConnectError('the deadline passed before any provider was tried', Code.DeadlineExceeded);
     throw exhausted(attempts, why);
   };
 

@@ -8,6 +8,7 @@ import type { Clock, Random } from '@ultra/core';
 import type { Logger } from '@ultra/runtime';
 import { cacheKey, cachePolicyOf } from '../cache-key.ts';
 import { candidatesFor, type Candidate } from '../candidates.ts';
+import { honouring } from '../capabilities.ts';
 import type { ModeState } from '../mode-state.ts';
 import type { ProviderBook } from '../routing/provider-book.ts';
 import type { Selector } from '../routing/selector.ts';
@@ -65,6 +66,8 @@ export interface Prepared {
   readonly key: string;
   /** The caller's tenant ('' when Ultra runs open). */
   readonly tenant: string;
+  /** Candidates left out because they cannot honour the request (outcome SKIPPED), first in the answer's attempts. */
+  readonly skipped: Attempt[];
 }
 
 const keyOf = (model: string, request: ChatRequest, tenant: string) => {
@@ -80,14 +83,14 @@ const keyOf = (model: string, request: ChatRequest, tenant: string) => {
 export function prepare(deps: FlowDeps, raw: ChatRequest | undefined, options: CallOptions, stream = false): Prepared {
   const { config, clock } = deps;
   const request = validateRequest(raw, config.limits);
-  const tiers = candidatesFor(config, request.model);
   const model = request.model === '' ? config.defaultModel : request.model;
+  const { tiers, skipped } = honouring(config, candidatesFor(config, request.model), request, model);
   const budget = stream
     ? Math.min(options.timeoutMs ?? config.limits.maxStreamDurationMs, config.limits.maxStreamDurationMs)
     : (options.timeoutMs ?? config.failover.defaultTimeoutMs);
   const deadline = clock.now() + budget;
   const tenant = options.tenant ?? '';
-  return Object.freeze({ request, tiers, model, deadline, policy: cachePolicyOf(request, config.cache.maxTemperature), key: keyOf(model, request, tenant), tenant });
+  return Object.freeze({ request, tiers, model, deadline, policy: cachePolicyOf(request, config.cache.maxTemperature), key: keyOf(model, request, tenant), tenant, skipped });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { clone, create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { AttemptSchema, ChatRequestSchema, MessageSchema, Outcome, Role, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
+import { AttemptSchema, ChatRequestSchema, MessageSchema, Outcome, Role, ServedFrom, ToolCallDeltaSchema, type Attempt, type ChatAnswer, type ChatRequest, type ToolCallDelta } from '@ultra/contracts/chat';
 import type { StreamInvokeResponse } from '@ultra/contracts/provider-agent';
 import { streamTimeoutsFor } from '@ultra/config';
 import { attemptsError } from '@ultra/runtime';
@@ -13,7 +13,16 @@ import { nearCacheFor } from '../near-cache.ts';
 import { retryAfterWithin } from '../routing/retry-after.ts';
 
 /** A streamed answer: text pieces, then the whole answer. */
-export type FlowEvent = { type: 'delta'; text: string } | { type: 'done'; answer: ChatAnswer };
+export type FlowEvent = { type: 'delta'; text: string; toolCalls?: ToolCallDelta[] } | { type: 'done'; answer: ChatAnswer };
+
+/** A whole answer as stream events: its text, its tool calls (each in one piece), then done. */
+function* replay(answer: ChatAnswer): Generator<FlowEvent> {
+  if (answer.text !== '') yield { type: 'delta', text: answer.text };
+  if (answer.toolCalls.length > 0) {
+    yield { type: 'delta', text: '', toolCalls: answer.toolCalls.map((c, index) => create(ToolCallDeltaSchema, { index, id: c.id, name: c.name, arguments: c.arguments, signature: c.signature })) };
+  }
+  yield { type: 'done', answer };
+}
 
 /** Reads what is left of a stream whose answer is already out; what it says no longer matters. */
 async function drain(it: AsyncIterator<unknown>): Promise<void> {
@@ -44,15 +53,12 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
   return async function* stream(raw: ChatRequest | undefined, options: CallOptions): AsyncGenerator<FlowEvent> {
     const admission = await admit(deps, prepare(deps, raw, options, true), options.signal);
     if (admission.kind === 'answered') {
-      if (admission.answer.text !== '') yield { type: 'delta', text: admission.answer.text };
-      yield { type: 'done', answer: admission.answer };
+      yield* replay(admission.answer);
       return;
     }
     if (!admission.policy.streaming) {
       // The mode turned live streaming off: the whole answer, in one piece.
-      const answer = await complete(raw, options);
-      yield { type: 'delta', text: answer.text };
-      yield { type: 'done', answer };
+      yield* replay(await complete(raw, options));
       return;
     }
     // From here on the request as it is sent, under its own cache key.
@@ -62,9 +68,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
       const hit = kept ? { answer: kept, stale: false } : await lookup(deps, p, options.signal, p.policy.staleOk || admission.policy.preferCache);
       if (hit && !hit.stale && !kept) near?.set(p.key, hit.answer);
       if (hit) {
-        const answer = finish(deps, hit.answer, hit.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []);
-        yield { type: 'delta', text: answer.text };
-        yield { type: 'done', answer };
+        yield* replay(finish(deps, hit.answer, hit.stale ? ServedFrom.STALE_CACHE : ServedFrom.CACHE, []));
         return;
       }
     }
@@ -75,8 +79,9 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
       throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), retryAfterWithin(selection.retryAfterMs, admission.policy.retryAfterMs));
     }
     const order = selection.order.slice(0, config.failover.maxAttempts);
-    const attempts: Attempt[] = [];
+    const attempts: Attempt[] = [...p.skipped];
     let sent = '';
+    let sentTools = false;
     let brokenAt: Candidate | undefined;
     for (let i = 0; i < order.length; i++) {
       if (remaining(deps, p) <= 0 || options.signal.aborted) break;
@@ -105,9 +110,12 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
         for (let step = await it.next(); !step.done; step = await it.next()) {
           const res = step.value;
           if (res.event.case === 'delta') {
-            sentHere += res.event.value.text.length;
-            sent += res.event.value.text;
-            yield { type: 'delta', text: res.event.value.text };
+            const { text, toolCalls } = res.event.value;
+            sentHere += text.length + toolCalls.length;
+            sent += text;
+            // A tool call cut off midway cannot be resumed as text: the stream then ends broken.
+            if (toolCalls.length > 0) sentTools = true;
+            yield { type: 'delta', text, ...(toolCalls.length > 0 ? { toolCalls } : {}) };
           } else if (res.event.case === 'done') {
             const answer = res.event.value;
             book.record(c.provider, Outcome.OK, clock.now() - started);
@@ -130,16 +138,16 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
         throw new ConnectError(`${c.provider} ended the stream without finishing it`, Code.Unavailable);
       } catch (e) {
         const got = isStreamTimeoutError(e)
-          ? [create(AttemptSchema, { provider: c.provider, model: c.model, outcome: sentHere > 0 || sent !== '' ? Outcome.STREAM_BROKEN : Outcome.TIMEOUT, latencyMs: clock.now() - started, detail: e.message })]
+          ? [create(AttemptSchema, { provider: c.provider, model: c.model, outcome: sentHere > 0 || sent !== '' || sentTools ? Outcome.STREAM_BROKEN : Outcome.TIMEOUT, latencyMs: clock.now() - started, detail: e.message })]
           : attemptsFromError(c, e, clock.now() - started);
         attempts.push(...got);
         const last = got.at(-1)!;
         book.record(c.provider, last.outcome, last.latencyMs, last.shed ? 0 : last.retryAfterMs); // a shed call says nothing of the provider
         if (unwell(last.outcome)) book.failedOverFrom(c.provider);
-        if (sent !== '') {
-          if (config.failover.streamResume !== 'continue') {
+        if (sent !== '' || sentTools) {
+          if (config.failover.streamResume !== 'continue' || sentTools) {
             throw attemptsError(
-              `the stream from ${c.provider} broke after ${sent.length} characters had been sent; the answer is incomplete`,
+              `the stream from ${c.provider} broke after ${sent.length} characters${sentTools ? ' and part of a tool call' : ''} had been sent; the answer is incomplete`,
               Outcome.STREAM_BROKEN,
               attempts,
             );
@@ -158,7 +166,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
     if (sent !== '') {
       throw attemptsError(`the stream broke after ${sent.length} characters had been sent and no provider could resume it; the answer is incomplete`, Outcome.STREAM_BROKEN, attempts);
     }
-    if (attempts.length === 0) throw new ConnectError('the deadline passed before any provider was tried', Code.DeadlineExceeded);
+    if (attempts.length === p.skipped.length) throw new ConnectError('the deadline passed before any provider was tried', Code.DeadlineExceeded);
     throw exhausted(attempts);
   };
 }

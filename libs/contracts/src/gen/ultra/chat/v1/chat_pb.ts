@@ -13,7 +13,7 @@ import type { Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file ultra/chat/v1/chat.proto.
  */
 export const file_ultra_chat_v1_chat: GenFile = /*@__PURE__*/
-  fileDesc("Chh1bHRyYS9jaGF0L3YxL2NoYXQucHJvdG8SDXVsdHJhLmNoYXQudjEiSwoHTWVzc2FnZRIhCgRyb2xlGAEgASgOMhMudWx0cmEuY2hhdC52MS5Sb2xlEg8KB2NvbnRlbnQYAiABKAkSDAoEbmFtZRgDIAEoCSKUAgoOU2FtcGxpbmdQYXJhbXMSGAoLdGVtcGVyYXR1cmUYASABKAFIAIgBARISCgV0b3BfcBgCIAEoAUgBiAEBEhcKCm1heF90b2tlbnMYAyABKA1IAogBARIMCgRzdG9wGAQgAygJEhEKBHNlZWQYBSABKANIA4gBARIdChBwcmVzZW5jZV9wZW5hbHR5GAYgASgBSASIAQESHgoRZnJlcXVlbmN5X3BlbmFsdHkYByABKAFIBYgBAUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQg0KC19tYXhfdG9rZW5zQgcKBV9zZWVkQhMKEV9wcmVzZW5jZV9wZW5hbHR5QhQKEl9mcmVxdWVuY3lfcGVuYWx0eSKBAgoLQ2hhdFJlcXVlc3QSDQoFbW9kZWwYASABKAkSKAoIbWVzc2FnZXMYAiADKAsyFi51bHRyYS5jaGF0LnYxLk1lc3NhZ2USLwoIc2FtcGxpbmcYAyABKAsyHS51bHRyYS5jaGF0LnYxLlNhbXBsaW5nUGFyYW1zEhIKCnNlc3Npb25faWQYBCABKAkSKQoIcHJpb3JpdHkYBSABKA4yFy51bHRyYS5jaGF0LnYxLlByaW9yaXR5EjAKDGNhY2hlX3BvbGljeRgGIAEoDjIaLnVsdHJhLmNoYXQudjEuQ2FjaGVQb2xpY3kSFwoPaWRlbXBvdGVuY3lfa2V5GAcgASgJIk8KBVVzYWdlEhUKDXByb21wdF90b2tlbnMYASABKA0SGQoRY29tcGxldGlvbl90b2tlbnMYAiABKA0SFAoMdG90YWxfdG9rZW5zGAMgASgNIp0BCgdBdHRlbXB0EhAKCHByb3ZpZGVyGAEgASgJEg0KBW1vZGVsGAIgASgJEicKB291dGNvbWUYAyABKA4yFi51bHRyYS5jaGF0LnYxLk91dGNvbWUSEgoKbGF0ZW5jeV9tcxgEIAEoDRIOCgZkZXRhaWwYBSABKAkSFgoOcmV0cnlfYWZ0ZXJfbXMYBiABKA0SDAoEc2hlZBgPIAEoCCLOAgoKQ2hhdEFuc3dlchIKCgJpZBgBIAEoCRIMCgR0ZXh0GAIgASgJEiMKBXVzYWdlGAMgASgLMhQudWx0cmEuY2hhdC52MS5Vc2FnZRIyCg1maW5pc2hfcmVhc29uGAQgASgOMhsudWx0cmEuY2hhdC52MS5GaW5pc2hSZWFzb24SEAoIcHJvdmlkZXIYBSABKAkSDQoFbW9kZWwYBiABKAkSLgoLc2VydmVkX2Zyb20YByABKA4yGS51bHRyYS5jaGF0LnYxLlNlcnZlZEZyb20SIQoEbW9kZRgIIAEoDjITLnVsdHJhLmNoYXQudjEuTW9kZRIOCgZub3RpY2UYCSABKAkSKAoIYXR0ZW1wdHMYCiADKAsyFi51bHRyYS5jaGF0LnYxLkF0dGVtcHQSDwoHY3JlYXRlZBgLIAEoAxIOCgZqb2JfaWQYDCABKAkiGQoJQ2hhdERlbHRhEgwKBHRleHQYASABKAkqUAoEUm9sZRIUChBST0xFX1VOU1BFQ0lGSUVEEAASDwoLUk9MRV9TWVNURU0QARINCglST0xFX1VTRVIQAhISCg5ST0xFX0FTU0lTVEFOVBADKnIKCFByaW9yaXR5EhgKFFBSSU9SSVRZX1VOU1BFQ0lGSUVEEAASEQoNUFJJT1JJVFlfSElHSBABEhMKD1BSSU9SSVRZX05PUk1BTBACEhAKDFBSSU9SSVRZX0xPVxADEhIKDlBSSU9SSVRZX0JBVENIEAQqfAoLQ2FjaGVQb2xpY3kSHAoYQ0FDSEVfUE9MSUNZX1VOU1BFQ0lGSUVEEAASGQoVQ0FDSEVfUE9MSUNZX05PX1NUT1JFEAESGQoVQ0FDSEVfUE9MSUNZX05PX0NBQ0hFEAISGQoVQ0FDSEVfUE9MSUNZX1NUQUxFX09LEAMqnwEKDEZpbmlzaFJlYXNvbhIdChlGSU5JU0hfUkVBU09OX1VOU1BFQ0lGSUVEEAASFgoSRklOSVNIX1JFQVNPTl9TVE9QEAESGAoURklOSVNIX1JFQVNPTl9MRU5HVEgQAhIgChxGSU5JU0hfUkVBU09OX0NPTlRFTlRfRklMVEVSEAMSHAoYRklOSVNIX1JFQVNPTl9UT09MX0NBTExTEAQqjgEKClNlcnZlZEZyb20SGwoXU0VSVkVEX0ZST01fVU5TUEVDSUZJRUQQABIYChRTRVJWRURfRlJPTV9QUk9WSURFUhABEhUKEVNFUlZFRF9GUk9NX0NBQ0hFEAISGwoXU0VSVkVEX0ZST01fU1RBTEVfQ0FDSEUQAxIVChFTRVJWRURfRlJPTV9RVUVVRRAEKmQKBE1vZGUSFAoQTU9ERV9VTlNQRUNJRklFRBAAEg8KC01PREVfTk9STUFMEAESEQoNTU9ERV9ERUdSQURFRBACEhEKDU1PREVfQ1JJVElDQUwQAxIPCgtNT0RFX09VVEFHRRAEKoMDCgdPdXRjb21lEhcKE09VVENPTUVfVU5TUEVDSUZJRUQQABIOCgpPVVRDT01FX09LEAESGAoUT1VUQ09NRV9SQVRFX0xJTUlURUQQAhIWChJPVVRDT01FX09WRVJMT0FERUQQAxIYChRPVVRDT01FX1NFUlZFUl9FUlJPUhAEEhMKD09VVENPTUVfVElNRU9VVBAFEhYKEk9VVENPTUVfQ09OTkVDVElPThAGEhcKE09VVENPTUVfQkFEX1JFUVVFU1QQBxIXChNPVVRDT01FX0FVVEhfRkFJTEVEEAgSHAoYT1VUQ09NRV9DT05URVhUX1RPT19MT05HEAkSGwoXT1VUQ09NRV9DT05URU5UX1JFRlVTRUQQChIXChNPVVRDT01FX1VOQVZBSUxBQkxFEAsSFQoRT1VUQ09NRV9DQU5DRUxMRUQQDBIZChVPVVRDT01FX1NUUkVBTV9CUk9LRU4QDRIeChpPVVRDT01FX01BTEZPUk1FRF9SRVNQT05TRRAOYgZwcm90bzM");
+  fileDesc("Chh1bHRyYS9jaGF0L3YxL2NoYXQucHJvdG8SDXVsdHJhLmNoYXQudjEiuQEKB01lc3NhZ2USIQoEcm9sZRgBIAEoDjITLnVsdHJhLmNoYXQudjEuUm9sZRIPCgdjb250ZW50GAIgASgJEgwKBG5hbWUYAyABKAkSKQoFcGFydHMYBCADKAsyGi51bHRyYS5jaGF0LnYxLkNvbnRlbnRQYXJ0EisKCnRvb2xfY2FsbHMYBSADKAsyFy51bHRyYS5jaGF0LnYxLlRvb2xDYWxsEhQKDHRvb2xfY2FsbF9pZBgGIAEoCSJMCgtDb250ZW50UGFydBIOCgR0ZXh0GAEgASgJSAASJQoFaW1hZ2UYAiABKAsyFC51bHRyYS5jaGF0LnYxLkltYWdlSABCBgoEcGFydCJTCgVJbWFnZRINCgN1cmwYASABKAlIABIOCgRkYXRhGAIgASgMSAASEQoJbWltZV90eXBlGAMgASgJEg4KBmRldGFpbBgEIAEoCUIICgZzb3VyY2UiXQoEVG9vbBIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEhIKCnBhcmFtZXRlcnMYAyABKAkSEwoGc3RyaWN0GAQgASgISACIAQFCCQoHX3N0cmljdCJQCgpUb29sQ2hvaWNlEisKBG1vZGUYASABKA4yHS51bHRyYS5jaGF0LnYxLlRvb2xDaG9pY2VNb2RlEhUKDWZ1bmN0aW9uX25hbWUYAiABKAkiSgoIVG9vbENhbGwSCgoCaWQYASABKAkSDAoEbmFtZRgCIAEoCRIRCglhcmd1bWVudHMYAyABKAkSEQoJc2lnbmF0dXJlGAQgASgJIl4KDVRvb2xDYWxsRGVsdGESDQoFaW5kZXgYASABKA0SCgoCaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIRCglhcmd1bWVudHMYBCABKAkSEQoJc2lnbmF0dXJlGAUgASgJIpQBCg5SZXNwb25zZUZvcm1hdBIvCgR0eXBlGAEgASgOMiEudWx0cmEuY2hhdC52MS5SZXNwb25zZUZvcm1hdFR5cGUSDAoEbmFtZRgCIAEoCRITCgtkZXNjcmlwdGlvbhgDIAEoCRIOCgZzY2hlbWEYBCABKAkSEwoGc3RyaWN0GAUgASgISACIAQFCCQoHX3N0cmljdCKUAgoOU2FtcGxpbmdQYXJhbXMSGAoLdGVtcGVyYXR1cmUYASABKAFIAIgBARISCgV0b3BfcBgCIAEoAUgBiAEBEhcKCm1heF90b2tlbnMYAyABKA1IAogBARIMCgRzdG9wGAQgAygJEhEKBHNlZWQYBSABKANIA4gBARIdChBwcmVzZW5jZV9wZW5hbHR5GAYgASgBSASIAQESHgoRZnJlcXVlbmN5X3BlbmFsdHkYByABKAFIBYgBAUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQg0KC19tYXhfdG9rZW5zQgcKBV9zZWVkQhMKEV9wcmVzZW5jZV9wZW5hbHR5QhQKEl9mcmVxdWVuY3lfcGVuYWx0eSLHAwoLQ2hhdFJlcXVlc3QSDQoFbW9kZWwYASABKAkSKAoIbWVzc2FnZXMYAiADKAsyFi51bHRyYS5jaGF0LnYxLk1lc3NhZ2USLwoIc2FtcGxpbmcYAyABKAsyHS51bHRyYS5jaGF0LnYxLlNhbXBsaW5nUGFyYW1zEhIKCnNlc3Npb25faWQYBCABKAkSKQoIcHJpb3JpdHkYBSABKA4yFy51bHRyYS5jaGF0LnYxLlByaW9yaXR5EjAKDGNhY2hlX3BvbGljeRgGIAEoDjIaLnVsdHJhLmNoYXQudjEuQ2FjaGVQb2xpY3kSFwoPaWRlbXBvdGVuY3lfa2V5GAcgASgJEiIKBXRvb2xzGAggAygLMhMudWx0cmEuY2hhdC52MS5Ub29sEi4KC3Rvb2xfY2hvaWNlGAkgASgLMhkudWx0cmEuY2hhdC52MS5Ub29sQ2hvaWNlEiAKE3BhcmFsbGVsX3Rvb2xfY2FsbHMYCiABKAhIAIgBARI2Cg9yZXNwb25zZV9mb3JtYXQYCyABKAsyHS51bHRyYS5jaGF0LnYxLlJlc3BvbnNlRm9ybWF0QhYKFF9wYXJhbGxlbF90b29sX2NhbGxzIk8KBVVzYWdlEhUKDXByb21wdF90b2tlbnMYASABKA0SGQoRY29tcGxldGlvbl90b2tlbnMYAiABKA0SFAoMdG90YWxfdG9rZW5zGAMgASgNIp0BCgdBdHRlbXB0EhAKCHByb3ZpZGVyGAEgASgJEg0KBW1vZGVsGAIgASgJEicKB291dGNvbWUYAyABKA4yFi51bHRyYS5jaGF0LnYxLk91dGNvbWUSEgoKbGF0ZW5jeV9tcxgEIAEoDRIOCgZkZXRhaWwYBSABKAkSFgoOcmV0cnlfYWZ0ZXJfbXMYBiABKA0SDAoEc2hlZBgPIAEoCCL7AgoKQ2hhdEFuc3dlchIKCgJpZBgBIAEoCRIMCgR0ZXh0GAIgASgJEiMKBXVzYWdlGAMgASgLMhQudWx0cmEuY2hhdC52MS5Vc2FnZRIyCg1maW5pc2hfcmVhc29uGAQgASgOMhsudWx0cmEuY2hhdC52MS5GaW5pc2hSZWFzb24SEAoIcHJvdmlkZXIYBSABKAkSDQoFbW9kZWwYBiABKAkSLgoLc2VydmVkX2Zyb20YByABKA4yGS51bHRyYS5jaGF0LnYxLlNlcnZlZEZyb20SIQoEbW9kZRgIIAEoDjITLnVsdHJhLmNoYXQudjEuTW9kZRIOCgZub3RpY2UYCSABKAkSKAoIYXR0ZW1wdHMYCiADKAsyFi51bHRyYS5jaGF0LnYxLkF0dGVtcHQSDwoHY3JlYXRlZBgLIAEoAxIOCgZqb2JfaWQYDCABKAkSKwoKdG9vbF9jYWxscxgNIAMoCzIXLnVsdHJhLmNoYXQudjEuVG9vbENhbGwiSwoJQ2hhdERlbHRhEgwKBHRleHQYASABKAkSMAoKdG9vbF9jYWxscxgCIAMoCzIcLnVsdHJhLmNoYXQudjEuVG9vbENhbGxEZWx0YSpfCgRSb2xlEhQKEFJPTEVfVU5TUEVDSUZJRUQQABIPCgtST0xFX1NZU1RFTRABEg0KCVJPTEVfVVNFUhACEhIKDlJPTEVfQVNTSVNUQU5UEAMSDQoJUk9MRV9UT09MEAQqpgEKDlRvb2xDaG9pY2VNb2RlEiAKHFRPT0xfQ0hPSUNFX01PREVfVU5TUEVDSUZJRUQQABIZChVUT09MX0NIT0lDRV9NT0RFX0FVVE8QARIZChVUT09MX0NIT0lDRV9NT0RFX05PTkUQAhIdChlUT09MX0NIT0lDRV9NT0RFX1JFUVVJUkVEEAMSHQoZVE9PTF9DSE9JQ0VfTU9ERV9GVU5DVElPThAEKqUBChJSZXNwb25zZUZvcm1hdFR5cGUSJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfVU5TUEVDSUZJRUQQABIdChlSRVNQT05TRV9GT1JNQVRfVFlQRV9URVhUEAESJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfSlNPTl9PQkpFQ1QQAhIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9KU09OX1NDSEVNQRADKnIKCFByaW9yaXR5EhgKFFBSSU9SSVRZX1VOU1BFQ0lGSUVEEAASEQoNUFJJT1JJVFlfSElHSBABEhMKD1BSSU9SSVRZX05PUk1BTBACEhAKDFBSSU9SSVRZX0xPVxADEhIKDlBSSU9SSVRZX0JBVENIEAQqfAoLQ2FjaGVQb2xpY3kSHAoYQ0FDSEVfUE9MSUNZX1VOU1BFQ0lGSUVEEAASGQoVQ0FDSEVfUE9MSUNZX05PX1NUT1JFEAESGQoVQ0FDSEVfUE9MSUNZX05PX0NBQ0hFEAISGQoVQ0FDSEVfUE9MSUNZX1NUQUxFX09LEAMqnwEKDEZpbmlzaFJlYXNvbhIdChlGSU5JU0hfUkVBU09OX1VOU1BFQ0lGSUVEEAASFgoSRklOSVNIX1JFQVNPTl9TVE9QEAESGAoURklOSVNIX1JFQVNPTl9MRU5HVEgQAhIgChxGSU5JU0hfUkVBU09OX0NPTlRFTlRfRklMVEVSEAMSHAoYRklOSVNIX1JFQVNPTl9UT09MX0NBTExTEAQqjgEKClNlcnZlZEZyb20SGwoXU0VSVkVEX0ZST01fVU5TUEVDSUZJRUQQABIYChRTRVJWRURfRlJPTV9QUk9WSURFUhABEhUKEVNFUlZFRF9GUk9NX0NBQ0hFEAISGwoXU0VSVkVEX0ZST01fU1RBTEVfQ0FDSEUQAxIVChFTRVJWRURfRlJPTV9RVUVVRRAEKmQKBE1vZGUSFAoQTU9ERV9VTlNQRUNJRklFRBAAEg8KC01PREVfTk9STUFMEAESEQoNTU9ERV9ERUdSQURFRBACEhEKDU1PREVfQ1JJVElDQUwQAxIPCgtNT0RFX09VVEFHRRAEKpgDCgdPdXRjb21lEhcKE09VVENPTUVfVU5TUEVDSUZJRUQQABIOCgpPVVRDT01FX09LEAESGAoUT1VUQ09NRV9SQVRFX0xJTUlURUQQAhIWChJPVVRDT01FX09WRVJMT0FERUQQAxIYChRPVVRDT01FX1NFUlZFUl9FUlJPUhAEEhMKD09VVENPTUVfVElNRU9VVBAFEhYKEk9VVENPTUVfQ09OTkVDVElPThAGEhcKE09VVENPTUVfQkFEX1JFUVVFU1QQBxIXChNPVVRDT01FX0FVVEhfRkFJTEVEEAgSHAoYT1VUQ09NRV9DT05URVhUX1RPT19MT05HEAkSGwoXT1VUQ09NRV9DT05URU5UX1JFRlVTRUQQChIXChNPVVRDT01FX1VOQVZBSUxBQkxFEAsSFQoRT1VUQ09NRV9DQU5DRUxMRUQQDBIZChVPVVRDT01FX1NUUkVBTV9CUk9LRU4QDRIeChpPVVRDT01FX01BTEZPUk1FRF9SRVNQT05TRRAOEhMKD09VVENPTUVfU0tJUFBFRBAPYgZwcm90bzM");
 
 /**
  * @generated from message ultra.chat.v1.Message
@@ -25,6 +25,8 @@ export type Message = Message$1<"ultra.chat.v1.Message"> & {
   role: Role;
 
   /**
+   * The text of the message. With parts, the text parts are the content and this is empty.
+   *
    * @generated from field: string content = 2;
    */
   content: string;
@@ -35,6 +37,27 @@ export type Message = Message$1<"ultra.chat.v1.Message"> & {
    * @generated from field: string name = 3;
    */
   name: string;
+
+  /**
+   * The content as parts (text and images), in order; empty for a plain text message.
+   *
+   * @generated from field: repeated ultra.chat.v1.ContentPart parts = 4;
+   */
+  parts: ContentPart[];
+
+  /**
+   * ROLE_ASSISTANT: the tool calls the assistant made in this turn.
+   *
+   * @generated from field: repeated ultra.chat.v1.ToolCall tool_calls = 5;
+   */
+  toolCalls: ToolCall[];
+
+  /**
+   * ROLE_TOOL: the id of the earlier assistant tool call this message answers.
+   *
+   * @generated from field: string tool_call_id = 6;
+   */
+  toolCallId: string;
 };
 
 /**
@@ -43,6 +66,272 @@ export type Message = Message$1<"ultra.chat.v1.Message"> & {
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
   messageDesc(file_ultra_chat_v1_chat, 0);
+
+/**
+ * One piece of a message's content.
+ *
+ * @generated from message ultra.chat.v1.ContentPart
+ */
+export type ContentPart = Message$1<"ultra.chat.v1.ContentPart"> & {
+  /**
+   * @generated from oneof ultra.chat.v1.ContentPart.part
+   */
+  part: {
+    /**
+     * @generated from field: string text = 1;
+     */
+    value: string;
+    case: "text";
+  } | {
+    /**
+     * @generated from field: ultra.chat.v1.Image image = 2;
+     */
+    value: Image;
+    case: "image";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message ultra.chat.v1.ContentPart.
+ * Use `create(ContentPartSchema)` to create a new message.
+ */
+export const ContentPartSchema: GenMessage<ContentPart> = /*@__PURE__*/
+  messageDesc(file_ultra_chat_v1_chat, 1);
+
+/**
+ * An image, by URL (https or a data: URL) or by its bytes.
+ *
+ * @generated from message ultra.chat.v1.Image
+ */
+export type Image = Message$1<"ultra.chat.v1.Image"> & {
+  /**
+   * @generated from oneof ultra.chat.v1.Image.source
+   */
+  source: {
+    /**
+     * An https URL the provider fetches.
+     *
+     * @generated from field: string url = 1;
+     */
+    value: string;
+    case: "url";
+  } | {
+    /**
+     * The image's bytes; mime_type says what they are.
+     *
+     * @generated from field: bytes data = 2;
+     */
+    value: Uint8Array;
+    case: "data";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * For example "image/png"; required with data.
+   *
+   * @generated from field: string mime_type = 3;
+   */
+  mimeType: string;
+
+  /**
+   * OpenAI's detail hint: "auto", "low" or "high"; empty means auto.
+   *
+   * @generated from field: string detail = 4;
+   */
+  detail: string;
+};
+
+/**
+ * Describes the message ultra.chat.v1.Image.
+ * Use `create(ImageSchema)` to create a new message.
+ */
+export const ImageSchema: GenMessage<Image> = /*@__PURE__*/
+  messageDesc(file_ultra_chat_v1_chat, 2);
+
+/**
+ * A function the model may call.
+ *
+ * @generated from message ultra.chat.v1.Tool
+ */
+export type Tool = Message$1<"ultra.chat.v1.Tool"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string description = 2;
+   */
+  description: string;
+
+  /**
+   * JSON Schema of the arguments, as JSON text (an object schema); empty: no arguments.
+   *
+   * @generated from field: string parameters = 3;
+   */
+  parameters: string;
+
+  /**
+   * Ask the provider to keep the arguments to the schema exactly (OpenAI's strict).
+   *
+   * @generated from field: optional bool strict = 4;
+   */
+  strict?: boolean | undefined;
+};
+
+/**
+ * Describes the message ultra.chat.v1.Tool.
+ * Use `create(ToolSchema)` to create a new message.
+ */
+export const ToolSchema: GenMessage<Tool> = /*@__PURE__*/
+  messageDesc(file_ultra_chat_v1_chat, 3);
+
+/**
+ * @generated from message ultra.chat.v1.ToolChoice
+ */
+export type ToolChoice = Message$1<"ultra.chat.v1.ToolChoice"> & {
+  /**
+   * @generated from field: ultra.chat.v1.ToolChoiceMode mode = 1;
+   */
+  mode: ToolChoiceMode;
+
+  /**
+   * With TOOL_CHOICE_MODE_FUNCTION: the tool to call.
+   *
+   * @generated from field: string function_name = 2;
+   */
+  functionName: string;
+};
+
+/**
+ * Describes the message ultra.chat.v1.ToolChoice.
+ * Use `create(ToolChoiceSchema)` to create a new message.
+ */
+export const ToolChoiceSchema: GenMessage<ToolChoice> = /*@__PURE__*/
+  messageDesc(file_ultra_chat_v1_chat, 4);
+
+/**
+ * A call the assistant made to a tool.
+ *
+ * @generated from message ultra.chat.v1.ToolCall
+ */
+export type ToolCall = Message$1<"ultra.chat.v1.ToolCall"> & {
+  /**
+   * Unique within the conversation; a ROLE_TOOL message's tool_call_id refers to it.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * The arguments, as JSON text (an object).
+   *
+   * @generated from field: string arguments = 3;
+   */
+  arguments: string;
+
+  /**
+   * Opaque provider data that must come back with this call on later turns (Gemini's
+   * thought signature); empty for most providers.
+   *
+   * @generated from field: string signature = 4;
+   */
+  signature: string;
+};
+
+/**
+ * Describes the message ultra.chat.v1.ToolCall.
+ * Use `create(ToolCallSchema)` to create a new message.
+ */
+export const ToolCallSchema: GenMessage<ToolCall> = /*@__PURE__*/
+  messageDesc(file_ultra_chat_v1_chat, 5);
+
+/**
+ * A piece of a tool call in a stream: the first piece of a call carries its id and name,
+ * later ones (same index) carry fragments of the arguments to append.
+ *
+ * @generated from message ultra.chat.v1.ToolCallDelta
+ */
+export type ToolCallDelta = Message$1<"ultra.chat.v1.ToolCallDelta"> & {
+  /**
+   * Position of the call in the answer's tool_calls.
+   *
+   * @generated from field: uint32 index = 1;
+   */
+  index: number;
+
+  /**
+   * @generated from field: string id = 2;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string name = 3;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string arguments = 4;
+   */
+  arguments: string;
+
+  /**
+   * @generated from field: string signature = 5;
+   */
+  signature: string;
+};
+
+/**
+ * Describes the message ultra.chat.v1.ToolCallDelta.
+ * Use `create(ToolCallDeltaSchema)` to create a new message.
+ */
+export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> = /*@__PURE__*/
+  messageDesc(file_ultra_chat_v1_chat, 6);
+
+/**
+ * @generated from message ultra.chat.v1.ResponseFormat
+ */
+export type ResponseFormat = Message$1<"ultra.chat.v1.ResponseFormat"> & {
+  /**
+   * @generated from field: ultra.chat.v1.ResponseFormatType type = 1;
+   */
+  type: ResponseFormatType;
+
+  /**
+   * With JSON_SCHEMA: the schema's name (letters, digits, _ and -).
+   *
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string description = 3;
+   */
+  description: string;
+
+  /**
+   * With JSON_SCHEMA: the JSON Schema, as JSON text.
+   *
+   * @generated from field: string schema = 4;
+   */
+  schema: string;
+
+  /**
+   * @generated from field: optional bool strict = 5;
+   */
+  strict?: boolean | undefined;
+};
+
+/**
+ * Describes the message ultra.chat.v1.ResponseFormat.
+ * Use `create(ResponseFormatSchema)` to create a new message.
+ */
+export const ResponseFormatSchema: GenMessage<ResponseFormat> = /*@__PURE__*/
+  messageDesc(file_ultra_chat_v1_chat, 7);
 
 /**
  * Sampling parameters. Unset fields mean "the provider's default".
@@ -93,7 +382,7 @@ export type SamplingParams = Message$1<"ultra.chat.v1.SamplingParams"> & {
  * Use `create(SamplingParamsSchema)` to create a new message.
  */
 export const SamplingParamsSchema: GenMessage<SamplingParams> = /*@__PURE__*/
-  messageDesc(file_ultra_chat_v1_chat, 1);
+  messageDesc(file_ultra_chat_v1_chat, 8);
 
 /**
  * @generated from message ultra.chat.v1.ChatRequest
@@ -139,6 +428,32 @@ export type ChatRequest = Message$1<"ultra.chat.v1.ChatRequest"> & {
    * @generated from field: string idempotency_key = 7;
    */
   idempotencyKey: string;
+
+  /**
+   * Functions the model may call.
+   *
+   * @generated from field: repeated ultra.chat.v1.Tool tools = 8;
+   */
+  tools: Tool[];
+
+  /**
+   * @generated from field: ultra.chat.v1.ToolChoice tool_choice = 9;
+   */
+  toolChoice?: ToolChoice | undefined;
+
+  /**
+   * Whether the model may make several tool calls in one turn; unset: the provider's default (yes).
+   *
+   * @generated from field: optional bool parallel_tool_calls = 10;
+   */
+  parallelToolCalls?: boolean | undefined;
+
+  /**
+   * The shape of the answer's text; unset: plain text.
+   *
+   * @generated from field: ultra.chat.v1.ResponseFormat response_format = 11;
+   */
+  responseFormat?: ResponseFormat | undefined;
 };
 
 /**
@@ -146,7 +461,7 @@ export type ChatRequest = Message$1<"ultra.chat.v1.ChatRequest"> & {
  * Use `create(ChatRequestSchema)` to create a new message.
  */
 export const ChatRequestSchema: GenMessage<ChatRequest> = /*@__PURE__*/
-  messageDesc(file_ultra_chat_v1_chat, 2);
+  messageDesc(file_ultra_chat_v1_chat, 9);
 
 /**
  * @generated from message ultra.chat.v1.Usage
@@ -173,7 +488,7 @@ export type Usage = Message$1<"ultra.chat.v1.Usage"> & {
  * Use `create(UsageSchema)` to create a new message.
  */
 export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
-  messageDesc(file_ultra_chat_v1_chat, 3);
+  messageDesc(file_ultra_chat_v1_chat, 10);
 
 /**
  * One call to one provider.
@@ -232,7 +547,7 @@ export type Attempt = Message$1<"ultra.chat.v1.Attempt"> & {
  * Use `create(AttemptSchema)` to create a new message.
  */
 export const AttemptSchema: GenMessage<Attempt> = /*@__PURE__*/
-  messageDesc(file_ultra_chat_v1_chat, 4);
+  messageDesc(file_ultra_chat_v1_chat, 11);
 
 /**
  * @generated from message ultra.chat.v1.ChatAnswer
@@ -307,6 +622,13 @@ export type ChatAnswer = Message$1<"ultra.chat.v1.ChatAnswer"> & {
    * @generated from field: string job_id = 12;
    */
   jobId: string;
+
+  /**
+   * The tool calls the answer makes (finish_reason FINISH_REASON_TOOL_CALLS), complete.
+   *
+   * @generated from field: repeated ultra.chat.v1.ToolCall tool_calls = 13;
+   */
+  toolCalls: ToolCall[];
 };
 
 /**
@@ -314,7 +636,7 @@ export type ChatAnswer = Message$1<"ultra.chat.v1.ChatAnswer"> & {
  * Use `create(ChatAnswerSchema)` to create a new message.
  */
 export const ChatAnswerSchema: GenMessage<ChatAnswer> = /*@__PURE__*/
-  messageDesc(file_ultra_chat_v1_chat, 5);
+  messageDesc(file_ultra_chat_v1_chat, 12);
 
 /**
  * One piece of a streamed answer.
@@ -326,6 +648,13 @@ export type ChatDelta = Message$1<"ultra.chat.v1.ChatDelta"> & {
    * @generated from field: string text = 1;
    */
   text: string;
+
+  /**
+   * Pieces of tool calls; a call is complete only in the final ChatAnswer.
+   *
+   * @generated from field: repeated ultra.chat.v1.ToolCallDelta tool_calls = 2;
+   */
+  toolCalls: ToolCallDelta[];
 };
 
 /**
@@ -333,7 +662,7 @@ export type ChatDelta = Message$1<"ultra.chat.v1.ChatDelta"> & {
  * Use `create(ChatDeltaSchema)` to create a new message.
  */
 export const ChatDeltaSchema: GenMessage<ChatDelta> = /*@__PURE__*/
-  messageDesc(file_ultra_chat_v1_chat, 6);
+  messageDesc(file_ultra_chat_v1_chat, 13);
 
 /**
  * Who wrote a message.
@@ -360,6 +689,13 @@ export enum Role {
    * @generated from enum value: ROLE_ASSISTANT = 3;
    */
   ASSISTANT = 3,
+
+  /**
+   * The result of a tool call the assistant asked for (tool_call_id names it).
+   *
+   * @generated from enum value: ROLE_TOOL = 4;
+   */
+  TOOL = 4,
 }
 
 /**
@@ -367,6 +703,89 @@ export enum Role {
  */
 export const RoleSchema: GenEnum<Role> = /*@__PURE__*/
   enumDesc(file_ultra_chat_v1_chat, 0);
+
+/**
+ * @generated from enum ultra.chat.v1.ToolChoiceMode
+ */
+export enum ToolChoiceMode {
+  /**
+   * The provider's default: AUTO when tools are given.
+   *
+   * @generated from enum value: TOOL_CHOICE_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The model decides whether to call a tool.
+   *
+   * @generated from enum value: TOOL_CHOICE_MODE_AUTO = 1;
+   */
+  AUTO = 1,
+
+  /**
+   * The model must not call a tool.
+   *
+   * @generated from enum value: TOOL_CHOICE_MODE_NONE = 2;
+   */
+  NONE = 2,
+
+  /**
+   * The model must call at least one tool.
+   *
+   * @generated from enum value: TOOL_CHOICE_MODE_REQUIRED = 3;
+   */
+  REQUIRED = 3,
+
+  /**
+   * The model must call the function named by function_name.
+   *
+   * @generated from enum value: TOOL_CHOICE_MODE_FUNCTION = 4;
+   */
+  FUNCTION = 4,
+}
+
+/**
+ * Describes the enum ultra.chat.v1.ToolChoiceMode.
+ */
+export const ToolChoiceModeSchema: GenEnum<ToolChoiceMode> = /*@__PURE__*/
+  enumDesc(file_ultra_chat_v1_chat, 1);
+
+/**
+ * @generated from enum ultra.chat.v1.ResponseFormatType
+ */
+export enum ResponseFormatType {
+  /**
+   * Plain text.
+   *
+   * @generated from enum value: RESPONSE_FORMAT_TYPE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: RESPONSE_FORMAT_TYPE_TEXT = 1;
+   */
+  TEXT = 1,
+
+  /**
+   * Any JSON object.
+   *
+   * @generated from enum value: RESPONSE_FORMAT_TYPE_JSON_OBJECT = 2;
+   */
+  JSON_OBJECT = 2,
+
+  /**
+   * JSON that follows schema.
+   *
+   * @generated from enum value: RESPONSE_FORMAT_TYPE_JSON_SCHEMA = 3;
+   */
+  JSON_SCHEMA = 3,
+}
+
+/**
+ * Describes the enum ultra.chat.v1.ResponseFormatType.
+ */
+export const ResponseFormatTypeSchema: GenEnum<ResponseFormatType> = /*@__PURE__*/
+  enumDesc(file_ultra_chat_v1_chat, 2);
 
 /**
  * Priority tier, used by admission in degraded modes.
@@ -406,7 +825,7 @@ export enum Priority {
  * Describes the enum ultra.chat.v1.Priority.
  */
 export const PrioritySchema: GenEnum<Priority> = /*@__PURE__*/
-  enumDesc(file_ultra_chat_v1_chat, 1);
+  enumDesc(file_ultra_chat_v1_chat, 3);
 
 /**
  * @generated from enum ultra.chat.v1.CachePolicy
@@ -445,7 +864,7 @@ export enum CachePolicy {
  * Describes the enum ultra.chat.v1.CachePolicy.
  */
 export const CachePolicySchema: GenEnum<CachePolicy> = /*@__PURE__*/
-  enumDesc(file_ultra_chat_v1_chat, 2);
+  enumDesc(file_ultra_chat_v1_chat, 4);
 
 /**
  * @generated from enum ultra.chat.v1.FinishReason
@@ -481,7 +900,7 @@ export enum FinishReason {
  * Describes the enum ultra.chat.v1.FinishReason.
  */
 export const FinishReasonSchema: GenEnum<FinishReason> = /*@__PURE__*/
-  enumDesc(file_ultra_chat_v1_chat, 3);
+  enumDesc(file_ultra_chat_v1_chat, 5);
 
 /**
  * @generated from enum ultra.chat.v1.ServedFrom
@@ -519,7 +938,7 @@ export enum ServedFrom {
  * Describes the enum ultra.chat.v1.ServedFrom.
  */
 export const ServedFromSchema: GenEnum<ServedFrom> = /*@__PURE__*/
-  enumDesc(file_ultra_chat_v1_chat, 4);
+  enumDesc(file_ultra_chat_v1_chat, 6);
 
 /**
  * Ultra's degraded mode.
@@ -557,7 +976,7 @@ export enum Mode {
  * Describes the enum ultra.chat.v1.Mode.
  */
 export const ModeSchema: GenEnum<Mode> = /*@__PURE__*/
-  enumDesc(file_ultra_chat_v1_chat, 5);
+  enumDesc(file_ultra_chat_v1_chat, 7);
 
 /**
  * How one attempt ended: OK, or the class of error. Every provider error is classified
@@ -644,11 +1063,19 @@ export enum Outcome {
    * @generated from enum value: OUTCOME_MALFORMED_RESPONSE = 14;
    */
   MALFORMED_RESPONSE = 14,
+
+  /**
+   * Not tried: the provider cannot honour what the request needs (tools, json_schema,
+   * images); detail names the capabilities, joined by "+".
+   *
+   * @generated from enum value: OUTCOME_SKIPPED = 15;
+   */
+  SKIPPED = 15,
 }
 
 /**
  * Describes the enum ultra.chat.v1.Outcome.
  */
 export const OutcomeSchema: GenEnum<Outcome> = /*@__PURE__*/
-  enumDesc(file_ultra_chat_v1_chat, 6);
+  enumDesc(file_ultra_chat_v1_chat, 8);
 
