@@ -2,14 +2,13 @@ import { CacheService } from '@ultra/contracts/cache';
 import { HealthService } from '@ultra/contracts/health';
 import { ProviderAgentService } from '@ultra/contracts/provider-agent';
 import { systemClock, systemRandom } from '@ultra/core';
-import { closeReserveMs, createSaturationProbe, createServiceClient, keepWatching, type RunningService, type ServiceContext } from '@ultra/runtime';
+import { closeReserveMs, createServiceClient, keepWatching, type RunningService, type ServiceContext } from '@ultra/runtime';
 import { createChatFlow } from './chat-flow.ts';
 import { createLinks } from './links/links.ts';
 import { createModeState } from './mode-state.ts';
 import { createRouting } from './routing/index.ts';
 import { build } from './server.ts';
-import { createOverloadGuard } from './flow/overload-guard.ts';
-import { startLoadReports } from './load-reporter.ts';
+import { startOverloadGuard } from './overload-setup.ts';
 import { createFlowMetrics } from './flow-metrics.ts';
 import { createGuard } from './auth/guard.ts';
 import { createKeyLimiter } from './auth/key-limiter.ts';
@@ -56,9 +55,17 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
   // BullMQ (about 15 MB of modules) and ioredis load only when there is a Redis to use.
   const queueModules = redisUrl ? await import('@ultra/queue') : undefined;
   const jobs = redisUrl && queueModules ? queueModules.createJobQueue({ redisUrl, config: config.queue, clock, onError: onQueueError }) : undefined;
-  const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
+  const overload = startOverloadGuard({ config, clock, log, meter: metrics.meter, health, shutdown });
+  const flow = createChatFlow({ config, cache, agent, ...routing, mode, clock, random: systemRandom, log, defer: jobs?.defer, overload, metrics: createFlowMetrics(metrics.meter, () => mode.current().mode) });
   const worker = jobs && queueModules && config.queue.worker ? queueModules.createJobWorker({ queue: jobs, flow, random: systemRandom }) : undefined;
-  const stopWorker = new Promise<void>((resolve) => shutdown.addEventListener('abort', () => resolve(worker?.close(config.shutdown.graceMs)), { once: true }));
+  // The worker stops taking jobs when the drain starts (maybe during start-up: the signal is
+  // already aborted) and leaves its running jobs when the requests' share of the grace ends.
+  const jobsGraceMs = config.shutdown.graceMs - closeReserveMs(config.shutdown.graceMs);
+  const stopWorker = new Promise<void>((resolve) => {
+    const stop = () => resolve(worker?.close(jobsGraceMs));
+    if (shutdown.aborted) stop();
+    else shutdown.addEventListener('abort', stop, { once: true });
+  });
   if (jobs) {
     const queue = jobs;
     // Queue depth, ages, retries and dead letters, read at each scrape (a few Redis calls).
@@ -81,7 +88,7 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
       ? `${config.auth.keys.length} client key(s) configured; limits ${limiterRedis ? 'shared through Redis' : 'kept in this router (no REDIS_URL)'}`
       : 'no client keys configured: the router runs open, on loopback only',
   );
-  const service = await build({ config, flow, queue: jobs, mode, clock, metrics, guard });
+  const service = await build({ config, flow, queue: jobs, mode, clock, metrics, guard, overload });
   return {
     ...service,
     async close() {
