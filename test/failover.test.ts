@@ -67,10 +67,10 @@ describe('failover across tiers under steady load', () => {
     };
 
     await wait(1500);
+    // Both faults set at once, and the kill time taken once both are in place: a request sent
+    // between the two PUTs may rightly be answered by the primary not yet failing.
+    await Promise.all(['openai', 'anthropic'].map((p) => fetch(`${stack.simUrl}/_sim/providers/${p}/faults`, { method: 'PUT', body: JSON.stringify({ errorRate: 1, errorStatus: 503 }) })));
     const killedAt = Date.now();
-    for (const p of ['openai', 'anthropic']) {
-      await fetch(`${stack.simUrl}/_sim/providers/${p}/faults`, { method: 'PUT', body: JSON.stringify({ errorRate: 1, errorStatus: 503 }) });
-    }
     // Wait for the agent to report both out (breaker open or probes failing), then watch the dead providers' call counts.
     const end = Date.now() + 15_000;
     let open = false;

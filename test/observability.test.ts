@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, repoPath, startProcess, startRedis, waitFor, type RedisServer, type ServiceProcess } from '@ultra/testkit';
@@ -7,6 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startForwarder, startPrometheus, toolMissing, type Prometheus } from './observability/prometheus.ts';
 
 const RULES = repoPath('deploy/observability/alert-rules.yaml');
+
+/** The TypeScript sources under `dir` (repository-relative), tests and build output left out. */
+function sourceFiles(dir: string): string[] {
+  return readdirSync(repoPath(dir), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.includes('/dist/') && !f.includes('node_modules'))
+    .map((f) => join(dir, f));
+}
 const dashboard = JSON.parse(readFileSync(repoPath('deploy/observability/grafana-dashboard.json'), 'utf8')) as {
   panels: { title: string; targets: { expr: string }[] }[];
 };
@@ -40,7 +47,8 @@ describe('deploy/observability: the alert rules and the dashboard', () => {
 
   it('queries only metrics the services export, as do the dashboard panels', () => {
     const exported = new Set(
-      ['services/router/src/flow-metrics.ts', 'services/router/src/main.ts', 'services/provider-agent/src/agent-metrics.ts', 'services/cache/src/cache-metrics.ts'].flatMap((f) =>
+      // Every metric a service defines, wherever its wiring keeps it (start.ts, *-metrics.ts, ...).
+      sourceFiles('services').flatMap((f) =>
         // createCounter, createObservableGauge, ..., and the router's queue `gauge(` helper.
         [...readFileSync(repoPath(f), 'utf8').matchAll(/(?:create(?:Observable)?(Counter|Gauge|Histogram)|gauge)\('(ultra_[a-z_]+)'/g)].map((m) =>
           // The Prometheus exporter adds _total to counters.

@@ -38,3 +38,16 @@ export function withServerSpan(
 }
 
 export const tracer = trace.getTracer('ultra');
+
+/** Service scopes mark spans' `service.name` in one process; with no spans there is nothing to mark. */
+export function inService(_service: string, ctx: Context = ROOT_CONTEXT): Context {
+  return ctx;
+}
+
+export function withService<T>(_service: string, fn: () => T): T {
+  return fn();
+}
+
+export function serviceOf(_ctx?: Context): string | undefined {
+  return undefined;
+}
