@@ -4,7 +4,7 @@ import { createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { Mode } from '@ultra/contracts/chat';
 import { HealthService } from '@ultra/contracts/health';
-import { repoPath, startStack, type Stack } from '@ultra/testkit';
+import { repoPath, startStack, type Stack, pollUntil } from '@ultra/testkit';
 import OpenAI, { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,16 +15,6 @@ let stack: Stack;
 let openai: OpenAI;
 const PROVIDERS = ['openai', 'anthropic', 'google', 'cohere'];
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await probe();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
 
 const health = () => createClient(HealthService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${stack.ports.health}` }));
 const ask = (content: string, headers: Record<string, string> = {}, maxTokens?: number) =>
@@ -42,7 +32,7 @@ function grpcRouter() {
 beforeAll(async () => {
   stack = await startStack();
   openai = new OpenAI({ baseURL: `http://127.0.0.1:${stack.ports.routerHttp}/v1`, apiKey: 'not-needed', maxRetries: 0 });
-  await until('NORMAL', async () => (await health().getStatus({})).status?.mode, (m) => m === Mode.NORMAL);
+  await pollUntil('NORMAL', async () => (await health().getStatus({})).status?.mode, (m) => m === Mode.NORMAL);
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();
@@ -67,13 +57,13 @@ describe('a fresh start, as a new user tries it', () => {
   it('does not serve an answer capped in CRITICAL to the uncapped request back in NORMAL', async () => {
     const h = health();
     await h.pinMode({ mode: Mode.CRITICAL, durationMs: 60_000n, reason: 'issue 15 test' });
-    await until('the router in CRITICAL', routerMode, (m) => m === 'CRITICAL');
+    await pollUntil('the router in CRITICAL', routerMode, (m) => m === 'CRITICAL');
     const capped = await ask('write me a long essay', { 'x-ultra-priority': 'high' }, 4000);
     expect(capped.response.headers.get('x-ultra-served-from')).toBe('provider');
     // The same request in CRITICAL: its capped answer, from the cache (stored under the key of what was sent).
     expect((await ask('write me a long essay', { 'x-ultra-priority': 'high' }, 4000)).response.headers.get('x-ultra-served-from')).toBe('cache');
     await h.unpinMode({});
-    await until('the router in NORMAL', routerMode, (m) => m === 'NORMAL');
+    await pollUntil('the router in NORMAL', routerMode, (m) => m === 'NORMAL');
     const full = await ask('write me a long essay', { 'x-ultra-priority': 'high' }, 4000);
     expect(full.response.headers.get('x-ultra-served-from')).toBe('provider');
     expect(full.response.headers.get('x-ultra-mode')).toBe('NORMAL');
@@ -82,8 +72,8 @@ describe('a fresh start, as a new user tries it', () => {
   it('in OUTAGE, every refusal says the mode and the notice, on HTTP and gRPC, and a Retry-After of seconds, not two minutes', async () => {
     for (const p of PROVIDERS) await fault(p, true);
     try {
-      await until('OUTAGE', async () => (await health().getStatus({})).status?.mode, (m) => m === Mode.OUTAGE);
-      const refusal = await until(
+      await pollUntil('OUTAGE', async () => (await health().getStatus({})).status?.mode, (m) => m === Mode.OUTAGE);
+      const refusal = await pollUntil(
         'a refusal in OUTAGE',
         () => ask(`never asked before ${Math.random()}`).then(() => undefined, (e: unknown) => e as APIError),
         (e) => e?.headers?.get('x-ultra-mode') === 'OUTAGE',

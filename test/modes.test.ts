@@ -4,22 +4,12 @@ import { Mode } from '@ultra/contracts/chat';
 import { HealthService } from '@ultra/contracts/health';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { repoPath, startProcess, startStack, type Stack } from '@ultra/testkit';
+import { repoPath, startProcess, startStack, type Stack, pollUntil } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let stack: Stack;
 const PROVIDERS = ['openai', 'anthropic', 'google', 'cohere'];
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await probe();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
 
 const fault = (p: string, on: boolean) =>
   fetch(`${stack.simUrl}/_sim/providers/${p}/faults`, on ? { method: 'PUT', body: JSON.stringify({ errorRate: 1, errorStatus: 500 }) } : { method: 'DELETE' });
@@ -43,16 +33,16 @@ describe('degraded modes, end to end', () => {
   it('steps down as providers go, serves by priority, then steps back up', async () => {
     const health = createClient(HealthService, createGrpcTransport({ baseUrl: `http://127.0.0.1:${stack.ports.health}` }));
     const mode = async () => (await health.getStatus({})).status?.mode;
-    await until('NORMAL', mode, (m) => m === Mode.NORMAL);
+    await pollUntil('NORMAL', mode, (m) => m === Mode.NORMAL);
     const warm = await ask('cached before the outage');
     expect(warm.status).toBe(200);
 
     await fault('openai', true);
-    await until('DEGRADED', mode, (m) => m === Mode.DEGRADED);
+    await pollUntil('DEGRADED', mode, (m) => m === Mode.DEGRADED);
     await fault('anthropic', true);
-    await until('CRITICAL', mode, (m) => m === Mode.CRITICAL);
+    await pollUntil('CRITICAL', mode, (m) => m === Mode.CRITICAL);
     // the router hears the mode through WatchStatus
-    await until('router in CRITICAL', async () => (await ask('high one', 'high')).headers.get('x-ultra-mode'), (m) => m === 'CRITICAL');
+    await pollUntil('router in CRITICAL', async () => (await ask('high one', 'high')).headers.get('x-ultra-mode'), (m) => m === 'CRITICAL');
     const high = await ask('high priority in critical', 'high');
     expect(high.status).toBe(200);
     expect(['google', 'cohere']).toContain(high.headers.get('x-ultra-provider'));
@@ -64,8 +54,8 @@ describe('degraded modes, end to end', () => {
 
     await fault('google', true);
     await fault('cohere', true);
-    await until('OUTAGE', mode, (m) => m === Mode.OUTAGE);
-    await until('router in OUTAGE', async () => (await ask('cached before the outage')).headers.get('x-ultra-mode'), (m) => m === 'OUTAGE');
+    await pollUntil('OUTAGE', mode, (m) => m === Mode.OUTAGE);
+    await pollUntil('router in OUTAGE', async () => (await ask('cached before the outage')).headers.get('x-ultra-mode'), (m) => m === 'OUTAGE');
     const cached = await ask('cached before the outage');
     expect(cached.status).toBe(200);
     expect(cached.headers.get('x-ultra-served-from')).toMatch(/cache/);
@@ -74,21 +64,21 @@ describe('degraded modes, end to end', () => {
     expect(((await uncached.json()) as { error: { message: string } }).error.message).toMatch(/answers from the cache only/);
 
     for (const p of PROVIDERS) await fault(p, false);
-    await until('NORMAL again', mode, (m) => m === Mode.NORMAL, 30_000);
+    await pollUntil('NORMAL again', mode, (m) => m === Mode.NORMAL, 30_000);
     const history = (await health.getStatus({})).history.map((h) => Mode[h.to]);
     expect(history).toEqual(expect.arrayContaining(['DEGRADED', 'CRITICAL', 'OUTAGE', 'NORMAL']));
   }, 90_000);
 
   it('routers keep the last mode when the health service dies, assume DEGRADED after the limit, and resume', async () => {
-    await until('router in NORMAL', async () => (await ask('ping')).headers.get('x-ultra-mode'), (m) => m === 'NORMAL');
+    await pollUntil('router in NORMAL', async () => (await ask('ping')).headers.get('x-ultra-mode'), (m) => m === 'NORMAL');
     await stack.processes.health.stop('SIGKILL');
     expect((await ask('right after')).headers.get('x-ultra-mode')).toBe('NORMAL');
-    const degraded = await until('DEGRADED after the limit', () => ask('later'), (r) => r.headers.get('x-ultra-mode') === 'DEGRADED');
+    const degraded = await pollUntil('DEGRADED after the limit', () => ask('later'), (r) => r.headers.get('x-ultra-mode') === 'DEGRADED');
     expect(degraded.headers.get('x-ultra-notice')).toMatch(/health service is unreachable/);
     const again = startProcess('health', 'services/health/src/main.ts', ['--config', stack.configFile], { env: { ULTRA_LOG_LEVEL: 'warn' } });
     stack.processes.health = again;
     await again.ready;
-    await until('NORMAL once it is back', async () => (await ask('back')).headers.get('x-ultra-mode'), (m) => m === 'NORMAL', 30_000);
+    await pollUntil('NORMAL once it is back', async () => (await ask('back')).headers.get('x-ultra-mode'), (m) => m === 'NORMAL', 30_000);
   }, 60_000);
 
   it('ultra status shows the mode, the components and every provider', async () => {

@@ -3,7 +3,7 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { Mode, Role } from '@ultra/contracts/chat';
 import { HealthService } from '@ultra/contracts/health';
 import { BreakerState, ProviderAgentAdminService, ProviderAgentService } from '@ultra/contracts/provider-agent';
-import { startStack, type Stack } from '@ultra/testkit';
+import { startStack, type Stack, pollUntil } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Issue #15, item 6: with the issue's config, once every provider answers its probes
@@ -16,16 +16,6 @@ const RAMP_MS = 4_000;
 const PROBE_INTERVAL_MS = 1_000;
 let stack: Stack;
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await probe();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
-}
 
 const fault = (p: string, on: boolean) =>
   fetch(`${stack.simUrl}/_sim/providers/${p}/faults`, on ? { method: 'PUT', body: JSON.stringify({ errorRate: 1, errorStatus: 500 }) } : { method: 'DELETE' });
@@ -47,7 +37,7 @@ describe('recovery after a long outage, end to end', () => {
     const agent = createClient(ProviderAgentService, transport);
     const admin = createClient(ProviderAgentAdminService, transport);
     const mode = async () => (await health.getStatus({})).status?.mode;
-    await until('NORMAL', mode, (m) => m === Mode.NORMAL, 20_000);
+    await pollUntil('NORMAL', mode, (m) => m === Mode.NORMAL, 20_000);
 
     for (const p of Object.keys(PROVIDERS)) await fault(p, true);
     // Calls keep coming during the outage (here straight to the agent: in OUTAGE the router
@@ -62,7 +52,7 @@ describe('recovery after a long outage, end to end', () => {
       }
     });
     // Open for more than 10 s: the third trip at least, the open time has grown.
-    await until(
+    await pollUntil(
       'every breaker open for its third time',
       async () => (await admin.getProviders({})).providers,
       (ps) => ps.length === 4 && ps.every((p) => p.breaker === BreakerState.OPEN && p.retryAfterMs > 12_000),
@@ -75,7 +65,7 @@ describe('recovery after a long outage, end to end', () => {
     const stillOpenMs = Math.min(...(await admin.getProviders({})).providers.map((p) => p.retryAfterMs));
     for (const p of Object.keys(PROVIDERS)) await fault(p, false);
     const recovered = Date.now();
-    await until('NORMAL again', mode, (m) => m === Mode.NORMAL, COOLDOWN_MS + RAMP_MS + 3 * PROBE_INTERVAL_MS);
+    await pollUntil('NORMAL again', mode, (m) => m === Mode.NORMAL, COOLDOWN_MS + RAMP_MS + 3 * PROBE_INTERVAL_MS);
     const tookMs = Date.now() - recovered;
     expect(tookMs).toBeLessThanOrEqual(COOLDOWN_MS + RAMP_MS + 3 * PROBE_INTERVAL_MS);
     // The breakers closed on the health probes, before their grown open time was out.

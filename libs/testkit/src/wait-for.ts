@@ -16,3 +16,20 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 5));
   }
 }
+
+/**
+ * Calls `probe` every 100 ms until `ok` holds of its value, for at most `ms` (default
+ * 20 000); resolves with that value, rejects naming `what` and the last value seen. For
+ * waiting on what another process reports (a mode, a breaker), never for time-based
+ * behaviour (use a ManualClock for that).
+ */
+export async function pollUntil<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: T | undefined;
+  while (Date.now() < end) {
+    last = await probe();
+    if (ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}; last: ${JSON.stringify(last, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))}`);
+}
