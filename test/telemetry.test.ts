@@ -104,7 +104,9 @@ describe.each(['split', 'single'] as const)('one OpenTelemetry trace across ever
         t.some((s) => s.attributes['db.system'] === 'redis' || s.attributes['db.system.name'] === 'redis') &&
         t.some((s) => /^POST$|^POST /.test(s.name) && s.service === 'ultra-provider-agent') &&
         t.some((s) => s.name === 'ultra.agent.attempt') &&
-        t.some((s) => s.service === 'ultra-cache' && s.attributes['ultra.cache.layer'] !== undefined),
+        t.some((s) => s.service === 'ultra-cache' && s.attributes['ultra.cache.layer'] !== undefined) &&
+        // each service exports on its own schedule: a child (a Redis call) can arrive before its parent span
+        t.every((s) => s === root || t.some((p) => p.spanId === s.parentSpanId)),
     );
     const services = new Set(trace.map((s) => s.service));
     expect([...services].sort()).toEqual(expect.arrayContaining(['ultra-cache', 'ultra-provider-agent', 'ultra-router']));
@@ -181,7 +183,15 @@ describe.each(['split', 'single'] as const)('one OpenTelemetry trace across ever
     const cache = await scrape('cache');
     expect(cache).toMatch(/ultra_cache_hits_total\{[^}]*layer="local"[^}]*\} [1-9]/);
     expect(cache).toMatch(/ultra_cache_misses_total(\{[^}]*\})? [1-9]/);
-    expect(cache).toMatch(/ultra_cache_redis_up(\{[^}]*\})? 1/);
+    // a Redis call that timed out on a loaded machine marks the cache degraded until its next resync:
+    // what must hold is that, with Redis up, the gauge says so
+    const up = /ultra_cache_redis_up(\{[^}]*\})? 1/;
+    let now = cache;
+    for (const end = Date.now() + 15_000; !up.test(now) && Date.now() < end; ) {
+      await new Promise((r) => setTimeout(r, 250));
+      now = await scrape('cache');
+    }
+    expect(now).toMatch(up);
   });
 
   it('no exported span, log line or metric contains the provider key', async () => {
