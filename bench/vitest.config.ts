@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
-import { sourceConditions } from '../vitest.config.ts';
+import { sourceResolution } from '../vitest.config.ts';
 
 /** The bench's own unit tests: `npx vitest run --config bench/vitest.config.ts`. */
 export default defineConfig({
-  resolve: sourceConditions,
+  ...sourceResolution,
   test: { include: ['bench/**/*.test.ts'], root: new URL('..', import.meta.url).pathname },
 });

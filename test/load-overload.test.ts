@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { startStack, type Stack, byStatus, closedLoop, quantile, type CallResult } from '@ultra/testkit';
+import { startStack, type Stack, byStatus, closedLoop, closedLoopInProcess, quantile, type CallResult } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -45,7 +45,8 @@ describe(`${LOW} low-priority callers beside ${HIGH} high-priority ones, fast pr
     let rssPeak = 0;
     const watch = setInterval(() => (rssPeak = Math.max(rssPeak, rssKb())), 250);
     const [low, high] = await Promise.all([
-      closedLoop({ url: router, callers: LOW, until, priority: 'low', label: 'flood' }),
+      // the crowd in a process of its own, as other clients are: its answers are not read in the measured callers' event loop
+      closedLoopInProcess({ url: router, callers: LOW, until, priority: 'low', label: 'flood' }),
       closedLoop({ url: router, callers: HIGH, until, priority: 'high', label: 'vip' }),
     ]);
     clearInterval(watch);
@@ -57,10 +58,11 @@ describe(`${LOW} low-priority callers beside ${HIGH} high-priority ones, fast pr
     );
     const answered = (rs: CallResult[]) => rs.filter((r) => r.status === 200).length / rs.length;
     expect(answered(high)).toBeGreaterThanOrEqual(0.99);
-    // Shed only when the router itself is the bottleneck (it says why); every refusal is fast and well-formed.
+    // The flood is shed (Ultra says why), and every refusal is well-formed.
+    expect(refusedLow.length).toBeGreaterThan(0);
     for (const r of refusedLow) {
       expect(r.status).toBe(503);
-      expect(Number(r.retryAfter)).toBeGreaterThanOrEqual(1);
+      expect(Number(r.retryAfterMs)).toBeGreaterThanOrEqual(1_000);
       expect(r.detail).toMatch(/^Ultra is overloaded \(.+\) and sheds low-priority requests now/);
     }
     expect([...high, ...low].filter((r) => r.status === 0 || r.status === 504)).toEqual([]);

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { sourceConditions } from '../vitest.config.ts';
+import { sourceResolution } from '../vitest.config.ts';
 
 /**
  * #22's overload bound (512 low-priority callers beside 8 high-priority ones) on its own,
@@ -9,7 +9,7 @@ import { sourceConditions } from '../vitest.config.ts';
  * whole stack, so it runs with nothing beside it.
  */
 export default defineConfig({
-  resolve: sourceConditions,
+  ...sourceResolution,
   test: {
     root: fileURLToPath(new URL('..', import.meta.url)),
     include: ['test/load-overload.test.ts'],

@@ -103,7 +103,7 @@ export async function loadPhase(ctx: BenchContext): Promise<LoadFigures> {
       unloadedP99: quantile(alone.map((r) => r.ms), 0.99),
       lowRefused: refusedLow.length,
       lowCalls: low.length,
-      lowWithoutRetryAfter: refusedLow.filter((r) => !r.retryAfter).length,
+      lowWithoutRetryAfter: refusedLow.filter((r) => !r.retryAfterMs).length,
       droppedOrTimedOut: [...low, ...high].filter((r) => r.status === 0 || r.status === 504).length,
       rssRatio: peak / before,
     };

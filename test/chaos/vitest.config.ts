@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { sourceConditions } from '../../vitest.config.ts';
+import { sourceResolution } from '../../vitest.config.ts';
 
 /**
  * The chaos matrix's CI subset (`matrix.test.ts`), run by `npm test` after the main suite
@@ -9,7 +9,7 @@ import { sourceConditions } from '../../vitest.config.ts';
  * own file, which `.ci/run` adds to the main suite's.
  */
 export default defineConfig({
-  resolve: sourceConditions,
+  ...sourceResolution,
   test: {
     root: fileURLToPath(new URL('../..', import.meta.url)),
     include: ['test/chaos/matrix.test.ts'],

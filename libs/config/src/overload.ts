@@ -4,7 +4,8 @@ import { z } from 'zod';
  * `overload:` — when Ultra itself is the bottleneck. Each service samples its own
  * saturation every `sample_every`: event-loop delay (p99 over the sample, while the process
  * itself is busy), requests in flight, and V8 heap in use; any one above its bound counts
- * as saturated. The router then
+ * as saturated. The router also measures the latency Ultra adds to each answer and lets
+ * fewer requests in at once while it is over `added_latency`. The router then
  * sheds by priority (batch, then low, then normal; high last), and the health service's
  * `resource_constraints` rule steps the mode down. See docs/failover.md.
  */
@@ -14,6 +15,8 @@ export const overloadSchema = (duration: z.ZodType<number, string>) =>
       event_loop_delay: duration.default(50),
       busy_cpu: z.number().min(0).default(0.25),
       max_in_flight: z.number().int().min(0).default(4096),
+      added_latency: duration.default(50),
+      min_in_flight: z.number().int().min(1).default(16),
       max_heap: z.number().gt(0).max(1).default(0.9),
       sample_every: duration.default(100),
       retry_after: duration.default(1_000),
@@ -32,6 +35,15 @@ export interface OverloadConfig {
   readonly busyCpu: number;
   /** Requests in the router at once above this is saturation (and the hard cap for all but `high`); 0: no bound. Default 4096. */
   readonly maxInFlight: number;
+  /**
+   * The latency Ultra may add to an answer (its time in the router, cache and agent, less the
+   * provider's call), as the median over a sample. Above it, the router lets fewer requests in
+   * at once (all but high), down to `minInFlight`; at or under it, more, up to `maxInFlight`.
+   * Default 50 ms.
+   */
+  readonly addedLatencyMs: number;
+  /** The floor of that limit. Default 16. */
+  readonly minInFlight: number;
   /** Share of V8's heap limit in use above this is saturation. Default 0.9. */
   readonly maxHeap: number;
   /** How often saturation is sampled. Default 100 ms. */
@@ -41,5 +53,5 @@ export interface OverloadConfig {
 }
 
 export function resolveOverload(o: z.output<ReturnType<typeof overloadSchema>>): OverloadConfig {
-  return { eventLoopDelayMs: o.event_loop_delay, busyCpu: o.busy_cpu, maxInFlight: o.max_in_flight, maxHeap: o.max_heap, sampleEveryMs: o.sample_every, retryAfterMs: o.retry_after };
+  return { eventLoopDelayMs: o.event_loop_delay, busyCpu: o.busy_cpu, maxInFlight: o.max_in_flight, addedLatencyMs: o.added_latency, minInFlight: o.min_in_flight, maxHeap: o.max_heap, sampleEveryMs: o.sample_every, retryAfterMs: o.retry_after };
 }

@@ -9,7 +9,8 @@ export interface CallResult {
   readonly ms: number;
   /** Epoch ms the call ended. */
   readonly at: number;
-  readonly retryAfter: string | null;
+  /** The refusal's wait, ms (from `retry-after-ms`, else `retry-after`), as the SDKs read it; `null` without one. */
+  readonly retryAfterMs: string | null;
   /** The error message of a refusal, or the fetch error of a call that never got an answer. */
   readonly detail: string;
 }
@@ -28,6 +29,14 @@ export interface LoadOptions {
 
 let seq = 0;
 
+/** A refusal's wait in ms as the OpenAI SDKs read it: `retry-after-ms` first, else `retry-after` in seconds; `null` without either. */
+function retryAfterMs(h: Headers): string | null {
+  const ms = h.get('retry-after-ms');
+  if (ms) return ms;
+  const s = h.get('retry-after');
+  return s ? String(Number(s) * 1000) : null;
+}
+
 /** One chat completion; never throws (a transport error is status 0). */
 export async function callOnce(url: string, priority?: string, label = 'load'): Promise<CallResult> {
   const started = Date.now();
@@ -41,9 +50,9 @@ export async function callOnce(url: string, priority?: string, label = 'load'): 
     });
     const text = await res.text();
     const detail = res.status === 200 ? '' : ((JSON.parse(text) as { error?: { message?: string } }).error?.message ?? text);
-    return { status: res.status, ms: Date.now() - started, at: Date.now(), retryAfter: res.headers.get('retry-after'), detail };
+    return { status: res.status, ms: Date.now() - started, at: Date.now(), retryAfterMs: retryAfterMs(res.headers), detail };
   } catch (e) {
-    return { status: 0, ms: Date.now() - started, at: Date.now(), retryAfter: null, detail: (e as Error).message };
+    return { status: 0, ms: Date.now() - started, at: Date.now(), retryAfterMs: null, detail: (e as Error).message };
   }
 }
 
@@ -56,7 +65,7 @@ export async function closedLoop(o: LoadOptions): Promise<CallResult[]> {
       for (let n = 0; !done(n); n++) {
         const r = await callOnce(o.url, o.priority, o.label);
         results.push(r);
-        const wait = r.retryAfter && o.honourRetryAfter !== false ? Number(r.retryAfter) * 1000 : 0;
+        const wait = r.retryAfterMs && o.honourRetryAfter !== false ? Number(r.retryAfterMs) : 0;
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, Math.max(0, (o.until ?? Infinity) - Date.now()))));
       }
     }),

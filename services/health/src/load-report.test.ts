@@ -21,6 +21,15 @@ describe('the resource_constraints rule', () => {
     expect(registry.all()[0]).toMatchObject({ name: 'load:router@127.0.0.1:8080', kind: 'load', status: ComponentStatus.DEGRADED });
   });
 
+  it('counts a replica letting fewer requests in (its in-flight limit lowered) as short of resources, saying how many it lets in', () => {
+    const registry = createRegistry(() => undefined);
+    const limited = create(ReportLoadRequestSchema, { instance: 'router@127.0.0.1:8080', inFlight: 40, pressure: 0, reason: 'it adds 180 ms to an answer at 40 requests in flight', inFlightLimit: 36 });
+    registry.set(loadComponentOf(limited, 1_000));
+    expect(observationOf(registry, []).constrained).toEqual([
+      { name: 'router@127.0.0.1:8080', detail: 'it adds 180 ms to an answer at 40 requests in flight; letting in 36 requests at once (all but high priority)' },
+    ]);
+  });
+
   it('is calm again when the replica reports no pressure, or stops reporting', () => {
     const registry = createRegistry(() => undefined);
     registry.set(loadComponentOf(report(0), 1_000));

@@ -18,7 +18,7 @@ export function startLoadReports(deps: { health: Client<typeof HealthService>; c
     const s = deps.status();
     void health
       .reportLoad(
-        { instance: deps.instance, eventLoopDelayMs: s.sample.eventLoopDelayMs, inFlight: s.inFlight, heapUsed: s.sample.heapUsed, pressure: s.level, shed: [...s.shed], reason: s.reason },
+        { instance: deps.instance, eventLoopDelayMs: s.sample.eventLoopDelayMs, inFlight: s.inFlight, heapUsed: s.sample.heapUsed, pressure: s.level, shed: [...s.shed], reason: s.reason, inFlightLimit: s.limited ? s.limit : 0 },
         { timeoutMs: 500, signal },
       )
       .catch(() => undefined);

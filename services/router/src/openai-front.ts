@@ -65,6 +65,9 @@ function sendError(res: Res, err: unknown, mode: Record<string, string>): void {
   if (attempts.length > 0) headers['x-ultra-attempts'] = formatAttempts(attempts);
   const retryAfter = e.metadata.get('retry-after');
   if (retryAfter) headers['retry-after'] = retryAfter;
+  // (the OpenAI SDKs read the finer `retry-after-ms` first, so a crowd refused together does not come back together)
+  const retryAfterMs = e.metadata.get('retry-after-ms');
+  if (retryAfterMs) headers['retry-after-ms'] = retryAfterMs;
   if (res.headersSent) {
     res.end();
     return;

@@ -23,7 +23,7 @@ export function startOverloadGuard(deps: { config: UltraConfig; clock: Clock; lo
     probe: createSaturationProbe(),
     onShedChange: (s) => {
       reports?.now();
-      if (s.shed.length > 0) log.warn({ level: s.level, in_flight: s.inFlight, event_loop_delay_ms: Math.round(s.sample.eventLoopDelayMs) }, `overloaded (${s.reason || 'saturated moments ago'}): shedding ${s.shed.join(', ')} priority`);
+      if (s.shed.length > 0) log.warn({ level: s.level, in_flight: s.inFlight, in_flight_limit: s.limit, event_loop_delay_ms: Math.round(s.sample.eventLoopDelayMs) }, `overloaded (${s.reason || 'saturated moments ago'}): shedding ${s.shed.join(', ')} priority`);
       else log.info({ level: s.level }, 'overload over: no priority shed entirely any more');
     },
   });
@@ -32,6 +32,8 @@ export function startOverloadGuard(deps: { config: UltraConfig; clock: Clock; lo
     meter.createObservableGauge(name, { description }).addCallback((r) => r.observe(pick(overload.status())));
   gauge('ultra_router_shed_pressure', "Shed pressure from the router's own saturation: 0 nothing shed, 1 batch, 2 low too, 3 normal too", (s) => s.level);
   gauge('ultra_router_in_flight', 'Requests in the router now', (s) => s.inFlight);
+  gauge('ultra_router_in_flight_limit', 'Requests the router lets in at once now (all but high), learnt from the latency Ultra adds (overload.added_latency)', (s) => s.limit);
+  gauge('ultra_router_added_latency_ms', 'Median latency Ultra added to an answer (router, cache and agent, less the provider call) over the last sample with enough answers', (s) => s.addedLatencyMs);
   gauge('ultra_router_event_loop_delay_ms', 'p99 event-loop delay over the last sample', (s) => s.sample.eventLoopDelayMs);
   reports = startLoadReports({ health: deps.health, clock, instance: `router@${http.host}:${http.port}`, status: () => overload.status(), signal: shutdown });
   shutdown.addEventListener('abort', () => overload.stop(), { once: true });

@@ -3,7 +3,7 @@ import type { SaturationSample } from '@ultra/runtime';
 import { describe, expect, it } from 'vitest';
 import { createOverloadGuard, type OverloadStatus } from './overload-guard.ts';
 
-const config = { eventLoopDelayMs: 50, busyCpu: 0.5, maxInFlight: 100, maxHeap: 0.9, sampleEveryMs: 100, retryAfterMs: 1_000 };
+const config = { eventLoopDelayMs: 50, busyCpu: 0.5, maxInFlight: 100, addedLatencyMs: 50, minInFlight: 4, maxHeap: 0.9, sampleEveryMs: 100, retryAfterMs: 1_000 };
 
 /** A guard whose process saturation the test sets, sampled on a manual clock. */
 function setup() {
@@ -22,7 +22,13 @@ describe('overload guard', () => {
     set({ eventLoopDelayMs: 180 });
     clock.advance(800); // eight saturated samples: batch, then low shed
     expect(changes.map((c) => c.shed)).toEqual([['batch'], ['batch', 'low']]);
-    expect(guard.admit('low')).toEqual({ ok: false, detail: 'Ultra is overloaded (event-loop delay 180 ms) and sheds low-priority requests now', retryAfterMs: 1_000 });
+    const refusal = guard.admit('low');
+    expect(refusal).toEqual({ ok: false, detail: 'Ultra is overloaded (event-loop delay 180 ms) and sheds low-priority requests now', retryAfterMs: expect.any(Number) });
+    // between one and two times retry_after, so that a crowd shed together does not come back together
+    const waits = Array.from({ length: 50 }, () => (guard.admit('low') as { retryAfterMs: number }).retryAfterMs);
+    expect(Math.min(...waits)).toBeGreaterThanOrEqual(1_000);
+    expect(Math.max(...waits)).toBeLessThan(2_000);
+    expect(new Set(waits).size).toBeGreaterThan(10);
     expect(guard.refusesOutright('low').ok).toBe(false);
     expect(guard.admit('normal')).toEqual({ ok: true });
     expect(guard.admit('high')).toEqual({ ok: true });
@@ -61,6 +67,46 @@ describe('overload guard', () => {
     clock.advance(1_000);
     expect(guard.status()).toMatchObject({ level: 0, saturated: false });
     expect(guard.admit('low')).toEqual({ ok: true });
+  });
+
+  it('lets fewer requests in while Ultra adds more than added_latency to its answers, refusing all but high at the door, and says why', () => {
+    const { clock, guard } = setup();
+    // 70 requests in flight, each answer spending 200 ms in Ultra beyond the provider's 20 ms
+    const held = Array.from({ length: 60 }, () => guard.enter());
+    for (let round = 0; round < 3; round++) {
+      const ending = Array.from({ length: 10 }, () => guard.enter());
+      clock.advance(100);
+      for (const leave of ending) leave(-100); // (entered 100 ms ago; -100 stands for a provider time that leaves 200 ms added)
+    }
+    const s = guard.status();
+    expect(s.limit).toBeLessThan(60);
+    expect(s.addedLatencyMs).toBe(200);
+    expect(s.reason).toBe('it adds 200 ms to an answer at 70 requests in flight');
+    expect(guard.refusesOutright('low')).toMatchObject({ ok: false, detail: 'Ultra is overloaded (it adds 200 ms to an answer at 70 requests in flight) and sheds low-priority requests now' });
+    expect(guard.refusesOutright('normal').ok).toBe(false);
+    expect(guard.refusesOutright('high').ok).toBe(true);
+    const leave = guard.enter();
+    expect(guard.admit('high')).toEqual({ ok: true });
+    leave();
+    // once they have left and answers come back fast, the limit grows and lets them in again
+    for (const l of held) l();
+    for (let round = 0; round < 3; round++) {
+      const ending = Array.from({ length: 10 }, () => guard.enter());
+      clock.advance(100);
+      for (const l of ending) l(95);
+    }
+    expect(guard.refusesOutright('low').ok).toBe(true);
+    expect(guard.status().reason).toBe('');
+  });
+
+  it('learns nothing from a request without a provider time (a failover, a cache hit, a stream)', () => {
+    const { clock, guard } = setup();
+    for (let round = 0; round < 5; round++) {
+      const ending = Array.from({ length: 20 }, () => guard.enter());
+      clock.advance(100);
+      for (const l of ending) l();
+    }
+    expect(guard.status()).toMatchObject({ limit: 100, addedLatencyMs: 0 });
   });
 
   it('takes a heap near its limit as saturation', () => {

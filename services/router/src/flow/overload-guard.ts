@@ -2,6 +2,7 @@ import type { OverloadConfig } from '@ultra/config';
 import type { Clock, Random } from '@ultra/core';
 import { capacityFor, createPressure, type PriorityClass } from '@ultra/resilience';
 import type { SaturationProbe, SaturationSample } from '@ultra/runtime';
+import { createAddedLatencyLimit } from './added-latency-limit.ts';
 
 /** What the router's own saturation looks like now: for admission, the health service and `ultra status`. */
 export interface OverloadStatus {
@@ -13,6 +14,12 @@ export interface OverloadStatus {
   /** Why the last sample was saturated, for people (empty when it was not). */
   readonly reason: string;
   readonly inFlight: number;
+  /** Requests let in at once now (all but high), learnt from the latency Ultra adds (`overload.added_latency`). */
+  readonly limit: number;
+  /** Whether that limit is below its ceiling (`max_in_flight`) now: part of the traffic is refused for it. */
+  readonly limited: boolean;
+  /** Median latency Ultra added to an answer over the last sample with enough answers, ms. */
+  readonly addedLatencyMs: number;
   readonly sample: SaturationSample;
 }
 
@@ -28,16 +35,22 @@ export interface OverloadGuardDeps {
 }
 
 /**
- * The router's guard against its own overload. Every `sampleEveryMs` it reads the
- * process's saturation (event-loop delay while it is busy itself, heap) and its requests in flight; a saturated
- * sample raises the shed pressure, a calm one lowers it slowly (`createPressure`). A
- * request is admitted by its priority's share at that pressure; beyond `maxInFlight`
- * (less a 5 % reserve per class below high; high is never capped) it is refused outright. Refusals are immediate,
- * with a Retry-After, so shed work never waits to time out.
+ * The router's guard against Ultra's overload, with two signals:
+ * - the latency Ultra adds to each answer (router, cache and agent, less the provider's own
+ *   call), which grows with the queues in every one of its processes: it sets how many
+ *   requests are let in at once (`createAddedLatencyLimit`, from `maxInFlight` down to
+ *   `minInFlight`); past that limit, less a 5 % reserve per class below high, a request is
+ *   refused outright (high is never capped);
+ * - this process's own saturation (event-loop delay while it is busy itself, heap), read
+ *   every `sampleEveryMs`: a saturated sample raises the shed pressure, a calm one lowers it
+ *   slowly (`createPressure`), and a request is admitted by its priority's share at that pressure.
+ * Refusals are immediate, with a Retry-After, so shed work never waits to time out.
  */
 export function createOverloadGuard(deps: OverloadGuardDeps) {
   const { config, clock, random, probe } = deps;
   const pressure = createPressure();
+  const limitCeiling = config.maxInFlight || 1_000_000;
+  const limit = createAddedLatencyLimit({ thresholdMs: config.addedLatencyMs, min: Math.min(config.minInFlight, limitCeiling), max: limitCeiling });
   let inFlight = 0;
   let last: SaturationSample = { eventLoopDelayMs: 0, heapUsed: 0, rssBytes: 0, cpuCores: 0 };
   let reason = '';
@@ -48,13 +61,20 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
     const parts: string[] = [];
     if (s.eventLoopDelayMs > config.eventLoopDelayMs && s.cpuCores >= config.busyCpu) parts.push(`event-loop delay ${Math.round(s.eventLoopDelayMs)} ms`);
     if (config.maxInFlight > 0 && inFlight > config.maxInFlight) parts.push(`${inFlight} requests in flight`);
+    if (limit.slow) parts.push(`it adds ${Math.round(limit.lastMedianMs)} ms to an answer at ${inFlight} requests in flight`);
     if (s.heapUsed > config.maxHeap) parts.push(`heap ${Math.round(s.heapUsed * 100)} % of its limit`);
     return parts.join(', ');
   };
-  const status = (): OverloadStatus => ({ level: pressure.level, shed: pressure.shed(), saturated: reason !== '', reason, inFlight, sample: last });
+  const status = (): OverloadStatus => ({ level: pressure.level, shed: pressure.shed(), saturated: reason !== '', reason, inFlight, limit: limit.value, limited: limit.value < limitCeiling, addedLatencyMs: limit.lastMedianMs, sample: last });
+  // Retry-After between one and two times `retry_after`, so that callers shed together do not all come back together.
+  const retryAfter = () => Math.round(config.retryAfterMs * (1 + random()));
+  const refused = (priority: PriorityClass): OverloadDecision => ({ ok: false, detail: `Ultra is overloaded (${reason || 'it was saturated moments ago'}) and sheds ${priority}-priority requests now`, retryAfterMs: retryAfter() });
+  /** Whether one more request of `priority` is over its share of the requests let in at once (high never is); `counted`: it is in flight already. */
+  const overLimit = (priority: PriorityClass, counted: boolean) => priority !== 'high' && inFlight - (counted ? 1 : 0) >= capacityFor(priority, limit.value, 0.05);
 
   const tick = () => {
     last = probe.sample();
+    limit.endPeriod(inFlight, last.cpuCores >= config.busyCpu);
     reason = why(last);
     pressure.observe(reason !== '');
     const key = pressure.shed().join(',');
@@ -73,13 +93,20 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
       clock.clearTimeout(timer);
       probe.stop();
     },
-    /** Counts a request in flight until the returned function is called. */
-    enter(): () => void {
+    /**
+     * Counts a request in flight until the returned function is called. Call it with the
+     * provider's own time for an answer that one provider call produced (the request's time
+     * less that is what Ultra added); without it, the request teaches the limit nothing.
+     */
+    enter(): (providerMs?: number) => void {
       inFlight++;
+      const at = clock.now();
       let done = false;
-      return () => {
-        if (!done) inFlight--;
+      return (providerMs) => {
+        if (done) return;
         done = true;
+        inFlight--;
+        if (providerMs !== undefined) limit.add(clock.now() - at - providerMs);
       };
     },
     /** Whether to serve a request of `priority` now; a refusal says why and when to come back. */
@@ -87,18 +114,18 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
       // High priority is never refused for the count alone: the reserve below it is there for it.
       const cap = config.maxInFlight > 0 && priority !== 'high' ? capacityFor(priority, config.maxInFlight, 0.05) : Infinity;
       if (inFlight > cap) {
-        return { ok: false, detail: `Ultra is at its limit of ${config.maxInFlight} requests in flight (overload.max_in_flight) and refuses ${priority}-priority requests now`, retryAfterMs: config.retryAfterMs };
+        return { ok: false, detail: `Ultra is at its limit of ${config.maxInFlight} requests in flight (overload.max_in_flight) and refuses ${priority}-priority requests now`, retryAfterMs: retryAfter() };
       }
-      if (pressure.admit(priority, random)) return { ok: true };
-      return { ok: false, detail: `Ultra is overloaded (${reason || 'it was saturated moments ago'}) and sheds ${priority}-priority requests now`, retryAfterMs: config.retryAfterMs };
+      if (overLimit(priority, true)) return refused(priority);
+      return pressure.admit(priority, random) ? { ok: true } : refused(priority);
     },
     /**
      * The cheap check before a request is even read: a refusal when `priority` is shed
-     * entirely now (its share is 0), else `{ ok: true }` (the full `admit` follows later).
+     * entirely now (its share is 0) or is at its share of the limit, else `{ ok: true }`
+     * (the full `admit` follows later).
      */
     refusesOutright(priority: PriorityClass): OverloadDecision {
-      if (pressure.admitted(priority) > 0) return { ok: true };
-      return { ok: false, detail: `Ultra is overloaded (${reason || 'it was saturated moments ago'}) and sheds ${priority}-priority requests now`, retryAfterMs: config.retryAfterMs };
+      return pressure.admitted(priority) > 0 && !overLimit(priority, false) ? { ok: true } : refused(priority);
     },
     status,
   };

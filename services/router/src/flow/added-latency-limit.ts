@@ -1,0 +1,91 @@
+/**
+ * How many requests the router lets in at once (all but `high`), learnt from the latency
+ * Ultra itself adds to an answer: its time in the router, the cache and the agent, that is
+ * the whole request less the provider's own call. When Ultra is the bottleneck, requests
+ * queue in every one of its processes' event loops, first come first served, and that time
+ * grows with the number in flight whatever the priority. Holding the number in flight where
+ * the added latency stays under a bound keeps those queues short, so high priority (never
+ * counted against the limit) is served in about its unloaded time while low priority is
+ * refused at the door.
+ *
+ * Measured per sample period (the guard's `sample_every`): the median added latency of the
+ * answers that ended in it. Above `thresholdMs`, the limit goes to `backoff ×` the smaller of
+ * itself and the requests in flight (what was in flight is what caused the queue); at or
+ * under it, the limit grows by `growth` of itself, up to `max`. A period with fewer than
+ * `minSamples` answers counts as calm: slowness needs evidence, and a router with so few
+ * answers is not what queues them, so a limit lowered by a flood grows back once it is over.
+ * The provider's speed does not move it: a provider taking 5 s adds 5 s to the request and
+ * nothing to what Ultra adds.
+ *
+ * Pure: the guard feeds it samples and periods on its own clock.
+ */
+export interface AddedLatencyLimitOptions {
+  /** Median added latency above which a period lowers the limit. Milliseconds, > 0. */
+  readonly thresholdMs: number;
+  /** The floor. Requests, integer ≥ 1. */
+  readonly min: number;
+  /** The ceiling, and the limit before anything is learnt. Requests, integer ≥ min. */
+  readonly max: number;
+  /** A slow period multiplies the limit by this. Ratio in (0, 1). Default 0.9. */
+  readonly backoff?: number;
+  /** A calm period adds this share of the limit (at least 1). Ratio > 0. Default 0.05. */
+  readonly growth?: number;
+  /** Answers a period needs before it may judge. Default 8. */
+  readonly minSamples?: number;
+}
+
+export interface AddedLatencyLimit {
+  /** The limit now, an integer in [min, max]. */
+  readonly value: number;
+  /** The median added latency of the last period with enough answers to judge, ms (0 before any). */
+  readonly lastMedianMs: number;
+  /** Whether the last period was over the threshold. */
+  readonly slow: boolean;
+  /** One answer's added latency, in ms. */
+  add(addedMs: number): void;
+  /**
+   * Ends a period: judges its samples against the threshold, given the requests in flight
+   * now. `busy`: whether Ultra was busy itself in the period; when it was not (a machine
+   * starved by other processes, a router barely working), a slow period is not Ultra's own
+   * queue, and fewer requests in flight would not shorten it: it counts as calm.
+   */
+  endPeriod(inFlight: number, busy?: boolean): void;
+}
+
+export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): AddedLatencyLimit {
+  const { thresholdMs, min, max } = options;
+  const backoff = options.backoff ?? 0.9;
+  const growth = options.growth ?? 0.05;
+  const minSamples = options.minSamples ?? 8;
+  if (!(thresholdMs > 0) || !Number.isInteger(min) || min < 1 || !Number.isInteger(max) || max < min) {
+    throw new RangeError(`added-latency limit needs threshold > 0 and integers 1 ≤ min ≤ max, got threshold ${thresholdMs} ms, min ${min}, max ${max}`);
+  }
+  let value = max;
+  let samples: number[] = [];
+  let lastMedianMs = 0;
+  let slow = false;
+  return {
+    get value() {
+      return value;
+    },
+    get lastMedianMs() {
+      return lastMedianMs;
+    },
+    get slow() {
+      return slow;
+    },
+    add(addedMs) {
+      samples.push(Math.max(0, addedMs));
+    },
+    endPeriod(inFlight, busy = true) {
+      const period = samples;
+      samples = [];
+      if (period.length >= minSamples) {
+        period.sort((a, b) => a - b);
+        lastMedianMs = period[Math.floor(period.length / 2)]!;
+        slow = busy && lastMedianMs > thresholdMs;
+      } else slow = false; // too few answers to call it slow: Ultra is not busy
+      value = slow ? Math.max(min, Math.floor(backoff * Math.min(value, inFlight))) : Math.min(max, value + Math.max(1, Math.floor(value * growth)));
+    },
+  };
+}
