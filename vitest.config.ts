@@ -19,11 +19,7 @@ export default defineConfig({
   test: {
     include: ['libs/*/src/**/*.test.ts', 'services/*/src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
     // The chaos matrix runs after this suite, on its own (test/chaos/vitest.config.ts).
-    // The overload bound of #22 (512 low beside 8 high) is not met yet: high priority's p99
-    // rose to 39× its unloaded p99 and the router's RSS to 1.56× in the last CI-like run.
-    // It runs on its own (`npm run test:overload`) until it is, so that it keeps failing
-    // where it should instead of being loosened.
-    exclude: [...configDefaults.exclude, 'test/chaos/matrix.test.ts', 'test/load-overload.test.ts'],
+    exclude: [...configDefaults.exclude, 'test/chaos/matrix.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default', 'json'],

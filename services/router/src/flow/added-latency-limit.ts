@@ -9,7 +9,16 @@
  * refused at the door.
  *
  * Measured per sample period (the guard's `sample_every`): the median added latency of the
- * answers that ended in it. Above `thresholdMs`, the limit goes to `backoff ×` the smaller of
+ * answers that ended in it, and, by Little's law, how many requests were inside Ultra's own
+ * work on average (the added latencies summed over the period's length, averaged over about
+ * three seconds so that a burst of answers ending together, as when a crowd's calls to a slow
+ * provider all come back at once, does not count as a standing queue). A
+ * period is slow when both are high: the median above `thresholdMs` and more than
+ * `queueBound` requests inside Ultra. The second tells a queue Ultra built from a machine
+ * that is slow for everyone: at 60 answers a second, 100 ms added is six requests inside
+ * Ultra, which fewer requests in flight would not make faster; at 400 a second it is forty,
+ * a queue. In a slow period
+ * the limit goes to `backoff ×` the smaller of
  * itself and the requests in flight (what was in flight is what caused the queue); at or
  * under it, the limit grows by `growth` of itself, up to `max`. A period with fewer than
  * `minSamples` answers counts as calm: slowness needs evidence, and a router with so few
@@ -24,6 +33,8 @@ export interface AddedLatencyLimitOptions {
   readonly thresholdMs: number;
   /** The floor. Requests, integer ≥ 1. */
   readonly min: number;
+  /** Requests inside Ultra's own work on average at or under which there is no queue to shorten. Default 64. *
+  readonly queueBound?: number;
   /** The ceiling, and the limit before anything is learnt. Requests, integer ≥ min. */
   readonly max: number;
   /** A slow period multiplies the limit by this. Ratio in (0, 1). Default 0.9. */
@@ -39,30 +50,38 @@ export interface AddedLatencyLimit {
   readonly value: number;
   /** The median added latency of the last period with enough answers to judge, ms (0 before any). */
   readonly lastMedianMs: number;
+  /** Requests inside Ultra's own work on average over about the last three seconds (Little's law). */
+  readonly lastInside: number;
   /** Whether the last period was over the threshold. */
   readonly slow: boolean;
   /** One answer's added latency, in ms. */
   add(addedMs: number): void;
   /**
-   * Ends a period: judges its samples against the threshold, given the requests in flight
-   * now. `busy`: whether Ultra was busy itself in the period; when it was not (a machine
+   * Ends a period of `periodMs`: judges its samples, given the requests in flight now.
+   * `busy`: whether Ultra was busy itself in the period; when it was not (a machine
    * starved by other processes, a router barely working), a slow period is not Ultra's own
    * queue, and fewer requests in flight would not shorten it: it counts as calm.
    */
-  endPeriod(inFlight: number, busy?: boolean): void;
+  endPeriod(inFlight: number, periodMs: number, busy?: boolean): void;
 }
+
+/** The span the requests-inside average covers. Milliseconds. */
+const INSIDE_AVERAGE_MS = 3_000;
 
 export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): AddedLatencyLimit {
   const { thresholdMs, min, max } = options;
   const backoff = options.backoff ?? 0.9;
   const growth = options.growth ?? 0.05;
   const minSamples = options.minSamples ?? 8;
+  const queueBound = options.queueBound ?? 64;
   if (!(thresholdMs > 0) || !Number.isInteger(min) || min < 1 || !Number.isInteger(max) || max < min) {
     throw new RangeError(`added-latency limit needs threshold > 0 and integers 1 ≤ min ≤ max, got threshold ${thresholdMs} ms, min ${min}, max ${max}`);
   }
   let value = max;
   let samples: number[] = [];
+  let sum = 0;
   let lastMedianMs = 0;
+  let lastInside = 0;
   let slow = false;
   return {
     get value() {
@@ -71,19 +90,27 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
     get lastMedianMs() {
       return lastMedianMs;
     },
+    get lastInside() {
+      return lastInside;
+    },
     get slow() {
       return slow;
     },
     add(addedMs) {
       samples.push(Math.max(0, addedMs));
+      sum += Math.max(0, addedMs);
     },
-    endPeriod(inFlight, busy = true) {
+    endPeriod(inFlight, periodMs, busy = true) {
       const period = samples;
       samples = [];
+      // a moving average over about three seconds of what was inside Ultra
+      const weight = Math.min(1, Math.max(0, periodMs) / INSIDE_AVERAGE_MS);
+      lastInside += weight * (sum / Math.max(1, periodMs) - lastInside);
+      sum = 0;
       if (period.length >= minSamples) {
         period.sort((a, b) => a - b);
         lastMedianMs = period[Math.floor(period.length / 2)]!;
-        slow = busy && lastMedianMs > thresholdMs;
+        slow = busy && lastMedianMs > thresholdMs && lastInside > queueBound;
       } else slow = false; // too few answers to call it slow: Ultra is not busy
       value = slow ? Math.max(min, Math.floor(backoff * Math.min(value, inFlight))) : Math.min(max, value + Math.max(1, Math.floor(value * growth)));
     },

@@ -69,34 +69,37 @@ describe('overload guard', () => {
     expect(guard.admit('low')).toEqual({ ok: true });
   });
 
-  it('lets fewer requests in while Ultra adds more than added_latency to its answers, refusing all but high at the door, and says why', () => {
+  it('lets fewer low and batch requests in while Ultra adds more than added_latency to its answers, refusing them at the door, and says why', () => {
     const { clock, guard } = setup();
-    // 70 requests in flight, each answer spending 200 ms in Ultra beyond the provider's 20 ms
+    // 60 requests held in flight, and 40 answers a sample, each with 200 ms added by Ultra: a standing queue
     const held = Array.from({ length: 60 }, () => guard.enter());
-    for (let round = 0; round < 3; round++) {
-      const ending = Array.from({ length: 10 }, () => guard.enter());
+    for (let round = 0; round < 100 && guard.status().limit >= 60; round++) {
+      const ending = Array.from({ length: 40 }, () => guard.enter());
       clock.advance(100);
-      for (const leave of ending) leave(-100); // (entered 100 ms ago; -100 stands for a provider time that leaves 200 ms added)
+      for (const leave of ending) leave(-100); // (entered 100 ms ago; a provider time of -100 leaves 200 ms added)
     }
     const s = guard.status();
     expect(s.limit).toBeLessThan(60);
+    expect(s.limited).toBe(true);
     expect(s.addedLatencyMs).toBe(200);
-    expect(s.reason).toBe('it adds 200 ms to an answer at 70 requests in flight');
-    expect(guard.refusesOutright('low')).toMatchObject({ ok: false, detail: 'Ultra is overloaded (it adds 200 ms to an answer at 70 requests in flight) and sheds low-priority requests now' });
-    expect(guard.refusesOutright('normal').ok).toBe(false);
+    expect(s.reason).toMatch(/^it adds 200 ms to an answer, \d+ requests queued inside it$/);
+    expect(guard.refusesOutright('low')).toMatchObject({ ok: false, detail: `Ultra is overloaded (${s.reason}) and sheds low-priority requests now` });
+    expect(guard.refusesOutright('batch').ok).toBe(false);
+    // normal and high are not held to it (normal is shed by the pressure alone)
+    expect(guard.refusesOutright('normal').ok).toBe(true);
     expect(guard.refusesOutright('high').ok).toBe(true);
     const leave = guard.enter();
     expect(guard.admit('high')).toEqual({ ok: true });
     leave();
-    // once they have left and answers come back fast, the limit grows and lets them in again
-    for (const l of held) l();
-    for (let round = 0; round < 3; round++) {
+    // once answers come back fast, the limit grows and lets them in again, with the 60 still in flight
+    for (let round = 0; round < 100 && guard.status().limit <= 80; round++) {
       const ending = Array.from({ length: 10 }, () => guard.enter());
       clock.advance(100);
       for (const l of ending) l(95);
     }
     expect(guard.refusesOutright('low').ok).toBe(true);
     expect(guard.status().reason).toBe('');
+    for (const l of held) l();
   });
 
   it('learns nothing from a request without a provider time (a failover, a cache hit, a stream)', () => {

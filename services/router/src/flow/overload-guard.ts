@@ -38,9 +38,9 @@ export interface OverloadGuardDeps {
  * The router's guard against Ultra's overload, with two signals:
  * - the latency Ultra adds to each answer (router, cache and agent, less the provider's own
  *   call), which grows with the queues in every one of its processes: it sets how many
- *   requests are let in at once (`createAddedLatencyLimit`, from `maxInFlight` down to
- *   `minInFlight`); past that limit, less a 5 % reserve per class below high, a request is
- *   refused outright (high is never capped);
+ *   requests may be in flight for a `low` or `batch` one to be let in
+ *   (`createAddedLatencyLimit`, from `maxInFlight` down to `minInFlight`); past that limit,
+ *   less a 5 % reserve per class, such a request is refused outright;
  * - this process's own saturation (event-loop delay while it is busy itself, heap), read
  *   every `sampleEveryMs`: a saturated sample raises the shed pressure, a calm one lowers it
  *   slowly (`createPressure`), and a request is admitted by its priority's share at that pressure.
@@ -56,12 +56,13 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
   let reason = '';
   let shedKey = '';
   let timer: unknown;
+  let tickedAt = clock.now();
 
   const why = (s: SaturationSample): string => {
     const parts: string[] = [];
     if (s.eventLoopDelayMs > config.eventLoopDelayMs && s.cpuCores >= config.busyCpu) parts.push(`event-loop delay ${Math.round(s.eventLoopDelayMs)} ms`);
     if (config.maxInFlight > 0 && inFlight > config.maxInFlight) parts.push(`${inFlight} requests in flight`);
-    if (limit.slow) parts.push(`it adds ${Math.round(limit.lastMedianMs)} ms to an answer at ${inFlight} requests in flight`);
+    if (limit.slow) parts.push(`it adds ${Math.round(limit.lastMedianMs)} ms to an answer, ${Math.round(limit.lastInside)} requests queued inside it`);
     if (s.heapUsed > config.maxHeap) parts.push(`heap ${Math.round(s.heapUsed * 100)} % of its limit`);
     return parts.join(', ');
   };
@@ -69,12 +70,19 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
   // Retry-After between one and two times `retry_after`, so that callers shed together do not all come back together.
   const retryAfter = () => Math.round(config.retryAfterMs * (1 + random()));
   const refused = (priority: PriorityClass): OverloadDecision => ({ ok: false, detail: `Ultra is overloaded (${reason || 'it was saturated moments ago'}) and sheds ${priority}-priority requests now`, retryAfterMs: retryAfter() });
-  /** Whether one more request of `priority` is over its share of the requests let in at once (high never is); `counted`: it is in flight already. */
-  const overLimit = (priority: PriorityClass, counted: boolean) => priority !== 'high' && inFlight - (counted ? 1 : 0) >= capacityFor(priority, limit.value, 0.05);
+  /**
+   * Whether one more request of `priority` is over its share of the requests let in at once;
+   * `counted`: it is in flight already. Only `low` and `batch` are held to it: their senders
+   * said they can wait, while `normal` (what callers send unless they say otherwise) is shed
+   * only by the pressure, whose event-loop signal a slow provider cannot move.
+   */
+  const overLimit = (priority: PriorityClass, counted: boolean) => (priority === 'low' || priority === 'batch') && inFlight - (counted ? 1 : 0) >= capacityFor(priority, limit.value, 0.05);
 
   const tick = () => {
     last = probe.sample();
-    limit.endPeriod(inFlight, last.cpuCores >= config.busyCpu);
+    const now = clock.now();
+    limit.endPeriod(inFlight, now - tickedAt, last.cpuCores >= config.busyCpu);
+    tickedAt = now;
     reason = why(last);
     pressure.observe(reason !== '');
     const key = pressure.shed().join(',');
@@ -87,7 +95,9 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
 
   return {
     start() {
-      if (timer === undefined) timer = clock.setTimeout(tick, config.sampleEveryMs);
+      if (timer !== undefined) return;
+      tickedAt = clock.now();
+      timer = clock.setTimeout(tick, config.sampleEveryMs);
     },
     stop() {
       clock.clearTimeout(timer);
