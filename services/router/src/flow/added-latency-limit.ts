@@ -33,7 +33,7 @@ export interface AddedLatencyLimitOptions {
   readonly thresholdMs: number;
   /** The floor. Requests, integer ≥ 1. */
   readonly min: number;
-  /** Requests inside Ultra's own work on average at or under which there is no queue to shorten. Default 64. *
+  /** Requests inside Ultra's own work on average at or under which there is no queue to shorten. Default 64. */
   readonly queueBound?: number;
   /** The ceiling, and the limit before anything is learnt. Requests, integer ≥ min. */
   readonly max: number;
