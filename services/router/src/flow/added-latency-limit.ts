@@ -1,45 +1,48 @@
 /**
- * How many requests the router lets in at once (all but `high`), learnt from the latency
- * Ultra itself adds to an answer: its time in the router, the cache and the agent, that is
- * the whole request less the provider's own call. When Ultra is the bottleneck, requests
- * queue in every one of its processes' event loops, first come first served, and that time
- * grows with the number in flight whatever the priority. Holding the number in flight where
- * the added latency stays under a bound keeps those queues short, so high priority (never
- * counted against the limit) is served in about its unloaded time while low priority is
- * refused at the door.
+ * How many requests may be in the router for one more deferrable (`low`, `batch`) request
+ * to be let in, learnt from the latency Ultra itself adds to an answer: its time in the
+ * router, the cache and the agent, that is the whole request less the provider's own call.
+ * When Ultra is the bottleneck, requests queue in every one of its processes' event loops,
+ * first come first served, and that time grows with the number in flight whatever the
+ * priority. Keeping deferrable work to where the added latency stays under a bound keeps
+ * those queues short, so `high` and `normal` (never held to this limit) are served in about
+ * their unloaded time while a flood of deferrable work is refused at the door.
  *
  * Measured per sample period (the guard's `sample_every`): the median added latency of the
  * answers that ended in it, and, by Little's law, how many requests were inside Ultra's own
  * work on average (the added latencies summed over the period's length, averaged over about
- * three seconds so that a burst of answers ending together, as when a crowd's calls to a slow
- * provider all come back at once, does not count as a standing queue). A
- * period is slow when both are high: the median above `thresholdMs` and more than
- * `queueBound` requests inside Ultra. The second tells a queue Ultra built from a machine
- * that is slow for everyone: at 60 answers a second, 100 ms added is six requests inside
- * Ultra, which fewer requests in flight would not make faster; at 400 a second it is forty,
- * a queue. In a slow period
- * the limit goes to `backoff ×` the smaller of
- * itself and the requests in flight (what was in flight is what caused the queue); at or
- * under it, the limit grows by `growth` of itself, up to `max`. A period with fewer than
- * `minSamples` answers counts as calm: slowness needs evidence, and a router with so few
- * answers is not what queues them, so a limit lowered by a flood grows back once it is over.
- * The provider's speed does not move it: a provider taking 5 s adds 5 s to the request and
- * nothing to what Ultra adds.
+ * half a second). A period is slow when both are high: the median above `thresholdMs` and
+ * more than `queueBound` requests inside Ultra. The second tells a queue Ultra built from a
+ * machine that is slow for everyone: at 60 answers a second, 100 ms added is six requests
+ * inside Ultra, which fewer requests in flight would not make faster; at 400 a second it is
+ * forty, a queue.
+ *
+ * As TCP's congestion window: the limit starts at `initial`, not at its ceiling, so that a
+ * crowd arriving at once is not all let in before any signal can rise (it is refused with a
+ * Retry-After and comes back spread out); while calm (the median at or under the threshold,
+ * or too few answers to tell) and in use (at least half of it in flight) it doubles each
+ * period until the first slow one, then grows by `growth` of itself; a period over the
+ * threshold without a queue inside Ultra holds it where it is;
+ * a slow period takes it to `backoff ×` the smaller of itself and the requests in flight
+ * (what was in flight is what caused the queue), down to `min`. The provider's speed does not
+ * move it: a provider taking 5 s adds 5 s to the request and nothing to what Ultra adds.
  *
  * Pure: the guard feeds it samples and periods on its own clock.
  */
 export interface AddedLatencyLimitOptions {
-  /** Median added latency above which a period lowers the limit. Milliseconds, > 0. */
+  /** Median added latency above which a period may be slow. Milliseconds, > 0. */
   readonly thresholdMs: number;
   /** The floor. Requests, integer ≥ 1. */
   readonly min: number;
-  /** Requests inside Ultra's own work on average at or under which there is no queue to shorten. Default 64. */
-  readonly queueBound?: number;
-  /** The ceiling, and the limit before anything is learnt. Requests, integer ≥ min. */
+  /** The ceiling. Requests, integer ≥ min. */
   readonly max: number;
+  /** The limit before anything is learnt, clamped to [min, max]. Default 64. */
+  readonly initial?: number;
+  /** Requests inside Ultra's own work on average at or under which there is no queue to shorten. Default 32. */
+  readonly queueBound?: number;
   /** A slow period multiplies the limit by this. Ratio in (0, 1). Default 0.9. */
   readonly backoff?: number;
-  /** A calm period adds this share of the limit (at least 1). Ratio > 0. Default 0.05. */
+  /** After the first slow period, a calm one in use adds this share of the limit (at least 1). Ratio > 0. Default 0.05. */
   readonly growth?: number;
   /** Answers a period needs before it may judge. Default 8. */
   readonly minSamples?: number;
@@ -50,9 +53,9 @@ export interface AddedLatencyLimit {
   readonly value: number;
   /** The median added latency of the last period with enough answers to judge, ms (0 before any). */
   readonly lastMedianMs: number;
-  /** Requests inside Ultra's own work on average over about the last three seconds (Little's law). */
+  /** Requests inside Ultra's own work on average over about the last half second (Little's law). */
   readonly lastInside: number;
-  /** Whether the last period was over the threshold. */
+  /** Whether the last period was slow. */
   readonly slow: boolean;
   /** One answer's added latency, in ms. */
   add(addedMs: number): void;
@@ -66,18 +69,19 @@ export interface AddedLatencyLimit {
 }
 
 /** The span the requests-inside average covers. Milliseconds. */
-const INSIDE_AVERAGE_MS = 3_000;
+const INSIDE_AVERAGE_MS = 500;
 
 export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): AddedLatencyLimit {
   const { thresholdMs, min, max } = options;
   const backoff = options.backoff ?? 0.9;
   const growth = options.growth ?? 0.05;
   const minSamples = options.minSamples ?? 8;
-  const queueBound = options.queueBound ?? 64;
+  const queueBound = options.queueBound ?? 32;
   if (!(thresholdMs > 0) || !Number.isInteger(min) || min < 1 || !Number.isInteger(max) || max < min) {
     throw new RangeError(`added-latency limit needs threshold > 0 and integers 1 ≤ min ≤ max, got threshold ${thresholdMs} ms, min ${min}, max ${max}`);
   }
-  let value = max;
+  let value = Math.min(max, Math.max(min, Math.round(options.initial ?? 64)));
+  let slowStart = true;
   let samples: number[] = [];
   let sum = 0;
   let lastMedianMs = 0;
@@ -97,22 +101,29 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
       return slow;
     },
     add(addedMs) {
-      samples.push(Math.max(0, addedMs));
-      sum += Math.max(0, addedMs);
+      const ms = Math.max(0, addedMs);
+      samples.push(ms);
+      sum += ms;
     },
     endPeriod(inFlight, periodMs, busy = true) {
       const period = samples;
       samples = [];
-      // a moving average over about three seconds of what was inside Ultra
       const weight = Math.min(1, Math.max(0, periodMs) / INSIDE_AVERAGE_MS);
       lastInside += weight * (sum / Math.max(1, periodMs) - lastInside);
       sum = 0;
+      let over = false;
       if (period.length >= minSamples) {
         period.sort((a, b) => a - b);
         lastMedianMs = period[Math.floor(period.length / 2)]!;
-        slow = busy && lastMedianMs > thresholdMs && lastInside > queueBound;
-      } else slow = false; // too few answers to call it slow: Ultra is not busy
-      value = slow ? Math.max(min, Math.floor(backoff * Math.min(value, inFlight))) : Math.min(max, value + Math.max(1, Math.floor(value * growth)));
+        over = lastMedianMs > thresholdMs;
+      }
+      slow = busy && over && lastInside > queueBound;
+      if (slow) {
+        slowStart = false;
+        value = Math.max(min, Math.floor(backoff * Math.min(value, inFlight)));
+      } else if (!over && inFlight >= value / 2) {
+        value = Math.min(max, slowStart ? value * 2 : value + Math.max(1, Math.floor(value * growth)));
+      }
     },
   };
 }

@@ -102,6 +102,24 @@ describe('overload guard', () => {
     for (const l of held) l();
   });
 
+  it('lets a crowd of low-priority requests arriving at once in 64 at a time at first, refusing the rest with a Retry-After, then more while answers stay fast', () => {
+    const { clock, guard } = setup();
+    const admitted: (() => void)[] = [];
+    let refusal: unknown;
+    for (let i = 0; i < 100; i++) {
+      const r = guard.refusesOutright('low');
+      if (r.ok) admitted.push(guard.enter());
+      else refusal ??= r;
+    }
+    // (the test's config: max_in_flight 100; 64 less the 5 % reserves of normal and low)
+    expect(admitted.length).toBe(58);
+    expect(refusal).toMatchObject({ ok: false, detail: expect.stringMatching(/^Ultra is overloaded \(58 requests in flight, at the 64 it lets in for low priority while it learns how many it serves within 50 ms of the provider\) and sheds low-priority requests now$/) });
+    expect(guard.refusesOutright('normal').ok).toBe(true);
+    clock.advance(100);
+    expect(guard.status()).toMatchObject({ limited: true, limit: 100 }); // doubled while in use (to its ceiling here)
+    for (const l of admitted) l(0);
+  });
+
   it('learns nothing from a request without a provider time (a failover, a cache hit, a stream)', () => {
     const { clock, guard } = setup();
     for (let round = 0; round < 5; round++) {
@@ -109,7 +127,7 @@ describe('overload guard', () => {
       clock.advance(100);
       for (const l of ending) l();
     }
-    expect(guard.status()).toMatchObject({ limit: 100, addedLatencyMs: 0 });
+    expect(guard.status()).toMatchObject({ limit: 64, addedLatencyMs: 0, limited: false });
   });
 
   it('takes a heap near its limit as saturation', () => {

@@ -16,7 +16,7 @@ export interface OverloadStatus {
   readonly inFlight: number;
   /** Requests let in at once now (all but high), learnt from the latency Ultra adds (`overload.added_latency`). */
   readonly limit: number;
-  /** Whether that limit is below its ceiling (`max_in_flight`) now: part of the traffic is refused for it. */
+  /** Whether that limit turned requests away in the last sample (or the last sample was slow): Ultra is shedding for it. */
   readonly limited: boolean;
   /** Median latency Ultra added to an answer over the last sample with enough answers, ms. */
   readonly addedLatencyMs: number;
@@ -57,6 +57,8 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
   let shedKey = '';
   let timer: unknown;
   let tickedAt = clock.now();
+  let refusedForLimit = 0;
+  let limited = false;
 
   const why = (s: SaturationSample): string => {
     const parts: string[] = [];
@@ -66,9 +68,15 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
     if (s.heapUsed > config.maxHeap) parts.push(`heap ${Math.round(s.heapUsed * 100)} % of its limit`);
     return parts.join(', ');
   };
-  const status = (): OverloadStatus => ({ level: pressure.level, shed: pressure.shed(), saturated: reason !== '', reason, inFlight, limit: limit.value, limited: limit.value < limitCeiling, addedLatencyMs: limit.lastMedianMs, sample: last });
+  const status = (): OverloadStatus => ({ level: pressure.level, shed: pressure.shed(), saturated: reason !== '', reason, inFlight, limit: limit.value, limited, addedLatencyMs: limit.lastMedianMs, sample: last });
   // Retry-After between one and two times `retry_after`, so that callers shed together do not all come back together.
   const retryAfter = () => Math.round(config.retryAfterMs * (1 + random()));
+  const refusedOverLimit = (priority: PriorityClass): OverloadDecision => {
+    refusedForLimit++;
+    if (reason !== '') return refused(priority);
+    const detail = `Ultra is overloaded (${inFlight} requests in flight, at the ${limit.value} it lets in for ${priority} priority while it learns how many it serves within ${config.addedLatencyMs} ms of the provider) and sheds ${priority}-priority requests now`;
+    return { ok: false, detail, retryAfterMs: retryAfter() };
+  };
   const refused = (priority: PriorityClass): OverloadDecision => ({ ok: false, detail: `Ultra is overloaded (${reason || 'it was saturated moments ago'}) and sheds ${priority}-priority requests now`, retryAfterMs: retryAfter() });
   /**
    * Whether one more request of `priority` is over its share of the requests let in at once;
@@ -83,6 +91,8 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
     const now = clock.now();
     limit.endPeriod(inFlight, now - tickedAt, last.cpuCores >= config.busyCpu);
     tickedAt = now;
+    limited = limit.slow || refusedForLimit > 0;
+    refusedForLimit = 0;
     reason = why(last);
     pressure.observe(reason !== '');
     const key = pressure.shed().join(',');
@@ -126,7 +136,7 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
       if (inFlight > cap) {
         return { ok: false, detail: `Ultra is at its limit of ${config.maxInFlight} requests in flight (overload.max_in_flight) and refuses ${priority}-priority requests now`, retryAfterMs: retryAfter() };
       }
-      if (overLimit(priority, true)) return refused(priority);
+      if (overLimit(priority, true)) return refusedOverLimit(priority);
       return pressure.admit(priority, random) ? { ok: true } : refused(priority);
     },
     /**
@@ -135,7 +145,8 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
      * (the full `admit` follows later).
      */
     refusesOutright(priority: PriorityClass): OverloadDecision {
-      return pressure.admitted(priority) > 0 && !overLimit(priority, false) ? { ok: true } : refused(priority);
+      if (overLimit(priority, false)) return refusedOverLimit(priority);
+      return pressure.admitted(priority) > 0 ? { ok: true } : refused(priority);
     },
     status,
   };
