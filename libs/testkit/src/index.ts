@@ -8,3 +8,4 @@ export * from './cache-process.ts';
 export * from './certs.ts';
 export * from './agent-stack.ts';
 export * from './load.ts';
+export * from './sentinel.ts';

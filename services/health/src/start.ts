@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedisConnection } from '@ultra/runtime/redis';
 import { inSpan } from '@ultra/telemetry';
 import { ComponentStatus } from '@ultra/contracts/health';
 import { Health, HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
@@ -102,7 +102,7 @@ export async function startHealth({ config, log, shutdown }: ServiceContext): Pr
   });
 
   const url = config.cache.redisUrl;
-  const redis = url ? new Redis(url.reveal(), { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 }) : undefined;
+  const redis = url ? createRedisConnection(url.reveal(), { connectionName: 'ultra-health', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 }) : undefined;
   redis?.on('error', () => undefined);
   // The retry queue's depth, for the queue_depth_above rules (the router's queue, in the same Redis).
   const queue = url ? createQueueDepth(url.reveal(), config.queue.keyPrefix) : undefined;
