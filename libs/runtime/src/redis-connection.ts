@@ -52,16 +52,35 @@ export const isRedisClusterError = (e: unknown): e is RedisClusterError => e ins
 export const SENTINEL_COMMAND_TIMEOUT_MS = 2_000;
 
 /**
+ * While no Sentinel answers, they are all asked again every this many milliseconds. One
+ * fixed delay, so the error each round reports reads the same every time and a caller that
+ * reports each kind of error once (the cache, the queue) says it once. ioredis's default
+ * grows by 10 ms a round, a new message each time.
+ */
+export const SENTINEL_RETRY_MS = 1_000;
+
+/**
+ * A server that answers READONLY has been made a replica (a failover): the connection is
+ * dropped and made again, to the master the Sentinels (or the DNS name) point at now. The
+ * command that failed is not sent again: its caller decides, as for any Redis error.
+ */
+export const reconnectOnReadOnly = (err: Error): 1 | false => (err.message.startsWith('READONLY') ? 1 : false);
+
+/**
  * The ioredis options for `target` and `use`: a Sentinel URL becomes `sentinels` + `name`
- * (the master is asked of the Sentinels on every connect, and a failover announced by any
- * of them drops the connection at once: `failoverDetector`).
+ * (the master is asked of the Sentinels on every connect). A Sentinel failover closes the
+ * old master's client connections (`CLIENT KILL` as it demotes it) and
+ * {@link reconnectOnReadOnly} covers a demotion the connection outlived. ioredis's
+ * `failoverDetector` (a subscription to every Sentinel from every connection) is left off:
+ * it writes every reconnect error to stderr, past any logger, while a Sentinel is down.
  */
 export function redisOptions(target: Exclude<RedisTarget, { kind: 'standalone' }>, use: RedisUse): RedisOptions {
   const { refuseCluster: _checkedElsewhere, ...options } = use;
   const tls = target.tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {};
   return {
     sentinelCommandTimeout: SENTINEL_COMMAND_TIMEOUT_MS,
-    failoverDetector: true,
+    sentinelRetryStrategy: () => SENTINEL_RETRY_MS,
+    reconnectOnError: reconnectOnReadOnly,
     ...options,
     sentinels: target.sentinels.map((s) => ({ host: s.host, port: s.port })),
     name: target.masterName,
@@ -87,7 +106,7 @@ export function createRedisConnection(url: string, use: RedisUse): Redis {
   const { refuseCluster = true, ...rest } = use;
   const redis =
     target.kind === 'standalone'
-      ? new Redis(url, rest)
+      ? new Redis(url, { reconnectOnError: reconnectOnReadOnly, ...rest })
       : new Redis(redisOptions(target, rest));
   if (refuseCluster) {
     redis.on('ready', () => {

@@ -13,7 +13,7 @@ import { pollUntil } from './wait-for.ts';
 export interface SentinelSet {
   /** The group's name (`sentinel monitor NAME`). */
   readonly masterName: string;
-  /** `redis+sentinel://127.0.0.1:P1,…/NAME`: what REDIS_URL is set to. */
+  /** `redis+sentinel://[:PASSWORD@]127.0.0.1:P1,…/NAME[?sentinel_password=…]`: what REDIS_URL is set to. */
   readonly url: string;
   /** Every data server: the first starts as master, the others as its replicas. */
   readonly servers: readonly RedisServer[];
@@ -28,7 +28,7 @@ export interface SentinelSet {
   stop(): Promise<void>;
 }
 
-async function startSentinel(masterName: string, masterPort: number): Promise<{ port: number; proc: ChildProcess }> {
+async function startSentinel(masterName: string, masterPort: number, auth: SentinelAuth): Promise<{ port: number; proc: ChildProcess }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'ultra-sentinel-'));
   const conf = join(dir, 'sentinel.conf');
@@ -42,6 +42,8 @@ async function startSentinel(masterName: string, masterPort: number): Promise<{ 
       `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`,
       `sentinel down-after-milliseconds ${masterName} 5000`,
       `sentinel failover-timeout ${masterName} 20000`,
+      ...(auth.password ? [`sentinel auth-pass ${masterName} ${auth.password}`] : []),
+      ...(auth.sentinelPassword ? [`requirepass ${auth.sentinelPassword}`] : []),
       '',
     ].join('\n'),
   );
@@ -57,8 +59,14 @@ async function startSentinel(masterName: string, masterPort: number): Promise<{ 
   return { port, proc };
 }
 
-const ask = async <T>(port: number, f: (r: Redis) => Promise<T>): Promise<T> => {
-  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+/** Passwords of the data servers (`requirepass`, `masterauth`) and of the Sentinels. */
+export interface SentinelAuth {
+  readonly password?: string;
+  readonly sentinelPassword?: string;
+}
+
+const ask = async <T>(port: number, f: (r: Redis) => Promise<T>, password?: string): Promise<T> => {
+  const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, ...(password ? { password } : {}) });
   r.on('error', () => undefined);
   try {
     await r.connect();
@@ -69,29 +77,30 @@ const ask = async <T>(port: number, f: (r: Redis) => Promise<T>): Promise<T> => 
 };
 
 /** `INFO replication`'s `role:` line of the server at `port`, or `down`. */
-export const roleOf = (port: number): Promise<string> =>
-  ask(port, async (r) => /^role:(\w+)/m.exec(await r.info('replication'))?.[1] ?? 'unknown').catch(() => 'down');
+export const roleOf = (port: number, password?: string): Promise<string> =>
+  ask(port, async (r) => /^role:(\w+)/m.exec(await r.info('replication'))?.[1] ?? 'unknown', password).catch(() => 'down');
 
 /**
  * Starts `replicas + 1` Redis servers (one master, its replicas) and `sentinels` Sentinels
  * (quorum 1) watching them, and resolves once every Sentinel knows every replica as
  * in sync: a failover may then be asked for at once. Defaults: 1 replica, 1 Sentinel,
- * group `ultra-master`.
+ * group `ultra-master`, no passwords.
  */
-export async function startSentinelSet(options: { replicas?: number; sentinels?: number; masterName?: string } = {}): Promise<SentinelSet> {
+export async function startSentinelSet(options: { replicas?: number; sentinels?: number; masterName?: string } & SentinelAuth = {}): Promise<SentinelSet> {
   const masterName = options.masterName ?? 'ultra-master';
   // No 5 s wait for more replicas before the first sync (Redis's default for diskless sync).
-  const master = await startRedis(undefined, ['--repl-diskless-sync-delay', '0']);
-  const replicas = await Promise.all(Array.from({ length: options.replicas ?? 1 }, () => startRedis(undefined, ['--replicaof', '127.0.0.1', String(master.port)])));
+  const pass = options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [];
+  const master = await startRedis(undefined, ['--repl-diskless-sync-delay', '0', ...pass]);
+  const replicas = await Promise.all(Array.from({ length: options.replicas ?? 1 }, () => startRedis(undefined, ['--replicaof', '127.0.0.1', String(master.port), ...pass])));
   const servers = [master, ...replicas];
-  const sentinels = await Promise.all(Array.from({ length: options.sentinels ?? 1 }, () => startSentinel(masterName, master.port)));
+  const sentinels = await Promise.all(Array.from({ length: options.sentinels ?? 1 }, () => startSentinel(masterName, master.port, options)));
   const sentinelPorts = sentinels.map((s) => s.port);
-  const sentinel = (f: (r: Redis) => Promise<unknown>) => ask(sentinelPorts[0]!, f);
+  const sentinel = (f: (r: Redis) => Promise<unknown>) => ask(sentinelPorts[0]!, f, options.sentinelPassword);
   const masterPort = async () => Number(((await sentinel((r) => r.call('SENTINEL', 'get-master-addr-by-name', masterName))) as string[])[1]);
   // Ready when each Sentinel lists every replica, none flagged down, and each replica has synced.
   const ready = async () => {
     for (const port of sentinelPorts) {
-      const list = (await ask(port, (r) => r.call('SENTINEL', 'replicas', masterName)).catch(() => [])) as string[][];
+      const list = (await ask(port, (r) => r.call('SENTINEL', 'replicas', masterName), options.sentinelPassword).catch(() => [])) as string[][];
       const fine = list.filter((fields) => {
         const f = Object.fromEntries(fields.flatMap((v, i) => (i % 2 === 0 ? [[v, fields[i + 1]]] : [])));
         return f['flags'] === 'slave' && f['master-link-status'] === 'ok';
@@ -103,7 +112,10 @@ export async function startSentinelSet(options: { replicas?: number; sentinels?:
   await pollUntil('every Sentinel to see every replica in sync', ready, (ok) => ok, 30_000);
   return {
     masterName,
-    url: `redis+sentinel://${sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',')}/${masterName}`,
+    url:
+      `redis+sentinel://${options.password ? `:${encodeURIComponent(options.password)}@` : ''}` +
+      `${sentinelPorts.map((p) => `127.0.0.1:${p}`).join(',')}/${masterName}` +
+      `${options.sentinelPassword ? `?sentinel_password=${encodeURIComponent(options.sentinelPassword)}` : ''}`,
     servers,
     sentinelPorts,
     masterPort,
@@ -111,7 +123,7 @@ export async function startSentinelSet(options: { replicas?: number; sentinels?:
       const from = await masterPort();
       await sentinel((r) => r.call('SENTINEL', 'failover', masterName));
       const to = await pollUntil('the Sentinels to name a new master', masterPort, (p) => p !== from, 30_000);
-      await pollUntil(`127.0.0.1:${to} to say it is master`, () => roleOf(to), (role) => role === 'master', 30_000);
+      await pollUntil(`127.0.0.1:${to} to say it is master`, () => roleOf(to, options.password), (role) => role === 'master', 30_000);
       return { from, to };
     },
     async stop() {
