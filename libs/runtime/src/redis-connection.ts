@@ -68,11 +68,14 @@ export const reconnectOnReadOnly = (err: Error): 1 | false => (err.message.start
 
 /**
  * The ioredis options for `target` and `use`: a Sentinel URL becomes `sentinels` + `name`
- * (the master is asked of the Sentinels on every connect). A Sentinel failover closes the
- * old master's client connections (`CLIENT KILL` as it demotes it) and
- * {@link reconnectOnReadOnly} covers a demotion the connection outlived. ioredis's
- * `failoverDetector` (a subscription to every Sentinel from every connection) is left off:
- * it writes every reconnect error to stderr, past any logger, while a Sentinel is down.
+ * (the master is asked of the Sentinels on every connect), and each connection listens to
+ * the Sentinels for `+switch-master` (ioredis's `failoverDetector`), dropping the old
+ * master the moment a failover ends. Without it a connection stays on an old master that
+ * is still up (a `SENTINEL FAILOVER`, a partition) until the Sentinels demote it, seconds
+ * later, and every write meanwhile is lost when it resyncs. The cost: one connection per
+ * Sentinel (at most 10) per Redis connection, and while a Sentinel is down ioredis writes
+ * one `[ioredis] Unhandled error event` line a minute to stderr for each.
+ * {@link reconnectOnReadOnly} covers a demotion a connection outlived anyway.
  */
 export function redisOptions(target: Exclude<RedisTarget, { kind: 'standalone' }>, use: RedisUse): RedisOptions {
   const { refuseCluster: _checkedElsewhere, ...options } = use;
@@ -80,6 +83,7 @@ export function redisOptions(target: Exclude<RedisTarget, { kind: 'standalone' }
   return {
     sentinelCommandTimeout: SENTINEL_COMMAND_TIMEOUT_MS,
     sentinelRetryStrategy: () => SENTINEL_RETRY_MS,
+    failoverDetector: true,
     reconnectOnError: reconnectOnReadOnly,
     ...options,
     sentinels: target.sentinels.map((s) => ({ host: s.host, port: s.port })),
