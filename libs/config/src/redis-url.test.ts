@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isConfigError } from './config-error.ts';
 import { DEFAULT_CONFIG_YAML } from './default-config.ts';
 import { parseConfig } from './load.ts';
-import { CLUSTER_UNSUPPORTED, parseRedisUrl, type RedisTarget } from './redis-url.ts';
+import { CLUSTER_UNSUPPORTED, describeRedisUrl, parseRedisUrl, type RedisTarget } from './redis-url.ts';
 
 const problemOf = (url: string): string => {
   try {
@@ -72,6 +72,14 @@ describe('parseRedisUrl', () => {
     ]) {
       expect(problemOf(url)).not.toContain('hunter2');
     }
+  });
+});
+
+describe('describeRedisUrl', () => {
+  it('says where, never who', () => {
+    expect(describeRedisUrl('redis://:pw@10.0.0.1:6380/2')).toBe('Redis at 10.0.0.1:6380');
+    expect(describeRedisUrl('rediss://cache.example')).toBe('Redis at cache.example:6379 over TLS');
+    expect(describeRedisUrl('redis+sentinel://u:pw@s1,[::1]:26380/ultra/1?sentinel_password=sp')).toBe('master group ultra (db 1) through Sentinels s1:26379, [::1]:26380');
   });
 });
 

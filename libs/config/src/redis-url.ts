@@ -149,3 +149,16 @@ function sentinelAddress(text: string, n: number): SentinelAddress {
   if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new RedisUrlError(part, `port ${m[3]} is not from 1 to 65535`);
   return { host, port };
 }
+
+/**
+ * Where `url` points, for logs and `ultra check`, with no credentials: `Redis at HOST:PORT`
+ * or `master group NAME through Sentinels HOST:PORT, …`.
+ */
+export function describeRedisUrl(url: string): string {
+  const t = parseRedisUrl(url);
+  if (t.kind === 'sentinel') {
+    return `master group ${t.masterName}${t.db ? ` (db ${t.db})` : ''} through Sentinels ${t.sentinels.map((s) => `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`).join(', ')}${t.tls ? ' over TLS' : ''}`;
+  }
+  const u = new URL(url);
+  return `Redis at ${u.hostname}:${u.port || 6379}${u.protocol === 'rediss:' ? ' over TLS' : ''}`;
+}
