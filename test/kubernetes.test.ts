@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { parseConfig, type Address, type UltraConfig } from '@ultra/config';
+import { parseConfig, parseRedisUrl, type Address, type UltraConfig } from '@ultra/config';
 import { describe, expect, it } from 'vitest';
 import { containersOf, kubectlMissing, render, renderWith, schemaProblems, selects, type K8sObject } from './kubernetes/render.ts';
 
@@ -43,7 +43,7 @@ const OVERLAYS: [string, () => K8sObject[]][] = [
 
 const SECRET_NAME = /KEY|TOKEN|PASSWORD|SECRET|REDIS_URL/i;
 // Provider keys, Redis URLs with a password, PEM keys, and client keys' hashes: none in a ConfigMap.
-const SECRET_VALUE = /sk-[A-Za-z0-9]{8}|redis:\/\/[^\s@]*:[^\s@]+@|-----BEGIN|api_key:\s*\S|password\s*[:=]\s*\S|sha256:[0-9a-f]{64}/i;
+const SECRET_VALUE = /sk-[A-Za-z0-9]{8}|rediss?(?:\+sentinel)?:\/\/[^\s@]*:[^\s@]+@|-----BEGIN|api_key:\s*\S|password\s*[:=]\s*\S|sha256:[0-9a-f]{64}/i;
 
 describe.skipIf(missing !== undefined)('deploy/kubernetes rendered by kubectl kustomize', () => {
   for (const [name, build] of OVERLAYS) {
@@ -108,8 +108,13 @@ describe.skipIf(missing !== undefined)('deploy/kubernetes rendered by kubectl ku
         }
         for (const w of workloads) {
           for (const c of containersOf(w)) {
+            const fromSecret = new Set<string>();
             for (const e of c.env ?? []) {
-              if (SECRET_NAME.test(e.name)) expect(e.valueFrom?.secretKeyRef, `${w.metadata.name}/${c.name} ${e.name}`).toBeDefined();
+              if (e.valueFrom?.secretKeyRef) fromSecret.add(e.name);
+              // A Redis URL may be written out when its password is a $(VAR) from a Secret defined before it.
+              const ref = typeof e.value === 'string' ? /^rediss?(?:\+sentinel)?:\/\/[^@/]*:\$\((\w+)\)@[^@]*$/.exec(e.value) : null;
+              if (e.name === 'REDIS_URL' && ref) expect(fromSecret.has(ref[1]!), `${w.metadata.name}/${c.name} REDIS_URL's $(${ref[1]}) is from a Secret, defined before it`).toBe(true);
+              else if (SECRET_NAME.test(e.name)) expect(e.valueFrom?.secretKeyRef, `${w.metadata.name}/${c.name} ${e.name}`).toBeDefined();
             }
           }
         }
@@ -195,5 +200,26 @@ describe.skipIf(missing !== undefined)('deploy/kubernetes rendered by kubectl ku
     expect(grpcRule.from).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ultra' } } }]);
     expect(objects.find((o) => o.kind === 'Service' && o.metadata.name === 'ultra-router')!.spec.type).toBe('LoadBalancer');
     expect(objects.find((o) => o.kind === 'StatefulSet')!.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['redis', 'sentinel']);
+  });
+
+  it('production reaches Redis through its Sentinels: every Ultra pod, the master group they watch', () => {
+    const objects = render('deploy/kubernetes/overlays/production');
+    const redisSet = objects.find((o) => o.kind === 'StatefulSet')!;
+    const sentinel = containersOf(redisSet).find((c) => c.name === 'sentinel');
+    const group = /sentinel monitor (\S+) /.exec(sentinel.args.join('\n'))?.[1];
+    const port = sentinel.ports.find((p: any) => p.name === 'sentinel').containerPort as number;
+    const pods = Array.from({ length: redisSet.spec.replicas as number }, (_, i) => ({ host: `${redisSet.metadata.name}-${i}.${redisSet.spec.serviceName}`, port }));
+    const ultra = objects.filter((o) => o.kind === 'Deployment');
+    expect(ultra.length).toBe(4);
+    for (const d of ultra) {
+      const env: any[] = containersOf(d).find((c) => c.name === 'ultra').env;
+      const url = env.find((e) => e.name === 'REDIS_URL')?.value as string;
+      const target = parseRedisUrl(url.replace('$(REDIS_PASSWORD)', 'x'));
+      expect(target, d.metadata.name).toEqual({ kind: 'sentinel', sentinels: pods, masterName: group, db: 0, password: 'x', tls: false });
+      // Required, not optional: without the Secret a production pod does not start on memory alone.
+      expect(env.find((e) => e.name === 'REDIS_PASSWORD')?.valueFrom, d.metadata.name).toEqual({ secretKeyRef: { name: 'ultra-redis', key: 'password' } });
+    }
+    // The Redis containers read the same Secret key.
+    for (const c of containersOf(redisSet)) expect(c.env.find((e: any) => e.name === 'REDIS_PASSWORD')?.valueFrom).toEqual({ secretKeyRef: { name: 'ultra-redis', key: 'password' } });
   });
 });

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { describeDial, isConfigError, loadConfig, type UltraConfig } from '@ultra/config';
+import { describeDial, describeRedisUrl, isConfigError, loadConfig, type UltraConfig } from '@ultra/config';
 import { modeName } from '@ultra/runtime';
 import { firstMode } from './first-mode.ts';
 import { formatLine } from './log-format.ts';
@@ -36,7 +36,7 @@ function describe(config: UltraConfig): string[] {
     ...Object.values(config.providers).map(
       (p) => `  ${p.name.padEnd(10)} ${p.type.padEnd(9)} ${p.unavailableReason ? `unavailable: ${p.unavailableReason}` : p.simulated ? 'simulated (no provider key is set)' : p.baseUrl}`,
     ),
-    `cache: ${config.cache.redisUrl ? 'Redis from REDIS_URL with a local replica' : 'in-process store (set REDIS_URL to share it through Redis)'}`,
+    `cache: ${config.cache.redisUrl ? `REDIS_URL (${describeRedisUrl(config.cache.redisUrl.reveal())}) with a local replica` : 'in-process store (set REDIS_URL to share it through Redis)'}`,
     `router:         grpc/connect http://${s.router.grpc.host}:${s.router.grpc.port}   http (OpenAI, Connect) http://${s.router.http.host}:${s.router.http.port}`,
     ...describeDial(s),
   ];

@@ -12,3 +12,4 @@ export * from './stream-timeouts.ts';
 export { describeDial, formatDial, isWildcard } from './dial.ts';
 export * from './overload.ts';
 export { TYPE_CAPABILITIES } from './resolve.ts';
+export * from './redis-url.ts';

@@ -6,6 +6,8 @@ import { resolveKeys, resolveLimits } from './auth.ts';
 import { resolveOverload } from './overload.ts';
 import { resolveTls } from './tls.ts';
 import { resolveDial } from './dial.ts';
+import { ConfigError } from './config-error.ts';
+import { isRedisUrlError, parseRedisUrl } from './redis-url.ts';
 import type { Capabilities, ProviderConfig, UltraConfig } from './types.ts';
 import type { EndpointType } from './known-providers.ts';
 
@@ -149,7 +151,7 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
         breakerFailures: file.cache.redis.breaker_failures,
         breakerOpenMs: file.cache.redis.breaker_open,
       },
-      ...(env['REDIS_URL'] ? { redisUrl: new Secret(env['REDIS_URL']) } : {}),
+      ...(env['REDIS_URL'] ? { redisUrl: redisUrl(env['REDIS_URL'], source) } : {}),
     },
     queue: {
       worker: file.queue.worker,
@@ -201,4 +203,15 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** `REDIS_URL`, checked here so that a malformed one stops the start like a bad file (never printing it). */
+function redisUrl(url: string, source: string): Secret {
+  try {
+    parseRedisUrl(url);
+  } catch (e) {
+    if (isRedisUrlError(e)) throw new ConfigError(source, [`REDIS_URL: ${e.message}`]);
+    throw e;
+  }
+  return new Secret(url);
 }

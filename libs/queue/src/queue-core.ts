@@ -1,7 +1,8 @@
 import type { QueueConfig } from '@ultra/config';
 import type { Clock } from '@ultra/core';
 import { Queue, QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisConnection } from '@ultra/runtime/redis';
 import type { JobData, JobResult } from './job-data.ts';
 import { createJobEvents, streamTail, type JobEvents } from './job-events.ts';
 
@@ -26,7 +27,7 @@ export interface QueueCore {
 }
 
 export interface QueueCoreDeps {
-  /** `redis://…` (from REDIS_URL). */
+  /** REDIS_URL: `redis://…` or `redis+sentinel://…` (docs/cache.md). */
   redisUrl: string;
   config: QueueConfig;
   clock: Clock;
@@ -45,12 +46,12 @@ export function createQueueCore(deps: QueueCoreDeps): QueueCore {
   };
   const onReady = () => (lastError = '');
   const prefix = deps.config.keyPrefix;
-  const redis = new Redis(deps.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2_000, connectionName: 'ultra-queue' });
+  const redis = createRedisConnection(deps.redisUrl, { maxRetriesPerRequest: 2, connectTimeout: 2_000, connectionName: 'ultra-queue' });
   redis.on('error', onError).on('ready', onReady);
   let consumer: Redis | undefined;
   const consumerConnection = () => {
     if (!consumer) {
-      consumer = new Redis(deps.redisUrl, { maxRetriesPerRequest: null, connectionName: 'ultra-queue-worker' });
+      consumer = createRedisConnection(deps.redisUrl, { maxRetriesPerRequest: null, connectionName: 'ultra-queue-worker' });
       consumer.on('error', onError).on('ready', onReady);
     }
     return consumer;

@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { createRedisConnection } from '@ultra/runtime/redis';
 import { QUEUE_NAME } from './queue-core.ts';
 import { DEPTH_STATES, depthOf } from './queue-stats.ts';
 
@@ -15,10 +16,13 @@ export interface QueueDepth {
  * is down (no offline queue), so a reader never waits on a dead Redis.
  */
 export function createQueueDepth(redisUrl: string, keyPrefix: string): QueueDepth {
-  const queue = new Queue(QUEUE_NAME, { connection: { url: redisUrl, maxRetriesPerRequest: null, enableOfflineQueue: false }, prefix: keyPrefix });
+  const redis = createRedisConnection(redisUrl, { connectionName: 'ultra-queue-depth', maxRetriesPerRequest: null, enableOfflineQueue: false });
+  redis.on('error', () => undefined);
+  const queue = new Queue(QUEUE_NAME, { connection: redis, prefix: keyPrefix });
   queue.on('error', () => undefined);
   return {
     read: () => queue.getJobCounts(...DEPTH_STATES).then(depthOf, () => undefined),
-    close: () => queue.close().catch(() => undefined),
+    // The connection is this reader's own (BullMQ leaves a connection it was given open).
+    close: () => queue.close().catch(() => undefined).finally(() => redis.disconnect()),
   };
 }

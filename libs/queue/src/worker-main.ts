@@ -1,6 +1,6 @@
 import { isConfigError, loadConfig } from '@ultra/config';
 import { parseDuration, systemClock, systemRandom } from '@ultra/core';
-import { Redis } from 'ioredis';
+import { createRedisConnection } from '@ultra/runtime/redis';
 import { parseArgs } from 'node:util';
 import { createJobQueue } from './job-queue.ts';
 import { createJobWorker } from './job-worker.ts';
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const queue = createJobQueue({ redisUrl, config: config.queue, clock: systemClock, onError: (err) => process.stderr.write(`queue worker: ${err.message}\n`) });
-  const counts = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const counts = createRedisConnection(redisUrl, { maxRetriesPerRequest: null, connectionName: 'ultra-queue-stub-counts' });
   const stub = createStubFlow({ delayMs, clock: systemClock });
   const flow: typeof stub = {
     async complete(request, options) {

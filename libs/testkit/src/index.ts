@@ -9,3 +9,4 @@ export * from './certs.ts';
 export * from './agent-stack.ts';
 export * from './load.ts';
 export * from './load-process.ts';
+export * from './sentinel.ts';

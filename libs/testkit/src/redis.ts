@@ -12,11 +12,14 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Starts a real `redis-server` on a free port, keeping nothing on disk. */
-export async function startRedis(port?: number): Promise<RedisServer> {
+/**
+ * Starts a real `redis-server` on a free port, keeping nothing on disk; `args` are more
+ * of its options (`['--replicaof', '127.0.0.1', '6379']`).
+ */
+export async function startRedis(port?: number, args: readonly string[] = []): Promise<RedisServer> {
   const p = port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'ultra-redis-'));
-  const proc = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+  const proc = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisConnection, type RedisUse } from '@ultra/runtime/redis';
 
 /** The two connections the cache holds to Redis. */
 export interface RedisClients {
@@ -14,7 +15,7 @@ export interface RedisClients {
  */
 export function createRedisClients(url: string, options: { maxBackoffMs?: number; onError?: (err: Error) => void } = {}): RedisClients {
   const max = options.maxBackoffMs ?? 1_000;
-  const common: RedisOptions = {
+  const common: Omit<RedisUse, 'connectionName'> = {
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -22,8 +23,8 @@ export function createRedisClients(url: string, options: { maxBackoffMs?: number
     connectTimeout: 2_000,
     retryStrategy: (times) => Math.min(times * 50, max),
   };
-  const commands = new Redis(url, { ...common, connectionName: 'ultra-cache' });
-  const subscriber = new Redis(url, { ...common, autoResubscribe: false, connectionName: 'ultra-cache-sub' });
+  const commands = createRedisConnection(url, { ...common, connectionName: 'ultra-cache' });
+  const subscriber = createRedisConnection(url, { ...common, autoResubscribe: false, connectionName: 'ultra-cache-sub', refuseCluster: false });
   const onError = options.onError ?? (() => undefined);
   commands.on('error', onError);
   subscriber.on('error', onError);

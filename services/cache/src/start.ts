@@ -1,5 +1,7 @@
+import { describeRedisUrl } from '@ultra/config';
 import { systemClock, systemRandom } from '@ultra/core';
 import type { RunningService, ServiceContext } from '@ultra/runtime';
+import { isRedisClusterError } from '@ultra/runtime/redis';
 import { registerCacheMetrics } from './cache-metrics.ts';
 import { forEachLimit, toEntry, type EntryDefaults } from './put-input.ts';
 import { createRedisClients } from './redis-clients.ts';
@@ -16,13 +18,14 @@ export async function startCache({ config, log, shutdown, metrics }: ServiceCont
   const clients = c.redisUrl
     ? createRedisClients(c.redisUrl.reveal(), {
         onError: (err) => {
+          if (isRedisClusterError(err)) return log.error(`${err.message}; serving from the local replica only`);
           const code = (err as NodeJS.ErrnoException).code ?? err.message;
           if (code !== lastError) log.warn({ code }, 'redis unreachable; serving from the local replica');
           lastError = code;
         },
       })
     : undefined;
-  log.info(clients ? 'cache: Redis from REDIS_URL, with a local replica' : 'cache: no REDIS_URL, keeping to the in-process store');
+  log.info(clients && c.redisUrl ? `cache: Redis from REDIS_URL (${describeRedisUrl(c.redisUrl.reveal())}), with a local replica` : 'cache: no REDIS_URL, keeping to the in-process store');
   const store = createStore({
     clock,
     random: systemRandom,

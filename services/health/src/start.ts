@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { createRedisConnection, isRedisClusterError } from '@ultra/runtime/redis';
 import { inSpan } from '@ultra/telemetry';
 import { ComponentStatus } from '@ultra/contracts/health';
 import { Health, HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
@@ -102,19 +102,25 @@ export async function startHealth({ config, log, shutdown }: ServiceContext): Pr
   });
 
   const url = config.cache.redisUrl;
-  const redis = url ? new Redis(url.reveal(), { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 }) : undefined;
-  redis?.on('error', () => undefined);
+  const redis = url ? createRedisConnection(url.reveal(), { connectionName: 'ultra-health', lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, connectTimeout: 1000 }) : undefined;
+  // Connection errors show as a failed PING; a Cluster refused says so in the detail.
+  let refused = '';
+  redis?.on('error', (err: Error) => {
+    if (isRedisClusterError(err)) refused = err.message;
+  });
   // The retry queue's depth, for the queue_depth_above rules (the router's queue, in the same Redis).
   const queue = url ? createQueueDepth(url.reveal(), config.queue.keyPrefix) : undefined;
   let timer: unknown;
   const tick = async () => {
     if (queue) queueDepth = await queue.read();
     if (redis) {
-      const ok = await Promise.race([
+      let ok = await Promise.race([
         (redis.status === 'wait' || redis.status === 'end' ? redis.connect().then(() => redis.ping()) : redis.ping()).then(() => true, () => false),
         new Promise<boolean>((r) => clock.setTimeout(() => r(false), 1000)),
       ]);
-      registry.set({ name: 'redis', kind: 'redis', status: ok ? ComponentStatus.SERVING : ComponentStatus.NOT_SERVING, detail: ok ? '' : 'no answer to PING' });
+      // A Cluster node may answer one PING before it is refused: refused stays refused.
+      if (refused) ok = false;
+      registry.set({ name: 'redis', kind: 'redis', status: ok ? ComponentStatus.SERVING : ComponentStatus.NOT_SERVING, detail: ok ? '' : refused || 'no answer to PING' });
     }
     registry.expireLoad(clock.now() - LOAD_REPORT_TTL_MS);
     evaluateNow();

@@ -1,6 +1,7 @@
 import type { Clock } from '@ultra/core';
 import { parseBreakerSnapshot, type BreakerSnapshot } from '@ultra/resilience';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createRedisConnection } from '@ultra/runtime/redis';
 
 /** The few Redis commands the store uses (ioredis has them; tests pass a Map-backed fake). */
 export interface KeyValueClient {
@@ -91,7 +92,7 @@ export function createBreakerStore(deps: BreakerStoreDeps): BreakerStore {
  * then fail fast; it reconnects by itself, backing off to 2 s.
  */
 export function createRedisClient(url: string, onError: (err: Error) => void): Redis {
-  const redis = new Redis(url, {
+  const redis = createRedisConnection(url, {
     connectionName: 'ultra-provider-agent',
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,

@@ -1,4 +1,5 @@
 import { systemClock, systemRandom } from '@ultra/core';
+import { isRedisClusterError } from '@ultra/runtime/redis';
 import { createAdapter } from '@ultra/providers';
 import type { RunningService, ServiceContext } from '@ultra/runtime';
 import { registerAgentMetrics } from './agent-metrics.ts';
@@ -13,7 +14,8 @@ import { build } from './server.ts';
 export async function startProviderAgent({ config, log, env, shutdown, metrics }: ServiceContext): Promise<RunningService> {
   const clock = systemClock;
   const inspection = await loadInspection(env['ULTRA_INSPECT'], { say: (line) => log.warn(line) });
-  const onRedisError = (err: Error) => log.debug({ err: err.message }, 'redis connection error (the breaker store reconnects by itself)');
+  const onRedisError = (err: Error) =>
+    isRedisClusterError(err) ? log.error(`${err.message}; breaker state is not kept`) : log.debug({ err: err.message }, 'redis connection error (the breaker store reconnects by itself)');
   const redis = config.cache.redisUrl ? createRedisClient(config.cache.redisUrl.reveal(), onRedisError) : undefined;
   const store = redis && createBreakerStore({ client: redis, clock, warn: (message) => log.warn(message) });
   const providers = new Map<string, ProviderActor>();

@@ -80,7 +80,7 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
     gauge('ultra_queue_retries', 'Retries scheduled since the queue began', (s) => s.totals.retries);
   }
   const keys = createKeyStore(config.auth.keys);
-  const limiterRedis = redisUrl && keys.enabled ? new (await import('ioredis')).Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+  const limiterRedis = redisUrl && keys.enabled ? (await import('@ultra/runtime/redis')).createRedisConnection(redisUrl, { connectionName: 'ultra-router-limits', maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   limiterRedis?.on('error', () => undefined);
   const guard = createGuard({ config, keys, limiter: createKeyLimiter({ redis: limiterRedis }) });
   log.info(
