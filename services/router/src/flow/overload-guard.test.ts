@@ -104,7 +104,7 @@ describe('overload guard', () => {
 
   it('lets a crowd of low-priority requests arriving at once in 64 at a time at first, refusing the rest with a Retry-After, then more while answers stay fast', () => {
     const { clock, guard } = setup();
-    const admitted: (() => void)[] = [];
+    const admitted: ((providerMs?: number) => void)[] = [];
     let refusal: unknown;
     for (let i = 0; i < 100; i++) {
       const r = guard.refusesOutright('low');
