@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 const tsx = import.meta.resolve('tsx');
 const otel = import.meta.resolve('@ultra/telemetry/instrumentation');
+/** The Node flags a service gets after `--import tsx` unless told otherwise: the telemetry instrumentation, as `ultra start` runs services. */
+export const defaultNodeFlags: readonly string[] = ['--import', otel];
 
 /** A path inside the repository. */
 export const repoPath = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
@@ -38,7 +40,7 @@ export interface StartProcessOptions {
 export function startProcess(name: string, entry: string, args: string[], options: StartProcessOptions = {}): ServiceProcess {
   const keep = options.keepLines ?? Number.POSITIVE_INFINITY;
   const proc = fork(options.root ? join(options.root, entry) : repoPath(entry), args, {
-    execArgv: ['--import', tsx, '--conditions=ultra-source', ...(options.execArgv ?? ['--import', otel])],
+    execArgv: ['--import', tsx, '--conditions=ultra-source', ...(options.execArgv ?? defaultNodeFlags)],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.ts';
-import { startProcess, type ServiceProcess } from './service-process.ts';
+import { defaultNodeFlags, startProcess, type ServiceProcess } from './service-process.ts';
 
 export interface StackPorts {
   router: number;
@@ -40,6 +40,8 @@ export interface StackOptions {
    * default), where `processes.cache`, `.agent`, `.health` and `.router` are that one process.
    */
   topology?: 'single' | 'split';
+  /** Extra Node flags for the router's process (in `single`, the one process), e.g. `['--cpu-prof', '--cpu-prof-dir=DIR']` to see where its time goes. */
+  routerNodeFlags?: string[];
 }
 
 /** A free port for each listener of the stack. */
@@ -88,7 +90,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     readyLine: /listening on/,
   });
   await simulator.ready;
-  const processes = { simulator, ...startServices(options.topology ?? 'split', args, env) };
+  const processes = { simulator, ...startServices(options.topology ?? 'split', args, env, options.routerNodeFlags ?? []) };
   const { cache, agent, health, router } = processes;
   try {
     await Promise.all([cache.ready, agent.ready, health.ready, router.ready]);
@@ -108,15 +110,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 /** The services' processes: one each (`split`), or one for all four (`single`). */
-function startServices(topology: 'single' | 'split', args: string[], env: NodeJS.ProcessEnv): Record<'cache' | 'agent' | 'health' | 'router', ServiceProcess> {
+function startServices(topology: 'single' | 'split', args: string[], env: NodeJS.ProcessEnv, routerFlags: string[]): Record<'cache' | 'agent' | 'health' | 'router', ServiceProcess> {
+  const routerOptions = routerFlags.length > 0 ? { env, execArgv: [...defaultNodeFlags, ...routerFlags] } : { env };
   if (topology === 'single') {
-    const all = startProcess('services', 'libs/cli/src/serve-main.ts', ['cache', 'provider-agent', 'health', 'router', ...args], { env });
+    const all = startProcess('services', 'libs/cli/src/serve-main.ts', ['cache', 'provider-agent', 'health', 'router', ...args], routerOptions);
     return { cache: all, agent: all, health: all, router: all };
   }
   return {
     cache: startProcess('cache', 'services/cache/src/main.ts', args, { env }),
     agent: startProcess('provider-agent', 'services/provider-agent/src/main.ts', args, { env }),
     health: startProcess('health', 'services/health/src/main.ts', args, { env }),
-    router: startProcess('router', 'services/router/src/main.ts', args, { env }),
+    router: startProcess('router', 'services/router/src/main.ts', args, routerOptions),
   };
 }

@@ -69,12 +69,14 @@ describe('added-latency limit', () => {
     expect(untilSlow(limit, 120, 80, 20)).toBeLessThanOrEqual(5);
   });
 
-  it('a period with too few answers counts as calm', () => {
+  it('a period with too few answers never doubles it: a crowd whose answers are not back yet is not let in all at once', () => {
     const limit = fresh();
-    untilSlow(limit, 300, 40, 20);
-    expect(limit.value).toBe(18);
-    period(limit, 900, 3, 20); // three slow answers: no evidence
-    expect(limit).toMatchObject({ value: 19, slow: false });
+    for (let i = 0; i < 10; i++) period(limit, 0, 0, 520); // 520 in flight, nothing back yet
+    expect(limit.value).toBe(64);
+    period(limit, 10, 3, 520); // three fast answers: a little more
+    expect(limit.value).toBe(67);
+    period(limit, 900, 3, 520); // three slow ones: no evidence either way
+    expect(limit).toMatchObject({ value: 67, slow: false });
   });
 
   it('a slow period while Ultra was not busy itself (a starved machine) lowers nothing', () => {

@@ -19,10 +19,11 @@
  *
  * As TCP's congestion window: the limit starts at `initial`, not at its ceiling, so that a
  * crowd arriving at once is not all let in before any signal can rise (it is refused with a
- * Retry-After and comes back spread out); while calm (the median at or under the threshold,
- * or too few answers to tell) and in use (at least half of it in flight) it doubles each
- * period until the first slow one, then grows by `growth` of itself; a period over the
- * threshold without a queue inside Ultra holds it where it is;
+ * Retry-After and comes back spread out); while in use (at least half of it in flight) and
+ * answers come back within the threshold it doubles each period until the first slow one
+ * (with at least `minSamples` answers; with fewer, it grows by `growth`), then grows by
+ * `growth` of itself; a period with no answers, or over the threshold without a queue
+ * inside Ultra, holds it where it is;
  * a slow period takes it to `backoff ×` the smaller of itself and the requests in flight
  * (what was in flight is what caused the queue), down to `min`. The provider's speed does not
  * move it: a provider taking 5 s adds 5 s to the request and nothing to what Ultra adds.
@@ -111,18 +112,19 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
       const weight = Math.min(1, Math.max(0, periodMs) / INSIDE_AVERAGE_MS);
       lastInside += weight * (sum / Math.max(1, periodMs) - lastInside);
       sum = 0;
-      let over = false;
-      if (period.length >= minSamples) {
-        period.sort((a, b) => a - b);
-        lastMedianMs = period[Math.floor(period.length / 2)]!;
-        over = lastMedianMs > thresholdMs;
-      }
-      slow = busy && over && lastInside > queueBound;
+      period.sort((a, b) => a - b);
+      const median = period.length > 0 ? period[Math.floor(period.length / 2)]! : 0;
+      const enough = period.length >= minSamples;
+      if (enough) lastMedianMs = median;
+      slow = enough && busy && median > thresholdMs && lastInside > queueBound;
+      const inUse = inFlight >= value / 2;
       if (slow) {
         slowStart = false;
         value = Math.max(min, Math.floor(backoff * Math.min(value, inFlight)));
-      } else if (!over && inFlight >= value / 2) {
-        value = Math.min(max, slowStart ? value * 2 : value + Math.max(1, Math.floor(value * growth)));
+      } else if (inUse && period.length > 0 && median <= thresholdMs) {
+        // Growth needs answers that came back fast; doubling needs enough of them (a crowd whose
+        // answers are not back yet says nothing, and doubling on it let the whole crowd in).
+        value = Math.min(max, slowStart && enough ? value * 2 : value + Math.max(1, Math.floor(value * growth)));
       }
     },
   };
