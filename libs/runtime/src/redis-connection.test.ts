@@ -4,13 +4,38 @@ import { join } from 'node:path';
 import { freePort, pollUntil, startRedis, startSentinelSet, stopRedis, type RedisServer, type SentinelSet } from '@ultra/testkit';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisConnection, isRedisClusterError } from './redis-connection.ts';
+import { parseRedisUrl } from '@ultra/config';
+import { createRedisConnection, isRedisClusterError, redisOptions } from './redis-connection.ts';
 
 const errors = (r: Redis) => {
   const seen: Error[] = [];
   r.on('error', (e: Error) => seen.push(e));
   return seen;
 };
+
+describe('redisOptions', () => {
+  it("keeps each use's own behaviour (the queue's maxRetriesPerRequest: null) beside where the URL says", () => {
+    const target = parseRedisUrl('rediss+sentinel://u:pw@s1,s2:26380/ultra/2?sentinel_password=sp');
+    if (target.kind !== 'sentinel') throw new Error('not a Sentinel target');
+    const o = redisOptions(target, { connectionName: 'ultra-queue-worker', maxRetriesPerRequest: null, refuseCluster: false });
+    expect(o).toMatchObject({
+      connectionName: 'ultra-queue-worker',
+      maxRetriesPerRequest: null,
+      sentinels: [{ host: 's1', port: 26379 }, { host: 's2', port: 26380 }],
+      name: 'ultra',
+      role: 'master',
+      db: 2,
+      username: 'u',
+      password: 'pw',
+      sentinelPassword: 'sp',
+      tls: {},
+      sentinelTLS: {},
+      enableTLSForSentinelMode: true,
+      failoverDetector: true,
+    });
+    expect(o).not.toHaveProperty('refuseCluster');
+  });
+});
 
 describe('createRedisConnection through Sentinel, with passwords', () => {
   let set: SentinelSet;
