@@ -86,7 +86,8 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
   const keys = createKeyStore(config.auth.keys);
   const limiterRedis = redisUrl && keys.enabled ? new (await import('ioredis')).Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   limiterRedis?.on('error', () => undefined);
-  const guard = createGuard({ config, keys, limiter: createKeyLimiter({ redis: limiterRedis }) });
+  const limiter = createKeyLimiter({ redis: limiterRedis, clock });
+  const guard = createGuard({ config, keys, limiter });
   log.info(
     keys.enabled
       ? `${config.auth.keys.length} client key(s) configured; limits ${limiterRedis ? 'shared through Redis' : 'kept in this router (no REDIS_URL)'}`
@@ -96,6 +97,7 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
   return {
     ...service,
     async close() {
+      limiter.stop();
       limiterRedis?.disconnect();
       await service.close?.();
       if (worker) await stopWorker;
