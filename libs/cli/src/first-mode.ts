@@ -9,7 +9,7 @@ import { createServiceClient } from '@ultra/runtime';
  * once `stop` aborts (the stack is being stopped).
  */
 export async function firstMode(config: UltraConfig, timeoutMs: number, stop?: AbortSignal): Promise<{ mode: Mode; reason: string } | undefined> {
-  const health = createServiceClient(HealthService, config.services.dial.health[0]!);
+  const health = createServiceClient(HealthService, config.services.dial.health);
   const signal = stop ? AbortSignal.any([AbortSignal.timeout(timeoutMs), stop]) : AbortSignal.timeout(timeoutMs);
   while (!signal.aborted) {
     try {

@@ -11,8 +11,8 @@ import { renderStatus, type StatusSnapshot } from './status-view.ts';
  * answered (or after 3 s) and returns.
  */
 export async function runStatus(config: UltraConfig, options: { once: boolean; out: NodeJS.WriteStream }): Promise<number> {
-  const health = createServiceClient(HealthService, config.services.dial.health[0]!);
-  const agent = createServiceClient(ProviderAgentService, config.services.dial.providerAgent[0]!);
+  const health = createServiceClient(HealthService, config.services.dial.health);
+  const agent = createServiceClient(ProviderAgentService, config.services.dial.providerAgent);
   const snap: StatusSnapshot = { history: [], providers: [] };
   const stop = new AbortController();
   const tty = options.out.isTTY === true && !options.once;
@@ -42,7 +42,7 @@ export async function runStatus(config: UltraConfig, options: { once: boolean; o
       }
     },
     onLost: (err) => {
-      snap.healthError = `unreachable at ${formatDial(config.services.dial.health[0]!)} (${(err as Error | undefined)?.message ?? 'stream ended'})`;
+      snap.healthError = `unreachable at ${config.services.dial.health.map(formatDial).join(', ')} (${(err as Error | undefined)?.message ?? 'stream ended'})`;
       heardHealth = true;
       changed();
     },

@@ -134,6 +134,7 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
         health: resolveDial(file.services.health.dial, file.services.health.address),
       },
       simulator: sim,
+      maxConnectionAgeMs: file.services.max_connection_age,
     },
     cache: {
       ttlMs: file.cache.ttl,

@@ -158,7 +158,7 @@ export interface UltraConfig {
     /**
      * Where the other services reach each one (`services.<service>.dial`), at least one
      * entry each; default the listen address, with `0.0.0.0` / `::` as loopback. The
-     * router's entry is its gRPC address. Clients use the first entry today.
+     * router's entry is its gRPC address. Clients balance over every entry (libs/runtime dial-pool.ts).
      */
     readonly dial: {
       readonly router: readonly DialTarget[];
@@ -167,6 +167,13 @@ export interface UltraConfig {
       readonly health: readonly DialTarget[];
     };
     readonly simulator: Address;
+    /**
+     * Every HTTP/2 listener sends GOAWAY to a connection after this long, ms, ± 10 %
+     * (`services.max_connection_age`, default 5 min; 0: never): clients dial again, so a
+     * replica added behind a Service or a DNS name gets its share. Calls in flight finish
+     * on the old connection.
+     */
+    readonly maxConnectionAgeMs: number;
     /** Where each service serves `/metrics` for Prometheus (the router also on its HTTP port). */
     readonly metrics: { readonly router: Address; readonly providerAgent: Address; readonly cache: Address; readonly health: Address };
   };

@@ -17,3 +17,4 @@ export * from './local-links.ts';
 export * from './local-transport.ts';
 export * from './collect-routes.ts';
 export * from './rpc-handler.ts';
+export * from './dial-pool.ts';

@@ -2,9 +2,11 @@ import http2 from 'node:http2';
 import { create, fromBinary, isMessage, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError, createContextValues, type Interceptor, type Transport, type UnaryRequest, type UnaryResponse } from '@connectrpc/connect';
 import { codeFromHttpStatus, errorFromJsonBytes, trailerDemux } from '@connectrpc/connect/protocol-connect';
-import type { Http2SessionManager } from '@connectrpc/connect-node';
+import type { SessionLike } from './dial-pool.ts';
 
-const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR } = http2.constants;
+const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
+/** Times a refused stream is sent again. */
+const MAX_REFUSALS = 3;
 const NEVER = new AbortController().signal;
 /** Node error codes of a connection that never was or is gone (as connect-node reads them). */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_STREAM_CANCEL', 'ERR_HTTP2_INVALID_SESSION']);
@@ -33,7 +35,7 @@ function fromNodeError(e: unknown): ConnectError {
  * sentinel error and DOMException built when each call ends. Streaming calls go to `base`
  * (Connect's own transport on the same session).
  */
-export function createLeanUnaryTransport(base: Transport, options: { baseUrl: string; session: Http2SessionManager; interceptors: Interceptor[] }): Transport {
+export function createLeanUnaryTransport(base: Transport, options: { baseUrl: string; session: SessionLike; interceptors: Interceptor[] }): Transport {
   const { session, baseUrl } = options;
   /** One try of a call due by `deadlineAt` (epoch ms; undefined: none): an interceptor that retries gets what is left. */
   const call = (req: UnaryRequest, deadlineAt: number | undefined): Promise<UnaryResponse> => {
@@ -67,7 +69,11 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
       if (req.signal.aborted) return onAbort();
       req.signal.addEventListener('abort', onAbort, { once: true });
       if (timeoutMs !== undefined) timer = setTimeout(() => settle(new ConnectError('the operation timed out', Code.DeadlineExceeded)), timeoutMs);
-      session.request('POST', `/${method.parent.typeName}/${method.name}`, headers, {}).then(
+      // A stream the server left unanswered as its GOAWAY crossed it (reset with
+      // REFUSED_STREAM or CANCEL before any response header) was not processed: it is sent
+      // again, on a new connection (maybe another endpoint), a few times at most.
+      let refusals = 0;
+      const send = () => session.request('POST', `/${method.parent.typeName}/${method.name}`, headers, {}).then(
         (s) => {
           stream = s;
           if (settled) {
@@ -93,6 +99,10 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
             const all = new Headers();
             for (const [k, v] of Object.entries(responseHeaders)) if (!k.startsWith(':') && v !== undefined) all.set(k, Array.isArray(v) ? v.join(', ') : String(v));
             const [header, trailer] = trailerDemux(all);
+            if (status === 0) {
+              if (!resend()) settle(new ConnectError('the stream closed without an answer', Code.Unavailable));
+              return;
+            }
             if (status !== 200) {
               const fallback = new ConnectError(`HTTP ${status}`, codeFromHttpStatus(status), all);
               let error: ConnectError;
@@ -110,10 +120,24 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
               settle(ConnectError.from(e, Code.Internal));
             }
           });
-          s.on('error', (e) => settle(fromNodeError(e)));
+          let resent = false;
+          /** Sends the call again if the server refused this stream (once per stream: 'error' and 'close' both come). */
+          const resend = (e?: unknown) => {
+            if (resent) return true;
+            // Node cancels (CANCEL, or REFUSED_STREAM) a stream a GOAWAY left out before any answer.
+            const wasRefused = s.rstCode === NGHTTP2_REFUSED_STREAM || s.rstCode === NGHTTP2_CANCEL || /REFUSED_STREAM/.test((e as Error | undefined)?.message ?? '');
+            if (settled || status !== 0 || !wasRefused || refusals >= MAX_REFUSALS) return false;
+            resent = true;
+            refusals++;
+            send();
+            return true;
+          };
+          s.on('error', (e) => {
+            if (!resend(e)) settle(fromNodeError(e));
+          });
           s.on('close', () => {
             // After 'end' (the usual case) there is nothing to settle: build no error for it.
-            if (settled) return;
+            if (settled || resend()) return;
             if (s.rstCode === NGHTTP2_NO_ERROR || s.rstCode === undefined) return settle(new ConnectError('the stream closed without an answer', Code.Unavailable));
             settle(new ConnectError(`the stream was reset (HTTP/2 code ${s.rstCode})`, s.rstCode === NGHTTP2_CANCEL ? Code.Canceled : Code.Unavailable));
           });
@@ -121,6 +145,7 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
         },
         (e: unknown) => settle(fromNodeError(e)),
       );
+      send();
     });
   };
 

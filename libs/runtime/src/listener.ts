@@ -2,6 +2,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { Address } from '@ultra/config';
+import { systemClock, systemRandom, type Clock, type Random } from '@ultra/core';
 import { processTlsMaterial, type TlsMaterial } from './tls.ts';
 import { withServerSpan } from '@ultra/telemetry';
 
@@ -16,11 +17,38 @@ export interface Listener {
   readonly address: Address;
   /** Requests not yet answered. */
   readonly inFlight: number;
+  /** HTTP/2 connections accepted so far. */
+  readonly connections: number;
   /**
    * Stops accepting connections, lets in-flight requests finish (HTTP/2 GOAWAY, HTTP/1.1
    * `Connection: close`), and destroys what is left after `graceMs` milliseconds.
    */
   close(graceMs: number): Promise<void>;
+}
+
+let processConnectionAgeMs = 0;
+
+/**
+ * Sets the maximum age of an HTTP/2 connection for every listener of this process (done
+ * once by `runService` from `services.max_connection_age`; 0, the default here: none).
+ */
+export function useConnectionAge(ms: number): void {
+  processConnectionAgeMs = ms;
+}
+
+/** How long one connection may live: `maxAgeMs` ± 10 % (so that clients do not all dial again at once). */
+export const connectionAge = (maxAgeMs: number, random: Random = systemRandom): number => Math.round(maxAgeMs * (0.9 + 0.2 * random()));
+
+/**
+ * GOAWAY to an old connection: the client's next calls open a new one (maybe to a new
+ * replica behind the same name); the calls in flight finish on this one. A call the client
+ * sent before it read the GOAWAY is refused (`REFUSED_STREAM`: not processed), and the
+ * client sends it again on a new connection (lean-unary.ts). Not the two-step GOAWAY of
+ * gRPC servers: Node's server leaves a stream that arrives after its first GOAWAY
+ * unanswered, whatever last stream id that GOAWAY named.
+ */
+function retire(session: http2.Http2Session): void {
+  if (!session.closed && !session.destroyed) session.close();
 }
 
 /** `h2c`: HTTP/2 cleartext with prior knowledge (gRPC, Connect, gRPC-Web); `http1`: HTTP/1.1. */
@@ -29,14 +57,19 @@ export type Protocol = 'h2c' | 'http1';
 /**
  * Listens on one TCP port with one protocol. Services speak `h2c` on their RPC port (as
  * every gRPC client does); the router adds an `http1` port for browsers, curl and the
- * OpenAI SDKs.
+ * OpenAI SDKs. An HTTP/2 connection gets GOAWAY after `maxConnectionAgeMs` ± 10 %
+ * (default: the process's `services.max_connection_age`), timed on `clock`.
  */
 export async function listen(
   address: Address,
   handler: NodeHandler,
   protocol: Protocol = 'h2c',
   tls: TlsMaterial | undefined = protocol === 'h2c' ? processTlsMaterial() : undefined,
+  options: { maxConnectionAgeMs?: number; clock?: Clock } = {},
 ): Promise<Listener> {
+  const maxConnectionAgeMs = options.maxConnectionAgeMs ?? processConnectionAgeMs;
+  const clock = options.clock ?? systemClock;
+  let connections = 0;
   let inFlight = 0;
   let draining = false;
   let drained: (() => void) | undefined;
@@ -72,7 +105,12 @@ export async function listen(
         : http2.createServer({}, onRequest);
   h2?.on('session', (session) => {
     sessions.add(session);
-    session.once('close', () => sessions.delete(session));
+    connections++;
+    const aged = maxConnectionAgeMs > 0 ? clock.setTimeout(() => retire(session), connectionAge(maxConnectionAgeMs)) : undefined;
+    session.once('close', () => {
+      clock.clearTimeout(aged);
+      sessions.delete(session);
+    });
   });
   const tcp = (h1 ?? h2)!;
   tcp.on(tls ? 'secureConnection' : 'connection', (socket: net.Socket) => {
@@ -95,10 +133,13 @@ export async function listen(
     get inFlight() {
       return inFlight;
     },
+    get connections() {
+      return connections;
+    },
     async close(graceMs) {
       draining = true;
       const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
-      for (const session of sessions) session.close();
+      for (const session of sessions) retire(session);
       h1?.closeIdleConnections();
       const allDone = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
       let timer: NodeJS.Timeout | undefined;

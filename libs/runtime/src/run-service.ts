@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isConfigError, loadConfig, type Address, type UltraConfig } from '@ultra/config';
 import type { HealthRegistry } from './grpc-health.ts';
-import type { Listener } from './listener.ts';
+import { useConnectionAge, type Listener } from './listener.ts';
 import { hostInProcess, inProcessEndpoint } from './local-links.ts';
 import { systemClock } from '@ultra/core';
 import { createLogger, type Logger } from './logger.ts';
@@ -106,6 +106,7 @@ export function runServices(entries: readonly ServiceEntry[]): void {
   }
   try {
     useProcessTls(loadTls(config.tls));
+    useConnectionAge(config.services.maxConnectionAgeMs);
   } catch (e) {
     process.stderr.write(`${label}: invalid config (${config.source}):\n  ${(e as Error).message}\n`);
     process.exit(2);

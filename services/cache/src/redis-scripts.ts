@@ -26,13 +26,24 @@ end
  * registrations past their stale window (tags: all; keys: up to 64), releases the
  * lease when `ARGV[9]` is its token, and — unless filling — publishes the key's
  * invalidation. `fill` only writes where no entry exists, and publishes nothing.
+ * `replay` (a Put queued while Redis was away) writes only where the entry there, if
+ * any, was stored before `ARGV[11]` (the replayed entry's `storedAt`, epoch ms): an older
+ * Put never overwrites a newer one.
  * KEYS: entry, key registry, expiry registry, epoch, gen, lease, tag sets...
- * ARGV: value, px (0: no expiry), member, expiry score, now, epoch candidate, channel, body, lease token, put|fill.
- * Returns 1 when written, 0 when a fill found an entry.
+ * ARGV: value, px (0: no expiry), member, expiry score, now, epoch candidate, channel, body, lease token, put|fill|replay, stored at.
+ * Returns 1 when written, 0 when a fill found an entry or a replay a newer one.
  */
 export const PUT = script(`${PUBLISH_FN}
 local px = tonumber(ARGV[2])
 if ARGV[10] == 'fill' and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if ARGV[10] == 'replay' then
+  local cur = redis.call('GET', KEYS[1])
+  if cur then
+    local nl = string.find(cur, '\\n', 1, true)
+    local ok, head = pcall(cjson.decode, string.sub(cur, 1, (nl or 1) - 1))
+    if ok and type(head) == 'table' and tonumber(head.s) and tonumber(head.s) >= tonumber(ARGV[11]) then return 0 end
+  end
+end
 if px > 0 then redis.call('SET', KEYS[1], ARGV[1], 'PX', px) else redis.call('SET', KEYS[1], ARGV[1]) end
 redis.call('ZADD', KEYS[2], 0, ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])

@@ -95,12 +95,15 @@ export function createRedisSync(deps: RedisSyncDeps): RedisSync {
     for (let i = 0; i < writes.length; i++) {
       const w = writes[i]!;
       const entry = w.kind === 'put' ? deps.local.get(w.scoped) : undefined;
-      const ok =
-        w.kind === 'invalidate'
-          ? (await shared.invalidate(w.target)).ok
-          : entry && freshness(entry, clock.now()) !== 'expired'
-            ? (await shared.put(w.scoped, entry)).ok
-            : (await shared.invalidate(keyTarget(w.scoped))).ok;
+      let ok: boolean;
+      if (w.kind === 'invalidate') ok = (await shared.invalidate(w.target)).ok;
+      else if (entry && freshness(entry, clock.now()) !== 'expired') {
+        // Written only over an older entry: another replica's newer Put, made while this
+        // one was cut off, wins, and this replica drops its own older copy.
+        const r = await shared.put(w.scoped, entry, { replay: true });
+        ok = r.ok;
+        if (r.ok && !r.value) deps.apply(keyTarget(w.scoped));
+      } else ok = (await shared.invalidate(keyTarget(w.scoped))).ok;
       if (!ok) {
         pending.restore(writes.slice(i));
         return false;

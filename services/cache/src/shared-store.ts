@@ -63,8 +63,11 @@ export function createSharedStore(deps: SharedStoreDeps) {
       return r.ok ? { ok: true, value: r.value ? decodeEntry(r.value) : undefined } : r;
     },
 
-    /** Writes the entry (publishing its key's invalidation), or with `fill` only where none exists. True when written. */
-    async put(scoped: string, entry: Entry, options: { fill?: boolean; leaseToken?: string } = {}): Promise<Result<boolean>> {
+    /**
+     * Writes the entry (publishing its key's invalidation); with `fill` only where none
+     * exists; with `replay` only where the entry there is older. True when written.
+     */
+    async put(scoped: string, entry: Entry, options: { fill?: boolean; replay?: boolean; leaseToken?: string } = {}): Promise<Result<boolean>> {
       const now = clock.now();
       const { namespace, key } = unscope(scoped);
       const px = entry.staleUntil >= NEVER ? 0 : Math.max(1, entry.staleUntil - now);
@@ -79,7 +82,8 @@ export function createSharedStore(deps: SharedStoreDeps) {
         k.channel,
         messageBody(deps.origin, 'key', namespace, key, entry.id),
         options.leaseToken ?? '',
-        options.fill ? 'fill' : 'put',
+        options.fill ? 'fill' : options.replay ? 'replay' : 'put',
+        String(entry.storedAt),
       ];
       const r = await link.run((redis) => runScript(redis, PUT, keys, args));
       if (r.ok && r.value === 1 && !options.fill) counters.invalidationsSent++;

@@ -5,6 +5,7 @@ import { isRedisClusterError } from '@ultra/runtime/redis';
 import { registerCacheMetrics } from './cache-metrics.ts';
 import { forEachLimit, toEntry, type EntryDefaults } from './put-input.ts';
 import { createRedisClients } from './redis-clients.ts';
+import { assertAloneWithoutRedis } from './replica-check.ts';
 import { createRuntimeConfig } from './runtime-config.ts';
 import { build } from './server.ts';
 import { createStore, type Store } from './store.ts';
@@ -14,6 +15,8 @@ import { readWarmFile } from './warm-file.ts';
 export async function startCache({ config, log, shutdown, metrics }: ServiceContext): Promise<RunningService> {
   const c = config.cache;
   const clock = systemClock;
+  // Without Redis a replica is an island: refuse to be one of several.
+  if (!c.redisUrl) await assertAloneWithoutRedis(config.services.dial.cache);
   let lastError = '';
   const clients = c.redisUrl
     ? createRedisClients(c.redisUrl.reveal(), {

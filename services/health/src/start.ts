@@ -3,7 +3,7 @@ import { inSpan } from '@ultra/telemetry';
 import { ComponentStatus } from '@ultra/contracts/health';
 import { Health, HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
 import { BreakerState, ProviderAgentService } from '@ultra/contracts/provider-agent';
-import type { Address } from '@ultra/config';
+import { formatDial, type DialTarget } from '@ultra/config';
 import { createNotifier, systemClock } from '@ultra/core';
 import { createQueueDepth } from '@ultra/queue';
 import { createServiceClient, keepWatching, modeName, type RunningService, type ServiceContext } from '@ultra/runtime';
@@ -50,9 +50,11 @@ export async function startHealth({ config, log, shutdown }: ServiceContext): Pr
   }
   if (config.cache.redisUrl) registry.set({ name: 'redis', kind: 'redis', status: ComponentStatus.STARTING, detail: 'starting: not pinged yet' });
 
-  const watchService = (name: string, address: Address) => {
-    const client = createServiceClient(Health, address);
-    const id = `${name}@${address.host}:${address.port}`;
+  // One watch per service over its whole dial list: it moves to another replica when the
+  // one it is on goes, so a service counts as serving while any replica of it serves.
+  const watchService = (name: string, dial: readonly DialTarget[]) => {
+    const client = createServiceClient(Health, dial);
+    const id = `${name}@${dial.map(formatDial).join(',')}`;
     registry.set({ name: id, kind: 'service', status: ComponentStatus.STARTING, detail: 'starting: not heard from yet' });
     keepWatching({
       clock,
@@ -72,12 +74,12 @@ export async function startHealth({ config, log, shutdown }: ServiceContext): Pr
       },
     });
   };
-  // Each at the first address of its `dial` list (where it is reached, not where it listens).
-  watchService('router', config.services.dial.router[0]!);
-  watchService('provider-agent', config.services.dial.providerAgent[0]!);
-  watchService('cache', config.services.dial.cache[0]!);
+  // Each at its `dial` list (where it is reached, not where it listens).
+  watchService('router', config.services.dial.router);
+  watchService('provider-agent', config.services.dial.providerAgent);
+  watchService('cache', config.services.dial.cache);
 
-  const agent = createServiceClient(ProviderAgentService, config.services.dial.providerAgent[0]!);
+  const agent = createServiceClient(ProviderAgentService, config.services.dial.providerAgent);
   keepWatching({
     clock,
     signal: shutdown,

@@ -2,7 +2,7 @@ import { CacheService } from '@ultra/contracts/cache';
 import { HealthService } from '@ultra/contracts/health';
 import { ProviderAgentService } from '@ultra/contracts/provider-agent';
 import { systemClock, systemRandom } from '@ultra/core';
-import { closeReserveMs, createServiceClient, keepWatching, type RunningService, type ServiceContext } from '@ultra/runtime';
+import { closeReserveMs, createServiceClient, createServiceConnection, keepWatching, type RunningService, type ServiceContext } from '@ultra/runtime';
 import { createChatFlow } from './chat-flow.ts';
 import { createLinks } from './links/links.ts';
 import { createModeState } from './mode-state.ts';
@@ -19,26 +19,30 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
   const clock = systemClock;
   // Breakers on the links to the cache and the agent, as interceptors of their clients.
   const links = createLinks({ clock, log });
-  const cache = createServiceClient(CacheService, config.services.dial.cache[0]!, [links.cache.guard]);
-  const agent = createServiceClient(ProviderAgentService, config.services.dial.providerAgent[0]!, [links.agent.guard]);
-  const health = createServiceClient(HealthService, config.services.dial.health[0]!);
+  const cache = createServiceClient(CacheService, config.services.dial.cache, [links.cache.guard]);
+  const agents = createServiceConnection(ProviderAgentService, config.services.dial.providerAgent, [links.agent.guard]);
+  const agent = agents.client;
+  const health = createServiceClient(HealthService, config.services.dial.health);
   const routing = createRouting(config, clock, systemRandom);
   const mode = createModeState(clock, config.modes.routerStaleAfterMs);
-  // A WatchProviders message (not guarded) shows the agent is back (the stream resubscribes
-  // every 250 ms while it is gone), which closes the agent link's breaker at once rather
-  // than at its next trial call.
-  keepWatching({
-    clock,
-    signal: shutdown,
-    retryMs: 250,
-    consume: async (signal) => {
-      for await (const res of agent.watchProviders({}, { signal })) {
-        links.agent.breaker.reset();
-        routing.book.updateFromAgent(res.providers);
-      }
-    },
-    onLost: (err) => log.debug({ err: (err as Error | undefined)?.message }, 'provider watch lost; resubscribing'),
-  });
+  // One WatchProviders stream to every agent endpoint (each `dns:` lookup adds or ends
+  // some), so the router hears every replica, not the one a connection landed on. A message
+  // (not guarded) shows an agent is back (the stream resubscribes every 250 ms while it is
+  // gone), which closes the agent link's breaker at once rather than at its next trial call.
+  agents.eachEndpoint(shutdown, (client, endpoint, signal) =>
+    keepWatching({
+      clock,
+      signal,
+      retryMs: 250,
+      consume: async (signal) => {
+        for await (const res of client.watchProviders({}, { signal })) {
+          links.agent.breaker.reset();
+          routing.book.updateFromAgent(res.providers);
+        }
+      },
+      onLost: (err) => log.debug({ endpoint, err: (err as Error | undefined)?.message }, 'provider watch lost; resubscribing'),
+    }),
+  );
   keepWatching({
     clock,
     signal: shutdown,
@@ -82,7 +86,8 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
   const keys = createKeyStore(config.auth.keys);
   const limiterRedis = redisUrl && keys.enabled ? (await import('@ultra/runtime/redis')).createRedisConnection(redisUrl, { connectionName: 'ultra-router-limits', maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
   limiterRedis?.on('error', () => undefined);
-  const guard = createGuard({ config, keys, limiter: createKeyLimiter({ redis: limiterRedis }) });
+  const limiter = createKeyLimiter({ redis: limiterRedis, clock });
+  const guard = createGuard({ config, keys, limiter });
   log.info(
     keys.enabled
       ? `${config.auth.keys.length} client key(s) configured; limits ${limiterRedis ? 'shared through Redis' : 'kept in this router (no REDIS_URL)'}`
@@ -92,6 +97,7 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
   return {
     ...service,
     async close() {
+      limiter.stop();
       limiterRedis?.disconnect();
       await service.close?.();
       if (worker) await stopWorker;

@@ -63,15 +63,16 @@ describe('tier fall-through', () => {
 });
 
 describe('sticky sessions', () => {
-  it('keep a session on its provider while it is available, and move it as a group when not', () => {
-    const { selector, book, order } = setup({ sticky: true });
-    selector.pin('s1', 'anthropic');
-    for (let i = 0; i < 4; i++) expect(order('s1')[0]).toBe('anthropic');
-    book.updateFromAgent([create(ProviderStateSchema, { name: 'anthropic', healthy: true, breaker: BreakerState.OPEN, retryAfterMs: 1000 })]);
-    expect(order('s1')[0]).toBe('openai');
-    selector.pin('s1', 'openai');
-    book.updateFromAgent([create(ProviderStateSchema, { name: 'anthropic', healthy: true, breaker: BreakerState.CLOSED })]);
-    for (let i = 0; i < 4; i++) expect(order('s1')[0]).toBe('openai');
+  it('keep a session on its provider while it is available, move it to its next one when not, and back', () => {
+    const { book, order } = setup({ sticky: true });
+    const home = order('s1')[0]!;
+    for (let i = 0; i < 4; i++) expect(order('s1')[0]).toBe(home);
+    book.updateFromAgent([create(ProviderStateSchema, { name: home, healthy: true, breaker: BreakerState.OPEN, retryAfterMs: 1000 })]);
+    const next = order('s1')[0]!;
+    expect(next).not.toBe(home);
+    for (let i = 0; i < 4; i++) expect(order('s1')[0]).toBe(next);
+    book.updateFromAgent([create(ProviderStateSchema, { name: home, healthy: true, breaker: BreakerState.CLOSED })]);
+    for (let i = 0; i < 4; i++) expect(order('s1')[0]).toBe(home);
   });
 
   it('are off unless configured', () => {

@@ -11,16 +11,14 @@ import { createStrategy } from './strategy.ts';
 
 const PROVIDERS = ['a', 'b', 'c', 'd'];
 const tiers: Candidate[][] = [PROVIDERS.map((provider) => ({ provider, model: 'm', tier: 'primary' }))];
-const SESSIONS = Array.from({ length: 20 }, (_, i) => `session-${i}`);
+const SESSIONS = Array.from({ length: 200 }, (_, i) => `session-${i}`);
 
-function setup() {
-  const clock = new ManualClock(1_000_000);
-  const random = createSeededRandom(3);
+/** One router: its own book, strategy and selector (nothing shared with another). */
+function router(seed: number, clock: ManualClock) {
+  const random = createSeededRandom(seed);
   const book = createProviderBook([{ name: 'primary', providers: PROVIDERS }], { clock, outlier: DEFAULT_OUTLIER, cooldownMs: 15_000, rampMs: 4_000 });
   const selector = createSelector({ book, strategy: createStrategy('round-robin', { random, weights: {}, explore: 0 }), random, sticky: true, panicThreshold: 0.5 });
-  /** Where each session's requests went, in order. */
-  const went = new Map<string, string[]>();
-  /** One request of `session`: the first candidate that does not fail answers it, and keeps the session. */
+  /** One request of `session`: the first candidate that does not fail answers it. */
   const request = (session: string, failing: ReadonlySet<string> = new Set()) => {
     const s = selector.select(tiers, session, clock.now());
     if (s.kind !== 'ok') throw new Error(`no candidate: ${s.detail}`);
@@ -31,74 +29,94 @@ function setup() {
         continue;
       }
       selector.pin(session, c.provider);
-      went.set(session, [...(went.get(session) ?? []), c.provider]);
       return c.provider;
     }
     throw new Error('every candidate failed');
   };
-  /** Sessions per provider, by each session's latest provider. */
-  const spread = () => {
-    const counts: Record<string, number> = {};
-    for (const list of went.values()) counts[list.at(-1)!] = (counts[list.at(-1)!] ?? 0) + 1;
-    return counts;
+  return { book, request };
+}
+
+/** Two routers; each session's requests alternate between them. */
+function fleet() {
+  const clock = new ManualClock(1_000_000);
+  const routers = [router(3, clock), router(7, clock)];
+  const went = new Map<string, string[]>();
+  let turn = 0;
+  const request = (session: string, failing?: ReadonlySet<string>) => {
+    const provider = routers[turn++ % 2]!.request(session, failing);
+    went.set(session, [...(went.get(session) ?? []), provider]);
+    return provider;
   };
-  return { book, request, went, spread };
+  const latest = () => new Map([...went].map(([s, list]) => [s, list.at(-1)!]));
+  return { clock, routers, went, request, latest };
 }
 
-/** Asserts every session stayed on one provider, and the sessions are spread within ±1 over `over`. */
-function expectSpread(counts: Record<string, number>, over: readonly string[], sessions: number) {
-  expect(Object.keys(counts).sort()).toEqual([...over].sort());
-  expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(sessions);
-  expect(Math.max(...Object.values(counts)) - Math.min(...Object.values(counts))).toBeLessThanOrEqual(1);
-}
+const count = (m: Map<string, string>) => {
+  const c: Record<string, number> = {};
+  for (const p of m.values()) c[p] = (c[p] ?? 0) + 1;
+  return c;
+};
 
-describe('sticky sessions with round-robin', () => {
-  for (const length of [1, 3, 10]) {
-    it(`spread new sessions within ±1 over the tier, one after another, ${length} request(s) each`, () => {
-      const { request, went, spread } = setup();
-      for (const s of SESSIONS) for (let i = 0; i < length; i++) request(s);
-      for (const list of went.values()) expect(new Set(list).size).toBe(1);
-      expectSpread(spread(), PROVIDERS, SESSIONS.length);
-    });
+describe('sticky sessions by rendezvous hashing', () => {
+  it('keep each of 200 sessions on one provider while its requests alternate between two routers, spread over the tier', () => {
+    const { request, went, latest } = fleet();
+    for (let i = 0; i < 10; i++) for (const s of SESSIONS) request(s);
+    for (const list of went.values()) expect(new Set(list).size).toBe(1);
+    const spread = count(latest());
+    expect(Object.keys(spread).sort()).toEqual(PROVIDERS);
+    // 50 each on average; rendezvous spreads like a fair draw (binomial sd ≈ 6).
+    for (const n of Object.values(spread)) expect(Math.abs(n - 50)).toBeLessThanOrEqual(20);
+  });
 
-    it(`spread sessions that run at the same time within ±1, ${length} request(s) each`, () => {
-      const { request, went, spread } = setup();
-      for (let i = 0; i < length; i++) for (const s of SESSIONS) request(s);
-      for (const list of went.values()) expect(new Set(list).size).toBe(1);
-      expectSpread(spread(), PROVIDERS, SESSIONS.length);
-    });
-  }
-
-  it('re-spread the sessions of a provider whose calls fail over the providers left', () => {
-    const { request, went, spread } = setup();
-    for (const s of SESSIONS) for (let i = 0; i < 4; i++) request(s);
-    const onA = SESSIONS.filter((s) => went.get(s)!.at(-1) === 'a');
-    expect(onA).toHaveLength(5);
+  it('move each session of a provider whose calls fail to one new provider, the same on both routers; the others stay', () => {
+    const { request, went, latest } = fleet();
+    for (let i = 0; i < 4; i++) for (const s of SESSIONS) request(s);
+    const before = latest();
+    const onA = SESSIONS.filter((s) => before.get(s) === 'a');
     const failing = new Set(['a']);
-    for (const s of SESSIONS) for (let i = 0; i < 3; i++) request(s, failing);
-    // The five of a went to three different providers (2, 2, 1), not all to one.
-    expect(new Set(onA.map((s) => went.get(s)!.at(-1))).size).toBe(3);
-    expectSpread(spread(), ['b', 'c', 'd'], SESSIONS.length);
-    // The sessions that were elsewhere did not move.
-    for (const s of SESSIONS.filter((x) => !onA.includes(x))) expect(new Set(went.get(s)).size).toBe(1);
-  });
-
-  it('re-spread them the same way when the agent reports the breaker open', () => {
-    const { book, request, went, spread } = setup();
-    for (const s of SESSIONS) for (let i = 0; i < 2; i++) request(s);
-    book.updateFromAgent([create(ProviderStateSchema, { name: 'b', healthy: true, breaker: BreakerState.OPEN, retryAfterMs: 30_000 })]);
-    for (const s of [...SESSIONS].reverse()) request(s);
-    expectSpread(spread(), ['a', 'c', 'd'], SESSIONS.length);
-    expect(Object.values(spread()).sort()).toEqual([6, 7, 7]);
-  });
-
-  it('keep new sessions alternating while pinned sessions keep asking', () => {
-    const { request } = setup();
-    const firsts: string[] = [];
-    for (let i = 0; i < 8; i++) {
-      firsts.push(request(`new-${i}`));
-      for (let j = 0; j < i + 1; j++) request('new-0'); // a long, busy session
+    const from = new Map(SESSIONS.map((s) => [s, went.get(s)!.length]));
+    for (let i = 0; i < 6; i++) for (const s of SESSIONS) request(s, failing);
+    for (const s of SESSIONS) {
+      const since = went.get(s)!.slice(from.get(s));
+      // One provider for all six requests since, whichever router served them.
+      expect(new Set(since).size).toBe(1);
+      if (onA.includes(s)) expect(since[0]).not.toBe('a');
+      else expect(since[0]).toBe(before.get(s));
     }
-    expect(firsts).toEqual(['a', 'b', 'c', 'd', 'a', 'b', 'c', 'd']);
+    // a's sessions spread over the three left, not all onto one.
+    expect(new Set(onA.map((s) => latest().get(s))).size).toBe(3);
+  });
+
+  it('move them the same way when the agent reports the breaker open, and back once it closes', () => {
+    const { routers, request, latest } = fleet();
+    for (const s of SESSIONS) request(s);
+    const before = latest();
+    const open = [create(ProviderStateSchema, { name: 'b', healthy: true, breaker: BreakerState.OPEN, retryAfterMs: 30_000 })];
+    for (const r of routers) r.book.updateFromAgent(open);
+    for (let i = 0; i < 2; i++) for (const s of SESSIONS) request(s);
+    const during = latest();
+    for (const s of SESSIONS) {
+      if (before.get(s) === 'b') expect(during.get(s)).not.toBe('b');
+      else expect(during.get(s)).toBe(before.get(s));
+    }
+    const closed = [create(ProviderStateSchema, { name: 'b', healthy: true, breaker: BreakerState.CLOSED })];
+    for (const r of routers) r.book.updateFromAgent(closed);
+    for (let i = 0; i < 2; i++) for (const s of SESSIONS) request(s);
+    expect(latest()).toEqual(before);
+  });
+
+  it('bring a ramping provider the same sessions back on both routers, a growing share of them', () => {
+    const { clock, request, latest } = fleet();
+    for (const s of SESSIONS) request(s);
+    const home = latest();
+    const onC = SESSIONS.filter((s) => home.get(s) === 'c');
+    for (let i = 0; i < 2; i++) for (const s of SESSIONS) request(s, new Set(['c']));
+    clock.advance(15_000 + 2_000); // the cooldown, then half the ramp
+    const back = () => onC.filter((s) => [request(s), request(s)].every((p) => p === 'c')).length;
+    const half = back();
+    expect(half).toBeGreaterThan(0);
+    expect(half).toBeLessThan(onC.length);
+    clock.advance(2_000);
+    expect(back()).toBe(onC.length);
   });
 });
