@@ -3,7 +3,7 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import { Mode, Outcome, Role } from '@ultra/contracts/chat';
 import { HealthService } from '@ultra/contracts/health';
 import { JobState, RouterService, type Job } from '@ultra/contracts/router';
-import { startRedis, startStack, type RedisServer, type Stack } from '@ultra/testkit';
+import { pollUntil, startRedis, startStack, type RedisServer, type Stack } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const PROVIDERS = ['openai', 'anthropic', 'google', 'cohere'];
@@ -11,16 +11,8 @@ let redis: RedisServer;
 let stack: Stack;
 let router: Client<typeof RouterService>;
 
-async function until<T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T | undefined;
-  while (Date.now() < end) {
-    last = await probe();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`);
-}
+/** As `pollUntil`, with this stack's 30 s default (a deferred job runs behind the queue's backoff). */
+const until = <T>(what: string, probe: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000) => pollUntil(what, probe, ok, ms);
 const fault = (p: string, on: boolean) =>
   fetch(`${stack.simUrl}/_sim/providers/${p}/faults`, on ? { method: 'PUT', body: JSON.stringify({ errorRate: 1, errorStatus: 500 }) } : { method: 'DELETE' });
 const getJob = async (id: string) => (await router.getJob({ id })).job!;
