@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { byStatus, closedLoop, quantile, startStack, type CallResult, type Stack } from '@ultra/testkit';
+import { byStatus, closedLoop, closedLoopInProcess, quantile, startStack, type CallResult, type Stack } from '@ultra/testkit';
 import type { BenchContext } from '../context.ts';
 
 /**
@@ -88,7 +88,7 @@ export async function loadPhase(ctx: BenchContext): Promise<LoadFigures> {
     const until = Date.now() + (quick ? 5_000 : 10_000);
     t = Date.now();
     const [low, high] = await Promise.all([
-      closedLoop({ url: router, callers: 512, until, priority: 'low', label: 'flood' }),
+      closedLoopInProcess({ url: router, callers: 512, until, priority: 'low', label: 'flood' }), // (its own process, as other clients are)
       closedLoop({ url: router, callers: 8, until, priority: 'high', label: 'vip' }),
     ]);
     clearInterval(watch);
