@@ -82,6 +82,17 @@ describe('a hung provider, for whole answers and streams alike', () => {
     expect(provider.counts.calls).toBe(6);
   });
 
+  it('refuses a call that waited for a bulkhead slot while the breaker opened, instead of sending it to the hung provider', async () => {
+    const { clock, provider, actor } = actorUnderTest({ resilience: testResilience({ ...SHIPPED, breaker: { slowTtftMs: 3_000, consecutiveFailures: 1 }, bulkhead: { limit: 1, queue: 2 } }) });
+    provider.script({ hang: true }, { hang: true });
+    const first = settle(actor.complete(callInput({ maxRetryWaitMs: 250 })));
+    const queued = settle(actor.complete(callInput({ maxRetryWaitMs: 250 })));
+    await run(clock, 3_100);
+    expect(attemptsOf(await first).at(-1)?.detail).toMatch(/^rescued: the circuit breaker of alpha opened/);
+    expect(attemptsOf(await queued).at(-1)).toMatchObject({ outcome: Outcome.UNAVAILABLE, detail: expect.stringMatching(/^the circuit breaker opened while the call waited for a bulkhead slot/) });
+    expect(provider.counts.calls).toBe(1);
+  });
+
   it('rescues a waiting call when a health probe fails', async () => {
     const { clock, provider, actor } = actorUnderTest({
       resilience: testResilience({ ...SHIPPED, breaker: { slowTtftMs: 0 } }),

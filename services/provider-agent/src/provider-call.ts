@@ -120,6 +120,12 @@ export async function admit(parts: CallParts, limit: AttemptLimit, reports: Atte
   }
   try {
     const held = await parts.bulkhead.acquire({ priority: priorityClassOf(input.request), signal: input.signal, deadlineAt: input.deadlineAt });
+    // The breaker opened while the call waited for a slot: it would go to a provider just found sick.
+    if (parts.breaker.state === 'open' || parts.breaker.state === 'forced-open') {
+      held.release();
+      parts.breaker.onFailure(admission.permit, Outcome.CANCELLED);
+      return refuse(Outcome.UNAVAILABLE, `the circuit breaker opened while the call waited for a bulkhead slot (${parts.clock.now() - startedAt} ms)`);
+    }
     return { permit: admission.permit, held, release: () => held.release(), startedAt };
   } catch (e) {
     parts.breaker.onFailure(admission.permit, Outcome.CANCELLED); // says nothing; frees a half-open probe slot
