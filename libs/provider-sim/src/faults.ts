@@ -32,6 +32,8 @@ export const FaultsSchema = z.strictObject({
   closeConnection: z.boolean().default(false),
   /** Destroy a stream's connection after this many text chunks. */
   cutStreamAfterChunks: z.number().int().min(0).optional(),
+  /** Send this many text chunks of a stream, then nothing more, holding the connection open (a provider that stalls mid-stream). */
+  stallStreamAfterChunks: z.number().int().min(0).optional(),
   /** Send truncated JSON (a whole answer, or a stream's first chunk). */
   malformedJson: z.boolean().default(false),
   /** Time before each streamed text chunk (slow tokens), in ms. Default 0. */

@@ -8,7 +8,8 @@ import type { StreamPlan } from './wire/types.ts';
  * Writes a streamed answer: the head events, then one event per text piece (each after
  * `chunkDelayMs` on the injected clock), then the tail. With `cutStreamAfterChunks` the
  * connection is destroyed after that many pieces (or before the tail); with
- * `malformedJson` the first event's JSON is cut in half.
+ * `stallStreamAfterChunks` nothing more is sent after that many, the connection held
+ * open until the client leaves; with `malformedJson` the first event's JSON is cut in half.
  */
 export async function streamAnswer(
   deps: Pick<ProviderDeps, 'clock' | 'stats'>,
@@ -28,9 +29,14 @@ export async function streamAnswer(
     return writeSse(res, out);
   };
   const cut = faults.cutStreamAfterChunks;
+  const stall = faults.stallStreamAfterChunks;
   for (const e of plan.head) if (!(await send(e))) return;
   for (const [i, piece] of pieces.entries()) {
     if (cut !== undefined && i >= cut) break;
+    if (stall !== undefined && i >= stall) {
+      deps.stats.fault(name);
+      return; // the response stays open: the client's own timer has to notice
+    }
     if (!(await wait(deps.clock, faults.chunkDelayMs, signal))) return;
     if (!(await send(plan.chunk(piece, i)))) return;
     deps.stats.chunk(name);

@@ -1,6 +1,6 @@
 import { assign, emit, raise, setup } from 'xstate';
 import { openDurationMs, windowConfigOf, type BreakerOptions } from './breaker-options.ts';
-import { isProviderFailure, isSlow, openUntilFor, recordResult, tripCause } from './breaker-rules.ts';
+import { isProviderFailure, isSlow, openUntilFor, recordResult, recordSlowWait, tripCause } from './breaker-rules.ts';
 import type { BreakerSnapshot } from './breaker-snapshot.ts';
 import type { BreakerContext, BreakerEmitted, BreakerEvent, ForceMode } from './breaker-types.ts';
 import { emptyWindow } from './sliding-window.ts';
@@ -14,11 +14,14 @@ type Ctx = BreakerContext;
 type Ev = BreakerEvent;
 
 const fresh = (c: Ctx) => ({ window: emptyWindow(windowConfigOf(c.options)), consecutiveFailures: 0 });
-const current = (c: Ctx, e: Ev) => (e.type === 'SUCCESS' || e.type === 'FAILURE') && e.permit.epoch === c.epoch;
+const current = (c: Ctx, e: Ev) => (e.type === 'SUCCESS' || e.type === 'FAILURE' || e.type === 'SLOW_WAIT') && e.permit.epoch === c.epoch;
 const slowSuccess = (c: Ctx, e: Ev) => e.type === 'SUCCESS' && isSlow(c.options, e.metrics);
 const providerFailure = (c: Ctx, e: Ev) => e.type === 'FAILURE' && isProviderFailure(c.options, e.outcome);
-const recorded = (c: Ctx, e: Ev) => recordResult(c, e.at, providerFailure(c, e), slowSuccess(c, e));
-const counts = (c: Ctx, e: Ev) => e.type === 'SUCCESS' || providerFailure(c, e);
+const slowWait = (e: Ev) => e.type === 'SLOW_WAIT';
+const recorded = (c: Ctx, e: Ev) => (slowWait(e) ? recordSlowWait(c, e.at) : recordResult(c, e.at, providerFailure(c, e), slowSuccess(c, e)));
+/** A call already recorded while it waited counts no more when it ends. */
+const alreadyCounted = (e: Ev) => (e.type === 'SUCCESS' || e.type === 'FAILURE') && e.counted === true;
+const counts = (c: Ctx, e: Ev) => !alreadyCounted(e) && (e.type === 'SUCCESS' || slowWait(e) || providerFailure(c, e));
 const isProbe = (c: Ctx, e: Ev) => current(c, e) && 'permit' in e && e.permit.probe;
 
 /**
@@ -45,7 +48,8 @@ export const breakerMachine = setup({
     noRetryAfterHolds: ({ context: c }) =>
       c.openedAt === undefined || c.openUntil === undefined || c.openUntil <= c.openedAt + openDurationMs(c.options, c.consecutiveTrips),
     probeSlotFree: ({ context }) => context.probesInFlight + context.probeSuccesses < context.options.halfOpenProbes,
-    probeFailed: ({ context, event }) => isProbe(context, event) && (providerFailure(context, event) || slowSuccess(context, event)),
+    probeFailed: ({ context, event }) =>
+      isProbe(context, event) && !alreadyCounted(event) && (providerFailure(context, event) || slowSuccess(context, event) || slowWait(event)),
     probesSucceeded: ({ context, event }) =>
       isProbe(context, event) && event.type === 'SUCCESS' && context.probeSuccesses + 1 >= context.options.halfOpenSuccesses,
     probe: ({ context, event }) => isProbe(context, event),
@@ -85,7 +89,9 @@ export const breakerMachine = setup({
       reason: 'forced-open' as const,
       retryAfterMs: context.options.openMaxMs,
     })),
-    record: assign(({ context, event }) => (counts(context, event) ? recorded(context, event) : {})),
+    record: assign(({ context, event }) =>
+      counts(context, event) ? recorded(context, event) : alreadyCounted(event) && event.type === 'SUCCESS' ? { consecutiveFailures: 0 } : {},
+    ),
     trip: assign(({ context, event }) => {
       const trip = context.consecutiveTrips + 1;
       const retryAfterMs = event.type === 'FAILURE' ? event.retryAfterMs : undefined;
@@ -157,6 +163,7 @@ export const breakerMachine = setup({
         ACQUIRE: { actions: 'admit' },
         SUCCESS: [{ guard: 'trips', target: 'open', actions: 'trip' }, { guard: 'currentPermit', actions: 'record' }],
         FAILURE: [{ guard: 'trips', target: 'open', actions: 'trip' }, { guard: 'currentPermit', actions: 'record' }],
+        SLOW_WAIT: [{ guard: 'trips', target: 'open', actions: 'trip' }, { guard: 'currentPermit', actions: 'record' }],
       },
     },
     open: {
@@ -180,6 +187,7 @@ export const breakerMachine = setup({
           { guard: 'probe', actions: 'countProbeSuccess' },
         ],
         FAILURE: [{ guard: 'probeFailed', target: 'open', actions: 'trip' }, { guard: 'probe', actions: 'returnProbeSlot' }],
+        SLOW_WAIT: { guard: 'probeFailed', target: 'open', actions: 'trip' },
       },
     },
     'forced-open': {
@@ -200,6 +208,7 @@ export const breakerMachine = setup({
         ACQUIRE: { actions: 'admit' },
         SUCCESS: { guard: 'currentPermit', actions: 'record' },
         FAILURE: { guard: 'currentPermit', actions: 'record' },
+        SLOW_WAIT: { guard: 'currentPermit', actions: 'record' },
         FORCE: { guard: { type: 'forced', params: { mode: 'auto' } }, target: 'closed' },
       },
     },

@@ -18,7 +18,11 @@ export interface BreakerOptions {
   readonly failureRateThreshold: number;
   /** Trip when slow calls / calls in the window reaches this. Ratio in (0, 1]. Default 0.8. */
   readonly slowCallRateThreshold: number;
-  /** A success whose time to first token is above this is slow; 0 turns the check off. Milliseconds. Default 10000. */
+  /**
+   * A success whose time to first token is above this is slow, and so is a call still
+   * waiting for its first token at this age (counted then, while it waits, also as one more
+   * in the failure run); 0 turns the check off. Milliseconds. Default 3000.
+   */
   readonly slowTtftMs: number;
   /** A success that streamed slower than this is slow; 0 turns the check off. Tokens per second. Default 5. */
   readonly slowTokensPerSecond: number;
@@ -46,7 +50,7 @@ export const defaultBreakerOptions: BreakerOptions = Object.freeze({
   minimumCalls: 10,
   failureRateThreshold: 0.5,
   slowCallRateThreshold: 0.8,
-  slowTtftMs: 10_000,
+  slowTtftMs: 3_000,
   slowTokensPerSecond: 5,
   consecutiveFailures: 5,
   openBaseMs: 5_000,

@@ -35,6 +35,14 @@ export function recordResult(ctx: BreakerContext, at: number, failure: boolean, 
   };
 }
 
+/** Adds a call still waiting past the slow threshold: slow in the window, one more in the failure run. */
+export function recordSlowWait(ctx: BreakerContext, at: number): Recorded {
+  return {
+    window: recordCall(ctx.window, windowConfigOf(ctx.options), { at, failure: false, slow: true }),
+    consecutiveFailures: ctx.consecutiveFailures + 1,
+  };
+}
+
 /** Judges counters: the cause if the breaker should trip, else `undefined`. Ratios trip on reaching the threshold. */
 export function tripCause(o: BreakerOptions, r: Recorded, at: number): TripCause | undefined {
   if (o.consecutiveFailures > 0 && r.consecutiveFailures >= o.consecutiveFailures) return 'consecutive-failures';

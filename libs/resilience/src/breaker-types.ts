@@ -61,14 +61,22 @@ export interface BreakerContext {
 /** Events the machine accepts. Every one carries `at`, the epoch ms it happened at. */
 export type BreakerEvent =
   | { readonly type: 'ACQUIRE'; readonly at: number }
-  | { readonly type: 'SUCCESS'; readonly at: number; readonly permit: BreakerPermit; readonly metrics: CallMetrics }
+  /** `counted`: the call was already recorded as slow while it waited (`SLOW_WAIT`); only a success's reset of the failure run remains. */
+  | { readonly type: 'SUCCESS'; readonly at: number; readonly permit: BreakerPermit; readonly metrics: CallMetrics; readonly counted?: boolean }
   | {
       readonly type: 'FAILURE';
       readonly at: number;
       readonly permit: BreakerPermit;
       readonly outcome: Outcome;
       readonly retryAfterMs?: number;
+      readonly counted?: boolean;
     }
+  /**
+   * The call has waited past `slowTtftMs` with no first token and is still waiting: it is
+   * recorded now as a slow call and lengthens the run of consecutive failures, so a hang
+   * trips the breaker in seconds rather than when its calls finally time out.
+   */
+  | { readonly type: 'SLOW_WAIT'; readonly at: number; readonly permit: BreakerPermit }
   | { readonly type: 'FORCE'; readonly at: number; readonly mode: ForceMode }
   /** The provider answers its health probes again after failing them: an open breaker half-opens now. */
   | { readonly type: 'RECOVERED'; readonly at: number }

@@ -50,6 +50,13 @@ export interface CircuitBreaker {
    * cancellation) count as neither success nor failure and leave the failure run as it is.
    */
   onFailure(permit: BreakerPermit, outcome: Outcome, details?: { readonly retryAfterMs?: number }): void;
+  /**
+   * The call has waited past `slowTtftMs` with no first token and still waits: it counts
+   * now as a slow call and one more in the failure run (a half-open probe fails at once).
+   * Its `onSuccess` / `onFailure` later settles the permit without counting it again. At
+   * most once per permit; nothing after the permit is settled.
+   */
+  onSlow(permit: BreakerPermit): void;
   readonly state: BreakerState;
   stats(): BreakerStats;
   /** A plain JSON-safe object for persistence; see {@link CircuitBreaker.restore}. */
@@ -85,6 +92,7 @@ export function createCircuitBreaker(options: Partial<BreakerOptions>, deps: Cir
   const actor = createActor(deps.machine ?? breakerMachine, { input: { options: resolved }, clock });
   const listeners = new Set<(change: BreakerTransition) => void>();
   const settled = new WeakSet<BreakerPermit>();
+  const markedSlow = new WeakSet<BreakerPermit>();
   let reply: Admission | undefined;
   let notifying = false;
 
@@ -136,12 +144,17 @@ export function createCircuitBreaker(options: Partial<BreakerOptions>, deps: Cir
       return answer;
     },
     onSuccess(permit, metrics) {
-      if (settle(permit)) actor.send({ type: 'SUCCESS', at: clock.now(), permit, metrics });
+      if (settle(permit)) actor.send({ type: 'SUCCESS', at: clock.now(), permit, metrics, counted: markedSlow.has(permit) });
     },
     onFailure(permit, outcome, details = {}) {
       if (!settle(permit)) return;
       const retryAfter = details.retryAfterMs !== undefined ? { retryAfterMs: details.retryAfterMs } : {};
-      actor.send({ type: 'FAILURE', at: clock.now(), permit, outcome, ...retryAfter });
+      actor.send({ type: 'FAILURE', at: clock.now(), permit, outcome, counted: markedSlow.has(permit), ...retryAfter });
+    },
+    onSlow(permit) {
+      if (settled.has(permit) || markedSlow.has(permit)) return;
+      markedSlow.add(permit);
+      actor.send({ type: 'SLOW_WAIT', at: clock.now(), permit });
     },
     get state() {
       return currentState();

@@ -49,7 +49,7 @@ export function resolveRetryOptions(options: Partial<RetryOptions> = {}): RetryO
 }
 
 /** Why no further attempt is made. */
-export type GiveUpReason = 'stream-started' | 'not-retryable' | 'max-attempts' | 'retry-after-too-long' | 'wait-too-long' | 'deadline';
+export type GiveUpReason = 'stream-started' | 'fail-over' | 'not-retryable' | 'max-attempts' | 'retry-after-too-long' | 'wait-too-long' | 'deadline';
 
 /** What {@link decideRetry} looks at after a failed attempt. */
 export interface RetryInput {
@@ -64,6 +64,8 @@ export interface RetryInput {
   readonly now: number;
   /** True once the stream has delivered its first token: what the client saw cannot be taken back. */
   readonly streamStarted: boolean;
+  /** True when the attempt says another provider should have the next try (no first token came, and the caller has one). */
+  readonly failOver?: boolean;
   /** The backoff for this retry; its step is drawn only when every other check passes. */
   readonly backoff: Backoff;
 }
@@ -79,6 +81,7 @@ export type RetryDecision =
  */
 export function decideRetry(policy: RetryOptions, input: RetryInput): RetryDecision {
   if (input.streamStarted) return { retry: false, reason: 'stream-started' };
+  if (input.failOver === true) return { retry: false, reason: 'fail-over' };
   if (!policy.retryableOutcomes.includes(input.outcome)) return { retry: false, reason: 'not-retryable' };
   if (input.attempt >= policy.maxAttempts) return { retry: false, reason: 'max-attempts' };
   const retryAfterMs = input.retryAfterMs ?? 0;

@@ -20,6 +20,8 @@ export interface AttemptFailure {
   readonly retryAfterMs?: number;
   /** True when a stream had delivered its first token before it failed. */
   readonly streamStarted?: boolean;
+  /** True when the next try belongs to another provider, not this one (see `RetryInput.failOver`). */
+  readonly failOver?: boolean;
   readonly error?: unknown;
 }
 
@@ -110,6 +112,7 @@ export async function runWithRetry<T>(fn: (ctx: AttemptContext) => Promise<Attem
       outcome,
       now: clock.now(),
       streamStarted: result.streamStarted ?? false,
+      ...(result.failOver === true ? { failOver: true } : {}),
       backoff,
       ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
       ...(deadlineAt !== undefined ? { deadlineAt } : {}),

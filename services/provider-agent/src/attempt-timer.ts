@@ -10,6 +10,10 @@ export interface AttemptTimer {
   readonly signal: AbortSignal;
   /** What ran out, e.g. `no first token within 15s`, once the timer fired. */
   readonly expired: string | undefined;
+  /** Why the call was rescued (cut to fail over elsewhere), once `rescue` was called. */
+  readonly rescued: string | undefined;
+  /** Cuts the call now so it can fail over: the provider was found sick while it waited. */
+  rescue(detail: string): void;
   /** Re-arms the timer: `ms` from now (0 or less: no timer), `what` naming it for errors. */
   arm(ms: number, what: string): void;
   /** Clears the timer; call on every way out. */
@@ -21,10 +25,21 @@ export function createAttemptTimer(clock: Clock, caller: AbortSignal | undefined
   const signal = caller ? AbortSignal.any([caller, own.signal]) : own.signal;
   let handle: unknown;
   let expired: string | undefined;
+  let rescued: string | undefined;
   const timer: AttemptTimer = {
     signal,
     get expired() {
       return expired;
+    },
+    get rescued() {
+      return rescued;
+    },
+    rescue(detail) {
+      if (signal.aborted) return;
+      clock.clearTimeout(handle);
+      handle = undefined;
+      rescued = detail;
+      own.abort(new DOMException(detail, 'AbortError'));
     },
     arm(next, label) {
       clock.clearTimeout(handle);

@@ -1,40 +1,17 @@
 import { Outcome } from '@ultra/contracts/chat';
 import type { Completion, StreamEvent, ToolCallPiece } from '@ultra/providers';
-import { runWithRetry, type CallMetrics } from '@ultra/resilience';
+import { runWithRetry } from '@ultra/resilience';
 import { inAttemptSpan } from './attempt-span.ts';
-import { createAttemptTimer, type AttemptTimer } from './attempt-timer.ts';
-import { isConcurrencyRefusal, MAX_REQUEUES, requeued } from './load-signal.ts';
-import { admit, failed, giveUp, retryPlan, succeeded, type CallInput, type CallParts, type Slot } from './provider-call.ts';
+import { failed, giveUp, retryPlan, succeeded, type CallInput, type CallParts } from './provider-call.ts';
 import type { AttemptReport } from './provider-call-error.ts';
+import { metricsOf, streamAttempt, type Started } from './stream-attempt.ts';
+
+export { MIN_TOKENS_FOR_RATE } from './stream-attempt.ts';
 
 /** What a stream through the agent yields: text as it comes, then the answer with every attempt it took. */
 export type AgentStreamEvent =
   | { readonly type: 'delta'; readonly text: string; readonly toolCalls?: readonly ToolCallPiece[] | undefined }
   | { readonly type: 'done'; readonly completion: Completion; readonly attempts: readonly AttemptReport[] };
-
-/** Below this many output tokens a stream's rate is not reported to the breaker: too short to measure. */
-export const MIN_TOKENS_FOR_RATE = 16;
-
-/** A stream that has delivered its first event. */
-interface Started {
-  readonly iterator: AsyncIterator<StreamEvent>;
-  readonly first: StreamEvent;
-  readonly slot: Slot;
-  readonly timer: AttemptTimer;
-  /** Epoch ms the provider call started, and its first event arrived. */
-  readonly callStartedAt: number;
-  readonly firstAt: number;
-}
-
-function metricsOf(s: Started, completion: Completion, doneAt: number): CallMetrics {
-  const tokens = completion.usage?.completionTokens ?? 0;
-  const seconds = (doneAt - s.firstAt) / 1000;
-  return {
-    latencyMs: doneAt - s.callStartedAt,
-    ttftMs: s.firstAt - s.callStartedAt,
-    ...(tokens >= MIN_TOKENS_FOR_RATE && seconds > 0 ? { tokensPerSecond: tokens / seconds } : {}),
-  };
-}
 
 /**
  * One streamed call. Attempts are retried (as for `invokeComplete`) only until the first
@@ -46,36 +23,13 @@ function metricsOf(s: Started, completion: Completion, doneAt: number): CallMetr
 export async function* invokeStream(parts: CallParts, input: CallInput): AsyncGenerator<AgentStreamEvent> {
   const reports: AttemptReport[] = [];
   const { limit, options } = retryPlan(parts, input);
-  const { clock, firstTokenTimeoutMs } = parts;
-  const result = await runWithRetry<Started>(inAttemptSpan(parts.name, async () => {
-    for (let requeues = 0; ; requeues++) {
-      const slot = await admit(parts, limit, reports, input, requeues === 0);
-      if ('ok' in slot) return slot;
-      const callStartedAt = clock.now();
-      const timer = createAttemptTimer(clock, input.signal, firstTokenTimeoutMs, `no first token within ${firstTokenTimeoutMs} ms (first_token_timeout)`);
-      try {
-        const iterator = parts.adapter.stream(input.model, input.request, { signal: timer.signal })[Symbol.asyncIterator]();
-        const first = await iterator.next();
-        if (first.done) throw new Error('the stream ended without an answer');
-        timer.arm(0, '');
-        return { ok: true, value: { iterator, first: first.value, slot, timer, callStartedAt, firstAt: clock.now() } };
-      } catch (e) {
-        timer.dispose();
-        if (requeues < MAX_REQUEUES && timer.expired === undefined && isConcurrencyRefusal(parts, slot, e)) {
-          requeued(parts, slot, e, reports);
-          continue;
-        }
-        slot.release();
-        return failed(parts, slot, e, timer, reports, false);
-      }
-    }
-  }), options);
+  const result = await runWithRetry<Started>(inAttemptSpan(parts.name, streamAttempt(parts, input, limit, reports, false)), options);
   if (!result.ok) throw giveUp(parts.name, result, reports);
   yield* follow(parts, result.value, reports);
 }
 
 /** Passes the rest of a started stream on; whatever happens now is never retried. */
-async function* follow(parts: CallParts, s: Started, reports: AttemptReport[]): AsyncGenerator<AgentStreamEvent> {
+export async function* follow(parts: CallParts, s: Started, reports: AttemptReport[]): AsyncGenerator<AgentStreamEvent> {
   const idle = parts.idleTimeoutMs;
   let settled = false;
   try {

@@ -19,6 +19,7 @@ import type { Inspection } from './inspect.ts';
 import { invokeComplete, type CompleteResult } from './invoke-complete.ts';
 import { invokeStream, type AgentStreamEvent } from './invoke-stream.ts';
 import { createLatencyWindow } from './latency-window.ts';
+import { createWaitingCalls } from './waiting-calls.ts';
 import type { CallInput, CallParts } from './provider-call.ts';
 import { providerMachine, type ProbeResult } from './provider-machine.ts';
 import type { ProviderView } from './provider-view.ts';
@@ -55,6 +56,14 @@ export function createProviderActor(deps: ProviderActorDeps) {
   const adaptive = r.adaptiveLimit ? createAdaptiveLimit(r.adaptiveLimit) : undefined;
   const bulkhead = createBulkhead(r.bulkhead, { clock, ...(adaptive ? { limit: adaptive } : {}) });
   const latencies = createLatencyWindow();
+  const waiting = createWaitingCalls();
+  const slowTtftMs = resolveBreakerOptions(r.breaker).slowTtftMs;
+  /** Fails over every call still waiting for its first token (after the listener that found the provider sick returns). */
+  const rescue = (detail: string) =>
+    queueMicrotask(() => {
+      const n = waiting.rescueAll(detail);
+      if (n > 0) spanEvent('ultra.rescue', { 'ultra.provider': config.name, 'ultra.rescued': n });
+    });
   let inFlight = 0;
   let started = false;
 
@@ -73,6 +82,7 @@ export function createProviderActor(deps: ProviderActorDeps) {
     } catch (e) {
       if (permit) breaker.onFailure(permit, Outcome.CANCELLED);
       const message = timer.expired ?? (e instanceof Error ? e.message : String(e));
+      if (!signal.aborted) rescue(`rescued: a health probe of ${config.name} failed while the call waited for its first token`);
       return { ok: false, detail: `probe failed: ${message}` };
     } finally {
       timer.dispose();
@@ -106,6 +116,7 @@ export function createProviderActor(deps: ProviderActorDeps) {
     spanEvent('ultra.breaker.change', { 'ultra.provider': config.name, 'ultra.breaker.to': String(change.to) });
     deps.onBreakerChange?.(breaker.snapshot());
     deps.inspection?.breaker(config.name, change);
+    if (change.to === 'open' || change.to === 'forced-open') rescue(`rescued: the circuit breaker of ${config.name} opened while the call waited for its first token`);
     if (started) queueMicrotask(() => health?.send({ type: 'BREAKER.CHANGED', to: change.to }));
     deps.onChange();
   });
@@ -123,6 +134,8 @@ export function createProviderActor(deps: ProviderActorDeps) {
     attemptTimeoutMs: r.attemptTimeoutMs,
     firstTokenTimeoutMs: r.firstTokenTimeoutMs,
     idleTimeoutMs: r.idleTimeoutMs,
+    slowTtftMs,
+    waiting,
     onLatency: (ms) => latencies.add(ms),
   };
   const callable = (): CallParts => {

@@ -20,6 +20,7 @@ import {
   type RunWithRetryOptions,
 } from '@ultra/resilience';
 import type { AttemptTimer } from './attempt-timer.ts';
+import type { WaitingCalls } from './waiting-calls.ts';
 import { learn, priorityClassOf } from './load-signal.ts';
 import { ProviderCallError, type AttemptReport } from './provider-call-error.ts';
 
@@ -39,6 +40,10 @@ export interface CallParts {
   readonly attemptTimeoutMs: number;
   readonly firstTokenTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** The breaker's `slowTtftMs`: a call with no first token after this counts as slow while it still waits. 0 = off. */
+  readonly slowTtftMs: number;
+  /** The calls of this provider still waiting for their first token, to rescue when it is found sick. */
+  readonly waiting: WaitingCalls;
   /** Told the provider latency of every successful call (ms), for the published percentiles. */
   readonly onLatency: (ms: number) => void;
 }
@@ -115,6 +120,12 @@ export async function admit(parts: CallParts, limit: AttemptLimit, reports: Atte
   }
   try {
     const held = await parts.bulkhead.acquire({ priority: priorityClassOf(input.request), signal: input.signal, deadlineAt: input.deadlineAt });
+    // The breaker opened while the call waited for a slot: it would go to a provider just found sick.
+    if (parts.breaker.state === 'open' || parts.breaker.state === 'forced-open') {
+      held.release();
+      parts.breaker.onFailure(admission.permit, Outcome.CANCELLED);
+      return refuse(Outcome.UNAVAILABLE, `the circuit breaker opened while the call waited for a bulkhead slot (${parts.clock.now() - startedAt} ms)`);
+    }
     return { permit: admission.permit, held, release: () => held.release(), startedAt };
   } catch (e) {
     parts.breaker.onFailure(admission.permit, Outcome.CANCELLED); // says nothing; frees a half-open probe slot
@@ -131,11 +142,21 @@ export function succeeded(parts: CallParts, slot: Slot, metrics: CallMetrics, re
   reports.push({ outcome: Outcome.OK, latencyMs: parts.clock.now() - slot.startedAt, detail: '', retryAfterMs: 0 });
 }
 
-/** The provider call threw: classify it once, tell the breaker, record the attempt. */
-export function failed(parts: CallParts, slot: Slot, e: unknown, timer: AttemptTimer, reports: AttemptReport[], streamStarted: boolean): AttemptFailure {
+/**
+ * The provider call threw: classify it once, tell the breaker, record the attempt.
+ * `failOver`: a retry belongs to another provider, not this one (no first token came).
+ */
+export function failed(parts: CallParts, slot: Slot, e: unknown, timer: AttemptTimer, reports: AttemptReport[], streamStarted: boolean, failOver = false): AttemptFailure {
   let outcome: Outcome;
   let detail: string;
   let retryAfterMs: number | undefined;
+  if (timer.rescued !== undefined) {
+    // Cut to fail over: the breaker has judged already (or a probe did); this call adds nothing.
+    learn(parts.adaptive, slot, parts.clock.now(), Outcome.CANCELLED);
+    parts.breaker.onFailure(slot.permit, Outcome.CANCELLED);
+    reports.push({ outcome: Outcome.UNAVAILABLE, latencyMs: parts.clock.now() - slot.startedAt, detail: timer.rescued, retryAfterMs: 0 });
+    return { ok: false, outcome: Outcome.UNAVAILABLE, streamStarted, error: e };
+  }
   if (timer.expired !== undefined) {
     outcome = Outcome.TIMEOUT;
     detail = timer.expired;
@@ -153,7 +174,7 @@ export function failed(parts: CallParts, slot: Slot, e: unknown, timer: AttemptT
   learn(parts.adaptive, slot, parts.clock.now(), outcome);
   parts.breaker.onFailure(slot.permit, outcome, retryAfterMs !== undefined ? { retryAfterMs } : {});
   reports.push({ outcome, latencyMs: parts.clock.now() - slot.startedAt, detail, retryAfterMs: retryAfterMs ?? 0 });
-  return { ok: false, outcome, streamStarted, error: e, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
+  return { ok: false, outcome, streamStarted, error: e, ...(failOver ? { failOver } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
 }
 
 const WHY: Partial<Record<RunGiveUpReason, string>> = {
@@ -162,6 +183,7 @@ const WHY: Partial<Record<RunGiveUpReason, string>> = {
   'retry-after-too-long': 'not retried: its Retry-After is longer than retry.retry_after_max',
   'wait-too-long': 'not retried: the wait before a retry is longer than the caller accepts (another provider is left)',
   'stream-started': 'not retried: the stream had started',
+  'fail-over': 'not retried here: no first token came, and another provider is left',
 };
 
 /** The error for a call that ended without an answer. */

@@ -65,12 +65,16 @@ export function createScriptedProvider(clock: ManualClock, name = 'alpha') {
     async *stream(_model, _request, { signal }): AsyncGenerator<StreamEvent> {
       counts.calls++;
       const step = next();
-      if ('hang' in step) await wait(Number.MAX_SAFE_INTEGER, signal);
+      if ('hang' in step) {
+        await wait(Number.MAX_SAFE_INTEGER, signal);
+        return;
+      }
       if ('fail' in step) {
         await wait(step.latencyMs ?? 0, signal);
         throw fail(step.fail, step.retryAfterMs);
       }
-      const chunks = 'chunks' in step ? step : { chunks: ['fine'], firstMs: 0, gapMs: 0, breakAfter: undefined, tokens: undefined };
+      // A whole-answer step streams as one chunk after its latency (the agent streams whole answers too).
+      const chunks = 'chunks' in step ? step : { chunks: [step.ok ?? 'fine'], firstMs: step.latencyMs ?? 0, gapMs: 0, breakAfter: undefined, tokens: step.tokens };
       let i = 0;
       for (const text of chunks.chunks) {
         if (i === chunks.breakAfter) throw fail(Outcome.STREAM_BROKEN);

@@ -1,6 +1,6 @@
 import type { JobFigures } from './jobs.ts';
 import type { Observations, SimPoint } from './observers.ts';
-import type { Figures, Scenario } from './scenario.ts';
+import { SETTLE_MS, type Figures, type Scenario } from './scenario.ts';
 import type { Sample } from './send.ts';
 import { parseAttempts, phaseFigures, quantile } from './stats.ts';
 
@@ -91,6 +91,8 @@ export function analyze(scenario: Scenario, samples: readonly Sample[], obs: Obs
   const before = phaseFigures(samples.filter((s) => phase(s) === 'before'), 0, Infinity);
   const during = phaseFigures(samples.filter((s) => phase(s) === 'during'), 0, Infinity);
   const after = phaseFigures(samples.filter((s) => phase(s) === 'after'), 0, Infinity);
+  const settleAt = t.faultAt + SETTLE_MS;
+  const settled = phaseFigures(samples.filter((s) => phase(s) === 'during'), settleAt, t.clearAt);
   const iso = scenario.target ? isolation(obs, scenario.target, t.faultAt, t.clearAt) : undefined;
   const modeAtFault = obs.modes.filter((m) => m.t < t.faultAt).at(-1)?.mode ?? 'NORMAL';
   const modes = [modeAtFault, ...obs.modes.filter((m) => m.t >= t.faultAt).map((m) => m.mode)];
@@ -99,8 +101,10 @@ export function analyze(scenario: Scenario, samples: readonly Sample[], obs: Obs
   return {
     before,
     during,
+    settled,
     after,
     isolation: iso,
+    callsSettled: scenario.target && settleAt < t.clearAt ? callsAfter(scenario, samples, obs, settleAt, t.clearAt) : undefined,
     callsAfterIsolation: scenario.target && iso ? callsAfter(scenario, samples, obs, t.faultAt + iso.ms, t.clearAt) : undefined,
     ...recovery(scenario, samples, { before }, t),
     modeChanges,

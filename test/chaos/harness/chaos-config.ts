@@ -59,9 +59,27 @@ modes: { evaluate_every: 250ms, recover_after: 3, router_stale_after: 3s }
 shutdown: { grace: 2s }
 `;
 
+/**
+ * The timeouts users run: the action plan's own `health_check` (30 s / 5 s / 3), the
+ * agent's default attempt timeout, the default first-token and idle timeouts, no
+ * `default_timeout` below the default (30 s). Only what decides how fast the stack comes
+ * back after a fault (cooldowns, ejection, mode hysteresis) stays scaled down as in
+ * {@link CHAOS_TUNING}, so a run still fits in a minute.
+ */
+export const DEFAULTS_TUNING = `health_check: { interval: 30s, timeout: 5s, threshold: 3 }
+failover:
+  strategy: round-robin
+  sticky_sessions: true
+  cooldown: 3s
+  cooldown_ramp: 2s
+  outlier_ejection: { base_ejection: 3s, max_ejection: 15s }
+modes: { evaluate_every: 250ms, recover_after: 3, router_stale_after: 3s }
+shutdown: { grace: 2s }
+`;
+
 type Dial = { agent: number; cache: number; health: number };
 
-function configText(listen: ListenPorts, edges: EdgePorts, dial: Dial, extra: string): string {
+function configText(listen: ListenPorts, edges: EdgePorts, dial: Dial, extra: string, tuning: string): string {
   const endpoints = PROVIDER_NAMES.map((name) => {
     const p = CHAOS_PROVIDERS[name];
     return `  ${name}: { type: ${p.type}, base_url: http://127.0.0.1:${edges.providers[name]}${p.path} }`;
@@ -75,7 +93,7 @@ ${endpoints}
 models:
   chat: { ${chat} }
 simulate: never
-${CHAOS_TUNING}services:
+${tuning}services:
   router: { grpc: 127.0.0.1:${listen.routerGrpc}, http: 127.0.0.1:${listen.routerHttp} }
   provider_agent: { address: 127.0.0.1:${dial.agent} }
   cache: { address: 127.0.0.1:${dial.cache} }
@@ -85,11 +103,11 @@ ${extra}`;
 }
 
 /** One config per service process: each listens on its real port and dials through the proxies. */
-export function chaosConfigs(listen: ListenPorts, edges: EdgePorts, extra = ''): Record<'router' | 'agent' | 'cache' | 'health', string> {
+export function chaosConfigs(listen: ListenPorts, edges: EdgePorts, extra = '', tuning = CHAOS_TUNING): Record<'router' | 'agent' | 'cache' | 'health', string> {
   return {
-    router: configText(listen, edges, { agent: edges.agent, cache: edges.cache, health: edges.health }, extra),
-    agent: configText(listen, edges, { agent: listen.agent, cache: edges.cache, health: edges.health }, extra),
-    cache: configText(listen, edges, { agent: edges.agent, cache: listen.cache, health: edges.health }, extra),
-    health: configText(listen, edges, { agent: edges.agent, cache: edges.cache, health: listen.health }, extra),
+    router: configText(listen, edges, { agent: edges.agent, cache: edges.cache, health: edges.health }, extra, tuning),
+    agent: configText(listen, edges, { agent: listen.agent, cache: edges.cache, health: edges.health }, extra, tuning),
+    cache: configText(listen, edges, { agent: edges.agent, cache: listen.cache, health: edges.health }, extra, tuning),
+    health: configText(listen, edges, { agent: edges.agent, cache: edges.cache, health: listen.health }, extra, tuning),
   };
 }

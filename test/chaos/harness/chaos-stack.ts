@@ -47,6 +47,8 @@ export async function stopAllStacks(): Promise<void> {
 export interface ChaosStackOptions {
   /** YAML appended to every service's config. */
   extraConfig?: string;
+  /** The timing keys in place of `CHAOS_TUNING` (see `Scenario.tuning`). */
+  tuning?: string;
   /** Log level of the services. Default `warn`. */
   logLevel?: string;
 }
@@ -102,7 +104,7 @@ export async function startChaosStack(options: ChaosStackOptions = {}): Promise<
     };
 
     const dir = mkdtempSync(join(tmpdir(), 'ultra-chaos-'));
-    const texts = chaosConfigs(listen, edgePorts, options.extraConfig);
+    const texts = chaosConfigs(listen, edgePorts, options.extraConfig, options.tuning);
     const files = Object.fromEntries(
       (Object.keys(texts) as ServiceName[]).map((name) => {
         const file = join(dir, `${name}.yaml`);

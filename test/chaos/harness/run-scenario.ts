@@ -51,12 +51,13 @@ export interface RunOptions {
 }
 
 /** Starts the stack, once more if the first try fails (a free port taken in the meantime, say). */
-async function startWithRetry(log: (line: string) => void): Promise<ChaosStack> {
+async function startWithRetry(log: (line: string) => void, tuning: string | undefined): Promise<ChaosStack> {
+  const options = tuning !== undefined ? { tuning } : {};
   try {
-    return await startChaosStack();
+    return await startChaosStack(options);
   } catch (e) {
     log(`the stack did not start (${(e as Error).message.split('\n')[0]}); trying once more`);
-    return startChaosStack();
+    return startChaosStack(options);
   }
 }
 
@@ -77,7 +78,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const busyAtStart = await waitForQuiet(options.quietWaitMs ?? 0, log);
     const loadAtStart = os.loadavg()[0] ?? 0;
     const stackStart = performance.now();
-    stack = await startWithRetry(log);
+    stack = await startWithRetry(log, scenario.tuning);
     const s = stack;
     for (const [p, f] of Object.entries(scenario.baseline ?? {})) await simFaults(s.simUrl, p, f);
     await waitSteady(s);
@@ -125,7 +126,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     result = {
       ...base,
       wallMs: 0,
-      figures: { before: empty, during: empty, after: empty, modeChanges: [], clientModes: [], jobs: { deferred: 0 } },
+      figures: { before: empty, during: empty, settled: empty, after: empty, modeChanges: [], clientModes: [], jobs: { deferred: 0 } },
       bounds: [],
       pass: false,
       loadAverage: [os.loadavg()[0] ?? 0, os.loadavg()[0] ?? 0],

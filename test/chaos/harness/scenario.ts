@@ -18,6 +18,9 @@ export interface Phases {
   afterMs: number;
 }
 
+/** How long after the fault began the `settled` figures start, ms. */
+export const SETTLE_MS = 10_000;
+
 export const defaultPhases: Phases = Object.freeze({ beforeMs: 3_000, faultMs: 8_000, afterMs: 12_000 });
 
 /** What a scenario's fault can reach. */
@@ -42,9 +45,13 @@ export type Removal = () => Promise<void>;
 export interface Figures {
   before: PhaseFigures;
   during: PhaseFigures;
+  /** Requests sent from {@link SETTLE_MS} after the fault began until its removal: once Ultra has had time to adapt. Empty for shorter faults. */
+  settled: PhaseFigures;
   after: PhaseFigures;
   /** ms from the fault until the agent took the target out: its breaker opened, or (without one) probes marked it unhealthy. */
   isolation?: { ms: number; how: 'breaker open' | 'unhealthy' } | undefined;
+  /** Calls that reached the target from {@link SETTLE_MS} after the fault began until it ended. */
+  callsSettled?: { count: number; source: 'simulator' | 'attempts' } | undefined;
   /** Calls that reached the target after it was taken out and before the fault ended. */
   callsAfterIsolation?: { count: number; source: 'simulator' | 'attempts' } | undefined;
   /** ms from the fault's removal until clients were served as before (and the target answered again); undefined: not within the run. */
@@ -83,6 +90,12 @@ export interface Scenario {
   /** Where calls reaching the target are counted: the simulator (when requests still reach it) or the router's attempts (when the link is cut). */
   countCallsBy?: 'simulator' | 'attempts';
   load?: Partial<LoadOptions>;
+  /**
+   * The timing keys of the config (health_check, failover, retry, modes, shutdown) in place
+   * of `CHAOS_TUNING`, the action plan's scaled down 30×: e.g. `DEFAULTS_TUNING`, for a
+   * scenario that must hold on the timeouts users run.
+   */
+  tuning?: string;
   phases?: Partial<Phases>;
   /** Simulator faults for the whole run, baseline included (e.g. slower streams). */
   baseline?: Partial<Record<ChaosProvider, FaultsInput>>;

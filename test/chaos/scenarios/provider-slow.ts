@@ -1,16 +1,22 @@
+import { DEFAULTS_TUNING } from '../harness/chaos-config.ts';
 import { atLeast, atMost, common } from '../harness/bounds.ts';
 import type { Scenario } from '../harness/scenario.ts';
 
 const LATENCY_MS = 600;
 
-/** openai answers, but every response is held 600 ± 100 ms on its link (Toxiproxy `latency`). */
+/**
+ * openai answers, but every response is held 600 ± 100 ms on its link (Toxiproxy
+ * `latency`), on the timeouts users run (`DEFAULTS_TUNING`) and no caller deadline.
+ */
 export const providerSlow: Scenario = {
   name: 'provider-slow',
   title: 'Provider slow (latency)',
   fault: `latency toxic on agent→openai, downstream, ${LATENCY_MS} ± 100 ms`,
-  expect: 'every request still succeeds; the requests that land on openai take about 600 ms longer; nothing trips (a slow first token is 10 s)',
+  expect: 'every request still succeeds; the requests that land on openai take about 600 ms longer; nothing trips (a first token is slow at 3 s, breaker.slow_ttft)',
   target: 'openai',
   countCallsBy: 'simulator',
+  tuning: DEFAULTS_TUNING,
+  load: { timeoutMs: 60_000 },
   async inject({ edges }) {
     return edges.toxic('agent-openai', { name: 'slow', type: 'latency', stream: 'downstream', toxicity: 1, attributes: { latency: LATENCY_MS, jitter: 100 } });
   },
