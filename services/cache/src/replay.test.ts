@@ -45,22 +45,30 @@ async function partitionable(target: number) {
 describe('writes queued while Redis was away', () => {
   let redis: RedisServer | undefined;
   let replicas: TestReplica[] = [];
-  let proxy: Awaited<ReturnType<typeof partitionable>> | undefined;
+  let forwarder: Awaited<ReturnType<typeof partitionable>> | undefined;
   afterEach(async () => {
     for (const r of replicas) r.close();
     replicas = [];
-    await proxy?.close();
+    await forwarder?.close();
+    forwarder = undefined;
     if (redis) await stopRedis(redis);
   });
 
-  it('lose to a newer Put made meanwhile by another replica: after the partition both replicas serve the newer value', async () => {
+  /** Replica a reaches Redis through a forwarder that can be cut; b directly; one clock. */
+  const twoReplicas = async () => {
     redis = await startRedis();
-    proxy = await partitionable(redis.port);
+    const cuttable = await partitionable(redis.port);
+    forwarder = cuttable;
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
-    const a = createTestReplica(clock, { redisUrl: proxy.url });
+    const a = createTestReplica(clock, { redisUrl: cuttable.url });
     const b = createTestReplica(clock, { redisUrl: redis.url });
     replicas.push(a, b);
     await waitFor(() => !a.store.health.degraded && !b.store.health.degraded, { what: 'both synced' });
+    return { clock, a, b, proxy: cuttable };
+  };
+
+  it('lose to a newer Put made meanwhile by another replica: after the partition both replicas serve the newer value', async () => {
+    const { clock, a, b, proxy } = await twoReplicas();
 
     proxy.cut();
     await waitFor(() => a.store.health.degraded, { what: 'a cut off from Redis' });
@@ -80,13 +88,7 @@ describe('writes queued while Redis was away', () => {
   }, 30_000);
 
   it('still reach Redis when nothing newer was written there', async () => {
-    redis = await startRedis();
-    proxy = await partitionable(redis.port);
-    const clock = new ManualClock(Date.UTC(2026, 0, 1));
-    const a = createTestReplica(clock, { redisUrl: proxy.url });
-    const b = createTestReplica(clock, { redisUrl: redis.url });
-    replicas.push(a, b);
-    await waitFor(() => !a.store.health.degraded && !b.store.health.degraded, { what: 'both synced' });
+    const { clock, a, b, proxy } = await twoReplicas();
     await b.client.put({ key: 'k', value: bytes('older, from b'), ttlMs: 60_000n });
     proxy.cut();
     await waitFor(() => a.store.health.degraded, { what: 'a cut off from Redis' });
