@@ -92,7 +92,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
       req: { stream: false, ...request(method, header, contextValues), message },
       next: async (req) => {
         const { endpoint, spec } = target(method);
-        if (!isUnarySpec(spec, method)) throw new ConnectError(`${method.parent.typeName}/${method.name} is not served as a unary method here`, Code.Internal);
+        if (!isUnarySpec(spec, method)) throw new ConnectError(`${method.parent.typeName}/${method.name} has no unary implementation in this process`, Code.Internal);
         const context_ = handlerContext(method, req.signal, timeoutMs, req.header, req.contextValues);
         const span = openServerSpan(endpoint, method, req.header);
         endpoint.calls.inFlight++;
@@ -119,7 +119,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
       req: { stream: true, ...request(method, header, contextValues), message: input },
       next: async (req) => {
         const { endpoint, spec } = target(method);
-        if (!isSpecOf(spec, method)) throw new ConnectError(`${method.parent.typeName}/${method.name} is not served as a streaming method here`, Code.Internal);
+        if (!isSpecOf(spec, method)) throw new ConnectError(`${method.parent.typeName}/${method.name} has no streaming implementation in this process`, Code.Internal);
         const context_ = handlerContext(method, req.signal, timeoutMs, req.header, req.contextValues);
         const span = openServerSpan(endpoint, method, req.header);
         const output = context.with(span.ctx, () =>
