@@ -28,7 +28,7 @@ function num(body: Record<string, unknown>, field: string): number | undefined {
   return v;
 }
 
-/** `stop` as a list: absent or null is none, a string is one. */
+/** `stop`, read into a list: absent or null is none, a string is one. */
 function stopsOf(v: unknown): string[] {
   if (v === undefined || v === null) return [];
   if (typeof v === 'string') return [v];
