@@ -70,6 +70,9 @@ function aborted(ctx: ErrorContext, reason: unknown, thrown: unknown): ProviderE
     : problem(ctx, Outcome.CANCELLED, 'the caller aborted the call', { cause });
 }
 
+/** An object or a function: a thrown value that can carry a `code` or a `cause`. */
+const hasProperties = (value: unknown): value is object => (typeof value === 'object' && value !== null) || typeof value === 'function';
+
 interface Link {
   name: string | undefined;
   code: string | undefined;
@@ -80,19 +83,19 @@ function causeChain(e: unknown): Link[] {
   const chain: Link[] = [];
   let current: unknown = e;
   for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
-    const code = (current as { code?: unknown }).code;
+    const code = hasProperties(current) && 'code' in current ? current.code : undefined;
     chain.push({
       name: errorName(current),
       code: typeof code === 'string' ? code : undefined,
       message: current instanceof Error ? current.message : typeof current === 'string' ? current : '',
     });
-    current = (current as { cause?: unknown }).cause;
+    current = hasProperties(current) && 'cause' in current ? current.cause : undefined;
   }
   return chain;
 }
 
 function errorName(e: unknown): string | undefined {
-  const name = typeof e === 'object' && e !== null ? (e as { name?: unknown }).name : undefined;
+  const name = typeof e === 'object' && e !== null && 'name' in e ? e.name : undefined;
   return typeof name === 'string' ? name : undefined;
 }
 

@@ -124,7 +124,7 @@ function safeDescribe(ctx: ErrorContext, body: unknown, status: number | undefin
 
 function parseMaybeJson(text: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

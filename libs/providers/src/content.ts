@@ -15,9 +15,14 @@ export function inlineImage(image: Image): { mimeType: string; base64: string } 
   return { mimeType: image.mimeType, base64: Buffer.from(image.source.value).toString('base64') };
 }
 
+/** An image's URL when it is given by one (undefined when it has bytes, or no source at all). */
+export function urlOf(image: Image): string | undefined {
+  return image.source.case === 'url' ? image.source.value : undefined;
+}
+
 /** JSON text already checked by the router, as a value; '' is an empty object. */
 export function jsonOf(text: string): unknown {
-  return text === '' ? {} : (JSON.parse(text) as unknown);
+  return text === '' ? {} : JSON.parse(text);
 }
 
 /** A message's whole text: its content, or its text parts joined. */

@@ -100,7 +100,7 @@ export async function readJson(ctx: HttpContext, res: Response, signal: AbortSig
   const type = res.headers.get('content-type') ?? '';
   if (!/json/i.test(type)) throw malformed(ctx, `expected JSON, got ${describeContent(type, text)}`);
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(text);
   } catch {
     throw malformed(ctx, text.trim() === '' ? 'empty body' : `truncated or invalid JSON (${text.length} bytes)`);
   }

@@ -66,5 +66,5 @@ export class ProviderError extends Error {
 
 /** True when `e` is a {@link ProviderError}, also across duplicate copies of this module. */
 export function isProviderError(e: unknown): e is ProviderError {
-  return e instanceof ProviderError || (typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true);
+  return e instanceof ProviderError || (typeof e === 'object' && e !== null && BRAND in e && e[BRAND] === true);
 }

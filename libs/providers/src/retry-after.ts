@@ -49,7 +49,8 @@ function fromResetHeaders(headers: Headers, now: number): number | undefined {
 }
 
 const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
-const DURATION_UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNIT = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } satisfies Record<string, number>;
+const isDurationUnit = (unit: string | undefined): unit is keyof typeof DURATION_UNIT => unit !== undefined && Object.hasOwn(DURATION_UNIT, unit);
 
 /**
  * Parses a reset duration as OpenAI writes it (`1s`, `6m0s`, `1h2m3.5s`, `20ms`), or a
@@ -60,7 +61,10 @@ export function parseResetDuration(text: string): number | undefined {
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
   if (!/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(trimmed)) return undefined;
   let total = 0;
-  for (const [, amount, unit] of trimmed.matchAll(DURATION_PART)) total += Number(amount) * DURATION_UNIT[unit as string]!;
+  for (const [, amount, unit] of trimmed.matchAll(DURATION_PART)) {
+    // (the pattern above admits only these units)
+    if (isDurationUnit(unit)) total += Number(amount) * DURATION_UNIT[unit];
+  }
   return total;
 }
 

@@ -34,7 +34,7 @@ export async function* readSse(ctx: ErrorContext, body: ReadableStream<Uint8Arra
 /** Parses one event's `data` as JSON, or throws MALFORMED_RESPONSE. */
 export function parseEventData(ctx: ErrorContext, event: EventSourceMessage): unknown {
   try {
-    return JSON.parse(event.data) as unknown;
+    return JSON.parse(event.data);
   } catch {
     throw malformed(ctx, `an event carries invalid JSON (${event.data.length} bytes)`);
   }

@@ -1,6 +1,6 @@
 import http2 from 'node:http2';
 import { create, fromBinary, isMessage, toBinary } from '@bufbuild/protobuf';
-import { Code, ConnectError, createContextValues, type Interceptor, type Transport, type UnaryRequest, type UnaryResponse } from '@connectrpc/connect';
+import { Code, ConnectError, createContextValues, type Interceptor, type StreamRequest, type StreamResponse, type Transport, type UnaryRequest, type UnaryResponse } from '@connectrpc/connect';
 import { codeFromHttpStatus, errorFromJsonBytes, trailerDemux } from '@connectrpc/connect/protocol-connect';
 import type { SessionLike } from './dial-pool.ts';
 
@@ -11,7 +11,8 @@ const NEVER = new AbortController().signal;
 /** Node error codes of a connection that never was or is gone (as connect-node reads them). */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_STREAM_CANCEL', 'ERR_HTTP2_INVALID_SESSION']);
 
-type AnyNext = (req: UnaryRequest) => Promise<UnaryResponse>;
+/** What an interceptor wraps: Connect types it for both kinds of call. */
+type AnyNext = (req: UnaryRequest | StreamRequest) => Promise<UnaryResponse | StreamResponse>;
 
 /** `header` with `connect-timeout-ms` set for a call of `timeoutMs` (none when undefined or ≤ 0). */
 function withTimeout(header: Headers, timeoutMs: number | undefined): Headers {
@@ -22,7 +23,7 @@ function withTimeout(header: Headers, timeoutMs: number | undefined): Headers {
 /** A Node error from the connection as a ConnectError: UNAVAILABLE when the service could not be reached. */
 function fromNodeError(e: unknown): ConnectError {
   if (e instanceof ConnectError) return e;
-  const code = (e as { code?: unknown } | undefined)?.code;
+  const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;
   return ConnectError.from(e, typeof code === 'string' && UNREACHABLE.has(code) ? Code.Unavailable : Code.Internal);
 }
 
@@ -153,9 +154,10 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
     stream: (...args) => base.stream(...args),
     async unary(method, signal, timeoutMs, header, message, contextValues) {
       const deadlineAt = timeoutMs === undefined || timeoutMs <= 0 ? undefined : Date.now() + timeoutMs;
-      const inner: AnyNext = (req) => call(req, deadlineAt);
-      const next = options.interceptors.reduceRight<AnyNext>((n, interceptor) => interceptor(n as never) as unknown as AnyNext, inner);
-      return next({
+      // Only unary requests are made below; a streaming one here would be an interceptor's bug.
+      const inner: AnyNext = (req) => (req.stream ? Promise.reject(new ConnectError(`${req.method.name}: a streaming request reached the unary path`, Code.Internal)) : call(req, deadlineAt));
+      const next = options.interceptors.reduceRight<AnyNext>((n, interceptor) => interceptor(n), inner);
+      const res = await next({
         stream: false,
         service: method.parent,
         method,
@@ -166,7 +168,11 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
         contextValues: contextValues ?? createContextValues(),
         message: isMessage(message, method.input) ? message : create(method.input, message),
         signal: signal ?? NEVER,
-      }) as never;
+      });
+      if (res.stream || !isMessage(res.message, method.output)) {
+        throw new ConnectError(`${method.name}: an interceptor answered with ${res.stream ? 'a stream' : res.message.$typeName}, not ${method.output.typeName}`, Code.Internal);
+      }
+      return { ...res, method, message: res.message };
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { DescMethod } from '@bufbuild/protobuf';
+import type { DescMessage, DescMethod, DescMethodStreaming, DescMethodUnary } from '@bufbuild/protobuf';
 import { context, type Context } from '@opentelemetry/api';
 import {
   Code,
@@ -7,11 +7,7 @@ import {
   createHandlerContext,
   type Interceptor,
   type MethodImplSpec,
-  type StreamRequest,
-  type StreamResponse,
   type Transport,
-  type UnaryRequest,
-  type UnaryResponse,
 } from '@connectrpc/connect';
 import { invokeUnaryImplementation, runStreamingCall, runUnaryCall, transformInvokeImplementation } from '@connectrpc/connect/protocol';
 import { withServerSpan } from '@ultra/telemetry';
@@ -79,7 +75,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
       requestHeader: header,
       contextValues: values,
     });
-  const request = (method: DescMethod, header: ConstructorParameters<typeof Headers>[0], values: Values | undefined) => ({
+  const request = <M extends DescMethod>(method: M, header: ConstructorParameters<typeof Headers>[0], values: Values | undefined) => ({
     service: method.parent,
     method,
     requestMethod: 'POST',
@@ -93,14 +89,15 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
       interceptors: clientInterceptors,
       ...(signal ? { signal } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      req: { stream: false, ...request(method, header, contextValues), message } as never,
-      next: async (req: UnaryRequest): Promise<UnaryResponse> => {
+      req: { stream: false, ...request(method, header, contextValues), message },
+      next: async (req) => {
         const { endpoint, spec } = target(method);
+        if (!isUnarySpec(spec, method)) throw new ConnectError(`${method.parent.typeName}/${method.name} has no unary implementation in this process`, Code.Internal);
         const context_ = handlerContext(method, req.signal, timeoutMs, req.header, req.contextValues);
         const span = openServerSpan(endpoint, method, req.header);
         endpoint.calls.inFlight++;
         try {
-          const output = await unlessAborted(req.signal, context.with(span.ctx, () => invokeUnaryImplementation(spec as never, context_, req.message, [...endpoint.interceptors])));
+          const output = await unlessAborted(req.signal, context.with(span.ctx, () => invokeUnaryImplementation(spec, context_, req.message, [...endpoint.interceptors])));
           span.end(false);
           return { stream: false, service: method.parent, method, header: context_.responseHeader, trailer: context_.responseTrailer, message: output };
         } catch (e) {
@@ -112,20 +109,21 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
           context_.abort();
         }
       },
-    }) as never;
+    });
 
   const stream: Transport['stream'] = (method, signal, timeoutMs, header, input, contextValues) =>
     runStreamingCall({
       interceptors: clientInterceptors,
       ...(signal ? { signal } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      req: { stream: true, ...request(method, header, contextValues), message: input } as never,
-      next: async (req: StreamRequest): Promise<StreamResponse> => {
+      req: { stream: true, ...request(method, header, contextValues), message: input },
+      next: async (req) => {
         const { endpoint, spec } = target(method);
+        if (!isSpecOf(spec, method)) throw new ConnectError(`${method.parent.typeName}/${method.name} has no streaming implementation in this process`, Code.Internal);
         const context_ = handlerContext(method, req.signal, timeoutMs, req.header, req.contextValues);
         const span = openServerSpan(endpoint, method, req.header);
         const output = context.with(span.ctx, () =>
-          transformInvokeImplementation(spec as never, context_, [...endpoint.interceptors])(req.message as AsyncIterable<never>)[Symbol.asyncIterator](),
+          transformInvokeImplementation(spec, context_, [...endpoint.interceptors])(req.message)[Symbol.asyncIterator](),
         );
         return {
           stream: true,
@@ -136,9 +134,19 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
           message: drive(output, span, req.signal, endpoint.calls, (reason) => context_.abort(reason)),
         };
       },
-    }) as never;
+    });
 
   return { unary, stream };
+}
+
+/** True when `spec` is the unary implementation registered for `method` itself (so its input and output are the method's). */
+function isUnarySpec<I extends DescMessage, O extends DescMessage>(spec: MethodImplSpec, method: DescMethodUnary<I, O>): spec is MethodImplSpec<I, O> & { kind: 'unary' } {
+  return spec.method === method && spec.kind === 'unary';
+}
+
+/** True when `spec` is the implementation registered for the streaming `method` itself. */
+function isSpecOf<I extends DescMessage, O extends DescMessage>(spec: MethodImplSpec, method: DescMethodStreaming<I, O>): spec is MethodImplSpec<I, O> {
+  return spec.method === method;
 }
 
 /** Longest a cancelled handler is pulled before it is left (it should end on its aborted signal long before). */

@@ -1,5 +1,4 @@
-import type http from 'node:http';
-import type http2 from 'node:http2';
+import http from 'node:http';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { UltraConfig } from '@ultra/config';
 import { ServedFrom } from '@ultra/contracts/chat';
@@ -12,9 +11,11 @@ import type { ModeState } from './mode-state.ts';
 import { shedBeforeReading } from './flow/overload-admission.ts';
 import type { OverloadGuard } from './flow/overload-guard.ts';
 import { BadRequestError, finishReasonName, toChatRequest, toCompletionBody, toToolCallChunks, ultraHeaders } from './openai-mapping.ts';
+import { isObject } from './openai-messages.ts';
 
-type Req = http.IncomingMessage | http2.Http2ServerRequest;
-type Res = http.ServerResponse | http2.Http2ServerResponse;
+/** The front listens on HTTP/1.1 only (`listen(address, front, 'http1')`): its requests and responses are these. */
+type Req = http.IncomingMessage;
+type Res = http.ServerResponse;
 
 export interface OpenAiFrontDeps {
   flow: ChatFlow;
@@ -48,7 +49,7 @@ const STATUS: Partial<Record<Code, [number, string]>> = {
 
 function sendJson(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  (res as http.ServerResponse).writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
@@ -80,7 +81,9 @@ async function readBody(req: Req, limit: number): Promise<unknown> {
   if (declared > limit) throw new BadRequestError(`the body is ${declared} bytes, over the limit of ${limit} bytes`, null);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of req) {
+    // (no encoding is set on the request, so every chunk is a Buffer)
+    if (!Buffer.isBuffer(chunk)) throw new TypeError(`a request body chunk is a ${typeof chunk}, not a Buffer`);
     size += chunk.length;
     if (size > limit) throw new BadRequestError(`the body is over the limit of ${limit} bytes`, null);
     chunks.push(chunk);
@@ -88,7 +91,7 @@ async function readBody(req: Req, limit: number): Promise<unknown> {
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch (e) {
-    throw new BadRequestError(`the body is not valid JSON: ${(e as Error).message}`, null);
+    throw new BadRequestError(`the body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`, null);
   }
 }
 
@@ -126,7 +129,7 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
     if (shed) return sendError(res, shed, currentModeHeaders(deps.mode));
     const key = deps.guard?.identify(req.headers.authorization);
     const body = await readBody(req, limit);
-    const stream = (body as { stream?: unknown }).stream === true;
+    const stream = isObject(body) && body['stream'] === true;
     const admitted = deps.guard ? await deps.guard.admit(key, toChatRequest(body, req.headers), stream) : undefined;
     res.once('close', () => void admitted?.release());
     const request = admitted?.request ?? toChatRequest(body, req.headers);
@@ -141,15 +144,16 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
       sendJson(res, 200, toCompletionBody(answer), ultraHeaders(answer));
       return;
     }
-    const includeUsage = (body as { stream_options?: { include_usage?: unknown } }).stream_options?.include_usage === true;
+    const options = isObject(body) ? body['stream_options'] : undefined;
+    const includeUsage = isObject(options) && options['include_usage'] === true;
     let id = '';
     let started = false;
-    const write = (data: unknown) => (res as http.ServerResponse).write(`data: ${JSON.stringify(data)}\n\n`);
+    const write = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
     for await (const event of flow.stream(request, { signal: abort.signal, tenant })) {
       if (!started) {
         started = true;
         id = `chatcmpl-ultra-${clock.now().toString(36)}`;
-        (res as http.ServerResponse).writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...currentModeHeaders(deps.mode) });
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', ...currentModeHeaders(deps.mode) });
       }
       const created = Math.floor(clock.now() / 1000);
       if (event.type === 'delta') {
@@ -169,6 +173,8 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
   };
 
   return (req, res) => {
+    // Only an HTTP/2 request (which the HTTP/1.1 listener never passes on) is not one of these: Connect serves both.
+    if (!(req instanceof http.IncomingMessage) || !(res instanceof http.ServerResponse)) return deps.fallback(req, res);
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method === 'POST' && path === '/v1/chat/completions') {
       chat(req, res).catch((err: unknown) => {
@@ -193,14 +199,14 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
       }
     } else if (path === '/v1/chat/completions' || path === '/v1/models') {
       const allowed = path === '/v1/models' ? 'GET' : 'POST';
-      (res as http.ServerResponse).setHeader('allow', allowed);
+      res.setHeader('allow', allowed);
       openAiError(res, 405, `${req.method} ${path} is not served; use ${allowed}`, 'method_not_allowed');
     } else if (path.startsWith('/v1/')) {
       // Another OpenAI API (embeddings, responses, images, ...): say so in OpenAI's shape,
       // so that an SDK raises a NotFoundError naming it rather than a bare 404.
       openAiError(res, 404, `Ultra does not serve ${req.method} ${path}; it serves POST /v1/chat/completions and GET /v1/models`, 'unknown_url');
     } else if (req.method === 'GET' && path === '/metrics' && deps.metrics) {
-      deps.metrics.handle(req as http.IncomingMessage, res as http.ServerResponse);
+      deps.metrics.handle(req, res);
     } else if (req.method === 'GET' && path === '/healthz') {
       sendJson(res, 200, { status: 'ok' });
     } else {

@@ -28,6 +28,14 @@ function num(body: Record<string, unknown>, field: string): number | undefined {
   return v;
 }
 
+/** `stop`, read into a list: absent or null is none, a string is one. */
+function stopsOf(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((s): s is string => typeof s === 'string')) return v;
+  throw new BadRequestError('stop: expected a string or a list of strings', 'stop');
+}
+
 const empty = (v: unknown) => v === undefined || v === null || (Array.isArray(v) && v.length === 0) || (isObject(v) && Object.keys(v).length === 0);
 
 /**
@@ -56,7 +64,8 @@ export function toChatRequest(body: unknown, headers: Record<string, string | st
     const v = headers[name];
     return Array.isArray(v) ? v[0] : v;
   };
-  if (body['model'] !== undefined && typeof body['model'] !== 'string') throw new BadRequestError('model: expected a string', 'model');
+  const model = body['model'];
+  if (model !== undefined && typeof model !== 'string') throw new BadRequestError('model: expected a string', 'model');
   if (!Array.isArray(body['messages'])) throw new BadRequestError('messages: expected a list of messages', 'messages');
   for (const [field, neutral, why] of UNSUPPORTED) {
     if (!neutral(body[field])) throw new BadRequestError(`${field}: not supported by Ultra (${why}), got ${JSON.stringify(body[field]).slice(0, 80)}`, field);
@@ -68,10 +77,7 @@ export function toChatRequest(body: unknown, headers: Record<string, string | st
   if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || maxTokens < 1)) {
     throw new BadRequestError(`max_tokens: must be a whole number of at least 1, got ${maxTokens}`, 'max_tokens');
   }
-  const stop = body['stop'];
-  if (stop !== undefined && stop !== null && typeof stop !== 'string' && !(Array.isArray(stop) && stop.every((s) => typeof s === 'string'))) {
-    throw new BadRequestError('stop: expected a string or a list of strings', 'stop');
-  }
+  const stop = stopsOf(body['stop']);
   const seed = num(body, 'seed');
   const priority = header('x-ultra-priority');
   if (priority !== undefined && !(priority in PRIORITIES)) {
@@ -86,7 +92,7 @@ export function toChatRequest(body: unknown, headers: Record<string, string | st
   const presencePenalty = num(body, 'presence_penalty');
   const frequencyPenalty = num(body, 'frequency_penalty');
   return create(ChatRequestSchema, {
-    model: (body['model'] as string | undefined) ?? '',
+    model: model ?? '',
     messages,
     sampling: {
       ...(temperature !== undefined ? { temperature } : {}),
@@ -95,7 +101,7 @@ export function toChatRequest(body: unknown, headers: Record<string, string | st
       ...(presencePenalty !== undefined ? { presencePenalty } : {}),
       ...(frequencyPenalty !== undefined ? { frequencyPenalty } : {}),
       ...(seed !== undefined ? { seed: BigInt(Math.trunc(seed)) } : {}),
-      stop: typeof stop === 'string' ? [stop] : Array.isArray(stop) ? (stop as string[]) : [],
+      stop,
     },
     sessionId: header('x-ultra-session') ?? (typeof body['user'] === 'string' ? body['user'] : ''),
     priority: priority ? PRIORITIES[priority]! : Priority.UNSPECIFIED,

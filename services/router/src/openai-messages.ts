@@ -74,15 +74,17 @@ function toolCalls(value: unknown, path: string): ToolCallInit[] {
   return value.map((call, j): ToolCallInit => {
     const at = `${path}[${j}]`;
     if (!isObject(call)) return fail(at, 'expected a tool call object');
-    if (typeof call['id'] !== 'string' || call['id'] === '') fail(`${at}.id`, 'expected a non-empty string');
+    const id = call['id'];
+    if (typeof id !== 'string' || id === '') return fail(`${at}.id`, 'expected a non-empty string');
     if (call['type'] !== undefined && call['type'] !== 'function') fail(`${at}.type`, `must be function, got ${JSON.stringify(call['type'])}`);
     const fn = call['function'];
     if (!isObject(fn) || typeof fn['name'] !== 'string') return fail(`${at}.function.name`, 'expected a string');
-    if (fn['arguments'] !== undefined && typeof fn['arguments'] !== 'string') fail(`${at}.function.arguments`, 'expected JSON text (a string)');
+    const args = fn['arguments'];
+    if (args !== undefined && typeof args !== 'string') return fail(`${at}.function.arguments`, 'expected JSON text (a string)');
     const extra = call['extra_content'];
     const google = isObject(extra) ? extra['google'] : undefined;
     const signature = isObject(google) && typeof google['thought_signature'] === 'string' ? google['thought_signature'] : '';
-    return { id: call['id'] as string, name: fn['name'], arguments: (fn['arguments'] as string | undefined) ?? '', signature };
+    return { id, name: fn['name'], arguments: args ?? '', signature };
   });
 }
 
@@ -98,8 +100,9 @@ export function toMessage(m: unknown, i: number): MessageInit {
   const name = typeof m['name'] === 'string' ? m['name'] : '';
   const body = content(m['content'], `${at}.content`, role === Role.USER);
   if (role === Role.TOOL) {
-    if (typeof m['tool_call_id'] !== 'string' || m['tool_call_id'] === '') fail(`${at}.tool_call_id`, 'a tool message needs the id of the tool call it answers');
-    return { role, ...body, toolCallId: m['tool_call_id'] as string };
+    const toolCallId = m['tool_call_id'];
+    if (typeof toolCallId !== 'string' || toolCallId === '') return fail(`${at}.tool_call_id`, 'a tool message needs the id of the tool call it answers');
+    return { role, ...body, toolCallId };
   }
   return { role, ...body, name, toolCalls: role === Role.ASSISTANT ? toolCalls(m['tool_calls'], `${at}.tool_calls`) : [] };
 }

@@ -1,5 +1,5 @@
 import { Role, type ChatRequest, type Message } from '@ultra/contracts/chat';
-import { inlineImage, jsonOf, textOf } from '../content.ts';
+import { inlineImage, jsonOf, textOf, urlOf } from '../content.ts';
 import { nonEmpty, splitSystem } from '../wire-common.ts';
 import { toAnthropicTools, type AnthropicToolFields } from './tools.ts';
 
@@ -11,7 +11,7 @@ export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
 
 type Block =
   | { type: 'text'; text: string }
-  | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string } }
+  | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string | undefined } }
   | { type: 'tool_use'; id: string; name: string; input: unknown }
   | { type: 'tool_result'; tool_use_id: string; content: string };
 
@@ -37,7 +37,7 @@ function blocksOf(m: Message): Block[] {
     if (p.part.case !== 'image') return { type: 'text', text: p.part.value ?? '' };
     const inline = inlineImage(p.part.value);
     if (inline) return { type: 'image', source: { type: 'base64', media_type: inline.mimeType, data: inline.base64 } };
-    return { type: 'image', source: { type: 'url', url: p.part.value.source.value as string } };
+    return { type: 'image', source: { type: 'url', url: urlOf(p.part.value) } };
   });
   if (m.parts.length === 0 && m.content !== '') blocks.push({ type: 'text', text: m.content });
   for (const c of m.toolCalls) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: jsonOf(c.arguments) });

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { ResponseFormatType, Role, ToolChoiceMode, type ChatRequest, type Message } from '@ultra/contracts/chat';
-import { inlineImage, jsonOf, textOf } from '../content.ts';
+import { inlineImage, jsonOf, textOf, urlOf } from '../content.ts';
 import { toGeminiSchema } from './schema.ts';
 
 /** A Part of a Content, as far as Ultra fills it. */
 export type GeminiPart =
   | { text: string }
   | { inlineData: { mimeType: string; data: string } }
-  | { fileData: { mimeType: string; fileUri: string } }
+  | { fileData: { mimeType: string; fileUri: string | undefined } }
   | { functionCall: { name: string; args: unknown }; thoughtSignature?: string }
   | { functionResponse: { name: string; response: unknown } };
 
@@ -45,8 +45,8 @@ function partsOf(m: Message, names: ReadonlyMap<string, string>): GeminiPart[] {
     if (p.part.case !== 'image') return { text: p.part.value ?? '' };
     const inline = inlineImage(p.part.value);
     if (inline) return { inlineData: { mimeType: inline.mimeType, data: inline.base64 } };
-    const url = p.part.value.source.value as string;
-    const ext = /\.(\w+)(?:[?#]|$)/.exec(url)?.[1]?.toLowerCase() ?? '';
+    const url = urlOf(p.part.value);
+    const ext = /\.(\w+)(?:[?#]|$)/.exec(url ?? '')?.[1]?.toLowerCase() ?? '';
     return { fileData: { mimeType: p.part.value.mimeType || MIME_BY_EXT[ext] || 'image/jpeg', fileUri: url } };
   });
   if (m.parts.length === 0 && (m.content !== '' || m.toolCalls.length === 0)) parts.push({ text: m.content });

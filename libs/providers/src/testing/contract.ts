@@ -30,7 +30,9 @@ export const FAULT_OUTCOMES: ReadonlyArray<[string, FaultsInput, Outcome]> = [
 export async function closedPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error(`a TCP server bound to 127.0.0.1:0 has no port (address ${String(address)})`);
+  const { port } = address;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }

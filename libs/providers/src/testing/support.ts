@@ -13,12 +13,14 @@ export const ENDPOINT_TYPES: readonly EndpointType[] = ['openai', 'anthropic', '
 
 /** A Secret that prints as `[redacted]`, like config's. */
 export function secret(value: string): Secret {
-  return {
+  const redacted = () => '[redacted]';
+  const printsRedacted: Secret & Record<'toString' | 'toJSON' | typeof inspect.custom, () => string> = {
     reveal: () => value,
-    toString: () => '[redacted]',
-    toJSON: () => '[redacted]',
-    [inspect.custom]: () => '[redacted]',
-  } as Secret;
+    toString: redacted,
+    toJSON: redacted,
+    [inspect.custom]: redacted,
+  };
+  return printsRedacted;
 }
 
 /** The base URL of provider `name` of wire `type` on a simulator (or any server) at `root`. */
@@ -92,7 +94,7 @@ export function renderings(e: unknown): string[] {
       // not serializable: nothing to leak through JSON
     }
     if (current instanceof Error) out.push(current.message, current.stack ?? '');
-    current = (current as { cause?: unknown }).cause;
+    current = typeof current === 'object' && 'cause' in current ? current.cause : undefined;
   }
   return out;
 }
