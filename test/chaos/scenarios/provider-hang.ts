@@ -18,7 +18,8 @@ export const providerHang: Scenario = {
   countCallsBy: 'simulator',
   tuning: DEFAULTS_TUNING,
   load: { timeoutMs: 60_000 },
-  phases: { faultMs: 20_000, afterMs: 25_000 },
+  // 8 s of baseline: the agent judges a wait by the provider's own first-token p95, known after 20 answers.
+  phases: { beforeMs: 8_000, faultMs: 20_000, afterMs: 25_000 },
   async inject({ edges }) {
     return edges.toxic('agent-openai', { name: 'hang', type: 'timeout', stream: 'downstream', toxicity: 1, attributes: { timeout: 0 } });
   },
