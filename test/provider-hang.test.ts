@@ -65,7 +65,8 @@ describe('a provider that hangs, on the defaults', () => {
       }
     };
     const load = Promise.all(Array.from({ length: CALLERS }, caller));
-    await sleep(2_000);
+    // A hang after a spell of healthy traffic: the agent knows each provider's first-token times.
+    while (results.filter((r) => r.status === 200).length < 200) await sleep(100);
     await faults('openai', { hang: true });
     const hangAt = Date.now();
     await sleep(10_000);

@@ -19,9 +19,10 @@ export interface BreakerOptions {
   /** Trip when slow calls / calls in the window reaches this. Ratio in (0, 1]. Default 0.8. */
   readonly slowCallRateThreshold: number;
   /**
-   * A success whose time to first token is above this is slow, and so is a call still
-   * waiting for its first token at this age (counted then, while it waits, also as one more
-   * in the failure run); 0 turns the check off. Milliseconds. Default 3000.
+   * A success whose time to first token is above this is slow; 0 turns the check off. A
+   * call still waiting for its first token is reported slow (`onSlow`) by the caller at the
+   * age it chooses, at most this (the agent: 5 × the provider's recent first-token p95, at
+   * least 3 s). Milliseconds. Default 10000.
    */
   readonly slowTtftMs: number;
   /** A success that streamed slower than this is slow; 0 turns the check off. Tokens per second. Default 5. */
@@ -50,7 +51,7 @@ export const defaultBreakerOptions: BreakerOptions = Object.freeze({
   minimumCalls: 10,
   failureRateThreshold: 0.5,
   slowCallRateThreshold: 0.8,
-  slowTtftMs: 3_000,
+  slowTtftMs: 10_000,
   slowTokensPerSecond: 5,
   consecutiveFailures: 5,
   openBaseMs: 5_000,

@@ -11,7 +11,7 @@ describe('@ultra/resilience', () => {
       minimumCalls: 10,
       failureRateThreshold: 0.5,
       slowCallRateThreshold: 0.8,
-      slowTtftMs: 3_000,
+      slowTtftMs: 10_000,
       slowTokensPerSecond: 5,
       consecutiveFailures: 5,
       openBaseMs: 5_000,

@@ -34,7 +34,7 @@ describe('breaker, retry and bulkhead config', () => {
     expect(r.bulkhead).toEqual(defaultBulkheadOptions);
     expect(resolveAdaptiveLimitOptions(r.adaptiveLimit ?? {})).toEqual(defaultAdaptiveLimitOptions);
     expect(r.adaptiveLimit?.initial).toBe(defaultBulkheadOptions.limit);
-    expect(r).toMatchObject({ halfOpenHealthProbe: true, attemptTimeoutMs: 20_000, firstTokenTimeoutMs: 5_000, idleTimeoutMs: 30_000 });
+    expect(r).toMatchObject({ halfOpenHealthProbe: true, attemptTimeoutMs: 20_000, firstTokenTimeoutMs: 15_000, idleTimeoutMs: 30_000 });
   });
 
   it('maps snake_case and durations to the options, with per-provider overrides merged over the top level', () => {
@@ -48,7 +48,7 @@ bulkhead: { limit: 8, max_queue_wait: 2s, overrides: { openai: { queue: 0, adapt
     );
     const openai = resilienceFor(config, 'openai');
     const anthropic = resilienceFor(config, 'anthropic');
-    expect(openai.breaker).toMatchObject({ openBaseMs: 1_000, windowType: 'time', slowTtftMs: 3_000, failureOutcomes: [Outcome.TIMEOUT, Outcome.CONNECTION] });
+    expect(openai.breaker).toMatchObject({ openBaseMs: 1_000, windowType: 'time', slowTtftMs: 10_000, failureOutcomes: [Outcome.TIMEOUT, Outcome.CONNECTION] });
     expect(anthropic.breaker).toMatchObject({ openBaseMs: 1_000, slowTtftMs: 0 });
     expect([openai.halfOpenHealthProbe, anthropic.halfOpenHealthProbe]).toEqual([true, false]);
     expect(openai.retry).toMatchObject({ maxAttempts: 2, jitter: 'decorrelated' });

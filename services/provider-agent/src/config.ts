@@ -1,5 +1,6 @@
 import { Outcome } from '@ultra/contracts/chat';
 import { streamTimeoutsFor, type BreakerConfig, type RetryConfig, type UltraConfig } from '@ultra/config';
+import type { SlowWaitOptions } from './slow-wait.ts';
 import type { AdaptiveLimitOptions, BreakerOptions, BulkheadOptions, RetryBudgetOptions, RetryOptions } from '@ultra/resilience';
 
 /** Everything the agent needs to build one provider's resilience, in `@ultra/resilience`'s terms. */
@@ -18,6 +19,8 @@ export interface ProviderResilience {
   readonly firstTokenTimeoutMs: number;
   /** A stream silent this long between tokens fails (TIMEOUT); 0: no limit. Milliseconds. */
   readonly idleTimeoutMs: number;
+  /** How the slow-wait threshold follows the provider's first-token times (tests); default `defaultSlowWaitOptions`. */
+  readonly slowWait?: Partial<SlowWaitOptions> | undefined;
 }
 
 /** `['RATE_LIMITED', ...]` → the Outcome values. Config has already checked the names. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { isProviderCallError } from './provider-call-error.ts';
 import { actorUnderTest, callInput, flush, settle, testResilience } from './test-helpers.ts';
 
-/** The shipped timings: a first token within 5 s, slow at 3 s, 30 s of silence between tokens. */
+/** Short timings for the tests: a first token within 5 s, slow while waiting at 3 s (no history: the cap), 30 s of silence between tokens. */
 const SHIPPED = { firstTokenTimeoutMs: 5_000, idleTimeoutMs: 30_000, breaker: { slowTtftMs: 3_000 } } as const;
 
 /** Moves the clock `ms` on, `step` at a time, letting callbacks run. */
@@ -80,6 +80,23 @@ describe('a hung provider, for whole answers and streams alike', () => {
       expect(last?.detail).toMatch(/^rescued: the circuit breaker of alpha opened while the call waited for its first token \(after 3\d\d\d ms\)$/);
     }
     expect(provider.counts.calls).toBe(6);
+  });
+
+  it('judges a provider by its own first tokens: with a 300 ms history a call is slow at 3 s, under a 10 s breaker.slow_ttft', async () => {
+    const { clock, provider, actor } = actorUnderTest({ resilience: testResilience({ ...SHIPPED, firstTokenTimeoutMs: 15_000, breaker: { slowTtftMs: 10_000, consecutiveFailures: 1 } }) });
+    for (let i = 0; i < 20; i++) {
+      provider.script({ ok: 'quick', latencyMs: 300 });
+      const call = settle(actor.complete(callInput()));
+      await run(clock, 400);
+      expect((await call).ok).toBe(true);
+    }
+    provider.script({ hang: true });
+    const hung = settle(actor.complete(callInput({ maxRetryWaitMs: 250 })));
+    await run(clock, 2_900);
+    expect(actor.view().breaker).toBe('closed');
+    await run(clock, 200);
+    expect(actor.view().breaker).toBe('open');
+    expect(attemptsOf(await hung).at(-1)?.detail).toMatch(/^rescued: the circuit breaker of alpha opened/);
   });
 
   it('refuses a call that waited for a bulkhead slot while the breaker opened, instead of sending it to the hung provider', async () => {

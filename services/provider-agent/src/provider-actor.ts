@@ -20,6 +20,7 @@ import { invokeComplete, type CompleteResult } from './invoke-complete.ts';
 import { invokeStream, type AgentStreamEvent } from './invoke-stream.ts';
 import { createLatencyWindow } from './latency-window.ts';
 import { createWaitingCalls } from './waiting-calls.ts';
+import { createSlowWait } from './slow-wait.ts';
 import type { CallInput, CallParts } from './provider-call.ts';
 import { providerMachine, type ProbeResult } from './provider-machine.ts';
 import type { ProviderView } from './provider-view.ts';
@@ -57,7 +58,7 @@ export function createProviderActor(deps: ProviderActorDeps) {
   const bulkhead = createBulkhead(r.bulkhead, { clock, ...(adaptive ? { limit: adaptive } : {}) });
   const latencies = createLatencyWindow();
   const waiting = createWaitingCalls();
-  const slowTtftMs = resolveBreakerOptions(r.breaker).slowTtftMs;
+  const slowWait = createSlowWait(resolveBreakerOptions(r.breaker).slowTtftMs, r.slowWait);
   /** Fails over every call still waiting for its first token (after the listener that found the provider sick returns). */
   const rescue = (detail: string) =>
     queueMicrotask(() => {
@@ -134,9 +135,12 @@ export function createProviderActor(deps: ProviderActorDeps) {
     attemptTimeoutMs: r.attemptTimeoutMs,
     firstTokenTimeoutMs: r.firstTokenTimeoutMs,
     idleTimeoutMs: r.idleTimeoutMs,
-    slowTtftMs,
+    slowWaitMs: slowWait.thresholdMs,
     waiting,
-    onLatency: (ms) => latencies.add(ms),
+    onLatency: (ms, ttftMs) => {
+      latencies.add(ms);
+      if (ttftMs !== undefined) slowWait.add(ttftMs);
+    },
   };
   const callable = (): CallParts => {
     if (!parts) throw new Error(`${config.name} cannot be called: ${config.unavailableReason ?? 'it has no adapter'}`);

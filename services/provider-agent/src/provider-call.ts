@@ -40,12 +40,12 @@ export interface CallParts {
   readonly attemptTimeoutMs: number;
   readonly firstTokenTimeoutMs: number;
   readonly idleTimeoutMs: number;
-  /** The breaker's `slowTtftMs`: a call with no first token after this counts as slow while it still waits. 0 = off. */
-  readonly slowTtftMs: number;
+  /** When a call with no first token counts as slow while it still waits (ms, 0 = off): see `slow-wait.ts`. */
+  readonly slowWaitMs: () => number;
   /** The calls of this provider still waiting for their first token, to rescue when it is found sick. */
   readonly waiting: WaitingCalls;
-  /** Told the provider latency of every successful call (ms), for the published percentiles. */
-  readonly onLatency: (ms: number) => void;
+  /** Told the latency and first-token time of every successful call (ms): the published percentiles, the slow-wait threshold. */
+  readonly onLatency: (ms: number, ttftMs: number | undefined) => void;
 }
 
 /** One request for a provider. */
@@ -138,7 +138,7 @@ export async function admit(parts: CallParts, limit: AttemptLimit, reports: Atte
 export function succeeded(parts: CallParts, slot: Slot, metrics: CallMetrics, reports: AttemptReport[]): void {
   learn(parts.adaptive, slot, parts.clock.now(), Outcome.OK, metrics.ttftMs ?? metrics.latencyMs);
   parts.breaker.onSuccess(slot.permit, metrics);
-  parts.onLatency(metrics.latencyMs);
+  parts.onLatency(metrics.latencyMs, metrics.ttftMs);
   reports.push({ outcome: Outcome.OK, latencyMs: parts.clock.now() - slot.startedAt, detail: '', retryAfterMs: 0 });
 }
 

@@ -47,7 +47,7 @@ export function firstWaitOf(parts: CallParts, whole: boolean): { ms: number; lab
 /**
  * One attempt, for `runWithRetry`, up to the stream's first event: admitted by the breaker
  * and the bulkhead, bounded by the first-token wait, counted slow by the breaker once it
- * has waited `slowTtftMs` (while it still waits), and rescued (cut, UNAVAILABLE, not
+ * has waited its provider's slow-wait threshold (while it still waits), and rescued (cut, UNAVAILABLE, not
  * retried here) when the provider is found sick meanwhile. A first-token timeout is not
  * retried on this provider when the caller has another one (`maxRetryWaitMs` > 0).
  */
@@ -61,7 +61,8 @@ export function streamAttempt(parts: CallParts, input: CallInput, limit: Attempt
       const callStartedAt = clock.now();
       const timer = createAttemptTimer(clock, input.signal, wait.ms, wait.label);
       const leave = parts.waiting.add((detail) => timer.rescue(`${detail} (after ${clock.now() - callStartedAt} ms)`));
-      const slow = parts.slowTtftMs > 0 ? clock.setTimeout(() => parts.breaker.onSlow(slot.permit), parts.slowTtftMs) : undefined;
+      const slowMs = parts.slowWaitMs();
+      const slow = slowMs > 0 ? clock.setTimeout(() => parts.breaker.onSlow(slot.permit), slowMs) : undefined;
       const stopWaiting = () => {
         leave();
         clock.clearTimeout(slow);
