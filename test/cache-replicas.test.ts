@@ -1,22 +1,16 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Client } from '@connectrpc/connect';
-import { CacheService, LeaseOutcome, Layer } from '@ultra/contracts/cache';
-import { Health, HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
-import { createServiceClient } from '@ultra/runtime';
-import { killRedis, startCacheProcess, startRedis, stopRedis, waitFor, type CacheProcess, type RedisServer } from '@ultra/testkit';
+import { LeaseOutcome, Layer } from '@ultra/contracts/cache';
+import { HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
+import { killRedis, startCacheReplicas, startRedis, stopRedis, waitFor, type CacheReplica, type RedisServer } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const REDIS_HEALTH = 'ultra.cache.v1.CacheService/redis';
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
-interface Replica {
-  proc: CacheProcess;
-  cache: Client<typeof CacheService>;
-  health: Client<typeof Health>;
-}
+type Replica = CacheReplica;
 
 async function status(r: Replica, service: string): Promise<Serving | undefined> {
   try {
@@ -35,15 +29,7 @@ describe('two cache processes sharing one Redis', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ultra-warm-'));
     const warmFile = join(dir, 'warm.jsonl');
     writeFileSync(warmFile, '{"key": "chat:warm", "value": "warmed at start", "ttl": "1h"}\n');
-    const procs = await Promise.all(
-      ['cache-a', 'cache-b'].map((name) => startCacheProcess({ name, redisUrl: redis.url, cacheConfig: `warm_file: ${warmFile}\nlease: { wait: 5s }` })),
-    );
-    replicas = procs.map((proc) => ({
-      proc,
-      cache: createServiceClient(CacheService, { host: '127.0.0.1', port: proc.port }),
-      health: createServiceClient(Health, { host: '127.0.0.1', port: proc.port }),
-    }));
-    await Promise.all(procs.map((p) => p.ready));
+    replicas = await startCacheReplicas(['cache-a', 'cache-b'], { redisUrl: redis.url, cacheConfig: `warm_file: ${warmFile}\nlease: { wait: 5s }` });
     for (const r of replicas) await waitFor(async () => (await status(r, REDIS_HEALTH)) === Serving.SERVING, { what: `${r.proc.name} synced with Redis` });
   }, 60_000);
 

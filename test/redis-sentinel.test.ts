@@ -1,9 +1,7 @@
-import type { Client } from '@connectrpc/connect';
-import { CacheService, Layer } from '@ultra/contracts/cache';
-import { Health, HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
+import { Layer } from '@ultra/contracts/cache';
+import { HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
 import { JobState } from '@ultra/contracts/router';
-import { createServiceClient } from '@ultra/runtime';
-import { pollUntil, roleOf, startCacheProcess, startSentinelSet, type CacheProcess, type SentinelSet } from '@ultra/testkit';
+import { pollUntil, roleOf, startCacheReplicas, startSentinelSet, type CacheReplica, type SentinelSet } from '@ultra/testkit';
 import { answer, ask, jobUntil, queueConfig, startQueue, type TestQueue } from '@ultra/testkit/queue';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,11 +16,7 @@ const SENTINEL_PASSWORD = 'watch-secret-9021';
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
-interface Replica {
-  proc: CacheProcess;
-  cache: Client<typeof CacheService>;
-  health: Client<typeof Health>;
-}
+type Replica = CacheReplica;
 
 /** Runs `f` on a connection of its own to the server at `port` (undefined when it does not answer). */
 async function onServer<T>(port: number, f: (r: Redis) => Promise<T>): Promise<T | undefined> {
@@ -53,13 +47,7 @@ describe('REDIS_URL through Sentinel: two cache processes and the queue, across 
   beforeAll(async () => {
     set = await startSentinelSet({ sentinels: 2, password: PASSWORD, sentinelPassword: SENTINEL_PASSWORD });
     expect(set.url).toMatch(/^redis\+sentinel:\/\/:data-secret-4417@127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\/ultra-master\?sentinel_password=watch-secret-9021$/);
-    const procs = await Promise.all(['cache-a', 'cache-b'].map((name) => startCacheProcess({ name, redisUrl: set.url })));
-    replicas = procs.map((proc) => ({
-      proc,
-      cache: createServiceClient(CacheService, { host: '127.0.0.1', port: proc.port }),
-      health: createServiceClient(Health, { host: '127.0.0.1', port: proc.port }),
-    }));
-    await Promise.all(procs.map((p) => p.ready));
+    replicas = await startCacheReplicas(['cache-a', 'cache-b'], { redisUrl: set.url });
     for (const r of replicas) {
       await pollUntil(`${r.proc.name} synced with Redis`, async () => (await r.health.check({ service: REDIS_HEALTH }, { timeoutMs: 1000 }).catch(() => undefined))?.status, (s) => s === Serving.SERVING);
     }

@@ -110,7 +110,7 @@ describe('a hung provider, for whole answers and streams alike', () => {
     expect(provider.counts.calls).toBe(1);
   });
 
-  it('rescues a waiting call when a health probe fails', async () => {
+  it('rescues a waiting call when the health probes mark the provider unhealthy (threshold failures in a row), not on one failed probe', async () => {
     const { clock, provider, actor } = actorUnderTest({
       resilience: testResilience({ ...SHIPPED, breaker: { slowTtftMs: 0 } }),
       healthCheck: { intervalMs: 1_000, timeoutMs: 500, threshold: 3 },
@@ -122,10 +122,14 @@ describe('a hung provider, for whole answers and streams alike', () => {
     await flush();
     provider.probeFails = true;
     const started = clock.now();
-    await run(clock, 1_200);
+    let settled = false;
+    void call.then(() => (settled = true));
+    await run(clock, 1_200); // one failed probe: the call still waits
+    expect(settled).toBe(false);
+    await run(clock, 2_000); // the third in a row: unhealthy
     const r = await call;
-    expect(attemptsOf(r).at(-1)).toMatchObject({ outcome: Outcome.UNAVAILABLE, detail: expect.stringMatching(/^rescued: a health probe of alpha failed/) });
-    expect(clock.now() - started).toBeLessThan(2_000);
+    expect(attemptsOf(r).at(-1)).toMatchObject({ outcome: Outcome.UNAVAILABLE, detail: expect.stringMatching(/^rescued: the health probes marked alpha unhealthy/) });
+    expect(clock.now() - started).toBeLessThan(3_500);
     actor.stop();
   });
 

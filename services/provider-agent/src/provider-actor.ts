@@ -83,7 +83,6 @@ export function createProviderActor(deps: ProviderActorDeps) {
     } catch (e) {
       if (permit) breaker.onFailure(permit, Outcome.CANCELLED);
       const message = timer.expired ?? (e instanceof Error ? e.message : String(e));
-      if (!signal.aborted) rescue(`rescued: a health probe of ${config.name} failed while the call waited for its first token`);
       return { ok: false, detail: `probe failed: ${message}` };
     } finally {
       timer.dispose();
@@ -106,6 +105,10 @@ export function createProviderActor(deps: ProviderActorDeps) {
     // Back from unhealthy: the probes answer again, so an open breaker half-opens now
     // (its open time may have grown over a long outage) and the probes can close it.
     if (healthy && !wasHealthy) queueMicrotask(() => breaker.recovered());
+    // Marked unhealthy (health_check.threshold probes failed in a row): the calls still
+    // waiting on it are failed over. Not on one failed probe: a probe that times out on a
+    // slow provider says less than the calls it would cut.
+    if (!healthy && wasHealthy && started) rescue(`rescued: the health probes marked ${config.name} unhealthy while the call waited for its first token`);
     wasHealthy = healthy;
     const now = `${String(healthy)}:${s.context.detail}`;
     if (now === lastHealth) return;
