@@ -16,6 +16,9 @@ beforeAll(async () => {
   redis = await startRedis();
   stack = await startAgentStack({
     env: { REDIS_URL: redis.url },
+    // The default probe interval: probes every 200 ms against a provider failing every call
+    // would mark it unhealthy mid-test and rescue a call that should count as a server error.
+    healthCheck: '{ interval: 30s, timeout: 5s, threshold: 3 }',
     extraConfig: 'breaker: { open_base: 60s }\nretry: { max_attempts: 1 }\n',
   });
 }, 60_000);

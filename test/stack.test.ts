@@ -84,7 +84,9 @@ describe.each(['split', 'single'] as const)('the stack, topology %s', (topology)
   let router: grpc.Client;
 
   beforeAll(async () => {
-    stack = await startStack({ topology, env: { ULTRA_LOG_LEVEL: 'info' } });
+    // (a probe timeout above the 1.5 s answers of the SIGTERM test: probes timing out would
+    // rightly mark every provider unhealthy and rescue the call it keeps in flight)
+    stack = await startStack({ topology, env: { ULTRA_LOG_LEVEL: 'info' }, healthCheck: '{ interval: 1s, timeout: 3s, threshold: 2 }' });
     router = new pkg.ultra.router.v1.RouterService(`127.0.0.1:${stack.ports.router}`, grpc.credentials.createInsecure());
   }, 60_000);
 
