@@ -4,12 +4,15 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import type { DialTarget } from '@ultra/config';
 import { formatDial } from '@ultra/config';
 import { systemClock, systemRandom, type Clock, type Random } from '@ultra/core';
+import { backoffDelay } from '@ultra/resilience/backoff';
 
 /** How often `dns:` targets are looked up again, ms (a new pod of a headless Service gets traffic within this). */
 export const DIAL_RESOLVE_MS = 5_000;
 /** An endpoint that refused a connection is left out for this long, doubling per refusal in a row up to {@link DIAL_DOWN_MAX_MS}, ms. */
 export const DIAL_DOWN_MS = 250;
 export const DIAL_DOWN_MAX_MS = 10_000;
+/** (an unjittered backoff draws nothing) */
+const noRandom = () => 0;
 
 /** One address of a service: `key` is `host:port`; `servername` is the DNS name for TLS when `host` came from a `dns:` lookup. */
 export interface DialEndpoint {
@@ -205,7 +208,7 @@ export class DialPool implements SessionLike {
         // Nothing was sent: the next endpoint may take the call.
         this.#release(slot, counted);
         slot.refusals++;
-        slot.downUntil = this.#clock.now() + Math.min(DIAL_DOWN_MAX_MS, DIAL_DOWN_MS * 2 ** (slot.refusals - 1));
+        slot.downUntil = this.#clock.now() + backoffDelay({ baseMs: DIAL_DOWN_MS, capMs: DIAL_DOWN_MAX_MS, jitter: 'none' }, slot.refusals, noRandom);
         last = e;
         continue;
       }

@@ -1,8 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { closedLoop, type CallResult, type LoadOptions } from './load.ts';
-
-const tsx = import.meta.resolve('tsx');
+import { tsx } from './service-process.ts';
 
 /**
  * `closedLoop` in a process of its own: for a crowd whose own event loop must not delay the

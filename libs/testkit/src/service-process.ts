@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const tsx = import.meta.resolve('tsx');
+/** tsx's loader, for `--import` in a process that runs TypeScript. */
+export const tsx = import.meta.resolve('tsx');
 const otel = import.meta.resolve('@ultra/telemetry/instrumentation');
 /** The Node flags a service gets after `--import tsx` unless told otherwise: the telemetry instrumentation, as `ultra start` runs services. */
 export const defaultNodeFlags: readonly string[] = ['--import', otel];
