@@ -12,15 +12,15 @@ export interface Contender {
   origin: string;
   path: string;
   headers: Record<string, string>;
-  /** The request body for a prompt. */
-  body(prompt: string): string;
+  /** The request body for a prompt (`stream`: the same asking for server-sent events). */
+  body(prompt: string, stream?: boolean): string;
   /** The processes that make this contender (for resident memory), simulator excepted. */
   pids: number[];
   /** Ultra only: the answer header that says a miss went to the provider, a hit came from the cache. */
   servedFrom?: boolean;
 }
 
-const chat = (model: string) => (prompt: string) => JSON.stringify({ model, messages: [{ role: 'user', content: prompt }] });
+const chat = (model: string) => (prompt: string, stream?: boolean) => JSON.stringify({ model, messages: [{ role: 'user', content: prompt }], ...(stream ? { stream: true } : {}) });
 
 /** The environment without the caller's OTEL_* variables or provider keys. */
 function cleanEnv(): NodeJS.ProcessEnv {

@@ -6,6 +6,10 @@ export interface ContenderFigures {
   /** p50 of a miss one request at a time, ms (the simulator's own included). */
   c1P50Ms: number;
   c1Samples: number;
+  /** p50 time to the first text of a streamed miss, one at a time, ms. */
+  ttftP50Ms?: number | undefined;
+  /** Resident memory over a long run of misses (Ultra and Portkey). */
+  soak?: { requests: number; warmRssMb: number; endRssMb: number; errors: number } | undefined;
   /** Ultra: p50 of a local cache hit one at a time, ms. */
   hitP50Ms?: number | undefined;
   /** Misses answered per second at 16 connections. */
@@ -26,6 +30,9 @@ export interface Figures {
   contenders: ContenderFigures[];
 }
 
+const pct = (v: number) => (Number.isFinite(v) ? `${v >= 0 ? '+' : ''}${(100 * v).toFixed(1)} %` : 'n/a');
+/** `183 → 190 (+3.8 %)` over the run's requests. */
+const growth = (s: { warmRssMb: number; endRssMb: number }) => `${s.warmRssMb.toFixed(0)} → ${s.endRssMb.toFixed(0)} (${pct((s.endRssMb - s.warmRssMb) / s.warmRssMb)})`;
 const f1 = (v: number) => (Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
 const x = (v: number) => `${v.toFixed(2)}×`;
 
@@ -38,22 +45,27 @@ export function versusReport(fig: Figures) {
   const added = (c: ContenderFigures) => c.c1P50Ms - direct.c1P50Ms;
   const rows = fig.contenders.map((c) => {
     const isDirect = c.name === 'direct';
-    return `| ${c.label} | ${isDirect ? '—' : f1(added(c))} | ${isDirect || c.name === 'portkey' ? '' : x(added(c) / added(portkey))} | ${Math.round(c.reqPerSec).toLocaleString('en')} | ${isDirect || c.name === 'portkey' ? '' : x(c.reqPerSec / portkey.reqPerSec)} | ${isDirect ? '' : `${((100 * c.reqPerSec) / floor.reqPerSec).toFixed(0)} %`} | ${c.peakRssMb === undefined ? '' : `${c.peakRssMb.toFixed(0)} (${c.processes})`} | ${c.peakRssMb === undefined || c.name === 'portkey' ? '' : x(c.peakRssMb / portkey.peakRssMb!)} | ${c.hitP50Ms === undefined ? '' : f1(c.hitP50Ms - direct.c1P50Ms)} |${c.errors ? ` ${c.errors} errors` : ''}`;
+    return `| ${c.label} | ${isDirect ? '—' : f1(added(c))} | ${isDirect || c.name === 'portkey' ? '' : x(added(c) / added(portkey))} | ${c.ttftP50Ms === undefined || isDirect ? '' : f1(c.ttftP50Ms - (direct.ttftP50Ms ?? 0))} | ${Math.round(c.reqPerSec).toLocaleString('en')} | ${isDirect || c.name === 'portkey' ? '' : x(c.reqPerSec / portkey.reqPerSec)} | ${isDirect ? '' : `${((100 * c.reqPerSec) / floor.reqPerSec).toFixed(0)} %`} | ${c.peakRssMb === undefined ? '' : `${c.peakRssMb.toFixed(0)} (${c.processes})`} | ${c.peakRssMb === undefined || c.name === 'portkey' ? '' : x(c.peakRssMb / portkey.peakRssMb!)} | ${c.hitP50Ms === undefined ? '' : f1(c.hitP50Ms - direct.c1P50Ms)} | ${c.soak ? growth(c.soak) : ''} |${c.errors ? ` ${c.errors} errors` : ''}`;
   });
   const single = by['single']!;
   const split = by['split']!;
   const check = (ok: boolean) => (ok ? 'met' : 'missed');
+  const ttftAdded = (c: ContenderFigures) => (c.ttftP50Ms ?? Number.NaN) - (direct.ttftP50Ms ?? 0);
+  const grew = (c: ContenderFigures) => (c.soak ? (c.soak.endRssMb - c.soak.warmRssMb) / c.soak.warmRssMb : Number.NaN);
+  const soakN = (single.soak?.requests ?? 0).toLocaleString('en');
   const targets = [
     `single: added p50 ≤ 0.5× Portkey's: ${x(added(single) / added(portkey))}, ${check(added(single) <= 0.5 * added(portkey))}`,
     `single: req/s ≥ 2× Portkey's: ${x(single.reqPerSec / portkey.reqPerSec)}, ${check(single.reqPerSec >= 2 * portkey.reqPerSec)}; ≥ 20 % of the floor's: ${((100 * single.reqPerSec) / floor.reqPerSec).toFixed(0)} %, ${check(single.reqPerSec >= 0.2 * floor.reqPerSec)}`,
     `single: local hit adds ≤ the floor's added p50 + 0.2 ms: ${f1(single.hitP50Ms! - direct.c1P50Ms)} vs ${f1(added(floor) + 0.2)} ms, ${check(single.hitP50Ms! - direct.c1P50Ms <= added(floor) + 0.2)}`,
     `single: resident memory under load ≤ Portkey's: ${x(single.peakRssMb! / portkey.peakRssMb!)}, ${check(single.peakRssMb! <= portkey.peakRssMb!)}`,
     `split: req/s ≥ Portkey's: ${x(split.reqPerSec / portkey.reqPerSec)}, ${check(split.reqPerSec >= portkey.reqPerSec)}; added p50 ≤ Portkey's: ${x(added(split) / added(portkey))}, ${check(added(split) <= added(portkey))}`,
+    `both: no growth over ${soakN} requests (≤ 10 % after the first tenth): single ${pct(grew(single))}, split ${pct(grew(split))}, ${check(grew(single) <= 0.1 && grew(split) <= 0.1)}`,
+    `both: streaming time to first token within 1 ms of the floor's: single +${f1(ttftAdded(single))}, split +${f1(ttftAdded(split))} vs the floor's +${f1(ttftAdded(floor))} ms, ${check(ttftAdded(single) <= ttftAdded(floor) + 1 && ttftAdded(split) <= ttftAdded(floor) + 1)}`,
   ];
   const markdown = `Every request a cache miss (a prompt never sent before) unless it says hit; one OpenAI-compatible provider (the simulator) on loopback; Ultra from its compiled build as \`npm start\` runs it. ${fig.rounds} rounds, the order rotating; ${fig.machine}, ${fig.when.slice(0, 16).replace('T', ' ')} UTC, load average ${fig.load[0].toFixed(1)} at start and ${fig.load[1].toFixed(1)} at end (the machine is shared: read the ratios, not the absolute figures).${fig.quick ? ' Quick run: small counts.' : ''}
 
-| | added p50, c=1 (ms) | × Portkey | req/s, c=16 | × Portkey | % of the floor | RSS under load, MB (processes) | × Portkey | local hit, added p50 (ms) |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|
+| | added p50, c=1 (ms) | × Portkey | added TTFT p50, stream, c=1 (ms) | req/s, c=16 | × Portkey | % of the floor | RSS under load, MB (processes) | × Portkey | local hit, added p50 (ms) | RSS over a long run, MB |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
 Against the targets of issue 19: ${targets.map((t) => `\n- ${t}`).join('')}

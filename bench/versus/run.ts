@@ -13,7 +13,8 @@ const USAGE = `usage: npm run bench:versus [-- --quick]
 
 Ultra in both topologies side by side with Portkey's gateway, a minimal Node proxy (the
 floor) and the simulator alone, every request a cache miss: added p50 one request at a
-time, req/s at 16 connections, resident memory under load; and Ultra's local cache hit.
+time, time to the first streamed text, req/s at 16 connections, resident memory under
+load and its growth over 100,000 requests (quick: 10,000); and Ultra's local cache hit.
 Writes reports/bench-versus.{json,md,svg} (the quick run: *-quick.*) and, for a full run,
 the README block between the bench:versus markers.`;
 
@@ -24,11 +25,13 @@ async function main() {
   const rounds = quick ? 2 : 3;
   const c1Ms = quick ? 1_500 : 3_000;
   const c16Ms = quick ? 3_000 : 6_000;
+  const soakTotal = quick ? 10_000 : 100_000;
   const load0 = loadavg()[0]!;
   const { contenders, stop } = await startContenders();
   const run = Date.now().toString(36);
-  const rec = new Map<string, { c1: Recorder; hit: Recorder; completed: number; elapsedMs: number; errors: number; peakRssMb: number; errorSamples: Set<string> }>();
-  for (const c of contenders) rec.set(c.name, { c1: createRecorder(), hit: createRecorder(), completed: 0, elapsedMs: 0, errors: 0, peakRssMb: 0, errorSamples: new Set() });
+  const rec = new Map<string, { c1: Recorder; ttft: Recorder; hit: Recorder; completed: number; elapsedMs: number; errors: number; peakRssMb: number; errorSamples: Set<string> }>();
+  for (const c of contenders) rec.set(c.name, { c1: createRecorder(), ttft: createRecorder(), hit: createRecorder(), completed: 0, elapsedMs: 0, errors: 0, peakRssMb: 0, errorSamples: new Set() });
+  const soaks = new Map<string, Soak>();
   let n = 0;
   const fire = (c: Contender, client: ReturnType<typeof createHttpClient>, prompt: () => string, expect: 'provider' | 'cache') => async () => {
     const res = await client.request('POST', c.path, c.body(prompt()), c.headers);
@@ -50,6 +53,17 @@ async function main() {
         const client = createHttpClient(c.origin, 16);
         const miss = () => `miss ${run} ${c.name} ${n++}`;
         const one = await closedLoop(fire(c, client, miss, 'provider'), { concurrency: 1, durationMs: c1Ms, ok: m.c1 });
+        // Time to the first text of a streamed miss, one at a time.
+        const streamed = await closedLoop(
+          async () => {
+            const t = await client.stream(c.path, c.body(miss(), true), c.headers);
+            if (t.status !== 200 || !Number.isFinite(t.ttftMs)) throw new Error(`${c.name}: stream HTTP ${t.status}, ${t.chunks} text chunks`);
+            m.ttft.add(t.ttftMs);
+          },
+          { concurrency: 1, durationMs: c1Ms / 2, ok: createRecorder() },
+        );
+        m.errors += streamed.errors;
+        for (const e of streamed.errorSamples) m.errorSamples.add(`stream: ${e}`);
         const sampler = setInterval(() => {
           const rss = c.pids.reduce((sum, pid) => sum + (readMemory(pid)?.rssMb ?? 0), 0);
           m.peakRssMb = Math.max(m.peakRssMb, rss);
@@ -71,6 +85,15 @@ async function main() {
         console.log(`round ${r + 1}/${rounds} ${c.label.padEnd(24)} c=1 p50 ${summarize(m.c1.sorted()).p50.toFixed(2)} ms, c=16 ${Math.round((many.completed * 1000) / many.elapsedMs)} req/s, peak RSS ${m.peakRssMb.toFixed(0)} MB, errors ${m.errors}`);
       }
     }
+    // Growth: many misses in a row at 16 connections, resident memory after the first tenth
+    // (warm) against the end.
+    for (const c of contenders.filter((k) => k.name === 'single' || k.name === 'split' || k.name === 'portkey')) {
+      const client = createHttpClient(c.origin, 16);
+      soaks.set(c.name, await soak(c.pids, soakTotal, (i) => fire(c, client, () => `soak ${run} ${c.name} ${i} ${n++}`, 'provider')()));
+      client.close();
+      const s = soaks.get(c.name)!;
+      console.log(`soak ${c.label.padEnd(24)} ${s.requests.toLocaleString('en')} requests: RSS ${s.warmRssMb.toFixed(0)} MB warm, ${s.endRssMb.toFixed(0)} MB at the end, errors ${s.errors}`);
+    }
   } finally {
     await stop();
   }
@@ -87,6 +110,8 @@ async function main() {
         label: c.label,
         c1P50Ms: summarize(m.c1.sorted()).p50,
         c1Samples: m.c1.count,
+        ttftP50Ms: m.ttft.count > 0 ? summarize(m.ttft.sorted()).p50 : undefined,
+        soak: soaks.get(c.name),
         hitP50Ms: m.hit.count > 0 ? summarize(m.hit.sorted()).p50 : undefined,
         reqPerSec: (m.completed * 1000) / Math.max(1, m.elapsedMs),
         peakRssMb: c.pids.length > 0 ? m.peakRssMb : undefined,
@@ -103,6 +128,29 @@ async function main() {
   writeFileSync(repoPath(`reports/bench-versus${suffix}.svg`), out.svg);
   if (!quick) out.writeReadme(repoPath('README.md'));
   console.log(`\n${out.markdown}`);
+}
+
+interface Soak {
+  requests: number;
+  warmRssMb: number;
+  endRssMb: number;
+  errors: number;
+}
+
+/** `total` requests at 16 in flight; the processes' resident memory after the first tenth and at the end. */
+async function soak(pids: readonly number[], total: number, fire: (i: number) => Promise<unknown>): Promise<Soak> {
+  const rss = () => pids.reduce((sum, pid) => sum + (readMemory(pid)?.rssMb ?? 0), 0);
+  let warmRssMb = 0;
+  let done = 0;
+  const result = await closedLoop(
+    async (i) => {
+      await fire(i);
+      if (++done === Math.floor(total / 10)) warmRssMb = rss();
+      if (done % (total / 10) === 0) process.stdout.write(`  soak ${Math.round((100 * done) / total)} %\r`);
+    },
+    { concurrency: 16, total, ok: createRecorder() },
+  );
+  return { requests: total, warmRssMb, endRssMb: rss(), errors: result.errors };
 }
 
 main().catch((e) => {
