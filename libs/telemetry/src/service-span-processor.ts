@@ -32,7 +32,7 @@ export function createServiceSpanProcessor(next: SpanProcessor): SpanProcessor {
   };
 }
 
-/** `span` as it was recorded, with `resource` in place of its own. */
+/** `span` unchanged but for its `resource`. */
 function withResource(span: ReadableSpan, resource: Resource): ReadableSpan {
   return {
     name: span.name,
