@@ -1,9 +1,7 @@
 import { createRedisConnection, isRedisClusterError } from '@ultra/runtime/redis';
 import { inSpan } from '@ultra/telemetry';
 import { ComponentStatus } from '@ultra/contracts/health';
-import { Health, HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
 import { BreakerState, ProviderAgentService } from '@ultra/contracts/provider-agent';
-import { formatDial, type DialTarget } from '@ultra/config';
 import { createNotifier, systemClock } from '@ultra/core';
 import { createQueueDepth } from '@ultra/queue';
 import { createServiceClient, keepWatching, modeName, type RunningService, type ServiceContext } from '@ultra/runtime';
@@ -12,6 +10,8 @@ import { rulesFromConfig } from './engine/from-config.ts';
 import { createRegistry, observationOf } from './registry.ts';
 import { build } from './server.ts';
 import { createStartGate } from './startup.ts';
+import { watchService } from './service-watch.ts';
+import { createPinKeeper } from './pin-keeper.ts';
 import { modeChangeLine } from './mode-log.ts';
 import { LOAD_REPORT_TTL_MS } from './load-report.ts';
 
@@ -50,34 +50,12 @@ export async function startHealth({ config, log, shutdown }: ServiceContext): Pr
   }
   if (config.cache.redisUrl) registry.set({ name: 'redis', kind: 'redis', status: ComponentStatus.STARTING, detail: 'starting: not pinged yet' });
 
-  // One watch per service over its whole dial list: it moves to another replica when the
-  // one it is on goes, so a service counts as serving while any replica of it serves.
-  const watchService = (name: string, dial: readonly DialTarget[]) => {
-    const client = createServiceClient(Health, dial);
-    const id = `${name}@${dial.map(formatDial).join(',')}`;
-    registry.set({ name: id, kind: 'service', status: ComponentStatus.STARTING, detail: 'starting: not heard from yet' });
-    keepWatching({
-      clock,
-      signal: shutdown,
-      retryMs: 1000,
-      consume: async (signal) => {
-        for await (const res of client.watch({ service: '' }, { signal })) {
-          const ok = res.status === Serving.SERVING;
-          registry.set({ name: id, kind: 'service', status: ok ? ComponentStatus.SERVING : ComponentStatus.NOT_SERVING, detail: ok ? '' : (Serving[res.status] ?? '') });
-        }
-      },
-      onLost: (err) => {
-        const why = (err as Error | undefined)?.message ?? 'stream ended';
-        // Not listening yet at start is starting, not failing.
-        if (gate.starting(id)) registry.set({ name: id, kind: 'service', status: ComponentStatus.STARTING, detail: `starting: not listening yet (${why})` });
-        else registry.set({ name: id, kind: 'service', status: ComponentStatus.NOT_SERVING, detail: `unreachable: ${why}` });
-      },
-    });
-  };
-  // Each at its `dial` list (where it is reached, not where it listens).
-  watchService('router', config.services.dial.router);
-  watchService('provider-agent', config.services.dial.providerAgent);
-  watchService('cache', config.services.dial.cache);
+  // Every replica of each service, at its `dial` list (where it is reached, not where it listens).
+  const watched = { registry, gate, clock, shutdown };
+  const min = config.modes.minServing;
+  watchService(watched, 'router', config.services.dial.router, min.router);
+  watchService(watched, 'provider-agent', config.services.dial.providerAgent, min.providerAgent);
+  watchService(watched, 'cache', config.services.dial.cache, min.cache);
 
   const agent = createServiceClient(ProviderAgentService, config.services.dial.providerAgent);
   keepWatching({
@@ -110,6 +88,8 @@ export async function startHealth({ config, log, shutdown }: ServiceContext): Pr
   redis?.on('error', (err: Error) => {
     if (isRedisClusterError(err)) refused = err.message;
   });
+  // Operators' pins, in Redis for every health replica (without Redis, this replica's alone).
+  const pins = createPinKeeper({ engine, clock, redis, log });
   // The retry queue's depth, for the queue_depth_above rules (the router's queue, in the same Redis).
   const queue = url ? createQueueDepth(url.reveal(), config.queue.keyPrefix) : undefined;
   let timer: unknown;
@@ -123,13 +103,14 @@ export async function startHealth({ config, log, shutdown }: ServiceContext): Pr
       // A Cluster node may answer one PING before it is refused: refused stays refused.
       if (refused) ok = false;
       registry.set({ name: 'redis', kind: 'redis', status: ok ? ComponentStatus.SERVING : ComponentStatus.NOT_SERVING, detail: ok ? '' : refused || 'no answer to PING' });
+      if (ok && (await pins.sync().catch((err: unknown) => (log.debug({ err: String(err) }, 'pin not read from Redis'), false)))) changes.notify();
     }
     registry.expireLoad(clock.now() - LOAD_REPORT_TTL_MS);
     evaluateNow();
     if (!shutdown.aborted) timer = clock.setTimeout(() => void tick(), config.modes.evaluateEveryMs);
   };
   void tick();
-  const service = await build({ address: config.services.health, registry, engine, changes, shutdown, config, clock });
+  const service = await build({ address: config.services.health, registry, engine, pins, changes, shutdown, config, clock });
   return {
     ...service,
     close: async () => {
