@@ -1,3 +1,5 @@
+import { isRecord } from '@ultra/core';
+
 const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
 const SERVICES = ['cache', 'provider-agent', 'health', 'router'];
 const COLORS = ['\x1b[36m', '\x1b[35m', '\x1b[33m', '\x1b[32m', '\x1b[34m', '\x1b[31m'];
@@ -11,14 +13,16 @@ export function formatLine(service: string, index: number, line: string, color: 
   const name = label(service, index);
   if (line.startsWith('{')) {
     try {
-      const rec = JSON.parse(line) as { time?: string; level?: number; msg?: string; err?: { message?: string } | string; service?: unknown };
-      // One process serving several services (topology single): each line names its service.
-      const own = typeof rec.service === 'string' && rec.service !== service ? rec.service : undefined;
-      const name = own === undefined ? label(service, index) : label(own, index + Math.max(0, SERVICES.indexOf(own)) + 1);
-      const time = typeof rec.time === 'string' ? rec.time.slice(11, 19) : '';
-      const level = (LEVELS[rec.level ?? 30] ?? 'info').padEnd(5);
-      const err = typeof rec.err === 'string' ? rec.err : rec.err?.message;
-      return `${time} ${name} ${level} ${rec.msg ?? ''}${err ? ` (${err})` : ''}`;
+      const rec: unknown = JSON.parse(line);
+      if (isRecord(rec)) {
+        // One process serving several services (topology single): each line names its service.
+        const own = typeof rec['service'] === 'string' && rec['service'] !== service ? rec['service'] : undefined;
+        const name = own === undefined ? label(service, index) : label(own, index + Math.max(0, SERVICES.indexOf(own)) + 1);
+        const time = typeof rec['time'] === 'string' ? rec['time'].slice(11, 19) : '';
+        const level = (LEVELS[typeof rec['level'] === 'number' ? rec['level'] : 30] ?? 'info').padEnd(5);
+        const err = typeof rec['err'] === 'string' ? rec['err'] : isRecord(rec['err']) ? rec['err']['message'] : undefined;
+        return `${time} ${name} ${level} ${rec['msg'] ?? ''}${err ? ` (${err})` : ''}`;
+      }
     } catch {
       // not JSON after all
     }

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { describeDial, describeRedisUrl, isConfigError, loadConfig, type UltraConfig } from '@ultra/config';
+import { errorMessage } from '@ultra/core';
 import { modeName } from '@ultra/runtime';
 import { firstMode } from './first-mode.ts';
 import { formatLine } from './log-format.ts';
@@ -134,7 +135,7 @@ export async function main(argv: string[]): Promise<number> {
     const early = await Promise.race([supervisor.start(), interrupted, supervisor.fatal.then((code) => Promise.reject(new Error(`status ${code}`)))]);
     if (typeof early === 'number') return early; // stopped during start-up
   } catch (e) {
-    console.error(`ultra: the stack did not start: ${(e as Error).message}`);
+    console.error(`ultra: the stack did not start: ${errorMessage(e)}`);
     await stopAll();
     return 1;
   }

@@ -1,3 +1,4 @@
+import { isOneOf } from '@ultra/core';
 import { runServices, SERVICE_NAMES, type ServiceEntry, type ServiceName } from '@ultra/runtime';
 
 /** Each service's start function, loaded only when it is to run in this process. */
@@ -11,7 +12,7 @@ const STARTERS: Record<ServiceName, () => Promise<ServiceEntry['start']>> = {
 /** The service names in `args`, in start order, or the problem with them. */
 export function serviceNames(args: readonly string[]): ServiceName[] | string {
   if (args.length === 0) return `name the services to run (any of: ${SERVICE_NAMES.join(', ')})`;
-  const unknown = args.filter((a) => !(SERVICE_NAMES as readonly string[]).includes(a));
+  const unknown = args.filter((a) => !isOneOf(SERVICE_NAMES, a));
   if (unknown.length > 0) return `unknown service ${unknown.map((u) => `"${u}"`).join(', ')} (expected any of: ${SERVICE_NAMES.join(', ')})`;
   return SERVICE_NAMES.filter((n) => args.includes(n));
 }

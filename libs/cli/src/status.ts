@@ -1,9 +1,12 @@
 import { HealthService } from '@ultra/contracts/health';
 import { ProviderAgentService } from '@ultra/contracts/provider-agent';
 import { formatDial, type UltraConfig } from '@ultra/config';
-import { systemClock } from '@ultra/core';
+import { errorMessage, systemClock } from '@ultra/core';
 import { createServiceClient, keepWatching } from '@ultra/runtime';
 import { renderStatus, type StatusSnapshot } from './status-view.ts';
+
+/** Why a watch stream was lost: the error's message, or `stream ended` when it simply ended. */
+const lostBecause = (err: unknown) => (err === undefined ? 'stream ended' : errorMessage(err));
 
 /**
  * `ultra status`: a live view of the mode, the components and every provider's breaker,
@@ -42,7 +45,7 @@ export async function runStatus(config: UltraConfig, options: { once: boolean; o
       }
     },
     onLost: (err) => {
-      snap.healthError = `unreachable at ${config.services.dial.health.map(formatDial).join(', ')} (${(err as Error | undefined)?.message ?? 'stream ended'})`;
+      snap.healthError = `unreachable at ${config.services.dial.health.map(formatDial).join(', ')} (${lostBecause(err)})`;
       heardHealth = true;
       changed();
     },
@@ -60,7 +63,7 @@ export async function runStatus(config: UltraConfig, options: { once: boolean; o
       }
     },
     onLost: (err) => {
-      snap.agentError = `provider-agent unreachable: ${(err as Error | undefined)?.message ?? 'stream ended'}`;
+      snap.agentError = `provider-agent unreachable: ${lostBecause(err)}`;
       heardAgent = true;
       changed();
     },

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { systemClock, type Clock } from '@ultra/core';
+import { isRecord, systemClock, type Clock } from '@ultra/core';
 import { launch, type ProcessSpec } from './processes.ts';
 
 export interface SupervisorOptions {
@@ -86,7 +86,7 @@ export function createSupervisor(specs: readonly ProcessSpec[], options: Supervi
         });
       }
       proc.on('message', (msg) => {
-        if ((msg as { type?: string }).type === 'ready') markReady();
+        if (isRecord(msg) && msg['type'] === 'ready') markReady();
       });
       proc.once('exit', (code, signal) => {
         clock.clearTimeout(timer);

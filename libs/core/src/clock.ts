@@ -10,15 +10,18 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** A {@link systemClock} timer: the Node timeout, behind a handle the clock can recognise. */
+class SystemTimer {
+  constructor(readonly timeout: NodeJS.Timeout) {}
+}
+
 /** The real clock. Timers it creates do not keep the process alive. */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return t;
+  setTimeout: (fn, ms) => new SystemTimer(setTimeout(fn, ms).unref()),
+  clearTimeout: (handle) => {
+    if (handle instanceof SystemTimer) clearTimeout(handle.timeout);
   },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
 /**
@@ -45,7 +48,7 @@ export class ManualClock implements Clock {
   }
 
   clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
+    if (typeof handle === 'number') this.#timers.delete(handle);
   }
 
   /** Number of timers not yet fired. */

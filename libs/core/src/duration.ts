@@ -1,4 +1,5 @@
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const isUnit = (text: string | undefined): text is keyof typeof UNITS => text !== undefined && Object.hasOwn(UNITS, text);
 const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 
 /**
@@ -7,9 +8,9 @@ const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
  */
 export function parseDuration(text: string): number | undefined {
   const match = PATTERN.exec(text.trim());
-  if (!match) return undefined;
-  const [, amount, unit] = match;
-  return Math.round(Number(amount) * UNITS[unit as string]!);
+  const [, amount, unit] = match ?? [];
+  if (!isUnit(unit)) return undefined;
+  return Math.round(Number(amount) * UNITS[unit]);
 }
 
 /** Formats milliseconds the way config writes them: `250ms`, `30s`, `5m`, `1h`. */

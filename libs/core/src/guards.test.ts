@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errnoCode, errorMessage, isRecord } from './guards.ts';
+import { errnoCode, errorMessage, isOneOf, isRecord } from './guards.ts';
 
 describe('guards', () => {
   it('isRecord takes objects, not null, arrays or scalars', () => {
@@ -16,5 +16,11 @@ describe('guards', () => {
   it('errorMessage gives an Error its message and anything else as text', () => {
     expect(errorMessage(new Error('boom'))).toBe('boom');
     expect(errorMessage('bare')).toBe('bare');
+  });
+  it('isOneOf takes the listed values only', () => {
+    const states = ['open', 'closed'] as const;
+    expect(isOneOf(states, 'open')).toBe(true);
+    expect(isOneOf(states, 'ajar')).toBe(false);
+    expect(isOneOf(states, 1)).toBe(false);
   });
 });

@@ -14,3 +14,8 @@ export function errnoCode(e: unknown): string | undefined {
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
+
+/** True when `value` is one of `values` (the members of a string union, say). */
+export function isOneOf<T>(values: readonly T[], value: unknown): value is T {
+  return values.some((v) => v === value);
+}

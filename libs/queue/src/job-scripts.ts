@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { isOneOf } from '@ultra/core';
 import { FIELD } from './job-data.ts';
 
 /** The event the cancel script adds to BullMQ's event stream. */
@@ -35,16 +36,24 @@ end
 return 'ok'
 `;
 
-export type CommitStatus = 'committed' | 'answered' | 'cancelled' | 'missing';
-export type CancelStatus = 'ok' | 'missing' | 'finished' | 'answered';
+const COMMIT_STATUSES = ['committed', 'answered', 'cancelled', 'missing'] as const;
+const CANCEL_STATUSES = ['ok', 'missing', 'finished', 'answered'] as const;
+export type CommitStatus = (typeof COMMIT_STATUSES)[number];
+export type CancelStatus = (typeof CANCEL_STATUSES)[number];
+
+const unexpected = (script: string, jobKey: string, reply: unknown) => new Error(`the ${script} script on ${jobKey} gave an unexpected reply: ${JSON.stringify(reply)}`);
 
 export async function commitAnswer(redis: Redis, jobKey: string, answer: string): Promise<{ status: CommitStatus; answer: string }> {
-  const [status, stored] = (await redis.eval(COMMIT, 1, jobKey, answer)) as [CommitStatus, string];
+  const reply: unknown = await redis.eval(COMMIT, 1, jobKey, answer);
+  const [status, stored]: unknown[] = Array.isArray(reply) ? reply : [];
+  if (!isOneOf(COMMIT_STATUSES, status) || typeof stored !== 'string') throw unexpected('commit', jobKey, reply);
   return { status, answer: stored };
 }
 
 export async function markCancelled(redis: Redis, jobKey: string, eventsKey: string, id: string, now: number): Promise<CancelStatus> {
-  return (await redis.eval(CANCEL, 2, jobKey, eventsKey, String(now), id)) as CancelStatus;
+  const status: unknown = await redis.eval(CANCEL, 2, jobKey, eventsKey, String(now), id);
+  if (!isOneOf(CANCEL_STATUSES, status)) throw unexpected('cancel', jobKey, status);
+  return status;
 }
 
 /** Ultra's own fields of a job's hash. */

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptSchema, ChatAnswerSchema, Outcome, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import type { Clock } from '@ultra/core';
-import { attemptsError } from '@ultra/runtime';
+import { attemptsError, outcomeFromName } from '@ultra/runtime';
 import type { QueueFlow } from './queue-flow.ts';
 
 /**
@@ -22,7 +22,7 @@ export function createStubFlow(options: { delayMs: number; clock: Clock }): Queu
       const text = request.messages.at(-1)?.content ?? '';
       const failing = /^fail:([a-z_]+)/.exec(text)?.[1];
       if (failing) {
-        const outcome = Outcome[failing.toUpperCase() as keyof typeof Outcome] ?? Outcome.SERVER_ERROR;
+        const outcome = outcomeFromName(failing) ?? Outcome.SERVER_ERROR;
         const attempt = create(AttemptSchema, { provider: 'stub', model: 'stub-1', outcome, latencyMs: delayMs, detail: `stub: ${failing}` });
         throw attemptsError(`no provider could answer after 1 attempt(s): stub: ${failing}`, outcome, [attempt]);
       }

@@ -1,4 +1,4 @@
-import { assign, emit, raise, setup } from 'xstate';
+import { assign, emit, raise, setup, type MetaObject, type NonReducibleUnknown, type SetupTypes } from 'xstate';
 import { openDurationMs, windowConfigOf, type BreakerOptions } from './breaker-options.ts';
 import { isProviderFailure, isSlow, openUntilFor, recordResult, recordSlowWait, tripCause } from './breaker-rules.ts';
 import type { BreakerSnapshot } from './breaker-snapshot.ts';
@@ -24,6 +24,9 @@ const alreadyCounted = (e: Ev) => (e.type === 'SUCCESS' || e.type === 'FAILURE')
 const counts = (c: Ctx, e: Ev) => !alreadyCounted(e) && (e.type === 'SUCCESS' || slowWait(e) || providerFailure(c, e));
 const isProbe = (c: Ctx, e: Ev) => current(c, e) && 'permit' in e && e.permit.probe;
 
+/** The machine's types, for `setup` to infer from: a typed empty object, xstate reads no value here. */
+const types: SetupTypes<BreakerContext, BreakerEvent, Record<never, string>, string, BreakerInput, NonReducibleUnknown, BreakerEmitted, MetaObject> = {};
+
 /**
  * The circuit breaker. Time enters only through events (each carries `at`, epoch ms)
  * and the `openDuration` delay, which runs on the clock given to `createActor`; answers
@@ -31,12 +34,7 @@ const isProbe = (c: Ctx, e: Ev) => current(c, e) && 'permit' in e && e.permit.pr
  * for the synchronous facade and `docs/circuit-breaker-tuning.md` for the knobs.
  */
 export const breakerMachine = setup({
-  types: {
-    context: {} as BreakerContext,
-    events: {} as BreakerEvent,
-    input: {} as BreakerInput,
-    emitted: {} as BreakerEmitted,
-  },
+  types,
   guards: {
     currentPermit: ({ context, event }) => current(context, event),
     trips: ({ context, event }) =>

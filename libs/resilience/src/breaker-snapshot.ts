@@ -1,3 +1,4 @@
+import { isOneOf, isRecord } from '@ultra/core';
 import type { BreakerState } from './breaker-types.ts';
 
 /**
@@ -32,18 +33,17 @@ export type ParsedBreakerSnapshot =
   | { readonly ok: true; readonly snapshot: BreakerSnapshot }
   | { readonly ok: false; readonly problem: string };
 
-function check(value: unknown): BreakerSnapshot | string {
-  if (typeof value !== 'object' || value === null) return `breaker snapshot must be an object, got ${JSON.stringify(value)}`;
-  const v = value as Record<string, unknown>;
+function check(v: unknown): BreakerSnapshot | string {
+  if (!isRecord(v)) return `breaker snapshot must be an object, got ${JSON.stringify(v)}`;
   if (v['version'] !== 1) return `breaker snapshot version must be 1, got ${JSON.stringify(v['version'])}`;
   const state = v['state'];
-  if (!STATES.includes(state as BreakerState)) return `breaker snapshot state must be one of ${STATES.join(', ')}, got ${JSON.stringify(state)}`;
+  if (!isOneOf(STATES, state)) return `breaker snapshot state must be one of ${STATES.join(', ')}, got ${JSON.stringify(state)}`;
   const trips = v['consecutiveTrips'];
-  if (!Number.isInteger(trips) || (trips as number) < 0) return `breaker snapshot consecutiveTrips must be an integer ≥ 0, got ${JSON.stringify(trips)}`;
-  if (state !== 'open') return { version: 1, state: state as BreakerState, consecutiveTrips: trips as number };
+  if (typeof trips !== 'number' || !Number.isInteger(trips) || trips < 0) return `breaker snapshot consecutiveTrips must be an integer ≥ 0, got ${JSON.stringify(trips)}`;
+  if (state !== 'open') return { version: 1, state, consecutiveTrips: trips };
   const { openedAt, openUntil } = v;
   if (!isTime(openedAt) || !isTime(openUntil) || openUntil < openedAt) {
     return `an open breaker snapshot needs epoch-ms openedAt ≤ openUntil, got ${JSON.stringify({ openedAt, openUntil })}`;
   }
-  return { version: 1, state: 'open', openedAt, openUntil, consecutiveTrips: trips as number };
+  return { version: 1, state: 'open', openedAt, openUntil, consecutiveTrips: trips };
 }

@@ -96,7 +96,7 @@ export function createCircuitBreaker(options: Partial<BreakerOptions>, deps: Cir
   let reply: Admission | undefined;
   let notifying = false;
 
-  const stateOf = (s: SnapshotFrom<BreakerMachine>) => s.value as BreakerState;
+  const stateOf = (s: SnapshotFrom<BreakerMachine>): BreakerState => s.value;
   const currentState = () => stateOf(actor.getSnapshot());
   let last = currentState();
 
@@ -127,6 +127,14 @@ export function createCircuitBreaker(options: Partial<BreakerOptions>, deps: Cir
   });
   actor.start();
 
+  // The answer arrives through an emitted event while `send` runs; read it through a function
+  // so the compiler does not take it for the `undefined` it was set to before the send.
+  const takeReply = (): Admission | undefined => {
+    const answer = reply;
+    reply = undefined;
+    return answer;
+  };
+
   const settle = (permit: BreakerPermit): boolean => {
     if (settled.has(permit)) return false;
     settled.add(permit);
@@ -138,8 +146,7 @@ export function createCircuitBreaker(options: Partial<BreakerOptions>, deps: Cir
       if (notifying) throw new Error('tryAcquire() was called from inside a breaker listener; call it after the listener returns');
       reply = undefined;
       actor.send({ type: 'ACQUIRE', at: clock.now() });
-      const answer = reply as Admission | undefined;
-      reply = undefined;
+      const answer = takeReply();
       if (!answer) throw new Error(`the breaker gave no answer to ACQUIRE in state ${last}`);
       return answer;
     },

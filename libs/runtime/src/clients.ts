@@ -46,7 +46,7 @@ function connectEndpoint(e: DialEndpoint, tls: TlsMaterial | undefined): Session
 
 /** Connect's protocol with binary protobuf over `session`, unary calls on the lean path (lean-unary.ts). */
 function transportOver(session: SessionLike, baseUrl: string, interceptors: Interceptor[]) {
-  const base = createConnectTransport({ httpVersion: '2', useBinaryFormat: true, baseUrl, sessionManager: session as unknown as Http2SessionManager, interceptors, ...PING });
+  const base = createConnectTransport({ httpVersion: '2', useBinaryFormat: true, baseUrl, sessionManager: session, interceptors, ...PING });
   return createLeanUnaryTransport(base, { baseUrl, session, interceptors });
 }
 

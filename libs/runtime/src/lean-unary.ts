@@ -123,10 +123,10 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
           });
           let resent = false;
           /** Sends the call again if the server refused this stream (once per stream: 'error' and 'close' both come). */
-          const resend = (e?: unknown) => {
+          const resend = (e?: Error) => {
             if (resent) return true;
             // Node cancels (CANCEL, or REFUSED_STREAM) a stream a GOAWAY left out before any answer.
-            const wasRefused = s.rstCode === NGHTTP2_REFUSED_STREAM || s.rstCode === NGHTTP2_CANCEL || /REFUSED_STREAM/.test((e as Error | undefined)?.message ?? '');
+            const wasRefused = s.rstCode === NGHTTP2_REFUSED_STREAM || s.rstCode === NGHTTP2_CANCEL || /REFUSED_STREAM/.test(e?.message ?? '');
             if (settled || status !== 0 || !wasRefused || refusals >= MAX_REFUSALS) return false;
             resent = true;
             refusals++;

@@ -75,7 +75,7 @@ export async function listen(
   let drained: (() => void) | undefined;
   const counted: NodeHandler = (req, res) => {
     inFlight++;
-    if (draining && protocol === 'http1') (res as http.ServerResponse).shouldKeepAlive = false;
+    if (draining && res instanceof http.ServerResponse) res.shouldKeepAlive = false;
     // Every request continues the caller's trace (W3C traceparent) in a server span.
     withServerSpan(
       req.headers,
@@ -92,17 +92,16 @@ export async function listen(
   const sockets = new Set<net.Socket>();
   const sessions = new Set<http2.Http2Session>();
   // Slow-loris guards: headers within 10 s, the whole request body within 30 s.
-  const h1 = protocol === 'http1' ? http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, counted as http.RequestListener) : undefined;
-  const onRequest = counted as (req: http2.Http2ServerRequest, res: http2.Http2ServerResponse) => void;
+  const h1 = protocol === 'http1' ? http.createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, counted) : undefined;
   const h2 =
     protocol !== 'h2c'
       ? undefined
       : tls
         ? http2.createSecureServer(
             { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: tls.mutual, rejectUnauthorized: tls.mutual, minVersion: 'TLSv1.2' },
-            onRequest,
+            counted,
           )
-        : http2.createServer({}, onRequest);
+        : http2.createServer({}, counted);
   h2?.on('session', (session) => {
     sessions.add(session);
     connections++;
@@ -127,7 +126,8 @@ export async function listen(
       resolve();
     });
   });
-  const bound = tcp.address() as net.AddressInfo;
+  const bound = tcp.address();
+  if (bound === null || typeof bound === 'string') throw new Error(`listener on ${address.host}:${address.port}: expected a TCP address once bound, got ${JSON.stringify(bound)}`);
   return {
     address: { host: address.host, port: bound.port },
     get inFlight() {

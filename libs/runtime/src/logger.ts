@@ -26,6 +26,6 @@ export function createLogger(service: string, options: { level?: string; destina
         return ctx ? { trace_id: ctx.traceId, span_id: ctx.spanId } : {};
       },
     },
-    (options.destination as pino.DestinationStream | undefined) ?? createLogOutput().stream,
+    options.destination ?? createLogOutput().stream,
   );
 }

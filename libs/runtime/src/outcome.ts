@@ -6,6 +6,11 @@ export function outcomeName(outcome: Outcome): string {
   return (Outcome[outcome] ?? 'UNSPECIFIED').toLowerCase();
 }
 
+/** The outcome {@link outcomeName} prints as `name` (`rate_limited`); undefined when there is none. */
+export function outcomeFromName(name: string): Outcome | undefined {
+  return Object.values(Outcome).find((o): o is Outcome => typeof o === 'number' && outcomeName(o) === name);
+}
+
 /** The RPC status code that best says what an outcome means to a caller. */
 export function outcomeCode(outcome: Outcome): Code {
   switch (outcome) {

@@ -3,12 +3,12 @@ import { isConfigError, loadConfig, type Address, type UltraConfig } from '@ultr
 import type { HealthRegistry } from './grpc-health.ts';
 import { useConnectionAge, type Listener } from './listener.ts';
 import { hostInProcess, inProcessEndpoint } from './local-links.ts';
-import { systemClock } from '@ultra/core';
+import { errorMessage, systemClock } from '@ultra/core';
 import { createLogger, type Logger } from './logger.ts';
 import { createLogOutput } from './log-output.ts';
 import { createShutdown, type DrainTime } from './shutdown.ts';
 import { loadTls, useProcessTls } from './tls.ts';
-import { createMetrics, withService, type Metrics } from '@ultra/telemetry';
+import { createMetrics, shutdownTelemetry, withService, type Metrics } from '@ultra/telemetry';
 import type { Server } from 'node:http';
 
 /** What a started service hands back so that it can be stopped gracefully. */
@@ -73,7 +73,8 @@ interface Started {
   service: RunningService;
   shutdown: AbortController;
   metrics: Metrics;
-  metricsServer?: Server | undefined;
+  /** Closes its metrics server (if it came up). */
+  closeMetrics(): void;
 }
 
 /**
@@ -108,7 +109,7 @@ export function runServices(entries: readonly ServiceEntry[]): void {
     useProcessTls(loadTls(config.tls));
     useConnectionAge(config.services.maxConnectionAgeMs);
   } catch (e) {
-    process.stderr.write(`${label}: invalid config (${config.source}):\n  ${(e as Error).message}\n`);
+    process.stderr.write(`${label}: invalid config (${config.source}):\n  ${errorMessage(e)}\n`);
     process.exit(2);
   }
   // Log lines get a moment to go out; an output nobody reads any more never holds the exit.
@@ -155,17 +156,17 @@ export function runServices(entries: readonly ServiceEntry[]): void {
     const metrics = createMetrics(name);
     const at = config.services.metrics[CONFIG_KEY[name]];
     const stop = new AbortController();
-    const entry: Started = { name, log: own, service: undefined as never, shutdown: stop, metrics };
+    let metricsServer: Server | undefined;
     void metrics.serve(at.host, at.port, (msg) => own.warn(msg)).then((server) => {
-      entry.metricsServer = server;
+      metricsServer = server;
       const bound = server?.address();
       if (bound && typeof bound === 'object') own.info({ metrics: `${bound.address}:${bound.port}` }, `metrics on http://${bound.address}:${bound.port}/metrics`);
     });
     // Spans of its start-up and of what it leaves running (watch loops, timers) are this service's.
-    entry.service = await withService(name, () => start({ config, log: own, env: process.env, shutdown: stop.signal, metrics }));
-    started.push(entry);
+    const service = await withService(name, () => start({ config, log: own, env: process.env, shutdown: stop.signal, metrics }));
+    started.push({ name, log: own, service, shutdown: stop, metrics, closeMetrics: () => metricsServer?.close() });
     if (shutdown.stopping) return;
-    const addresses = entry.service.listeners.map((l) => `${l.address.host}:${l.address.port}`);
+    const addresses = service.listeners.map((l) => `${l.address.host}:${l.address.port}`);
     own.info({ addresses, config: config.source }, `${name} listening on ${addresses.join(', ')}`);
   };
   starting = (async () => {
@@ -200,12 +201,11 @@ async function drainAll(started: readonly Started[], config: UltraConfig, time: 
     await Promise.all(s.service.listeners.map((l) => l.close(time.requestsMs())));
     time.step(`${s.name}: closing clients`);
     await s.service.close?.();
-    s.metricsServer?.close();
+    s.closeMetrics();
     s.log.info(`${s.name} stopped`);
   }
   time.step('handing over telemetry');
-  const otel = (globalThis as { __ultraOtelShutdown?: () => Promise<void> }).__ultraOtelShutdown;
-  const handedOver = Promise.all([...started.map((s) => s.metrics.shutdown()), otel?.()]).then(() => true, () => false);
+  const handedOver = Promise.all([...started.map((s) => s.metrics.shutdown()), shutdownTelemetry()]).then(() => true, () => false);
   if (!(await within(handedOver, Math.min(TELEMETRY_FLUSH_MS, time.remainingMs())))) callers[0]?.log.warn(`telemetry not handed over within ${TELEMETRY_FLUSH_MS} ms; dropped`);
 }
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { TlsConfig } from '@ultra/config';
+import { errnoCode } from '@ultra/core';
 
 /** The certificate material of one process, read once at start. */
 export interface TlsMaterial {
@@ -18,7 +19,7 @@ export function loadTls(config: TlsConfig | undefined): TlsMaterial | undefined 
     try {
       return readFileSync(path);
     } catch (e) {
-      throw new Error(`tls.${what}: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw new Error(`tls.${what}: cannot read ${path} (${errnoCode(e) ?? 'error'})`);
     }
   };
   return { cert: read(config.certFile, 'cert_file'), key: read(config.keyFile, 'key_file'), ca: read(config.caFile, 'ca_file'), mutual: config.mutual };

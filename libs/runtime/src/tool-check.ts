@@ -1,4 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
+import { errorMessage, isRecord } from '@ultra/core';
 import { ResponseFormatType, Role, ToolChoiceMode, type ChatRequest } from '@ultra/contracts/chat';
 
 const bad = (message: string) => new ConnectError(message, Code.InvalidArgument);
@@ -12,9 +13,9 @@ function jsonObject(text: string, path: string, what: string): void {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw bad(`${path}: ${what} must be JSON text, ${(e as Error).message}`);
+    throw bad(`${path}: ${what} must be JSON text, ${errorMessage(e)}`);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(`${path}: ${what} must be a JSON object, got ${text.slice(0, 40)}`);
+  if (!isRecord(value)) throw bad(`${path}: ${what} must be a JSON object, got ${text.slice(0, 40)}`);
 }
 
 /**

@@ -5,6 +5,8 @@
  * with `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`, `OTEL_EXPORTER_OTLP_PROTOCOL`, ... read by
  * the SDK itself). Without them nothing is loaded: the code paths call the no-op API.
  */
+import { setTelemetryShutdown } from './sdk-shutdown.ts';
+
 const env = process.env;
 const wanted =
   env['OTEL_SDK_DISABLED'] !== 'true' && Boolean(env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
@@ -40,22 +42,21 @@ if (wanted) {
   sdk.start();
   const stop = () => void sdk.shutdown().catch(() => undefined);
   process.once('beforeExit', stop);
-  (globalThis as { __ultraOtelShutdown?: () => Promise<void> }).__ultraOtelShutdown = () => sdk.shutdown();
+  setTelemetryShutdown(() => sdk.shutdown());
 }
 
 /**
- * The span processors: one that sets `service.name` from the span's service scope, then
- * the batch OTLP exporter the SDK would have made (protocol from
+ * The span processors: the batch OTLP exporter the SDK would have made (protocol from
  * `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL` / `OTEL_EXPORTER_OTLP_PROTOCOL`, default
- * http/protobuf). Any other `OTEL_TRACES_EXPORTER` keeps the SDK's own choice.
+ * http/protobuf), behind one that sets `service.name` from the span's service scope
+ * (service-span-processor.ts). Any other `OTEL_TRACES_EXPORTER` keeps the SDK's own choice.
  */
 async function serviceSpanProcessors() {
   const exporters = env['OTEL_TRACES_EXPORTER'];
   if (exporters && exporters !== 'otlp') return {};
-  const [{ BatchSpanProcessor }, { resourceFromAttributes }, { serviceOf }] = await Promise.all([
+  const [{ BatchSpanProcessor }, { createServiceSpanProcessor }] = await Promise.all([
     import('@opentelemetry/sdk-trace-base'),
-    import('@opentelemetry/resources'),
-    import('./service-scope.ts'),
+    import('./service-span-processor.ts'),
   ]);
   const protocol = env['OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'] ?? env['OTEL_EXPORTER_OTLP_PROTOCOL'] ?? 'http/protobuf';
   const { OTLPTraceExporter } =
@@ -64,21 +65,7 @@ async function serviceSpanProcessors() {
       : protocol === 'http/json'
         ? await import('@opentelemetry/exporter-trace-otlp-http')
         : await import('@opentelemetry/exporter-trace-otlp-proto');
-  type Resource = ReturnType<typeof resourceFromAttributes>;
-  const byService = new Map<string, Resource>();
-  const scoped = {
-    onStart(span: { resource: Resource }, parent: import('@opentelemetry/api').Context) {
-      const service = serviceOf(parent);
-      if (service === undefined) return;
-      let resource = byService.get(service);
-      if (!resource) byService.set(service, (resource = span.resource.merge(resourceFromAttributes({ 'service.name': `ultra-${service}` }))));
-      span.resource = resource;
-    },
-    onEnd: () => undefined,
-    forceFlush: () => Promise.resolve(),
-    shutdown: () => Promise.resolve(),
-  };
-  return { spanProcessors: [scoped as unknown as import('@opentelemetry/sdk-trace-base').SpanProcessor, new BatchSpanProcessor(new OTLPTraceExporter())] };
+  return { spanProcessors: [createServiceSpanProcessor(new BatchSpanProcessor(new OTLPTraceExporter()))] };
 }
 
 export {};

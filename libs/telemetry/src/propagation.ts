@@ -1,6 +1,7 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
 import type { Interceptor } from '@connectrpc/connect';
 import { inService } from './service-scope.ts';
+import { recordFailure } from './spans.ts';
 
 const tracer = trace.getTracer('ultra');
 
@@ -22,8 +23,7 @@ export function createTraceClientInterceptor(): Interceptor {
         }
         return res;
       } catch (e) {
-        span.recordException(e as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+        recordFailure(span, e);
         span.end();
         throw e;
       }

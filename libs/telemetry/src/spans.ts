@@ -9,13 +9,19 @@ export async function inSpan<T>(name: string, attributes: Attributes, fn: (span:
     try {
       return await fn(span);
     } catch (e) {
-      span.recordException(e as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+      recordFailure(span, e);
       throw e;
     } finally {
       span.end();
     }
   });
+}
+
+/** Marks `span` failed by what was thrown: the exception recorded, an error status with its message. */
+export function recordFailure(span: Span, thrown: unknown): void {
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  span.recordException(thrown instanceof Error ? thrown : message);
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
 }
 
 /** Sets attributes (a cache layer, a breaker decision) on the active span, if any. */

@@ -1,3 +1,5 @@
+import { isRecord } from '@ultra/core';
+
 /** One cached value and its times, all in epoch milliseconds. */
 export interface Entry {
   value: Uint8Array;
@@ -37,14 +39,18 @@ export function decodeEntry(buf: Buffer): Entry | undefined {
   const nl = buf.indexOf(10);
   if (nl < 0) return undefined;
   try {
-    const head = JSON.parse(buf.subarray(0, nl).toString()) as { s: number; e: number; x: number; t: string[]; i?: string };
-    if (typeof head.s !== 'number' || typeof head.e !== 'number' || typeof head.x !== 'number' || !Array.isArray(head.t)) return undefined;
-    const id = typeof head.i === 'string' ? { id: head.i } : {};
-    return { storedAt: head.s, expiresAt: head.e, staleUntil: head.x, tags: head.t, ...id, value: new Uint8Array(buf.subarray(nl + 1)) };
+    const head: unknown = JSON.parse(buf.subarray(0, nl).toString());
+    if (!isRecord(head)) return undefined;
+    const { s, e, x, t, i } = head;
+    if (typeof s !== 'number' || typeof e !== 'number' || typeof x !== 'number' || !isStrings(t)) return undefined;
+    const id = typeof i === 'string' ? { id: i } : {};
+    return { storedAt: s, expiresAt: e, staleUntil: x, tags: t, ...id, value: new Uint8Array(buf.subarray(nl + 1)) };
   } catch {
     return undefined;
   }
 }
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((item) => typeof item === 'string');
 
 /**
  * Per-entry cost beyond the value, key and tags: the entry object, the value's view, the

@@ -31,8 +31,8 @@ export function createPendingWrites(limit: number, counters: CacheCounters): Pen
       queue.delete(id);
       queue.set(id, write);
       if (queue.size > limit) {
-        const oldest = queue.keys().next().value as string;
-        queue.delete(oldest);
+        const oldest = queue.keys().next();
+        if (!oldest.done) queue.delete(oldest.value);
         counters.pendingDropped++;
       }
     },

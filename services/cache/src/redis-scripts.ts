@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { errorMessage } from '@ultra/core';
 
 /** A Lua script, run by its SHA-1 (loaded on first use and again after a Redis restart). */
 export interface Script {
@@ -154,7 +155,7 @@ export async function runScript(redis: Redis, s: Script, keys: readonly (string 
   try {
     return await call('evalsha', s.sha);
   } catch (e) {
-    if (!String((e as Error).message).startsWith('NOSCRIPT')) throw e;
+    if (!errorMessage(e).startsWith('NOSCRIPT')) throw e;
     return call('eval', s.lua);
   }
 }

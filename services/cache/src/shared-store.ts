@@ -4,6 +4,7 @@ import { decodeEntry, encodeEntry, NEVER, type Entry } from './entry.ts';
 import { messageBody, type Target } from './invalidation.ts';
 import type { RedisLink, Result } from './redis-link.ts';
 import { ACQUIRE, DELETE_BATCH, DELETE_KEY, PUBLISH, PUT, RELEASE, runScript, SYNC_POINT } from './redis-scripts.ts';
+import { acquireReply, deleteBatchReply, syncPointReply } from './script-replies.ts';
 import { scopeKey, unscope } from './scope.ts';
 
 /** Where things live in Redis, under one prefix (default `ultra:cache:`). */
@@ -104,11 +105,10 @@ export function createSharedStore(deps: SharedStoreDeps) {
       const tagSet = target.kind === 'tag' ? k.tag(target.namespace, target.value) : k.keys;
       let deleted = 0;
       for (;;) {
-        const r = await link.run((redis) => runScript(redis, DELETE_BATCH, [k.keys, k.expiry, tagSet], [target.kind, min, max, k.entryPrefix, batch]));
+        const r = await link.run((redis) => runScript(redis, DELETE_BATCH, [k.keys, k.expiry, tagSet], [target.kind, min, max, k.entryPrefix, batch]).then(deleteBatchReply));
         if (!r.ok) return r;
-        const [n, seen] = r.value as [number, number];
-        deleted += n;
-        if (seen < batch) break;
+        deleted += r.value.deleted;
+        if (r.value.seen < batch) break;
       }
       const p = await publish(target.kind, target.namespace, target.value);
       return sent(p.ok ? { ok: true, value: deleted } : p);
@@ -116,14 +116,14 @@ export function createSharedStore(deps: SharedStoreDeps) {
 
     /** One atomic lease step; see the ACQUIRE script. */
     async acquire(scoped: string, token: string, leaseMs: number): Promise<Result<Acquired>> {
-      const r = await link.run((redis) => runScript(redis, ACQUIRE, [k.entry(scoped), k.lease(scoped)], [token, leaseMs, String(clock.now())], true));
+      const r = await link.run((redis) => runScript(redis, ACQUIRE, [k.entry(scoped), k.lease(scoped)], [token, leaseMs, String(clock.now())], true).then(acquireReply));
       if (!r.ok) return r;
-      const [status, raw, pttl] = r.value as [number, Buffer, number];
+      const { status, raw, pttlMs } = r.value;
       const entry = raw.length > 0 ? decodeEntry(raw) : undefined;
       if (status === 2 && entry) return { ok: true, value: { kind: 'hit', entry } };
       const stale = entry ? { stale: entry } : {};
       if (status === 1) return { ok: true, value: { kind: 'granted', ...stale } };
-      return { ok: true, value: { kind: 'held', retryInMs: Math.max(1, pttl), ...stale } };
+      return { ok: true, value: { kind: 'held', retryInMs: Math.max(1, pttlMs), ...stale } };
     },
 
     /** Gives a lease back when `token` holds it, waking every replica's waiters. */
@@ -136,10 +136,7 @@ export function createSharedStore(deps: SharedStoreDeps) {
 
     /** The epoch and gen now (a probe: it goes through an open breaker). */
     async syncPoint(): Promise<Result<{ epoch: string; gen: number }>> {
-      const r = await link.run((redis) => runScript(redis, SYNC_POINT, [k.epoch, k.gen], [deps.newEpoch()]), { probe: true });
-      if (!r.ok) return r;
-      const [epoch, gen] = r.value as [string, number];
-      return { ok: true, value: { epoch, gen } };
+      return link.run((redis) => runScript(redis, SYNC_POINT, [k.epoch, k.gen], [deps.newEpoch()]).then(syncPointReply), { probe: true });
     },
   };
 }

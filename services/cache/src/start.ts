@@ -1,5 +1,5 @@
 import { describeRedisUrl } from '@ultra/config';
-import { systemClock, systemRandom } from '@ultra/core';
+import { errnoCode, errorMessage, systemClock, systemRandom } from '@ultra/core';
 import type { RunningService, ServiceContext } from '@ultra/runtime';
 import { isRedisClusterError } from '@ultra/runtime/redis';
 import { registerCacheMetrics } from './cache-metrics.ts';
@@ -22,7 +22,7 @@ export async function startCache({ config, log, shutdown, metrics }: ServiceCont
     ? createRedisClients(c.redisUrl.reveal(), {
         onError: (err) => {
           if (isRedisClusterError(err)) return log.error(`${err.message}; serving from the local replica only`);
-          const code = (err as NodeJS.ErrnoException).code ?? err.message;
+          const code = errnoCode(err) ?? err.message;
           if (code !== lastError) log.warn({ code }, 'redis unreachable; serving from the local replica');
           lastError = code;
         },
@@ -98,7 +98,7 @@ async function warm(store: Store, file: string, defaults: EntryDefaults, log: (f
       const { scoped, entry } = toEntry(item, defaults, now);
       counts[await store.fill(scoped, entry, false)]++;
     } catch (e) {
-      problems.push(`${file}: entry ${i + 1}: ${(e as Error).message}`);
+      problems.push(`${file}: entry ${i + 1}: ${errorMessage(e)}`);
     }
   });
   log({ file, ...counts, problems: problems.slice(0, 20) }, `cache: warmed ${counts.local + counts.shared} entries from ${file} (${problems.length} problems)`);

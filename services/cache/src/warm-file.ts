@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { parseDuration } from '@ultra/core';
+import { errnoCode, errorMessage, parseDuration } from '@ultra/core';
 import type { PutInput } from './put-input.ts';
 
 /** One entry of a warm file: a Put's fields, durations absent when the line gives none. */
@@ -72,7 +72,7 @@ export async function readWarmFile(path: string): Promise<{ items: WarmItem[]; p
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    return { items: [], problems: [`${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`] };
+    return { items: [], problems: [`${path}: cannot read it (${errnoCode(e) ?? errorMessage(e)})`] };
   }
   return parseWarmText(text, path);
 }
