@@ -121,7 +121,8 @@ describe.each(['split', 'single'] as const)('one OpenTelemetry trace across ever
     const agentAttempt = trace.find((s) => s.name === 'ultra.agent.attempt')!;
     expect(agentAttempt.attributes).toMatchObject({ 'ultra.provider': expect.any(String), 'ultra.breaker.decision': 'allowed', 'ultra.outcome': 'ok' });
     expect(Number(agentAttempt.attributes['ultra.attempt'])).toBe(1);
-    const providerCall = trace.find((s) => s.service === 'ultra-provider-agent' && s.name.startsWith('POST'))!;
+    // the HTTP client's span, not the agent's own RPC server span (`POST /ultra.provider_agent.v1...`)
+    const providerCall = trace.find((s) => s.service === 'ultra-provider-agent' && /^POST$|^POST (?!\/ultra\.)/.test(s.name))!;
     expect(providerCall.parentSpanId).toBe(agentAttempt.spanId);
     expect(trace.find((s) => s.service === 'ultra-cache' && s.attributes['ultra.lease'] === 'granted')?.attributes['ultra.cache.layer']).toBe('none');
   });

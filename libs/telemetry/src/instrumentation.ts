@@ -21,16 +21,21 @@ if (wanted) {
   // ESM imports of instrumented packages (ioredis) are patched through import-in-the-middle.
   const { register } = await import('node:module');
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
-  const [{ NodeSDK }, { IORedisInstrumentation }, { UndiciInstrumentation }] = await Promise.all([
+  const [{ NodeSDK }, { IORedisInstrumentation }, { UndiciInstrumentation }, { HttpInstrumentation }] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/instrumentation-ioredis'),
     import('@opentelemetry/instrumentation-undici'),
+    import('@opentelemetry/instrumentation-http'),
   ]);
   const sdk = new NodeSDK({
     instrumentations: [
       new IORedisInstrumentation({ requireParentSpan: true }),
       // Provider calls: never record URLs with keys or headers (keys go in headers, not in URLs, but be sure).
       new UndiciInstrumentation({ requireParentforSpans: true, headersToSpanAttributes: { requestHeaders: [], responseHeaders: [] } }),
+      // The adapters' HTTP client is node:http (libs/providers http-fetch.ts): a client span
+      // per provider call, with the trace context sent along. Incoming HTTP (the OpenAI
+      // front) has Ultra's own server spans; nothing outside a traced call is recorded.
+      new HttpInstrumentation({ disableIncomingRequestInstrumentation: true, requireParentforOutgoingSpans: true, headersToSpanAttributes: { client: { requestHeaders: [], responseHeaders: [] } } }),
     ],
     // Metrics are served for Prometheus by the service itself (see metrics.ts), not pushed.
     metricReaders: [],
