@@ -44,6 +44,9 @@ export interface CallOptions {
   tenant?: string | undefined;
 }
 
+/** An error's message, for logs and span attributes. */
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
 /** Time kept back from each hop's deadline for the hop above to answer, in ms. */
 export const HOP_MARGIN_MS = 20;
 /** Longest the router waits on the cache before going on without it, in ms. */
@@ -126,9 +129,9 @@ export function lookup(deps: FlowDeps, p: Prepared, signal: AbortSignal, allowSt
       if (!res.found) return undefined;
       return { answer: fromBinary(ChatAnswerSchema, res.value), stale: res.stale };
     } catch (e) {
-      span.setAttribute('ultra.cache.error', (e as Error).message);
+      span.setAttribute('ultra.cache.error', messageOf(e));
       // While the cache's link breaker is open, its state change was logged once.
-      if (!isLinkDown(e)) deps.log.warn({ err: (e as Error).message }, 'cache lookup failed; going on without it');
+      if (!isLinkDown(e)) deps.log.warn({ err: messageOf(e) }, 'cache lookup failed; going on without it');
       return undefined;
     }
   });
@@ -159,7 +162,7 @@ export function acquireLease(deps: FlowDeps, p: Prepared, signal: AbortSignal, a
       }
       return { kind: 'none' };
     } catch (e) {
-      span.setAttribute('ultra.cache.error', (e as Error).message);
+      span.setAttribute('ultra.cache.error', messageOf(e));
       return { kind: 'none' };
     }
   });
@@ -185,6 +188,6 @@ async function put(deps: FlowDeps, p: Prepared, stored: ChatAnswer, provider: st
       { timeoutMs: CACHE_WAIT_MS },
     );
   } catch (e) {
-    if (!isLinkDown(e)) deps.log.warn({ err: (e as Error).message }, 'cache store failed');
+    if (!isLinkDown(e)) deps.log.warn({ err: messageOf(e) }, 'cache store failed');
   }
 }
