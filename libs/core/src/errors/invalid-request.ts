@@ -6,7 +6,7 @@ import { DomainError, domainErrorKind } from './domain-error.ts';
  * wrong with it. The message is `path: detail`. At the RPC edge: INVALID_ARGUMENT.
  */
 export class InvalidRequestError extends DomainError {
-  override readonly name = 'InvalidRequestError';
+  override readonly name: string = 'InvalidRequestError';
 
   constructor(
     readonly path: string,

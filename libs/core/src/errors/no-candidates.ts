@@ -6,7 +6,7 @@ import { DomainError, domainErrorKind } from './domain-error.ts';
  * RPC edge: INVALID_ARGUMENT.
  */
 export class NoCandidatesError extends DomainError {
-  override readonly name = 'NoCandidatesError';
+  override readonly name: string = 'NoCandidatesError';
 
   constructor(
     /** The model as asked (an alias or a provider's model). */

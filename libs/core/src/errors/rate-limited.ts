@@ -6,7 +6,7 @@ import { DomainError, domainErrorKind } from './domain-error.ts';
  * the RPC edge: RESOURCE_EXHAUSTED with `retry-after` and `retry-after-ms`.
  */
 export class RateLimitedError extends DomainError {
-  override readonly name = 'RateLimitedError';
+  override readonly name: string = 'RateLimitedError';
 
   constructor(
     message: string,

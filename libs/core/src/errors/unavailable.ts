@@ -7,7 +7,7 @@ import { DomainError, domainErrorKind } from './domain-error.ts';
  * `retry-after` and `retry-after-ms`.
  */
 export class UnavailableError extends DomainError {
-  override readonly name = 'UnavailableError';
+  override readonly name: string = 'UnavailableError';
 
   constructor(
     message: string,

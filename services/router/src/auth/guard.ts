@@ -1,7 +1,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Priority, type ChatRequest } from '@ultra/contracts/chat';
 import type { ClientKey, PriorityName, UltraConfig } from '@ultra/config';
-import { withRetryAfter } from '../flow/failures.ts';
+import { toRpcError } from '../rpc-errors.ts';
 import { isKeyLimitError, type KeyLimiter } from './key-limiter.ts';
 import { bearerOf, type KeyStore } from './key-store.ts';
 
@@ -70,7 +70,7 @@ export function createGuard(deps: { config: UltraConfig; keys: KeyStore; limiter
         const release = await limiter.admit(key, estimateTokens(request), stream);
         return { key, tenant: key.tenant, request: admitted, release };
       } catch (e) {
-        if (isKeyLimitError(e)) throw withRetryAfter(new ConnectError(e.message, Code.ResourceExhausted), e.retryAfterMs);
+        if (isKeyLimitError(e)) throw toRpcError(e);
         throw e;
       }
     },
