@@ -9,6 +9,7 @@ import { routerOptions } from './config.ts';
 import { createFlowMetrics } from './flow-metrics.ts';
 import { createLinks } from './links/links.ts';
 import { createModeState } from './mode-state.ts';
+import { createNearCache } from './near-cache.ts';
 import { startOverloadGuard } from './overload-setup.ts';
 import { watchAgents, watchHealth } from './peer-watches.ts';
 import { openRouterQueue } from './queue-setup.ts';
@@ -36,7 +37,8 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
   const queue = await openRouterQueue({ options, clock, random, log, meter: metrics.meter });
   const overload = startOverloadGuard({ config, clock, log, meter: metrics.meter, health, shutdown });
   const flowMetrics = createFlowMetrics(metrics.meter, () => mode.current().mode);
-  const flow = createChatFlow({ config, cache, agent: agents.client, ...routing, mode, clock, random, log, defer: queue?.jobs.defer, overload, metrics: flowMetrics });
+  const near = createNearCache(config.cache.near, clock);
+  const flow = createChatFlow({ config, cache, agent: agents.client, ...routing, mode, clock, random, log, defer: queue?.jobs.defer, overload, near, metrics: flowMetrics });
   queue?.startWorker(flow, shutdown);
   const auth = await createRouterAuth({ config, options, clock, log });
   const server = build({ config, flow, queue: queue?.jobs, mode, clock, metrics, guard: auth.guard, overload });

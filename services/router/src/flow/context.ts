@@ -17,6 +17,7 @@ import type { FailoverBudget } from '@ultra/resilience';
 import { inSpan } from '@ultra/telemetry';
 import { isLinkDown } from '../links/link-errors.ts';
 import type { OverloadGuard } from './overload-guard.ts';
+import type { NearCache } from '../near-cache.ts';
 
 /** Everything the request path needs, made once at start. */
 export interface FlowDeps {
@@ -34,6 +35,12 @@ export interface FlowDeps {
   overload?: OverloadGuard | undefined;
   /** Queues a request for later and gives its job id; absent without a queue. */
   defer?: ((request: ChatRequest) => Promise<string>) | undefined;
+  /**
+   * The router's near cache of recent hits (`createNearCache` from `cache.near`); absent:
+   * none. Not read yet: `complete.ts` and `stream.ts` still take theirs from the deprecated
+   * `nearCacheFor` until the failover engine reads this one.
+   */
+  near?: NearCache | undefined;
 }
 
 export interface CallOptions {
