@@ -2,6 +2,7 @@ import { KNOWN_PROVIDERS } from './known-providers.ts';
 import type { ConfigFile } from './schema.ts';
 import { checkResilience } from './knobs.ts';
 import { checkDial } from './dial.ts';
+import { isRecord } from '@ultra/core';
 
 /** The parts of the file {@link crossCheck} reads; any may be missing when the schema failed. */
 export interface CheckInput {
@@ -18,23 +19,39 @@ export interface CheckInput {
   keyCount?: number;
 }
 
-export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+/** True for a list of strings. */
+export const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const isString = (v: unknown): v is string => typeof v === 'string';
+
+/** `v` when it is a mapping whose every value passes `each`, else undefined. */
+function recordOf<T>(v: unknown, each: (x: unknown) => x is T): Record<string, T> | undefined {
+  if (!isRecord(v)) return undefined;
+  const out: Record<string, T> = {};
+  for (const [k, x] of Object.entries(v)) {
+    if (!each(x)) return undefined;
+    out[k] = x;
+  }
+  return out;
+}
+const isStringMap = (v: unknown): v is Record<string, string> => recordOf(v, isString) !== undefined;
 
 /** Picks from an unvalidated file what is well-formed enough to cross-check. */
 export function lenient(raw: unknown): CheckInput {
   if (!isRecord(raw)) return {};
   const out: CheckInput = {};
-  const { providers, endpoints, models } = raw;
-  if (isRecord(providers) && Object.values(providers).every(isStrings)) out.providers = providers as Record<string, string[]>;
-  if (isRecord(endpoints) && Object.values(endpoints).every(isRecord)) {
+  const providers = recordOf(raw['providers'], isStrings);
+  if (providers) out.providers = providers;
+  const endpoints = recordOf(raw['endpoints'], isRecord);
+  if (endpoints) {
     out.endpoints = Object.fromEntries(
-      Object.entries(endpoints).map(([k, v]) => [k, isStrings((v as Record<string, unknown>)['models']) ? { models: (v as { models: string[] }).models } : {}]),
+      Object.entries(endpoints).map(([k, v]) => {
+        const models = v['models'];
+        return [k, isStrings(models) ? { models } : {}];
+      }),
     );
   }
-  if (isRecord(models) && Object.values(models).every((m) => isRecord(m) && Object.values(m).every((x) => typeof x === 'string'))) {
-    out.models = models as Record<string, Record<string, string>>;
-  }
+  const models = recordOf(raw['models'], isStringMap);
+  if (models) out.models = models;
   return out;
 }
 

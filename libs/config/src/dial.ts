@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { describeValue } from './describe.ts';
 import { address } from './schema-fields.ts';
 import type { Address } from './types.ts';
+import type { ConfigFile } from './schema.ts';
 
 /**
  * One place where a service is reached: a fixed `host:port`, or `dns:NAME:PORT` (`dns`
@@ -71,9 +72,10 @@ export function formatDial(t: DialTarget): string {
  * Problems with the dial lists: an entry that names a wildcard address (`0.0.0.0`
  * dials the caller's own machine, as the compose stack once did).
  */
-export function checkDial(services: object): string[] {
+export function checkDial(services: ConfigFile['services']): string[] {
   const problems: string[] = [];
-  for (const [service, s] of Object.entries(services as Record<string, { dial?: readonly DialTarget[] }>)) {
+  for (const [service, s] of Object.entries(services)) {
+    if (typeof s !== 'object' || !('dial' in s)) continue;
     (s.dial ?? []).forEach((t, i) => {
       if (isWildcard(t.host)) {
         problems.push(`services.${service}.dial[${i}]: ${formatDial(t)} is a listen-only address; name where the others reach ${service} (e.g. ${service.replace('_', '-')}:${t.port})`);

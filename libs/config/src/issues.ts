@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { describeValue, formatPath } from './describe.ts';
 
 const EXPECTED: Record<string, string> = {
@@ -13,28 +13,29 @@ const EXPECTED: Record<string, string> = {
 
 type Schema = z.ZodType;
 
+/** Steps through the wrappers that keep a schema's shape (defaults, optionals, pipes) to the schema inside. */
+function unwrap(n: unknown): unknown {
+  for (;;) {
+    if (!(n instanceof z.core.$ZodType)) return n;
+    const def = n._zod.def;
+    if ('innerType' in def && def.innerType) n = def.innerType;
+    else if (n instanceof z.core.$ZodPipe) n = n._zod.def.in;
+    else return n;
+  }
+}
+
 /** Walks a schema along a path to the object found there, unwrapping defaults and pipes. */
 function objectKeysAt(root: Schema, path: readonly PropertyKey[]): string[] {
   let node: unknown = root;
-  const unwrap = (n: unknown): unknown => {
-    for (;;) {
-      const def = (n as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
-      if (!def) return n;
-      if (def['innerType']) n = def['innerType'];
-      else if (def['type'] === 'pipe') n = def['in'];
-      else return n;
-    }
-  };
   for (const part of path) {
     node = unwrap(node);
-    const def = (node as { _zod: { def: Record<string, unknown> } })._zod.def;
-    if (def['type'] === 'object') node = (def['shape'] as Record<string, unknown>)[String(part)];
-    else if (def['type'] === 'record') node = def['valueType'];
-    else if (def['type'] === 'array') node = def['element'];
+    if (node instanceof z.core.$ZodObject) node = node._zod.def.shape[String(part)];
+    else if (node instanceof z.core.$ZodRecord) node = node._zod.def.valueType;
+    else if (node instanceof z.core.$ZodArray) node = node._zod.def.element;
     else return [];
   }
-  const def = (unwrap(node) as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
-  return def?.['type'] === 'object' ? Object.keys(def['shape'] as object) : [];
+  const found = unwrap(node);
+  return found instanceof z.core.$ZodObject ? Object.keys(found._zod.def.shape) : [];
 }
 
 /** Turns zod's issues into `path: what is wrong` lines, one per problem. */
@@ -42,7 +43,7 @@ export function formatIssues(schema: Schema, issues: readonly z.core.$ZodIssue[]
   const out: string[] = [];
   for (const issue of issues) {
     const path = issue.path;
-    const input = (issue as { input?: unknown }).input;
+    const input = issue.input;
     switch (issue.code) {
       case 'unrecognized_keys': {
         const known = objectKeysAt(schema, path);

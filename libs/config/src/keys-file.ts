@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
+import { errnoCode } from '@ultra/core';
 import { z } from 'zod';
 import { keySchema } from './auth.ts';
 import { formatIssues } from './issues.ts';
@@ -19,7 +20,7 @@ export function readKeysFile(path: string): { keys: FileKey[]; problems: string[
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoCode(e);
     return { keys: [], problems: [`${where}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? 'error'})`}`] };
   }
   const doc = parseDocument(text, { uniqueKeys: true });

@@ -1,7 +1,7 @@
 import { QUEUE_NOT_RETRIED, QUEUE_OUTCOMES } from './schema.ts';
 import type { BreakerConfig, BulkheadConfig, RetryConfig, WithOverrides } from './types.ts';
-import { isRecord, type CheckInput } from './check.ts';
-import { formatDuration } from '@ultra/core';
+import { isStrings, type CheckInput } from './check.ts';
+import { formatDuration, isRecord } from '@ultra/core';
 import { Outcome } from '@ultra/contracts/chat';
 import { defaultAdaptiveLimitOptions, defaultBreakerOptions as b, defaultBulkheadOptions, defaultRetryBudgetOptions, defaultRetryOptions as r } from '@ultra/resilience/defaults';
 
@@ -54,15 +54,18 @@ function knobs(file: Knobs): Record<string, unknown> {
   for (const [k, v] of Object.entries(file)) {
     if (v === undefined || k === 'overrides') continue;
     const key = RENAMED[k] ?? k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
-    out[key] = k.endsWith('_outcomes') ? (v as string[]).map((o) => o.toUpperCase()) : isRecord(v) ? knobs(v) : v;
+    out[key] = k.endsWith('_outcomes') && isStrings(v) ? v.map((o) => o.toUpperCase()) : isRecord(v) ? knobs(v) : v;
   }
   return out;
 }
 
 /** `file`'s keys over `base`, one level of nesting (retry.budget) merged too. */
 function over<T extends object>(base: T, file: Knobs): T {
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(knobs(file))) out[k] = isRecord(v) ? { ...(out[k] as object), ...v } : v;
+  const out: Record<string, unknown> = Object.fromEntries(Object.entries(base));
+  for (const [k, v] of Object.entries(knobs(file))) {
+    const was = out[k];
+    out[k] = isRecord(v) && isRecord(was) ? { ...was, ...v } : v;
+  }
   return out as T;
 }
 

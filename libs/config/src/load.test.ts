@@ -85,6 +85,15 @@ describe('a bad file names every problem as path: what is wrong', () => {
     ]);
   });
 
+  it('unknown key under a record, a default and a nested section, with the keys known there', () => {
+    expect(problems(`${ACTION_PLAN}retry:\n  budget:\n    bogus: 1\n`)).toEqual([
+      'retry.budget.bogus: unknown key (expected one of: max_tokens, token_ratio)',
+    ]);
+    expect(problems(`${ACTION_PLAN}services:\n  router:\n    bogus: 1\n`)).toEqual([
+      'services.router.bogus: unknown key (expected one of: grpc, http, metrics, dial)',
+    ]);
+  });
+
   it('wrong type', () => {
     expect(problems(ACTION_PLAN.replace('threshold: 3', 'threshold: three'))).toEqual([
       'health_check.threshold: expected a number, got string "three"',

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
+import { errnoCode } from '@ultra/core';
 import { ConfigError } from './config-error.ts';
 import { DEFAULT_CONFIG_YAML, DEFAULT_SOURCE } from './default-config.ts';
 import { formatIssues } from './issues.ts';
@@ -55,7 +56,7 @@ export function loadConfig(options: { file?: string | undefined; env: Env }): Ul
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoCode(e);
     throw new ConfigError(file, [`${file}: ${code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? 'error'})`}`]);
   }
   return parseConfig(text, file, options.env);

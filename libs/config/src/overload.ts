@@ -15,7 +15,7 @@ export const overloadSchema = (duration: z.ZodType<number, string>) =>
       event_loop_delay: duration.default(50),
       busy_cpu: z.number().min(0).default(0.25),
       max_in_flight: z.number().int().min(0).default(4096),
-      added_latency: duration.default(50),
+      added_latency: duration.default(25),
       min_in_flight: z.number().int().min(1).default(16),
       max_heap: z.number().gt(0).max(1).default(0.9),
       sample_every: duration.default(100),
@@ -39,7 +39,8 @@ export interface OverloadConfig {
    * The latency Ultra may add to an answer (its time in the router, cache and agent, less the
    * provider's call), as the median over a sample. Above it, the router lets fewer requests in
    * at once (all but high), down to `minInFlight`; at or under it, more, up to `maxInFlight`.
-   * Default 50 ms.
+   * Default 25 ms: a few times what Ultra adds unloaded (about 3 ms in one process, 10 ms
+   * split), low enough that high priority beside a flood stays within 3× its unloaded p99.
    */
   readonly addedLatencyMs: number;
   /** The floor of that limit. Default 16. */

@@ -184,6 +184,7 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
       evaluateEveryMs: file.modes.evaluate_every,
       recoverAfter: file.modes.recover_after,
       routerStaleAfterMs: file.modes.router_stale_after,
+      minServing: { router: file.modes.min_serving.router, providerAgent: file.modes.min_serving.provider_agent, cache: file.modes.min_serving.cache },
       rules: {
         degraded: camel(file.modes.rules.degraded),
         critical: camel(file.modes.rules.critical),

@@ -184,6 +184,9 @@ export const fileSchema = z.strictObject({
       evaluate_every: duration.default(1_000),
       recover_after: count(1).default(3),
       router_stale_after: duration.default(60_000),
+      min_serving: z
+        .strictObject({ router: count(1).default(1), provider_agent: count(1).default(1), cache: count(1).default(1) })
+        .prefault({}),
       rules: z
         .strictObject({
           degraded: conditionsSchema(duration).optional(),

@@ -228,6 +228,12 @@ export interface UltraConfig {
     readonly recoverAfter: number;
     /** A router that has not heard from the health service for this long assumes DEGRADED. */
     readonly routerStaleAfterMs: number;
+    /**
+     * Replicas of each service that must serve for it to count as up (the health service
+     * watches every replica on the service's `dial` list). Default 1 each: a service is down
+     * only when none of its replicas serves, so a rolling restart changes no mode.
+     */
+    readonly minServing: { readonly router: number; readonly providerAgent: number; readonly cache: number };
     /** Conditions per mode, in the file's snake_case turned camelCase; unset ones take the shipped rules. */
     readonly rules: Readonly<Record<'degraded' | 'critical' | 'outage', Readonly<Record<string, number | boolean>> | undefined>>;
     readonly table: Readonly<Record<ModeName, ModePolicy>>;

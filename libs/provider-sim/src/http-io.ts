@@ -9,7 +9,7 @@ export async function readBody(req: IncomingMessage): Promise<string> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const part of req) {
-    const buf = part as Buffer;
+    const buf = Buffer.isBuffer(part) ? part : Buffer.from(String(part));
     size += buf.length;
     if (size > BODY_LIMIT) throw new RangeError(`request body over ${BODY_LIMIT} bytes`);
     parts.push(buf);
@@ -20,7 +20,8 @@ export async function readBody(req: IncomingMessage): Promise<string> {
 /** Parses JSON, or gives undefined. */
 export function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    const value: unknown = JSON.parse(text);
+    return value;
   } catch {
     return undefined;
   }

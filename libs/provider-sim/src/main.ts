@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { errorMessage } from '@ultra/core';
 import { createSimulator } from './simulator.ts';
 
 /**
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
       strict: true,
     }));
   } catch (e) {
-    console.error(`provider-sim: ${(e as Error).message}`);
+    console.error(`provider-sim: ${errorMessage(e)}`);
     process.exit(2);
   }
   const port = Number(values.port);
@@ -42,6 +43,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(`provider-sim: ${e instanceof Error ? e.message : String(e)}`);
+  console.error(`provider-sim: ${errorMessage(e)}`);
   process.exit(1);
 });

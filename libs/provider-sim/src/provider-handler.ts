@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Clock, Random } from '@ultra/core';
+import { isRecord, type Clock, type Random } from '@ultra/core';
 import { buildAnswer, countWords, type SimRequest } from './answer.ts';
 import type { ConcurrencyBook } from './concurrency.ts';
 import type { Faults } from './faults.ts';
@@ -118,7 +118,7 @@ async function injectError(
 
 /** Adds OpenAI's nested `error.message` at the top too, where Cohere's readers look (shared `/v1/models`). */
 function withTopMessage(body: unknown): unknown {
-  if (typeof body !== 'object' || body === null) return body;
-  const error = (body as { error?: { message?: unknown } }).error;
-  return error && typeof error.message === 'string' ? { ...body, message: error.message } : body;
+  if (!isRecord(body)) return body;
+  const error = body['error'];
+  return isRecord(error) && typeof error['message'] === 'string' ? { ...body, message: error['message'] } : body;
 }

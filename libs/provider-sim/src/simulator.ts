@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createSeededRandom, systemClock, systemRandom, type Clock, type Random } from '@ultra/core';
 import { handleAdmin } from './admin.ts';
 import { createConcurrencyBook } from './concurrency.ts';
@@ -118,7 +117,8 @@ export function createSimulator(options: Partial<SimulatorOptions> = {}): Simula
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
-          const address = server.address() as AddressInfo;
+          const address = server.address();
+          if (address === null || typeof address === 'string') return reject(new Error(`provider-sim: listening on ${host}:${port} gave no TCP address (${String(address)})`));
           const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           resolve({ port: address.port, host: address.address, url: `http://${shown}:${address.port}` });
         });

@@ -64,8 +64,3 @@ export function parseShape<T>(ctx: ErrorContext, schema: z.ZodType<T>, body: unk
   const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
   throw malformed(ctx, `${what} is not in the expected shape${where}`);
 }
-
-/** True for a non-null, non-array object. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

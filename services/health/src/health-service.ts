@@ -15,6 +15,7 @@ import {
 import { systemClock, type Clock, type Notifier } from '@ultra/core';
 import { loadComponentOf } from './load-report.ts';
 import type { ModeEngine } from './engine/engine.ts';
+import type { PinKeeper } from './pin-keeper.ts';
 import type { Registry } from './registry.ts';
 
 const MAX_PIN_MS = 24 * 3_600_000;
@@ -22,6 +23,8 @@ const MAX_PIN_MS = 24 * 3_600_000;
 export interface HealthServiceDeps {
   registry: Registry;
   engine: ModeEngine;
+  /** Operators' pins, shared with the other health replicas through Redis. */
+  pins: Pick<PinKeeper, 'pin' | 'unpin'>;
   /** Notified on every change of mode, reason or component. */
   changes: Notifier;
   shutdown: AbortSignal;
@@ -58,7 +61,7 @@ export function createHealthService(deps: HealthServiceDeps): ServiceImpl<typeof
         await changes.wait(seen, ctx.signal, deps.shutdown);
       }
     },
-    pinMode(req) {
+    async pinMode(req) {
       if (req.mode === Mode.UNSPECIFIED || Mode[req.mode] === undefined) {
         throw new ConnectError('mode: must be one of MODE_NORMAL, MODE_DEGRADED, MODE_CRITICAL, MODE_OUTAGE', Code.InvalidArgument);
       }
@@ -66,7 +69,7 @@ export function createHealthService(deps: HealthServiceDeps): ServiceImpl<typeof
       if (ms <= 0 || ms > MAX_PIN_MS) {
         throw new ConnectError(`duration_ms: must be between 1 and ${MAX_PIN_MS} (24 h), got ${ms}`, Code.InvalidArgument);
       }
-      engine.pin(req.mode, ms, req.reason || 'no reason given');
+      await deps.pins.pin(req.mode, ms, req.reason || 'no reason given');
       changes.notify();
       return create(PinModeResponseSchema, { status: status() });
     },
@@ -74,8 +77,8 @@ export function createHealthService(deps: HealthServiceDeps): ServiceImpl<typeof
       deps.registry.set(loadComponentOf(req, (deps.clock ?? systemClock).now()));
       return create(ReportLoadResponseSchema, {});
     },
-    unpinMode() {
-      engine.unpin();
+    async unpinMode() {
+      await deps.pins.unpin();
       changes.notify();
       return create(UnpinModeResponseSchema, { status: status() });
     },

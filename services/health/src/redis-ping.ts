@@ -5,6 +5,8 @@ import { createRedisConnection, isRedisClusterError } from '@ultra/runtime/redis
 export const REDIS_PING_TIMEOUT_MS = 1000;
 
 export interface RedisPing {
+  /** The health service's connection to Redis (the pin keeper shares it). */
+  readonly connection: ReturnType<typeof createRedisConnection>;
   /** Whether Redis answers a PING within {@link REDIS_PING_TIMEOUT_MS}, and why not. */
   ping(): Promise<{ ok: boolean; detail: string }>;
   close(): void;
@@ -22,6 +24,7 @@ export function createRedisPing(url: string, clock: Clock): RedisPing {
     if (isRedisClusterError(err)) refused = err.message;
   });
   return {
+    connection: redis,
     async ping() {
       const answered = (redis.status === 'wait' || redis.status === 'end' ? redis.connect().then(() => redis.ping()) : redis.ping()).then(
         () => true,

@@ -1,39 +1,51 @@
+import { formatDial, type DialTarget } from '@ultra/config';
 import { Health, HealthCheckResponse_ServingStatus as Serving } from '@ultra/contracts/grpc-health';
 import { ComponentStatus } from '@ultra/contracts/health';
-import { formatDial, type DialTarget } from '@ultra/config';
 import type { Clock } from '@ultra/core';
-import { createServiceClient, keepWatching } from '@ultra/runtime';
+import { createServiceConnection, keepWatching } from '@ultra/runtime';
+import { createReplicaCensus } from './replica-census.ts';
 import type { Registry } from './registry.ts';
 import type { StartGate } from './startup.ts';
 
-/** How often a lost grpc.health.v1 Watch is asked again, ms. */
-export const SERVICE_WATCH_RETRY_MS = 1000;
+export interface ServiceWatchDeps {
+  readonly registry: Registry;
+  readonly gate: StartGate;
+  readonly clock: Clock;
+  readonly shutdown: AbortSignal;
+}
 
 /**
- * One grpc.health.v1 Watch of a service over its whole dial list (where it is reached,
- * not where it listens): it moves to another replica when the one it is on goes, so a
- * service counts as serving while any replica of it serves. The registry holds it as
- * `NAME@DIAL`; not listening yet at start is starting, not failing.
+ * Watches every replica of one service: a `grpc.health.v1` Watch on each endpoint of its
+ * `dial` list (each address of a `dns:` name, re-read as it changes), folded into one
+ * component that is up while at least `minServing` replicas serve (replica-census.ts).
+ * A replica's lost watch is retried every second; until it first answers at start, it is
+ * starting, not failing.
  */
-export function watchService(name: string, dial: readonly DialTarget[], deps: { registry: Registry; gate: StartGate; clock: Clock; shutdown: AbortSignal }): void {
-  const { registry, gate } = deps;
-  const client = createServiceClient(Health, dial);
+export function watchService(deps: ServiceWatchDeps, name: string, dial: readonly DialTarget[], minServing: number): void {
+  const { registry, gate, clock, shutdown } = deps;
   const id = `${name}@${dial.map(formatDial).join(',')}`;
+  const census = createReplicaCensus({ id, min: minServing });
+  // Starting until a replica answers (a `dns:` name may not have its first address yet).
   registry.set({ name: id, kind: 'service', status: ComponentStatus.STARTING, detail: 'starting: not heard from yet' });
-  keepWatching({
-    clock: deps.clock,
-    signal: deps.shutdown,
-    retryMs: SERVICE_WATCH_RETRY_MS,
-    consume: async (signal) => {
-      for await (const res of client.watch({ service: '' }, { signal })) {
-        const ok = res.status === Serving.SERVING;
-        registry.set({ name: id, kind: 'service', status: ok ? ComponentStatus.SERVING : ComponentStatus.NOT_SERVING, detail: ok ? '' : (Serving[res.status] ?? '') });
-      }
-    },
-    onLost: (err) => {
-      const why = err instanceof Error ? err.message : 'stream ended';
-      if (gate.starting(id)) registry.set({ name: id, kind: 'service', status: ComponentStatus.STARTING, detail: `starting: not listening yet (${why})` });
-      else registry.set({ name: id, kind: 'service', status: ComponentStatus.NOT_SERVING, detail: `unreachable: ${why}` });
-    },
+  createServiceConnection(Health, dial).eachEndpoint(shutdown, (client, endpoint, signal) => {
+    census.set(endpoint, { status: 'starting', detail: 'starting: not heard from yet' });
+    keepWatching({
+      clock,
+      signal,
+      retryMs: 1000,
+      consume: async (s) => {
+        for await (const res of client.watch({ service: '' }, { signal: s })) {
+          registry.set(census.set(endpoint, res.status === Serving.SERVING ? { status: 'serving' } : { status: 'not-serving', detail: Serving[res.status] ?? '' }));
+        }
+      },
+      onLost: (err) => {
+        const why = err instanceof Error ? err.message : 'stream ended';
+        // Not listening yet at start is starting, not failing.
+        const state = gate.starting(id) ? { status: 'starting' as const, detail: `starting: not listening yet (${why})` } : { status: 'not-serving' as const, detail: `unreachable: ${why}` };
+        registry.set(census.set(endpoint, state));
+      },
+    });
+    // A replica gone from the dial list (not the service shutting down) no longer counts.
+    signal.addEventListener('abort', () => shutdown.aborted || registry.set(census.remove(endpoint)), { once: true });
   });
 }

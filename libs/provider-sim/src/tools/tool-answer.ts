@@ -1,12 +1,9 @@
+import { isRecord } from '@ultra/core';
 import { splitIntoChunks, type SimAnswer, type SimRequest } from '../answer.ts';
 import type { SimToolCall } from './types.ts';
 
 /** Longest piece of the user's text put into a string argument, in characters. */
 const ARG_TEXT_LIMIT = 40;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * A value that follows `schema` (JSON Schema or Gemini's OpenAPI subset, either case of

@@ -1,6 +1,7 @@
 import type { SimAnswer } from '../answer.ts';
 import type { SimTools } from '../tools/types.ts';
-import { contentText, isRecord } from './common.ts';
+import { isRecord } from '@ultra/core';
+import { contentText } from './common.ts';
 
 const MEDIA_TYPES = new Set(['image/jpeg', 'image/png', 'image/gif', 'image/webp']);
 

@@ -1,4 +1,5 @@
-import { contentText, faultText, isRecord, optionalCount, readMessages, retryAfterHeader, waitOf } from './common.ts';
+import { isRecord } from '@ultra/core';
+import { contentText, faultText, optionalCount, readMessages, retryAfterHeader, waitOf } from './common.ts';
 import { anthropicToolBlocks, readAnthropicTools } from './anthropic-tools.ts';
 import type { Reply, SimError, SimWire } from './types.ts';
 

@@ -1,6 +1,7 @@
 import type { SimAnswer } from '../answer.ts';
 import type { SimTools } from '../tools/types.ts';
-import { contentText, isRecord } from './common.ts';
+import { isRecord } from '@ultra/core';
+import { contentText } from './common.ts';
 
 /**
  * Reads what a Chat v2 body carries besides text, insisting on what the API insists on:

@@ -1,4 +1,5 @@
-import { faultText, hasBearer, isRecord, optionalCount, readMessages, retryAfterHeader } from './common.ts';
+import { isRecord } from '@ultra/core';
+import { faultText, hasBearer, optionalCount, readMessages, retryAfterHeader } from './common.ts';
 import { cohereToolCalls, readCohereTools } from './cohere-tools.ts';
 import type { Reply, SimError, SimWire } from './types.ts';
 

@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
+import { isRecord } from '@ultra/core';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   400: 'invalid request',
@@ -56,7 +57,7 @@ export function contentText(content: unknown): string | undefined {
   if (typeof content === 'string') return content;
   if (content === null) return '';
   if (!Array.isArray(content)) return undefined;
-  return content.map((p) => (typeof p === 'object' && p !== null && typeof (p as { text?: unknown }).text === 'string' ? (p as { text: string }).text : '')).join('');
+  return content.map((p) => (isRecord(p) && typeof p['text'] === 'string' ? p['text'] : '')).join('');
 }
 
 /** Reads `[{role, content}]` with the given role names; a string explains what is wrong. */
@@ -64,10 +65,10 @@ export function readMessages(raw: unknown, field: string): Array<{ role: string;
   if (!Array.isArray(raw) || raw.length === 0) return `${field}: must be a non-empty array`;
   const out: Array<{ role: string; content: string }> = [];
   for (const [i, m] of raw.entries()) {
-    const role = typeof m === 'object' && m !== null ? (m as { role?: unknown }).role : undefined;
-    const record = typeof m === 'object' && m !== null ? (m as { content?: unknown; tool_calls?: unknown }) : {};
+    const record = isRecord(m) ? m : {};
+    const role = record['role'];
     // An assistant turn of tool calls may have no content (OpenAI, Cohere).
-    const content = record.content === undefined && Array.isArray(record.tool_calls) ? '' : contentText(record.content);
+    const content = record['content'] === undefined && Array.isArray(record['tool_calls']) ? '' : contentText(record['content']);
     if (typeof role !== 'string' || content === undefined) return `${field}.${i}: needs a role and a text content`;
     out.push({ role, content });
   }
@@ -77,10 +78,5 @@ export function readMessages(raw: unknown, field: string): Array<{ role: string;
 /** An optional positive integer field, or a reason it is not one. */
 export function optionalCount(value: unknown, field: string): number | undefined | string {
   if (value === undefined || value === null) return undefined;
-  return Number.isInteger(value) && (value as number) > 0 ? (value as number) : `${field}: must be a positive integer`;
-}
-
-/** True for a non-null, non-array object. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : `${field}: must be a positive integer`;
 }

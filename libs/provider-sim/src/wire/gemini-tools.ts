@@ -1,6 +1,6 @@
 import type { SimAnswer } from '../answer.ts';
 import type { SimTools } from '../tools/types.ts';
-import { isRecord } from './common.ts';
+import { isRecord } from '@ultra/core';
 
 /** Keys Gemini's Schema object knows; anything else is "Unknown name" (additionalProperties, $schema, ...). */
 const SCHEMA_KEYS = new Set(['type', 'format', 'title', 'description', 'nullable', 'enum', 'maxItems', 'minItems', 'properties', 'required', 'minProperties', 'maxProperties', 'minLength', 'maxLength', 'pattern', 'example', 'anyOf', 'propertyOrdering', 'default', 'items', 'minimum', 'maximum']);
@@ -58,34 +58,34 @@ export function readGeminiTools(body: Record<string, unknown>): SimTools | strin
   let toolResult: string | undefined;
   for (const [i, c] of (Array.isArray(body['contents']) ? body['contents'] : []).entries()) {
     const parts = isRecord(c) && Array.isArray(c['parts']) ? c['parts'].filter(isRecord) : [];
-    const responses = parts.filter((p) => isRecord(p['functionResponse']));
+    const responses = parts.map((p) => p['functionResponse']).filter(isRecord);
     if (responses.length > 0) {
       if (responses.length !== calls.length) {
         return 'Please ensure that the number of function response parts is equal to the number of function call parts of the function call turn.';
       }
+      const texts: string[] = [];
       for (const r of responses) {
-        const name = (r['functionResponse'] as Record<string, unknown>)['name'];
+        const name = r['name'];
         if (!calls.includes(String(name))) return `* GenerateContentRequest.contents[${i}].parts: functionResponse ${JSON.stringify(name)} answers no function call of the turn before.`;
-        if (!isRecord((r['functionResponse'] as Record<string, unknown>)['response'])) return `Invalid value at 'contents[${i}].parts.function_response.response': expected an object`;
+        const response = r['response'];
+        if (!isRecord(response)) return `Invalid value at 'contents[${i}].parts.function_response.response': expected an object`;
+        texts.push(typeof response['result'] === 'string' && Object.keys(response).length === 1 ? response['result'] : JSON.stringify(response));
       }
-      toolResult = responses
-        .map((r) => {
-          const response = (r['functionResponse'] as Record<string, Record<string, unknown>>)['response']!;
-          return typeof response['result'] === 'string' && Object.keys(response).length === 1 ? response['result'] : JSON.stringify(response);
-        })
-        .join('\n');
+      toolResult = texts.join('\n');
     } else if (isRecord(c) && c['role'] !== 'model') toolResult = undefined;
     const made = parts.filter((p) => isRecord(p['functionCall']));
+    const madeCalls = made.map((p) => p['functionCall']).filter(isRecord);
     for (const p of made) {
       const sig = p['thoughtSignature'];
       if (sig !== FOREIGN && (typeof sig !== 'string' || !sig.startsWith('sim-signature-'))) {
         return `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly (contents[${i}]).`;
       }
     }
-    calls = made.map((p) => String((p['functionCall'] as Record<string, unknown>)['name']));
+    calls = madeCalls.map((f) => String(f['name']));
     for (const p of parts) {
       if (!isRecord(p['inlineData']) && !isRecord(p['fileData'])) continue;
-      const d = (p['inlineData'] ?? p['fileData']) as Record<string, unknown>;
+      const given = p['inlineData'] ?? p['fileData'];
+      const d = isRecord(given) ? given : {};
       if (typeof d['mimeType'] !== 'string' || (typeof d['data'] !== 'string' && typeof d['fileUri'] !== 'string')) return `* GenerateContentRequest.contents[${i}].parts: inline data needs mime_type and data`;
       images++;
     }

@@ -1,4 +1,5 @@
-import { faultText, isRecord, optionalCount, readMessages, retryAfterHeader, waitOf } from './common.ts';
+import { isRecord } from '@ultra/core';
+import { faultText, optionalCount, readMessages, retryAfterHeader, waitOf } from './common.ts';
 import { geminiCallParts, readGeminiTools } from './gemini-tools.ts';
 import type { Reply, SimError, SimWire } from './types.ts';
 

@@ -1,6 +1,6 @@
 import type { SimAnswer } from '../answer.ts';
 import type { SimTools } from '../tools/types.ts';
-import { isRecord } from './common.ts';
+import { isRecord } from '@ultra/core';
 
 /**
  * Reads what an OpenAI Chat Completions body carries besides text, insisting on what the

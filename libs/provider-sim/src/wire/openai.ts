@@ -1,4 +1,5 @@
-import { bearerOf, faultText, hasBearer, isRecord, maskKey, optionalCount, readMessages, retryAfterHeader, waitOf } from './common.ts';
+import { isRecord } from '@ultra/core';
+import { bearerOf, faultText, hasBearer, maskKey, optionalCount, readMessages, retryAfterHeader, waitOf } from './common.ts';
 import { openAIToolDeltas, openAIToolMessage, readOpenAITools } from './openai-tools.ts';
 import type { Reply, SimError, SimWire } from './types.ts';
 

@@ -1,6 +1,6 @@
 import { Outcome } from '@ultra/contracts/chat';
 import type { DescribeError, ErrorDetail } from '../classify.ts';
-import { isRecord } from '../wire-common.ts';
+import { isRecord } from '@ultra/core';
 
 /**
  * Anthropic error types that decide the outcome by themselves. Generic ones (`api_error`,

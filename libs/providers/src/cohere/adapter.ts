@@ -1,6 +1,6 @@
 import type { AdapterFactory } from '../types.ts';
 import { createWireAdapter } from '../wire-adapter.ts';
-import { isRecord } from '../wire-common.ts';
+import { isRecord } from '@ultra/core';
 import type { WireSpec } from '../wire-spec.ts';
 import { describeCohereError } from './errors.ts';
 import { toCohereRequest } from './request.ts';

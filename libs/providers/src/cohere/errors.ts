@@ -1,6 +1,6 @@
 import { Outcome } from '@ultra/contracts/chat';
 import type { DescribeError, ErrorDetail } from '../classify.ts';
-import { isRecord } from '../wire-common.ts';
+import { isRecord } from '@ultra/core';
 
 /**
  * Reads Cohere's error body `{message}` (sometimes with `id`). "too many tokens: total

@@ -1,7 +1,7 @@
 import { Outcome } from '@ultra/contracts/chat';
 import { parseResetDuration } from '../retry-after.ts';
 import type { DescribeError, ErrorDetail } from '../classify.ts';
-import { isRecord } from '../wire-common.ts';
+import { isRecord } from '@ultra/core';
 
 /** google.rpc status names that decide the outcome by themselves. */
 const BY_STATUS: Readonly<Record<string, Outcome>> = {

@@ -4,7 +4,8 @@ import { classifyErrorBody, problem, type ErrorContext } from '../classify.ts';
 import { parseEventData } from '../sse.ts';
 import type { Completion, ToolCallOut } from '../types.ts';
 import { geminiCallId } from './tools.ts';
-import { isRecord, makeCompletion, makeUsage, parseShape } from '../wire-common.ts';
+import { isRecord } from '@ultra/core';
+import { makeCompletion, makeUsage, parseShape } from '../wire-common.ts';
 import type { StreamDecoder } from '../wire-spec.ts';
 
 const UsageShape = z.object({

@@ -1,3 +1,4 @@
+import { isRecord } from '@ultra/core';
 import { UnsupportedRequestError } from '../unsupported-request.ts';
 
 /** Keys of Gemini's Schema object (its OpenAPI 3.0 subset) that Ultra passes on. */
@@ -5,8 +6,6 @@ const KEPT = new Set(['format', 'title', 'description', 'nullable', 'enum', 'max
 /** JSON Schema keys that say nothing Gemini needs (OpenAI's strict mode requires some of them): dropped. */
 const DROPPED = new Set(['$schema', '$id', '$comment', 'additionalProperties', 'strict', 'examples', 'readOnly', 'writeOnly', 'deprecated', 'unevaluatedProperties']);
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object', 'null']);
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * A JSON Schema in Gemini's OpenAPI subset: `type` in capitals, `["string", "null"]` as

@@ -4,7 +4,7 @@ import type { WireSpec } from '../wire-spec.ts';
 import { describeOpenAIError } from './errors.ts';
 import { toOpenAIRequest } from './request.ts';
 import { createOpenAIStreamDecoder, fromOpenAIResponse } from './response.ts';
-import { isRecord } from '../wire-common.ts';
+import { isRecord } from '@ultra/core';
 
 /**
  * OpenAI's Chat Completions wire format: `POST {base_url}/chat/completions` with

@@ -1,6 +1,6 @@
 import { Outcome } from '@ultra/contracts/chat';
 import type { DescribeError, ErrorDetail } from '../classify.ts';
-import { isRecord } from '../wire-common.ts';
+import { isRecord } from '@ultra/core';
 
 const CONTEXT_CODES = new Set(['context_length_exceeded', 'string_above_max_length']);
 const REFUSAL_CODES = new Set(['content_filter', 'content_policy_violation', 'ResponsibleAIPolicyViolation']);

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { classifyErrorBody, type ErrorContext } from '../classify.ts';
 import { parseEventData } from '../sse.ts';
 import type { Completion } from '../types.ts';
-import { isRecord, makeCompletion, makeUsage, parseShape } from '../wire-common.ts';
+import { isRecord } from '@ultra/core';
+import { makeCompletion, makeUsage, parseShape } from '../wire-common.ts';
 import type { StreamDecoder } from '../wire-spec.ts';
 import { createToolCallAssembler, piece } from '../tool-calls.ts';
 

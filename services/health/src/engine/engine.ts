@@ -85,6 +85,11 @@ export function createModeEngine(options: EngineOptions) {
       set(computed.mode, computed.reason || 'pin removed');
     },
 
+    /** The operator's pin in force, if any. */
+    heldPin(): { readonly mode: Mode; readonly until: number; readonly reason: string } | undefined {
+      return pinned();
+    },
+
     current() {
       pinned();
       return { mode, reason, since, pinnedUntil: pin?.until };

@@ -57,13 +57,13 @@ describe('added-latency limit', () => {
 
   it('added latency with few requests inside Ultra (a machine slow for everyone, not a queue) lowers nothing', () => {
     const limit = fresh();
-    // 20 answers a period with 120 ms added: 24 requests inside Ultra
-    expect(untilSlow(limit, 120, 20, 20)).toBe(Infinity);
-    expect(limit.lastInside).toBeGreaterThan(20);
-    expect(limit.lastInside).toBeLessThanOrEqual(24);
+    // 10 answers a period with 120 ms added: 12 requests inside Ultra, at most the queue bound of 16
+    expect(untilSlow(limit, 120, 10, 20)).toBe(Infinity);
+    expect(limit.lastInside).toBeGreaterThan(10);
+    expect(limit.lastInside).toBeLessThanOrEqual(12);
     expect(limit.value).toBe(64);
     // over the threshold, it does not grow either, however much of it is in use
-    period(limit, 120, 20, 64);
+    period(limit, 120, 10, 64);
     expect(limit.value).toBe(64);
     // 80 a period: 96 inside, a queue
     expect(untilSlow(limit, 120, 80, 20)).toBeLessThanOrEqual(5);

@@ -15,7 +15,9 @@
  * more than `queueBound` requests inside Ultra. The second tells a queue Ultra built from a
  * machine that is slow for everyone: at 60 answers a second, 100 ms added is six requests
  * inside Ultra, which fewer requests in flight would not make faster; at 400 a second it is
- * forty, a queue.
+ * forty, a queue. The bound (16) is about two high-priority callers' worth of requests
+ * per core: a lower one mistakes a busy machine for a queue, a higher one (it was 32) let a
+ * flood keep high priority at 4–5× its unloaded p99 on two cores.
  *
  * As TCP's congestion window: the limit starts at `initial`, not at its ceiling, so that a
  * crowd arriving at once is not all let in before any signal can rise (it is refused with a
@@ -39,7 +41,7 @@ export interface AddedLatencyLimitOptions {
   readonly max: number;
   /** The limit before anything is learnt, clamped to [min, max]. Default 64. */
   readonly initial?: number;
-  /** Requests inside Ultra's own work on average at or under which there is no queue to shorten. Default 32. */
+  /** Requests inside Ultra's own work on average at or under which there is no queue to shorten. Default 16. */
   readonly queueBound?: number;
   /** A slow period multiplies the limit by this. Ratio in (0, 1). Default 0.9. */
   readonly backoff?: number;
@@ -77,7 +79,7 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
   const backoff = options.backoff ?? 0.9;
   const growth = options.growth ?? 0.05;
   const minSamples = options.minSamples ?? 8;
-  const queueBound = options.queueBound ?? 32;
+  const queueBound = options.queueBound ?? 16;
   if (!(thresholdMs > 0) || !Number.isInteger(min) || min < 1 || !Number.isInteger(max) || max < min) {
     throw new RangeError(`added-latency limit needs threshold > 0 and integers 1 ≤ min ≤ max, got threshold ${thresholdMs} ms, min ${min}, max ${max}`);
   }
