@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '@ultra/core';
+import { errorMessage, InvalidRequestError } from '@ultra/core';
 import { ResponseFormatType, Role, ToolChoiceMode, type ChatRequest } from '@ultra/contracts/chat';
 
 const bad = (path: string, detail: string) => new InvalidRequestError(path, detail);
@@ -12,7 +12,7 @@ function jsonObject(text: string, path: string, what: string): void {
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw bad(path, `${what} must be JSON text, ${e instanceof Error ? e.message : String(e)}`);
+    throw bad(path, `${what} must be JSON text, ${errorMessage(e)}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(path, `${what} must be a JSON object, got ${text.slice(0, 40)}`);
 }

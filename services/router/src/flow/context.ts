@@ -4,7 +4,7 @@ import { LeaseOutcome, type CacheService } from '@ultra/contracts/cache';
 import { ChatAnswerSchema, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import type { ProviderAgentService } from '@ultra/contracts/provider-agent';
 import type { UltraConfig } from '@ultra/config';
-import type { Clock, Random } from '@ultra/core';
+import { errorMessage, type Clock, type Random } from '@ultra/core';
 import type { Logger } from '@ultra/runtime';
 import { cacheKey, cachePolicyOf } from '../cache-key.ts';
 import { candidatesFor, type Candidate } from '../candidates.ts';
@@ -50,9 +50,6 @@ export interface CallOptions {
   /** The caller's tenant: its cache entries and jobs are its own ('' when Ultra runs open). */
   tenant?: string | undefined;
 }
-
-/** An error's message, for logs and span attributes. */
-const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Time kept back from each hop's deadline for the hop above to answer, in ms. */
 export const HOP_MARGIN_MS = 20;
@@ -136,9 +133,9 @@ export function lookup(deps: FlowDeps, p: Prepared, signal: AbortSignal, allowSt
       if (!res.found) return undefined;
       return { answer: fromBinary(ChatAnswerSchema, res.value), stale: res.stale };
     } catch (e) {
-      span.setAttribute('ultra.cache.error', messageOf(e));
+      span.setAttribute('ultra.cache.error', errorMessage(e));
       // While the cache's link breaker is open, its state change was logged once.
-      if (!isLinkDown(e)) deps.log.warn({ err: messageOf(e) }, 'cache lookup failed; going on without it');
+      if (!isLinkDown(e)) deps.log.warn({ err: errorMessage(e) }, 'cache lookup failed; going on without it');
       return undefined;
     }
   });
@@ -169,7 +166,7 @@ export function acquireLease(deps: FlowDeps, p: Prepared, signal: AbortSignal, a
       }
       return { kind: 'none' };
     } catch (e) {
-      span.setAttribute('ultra.cache.error', messageOf(e));
+      span.setAttribute('ultra.cache.error', errorMessage(e));
       return { kind: 'none' };
     }
   });
@@ -195,6 +192,6 @@ async function put(deps: FlowDeps, p: Prepared, stored: ChatAnswer, provider: st
       { timeoutMs: CACHE_WAIT_MS },
     );
   } catch (e) {
-    if (!isLinkDown(e)) deps.log.warn({ err: messageOf(e) }, 'cache store failed');
+    if (!isLinkDown(e)) deps.log.warn({ err: errorMessage(e) }, 'cache store failed');
   }
 }
