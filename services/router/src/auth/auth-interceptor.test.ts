@@ -69,5 +69,6 @@ describe('the auth interceptor', () => {
   it('a server without the interceptor does not serve the call as if the router were open', async () => {
     const bare = createClient(RouterService, createRouterTransport((r) => r.service(RouterService, createRouterService(flow, createJobHandlers(undefined), guard))));
     expect(await codeOf(bare.complete({ request }, as('ultra-key-a')))).toBe(Code.Internal);
+    expect(await codeOf(bare.listDeadLetters({}, as('ultra-key-a')))).toBe(Code.Internal);
   });
 });
