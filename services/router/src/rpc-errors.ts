@@ -25,16 +25,15 @@ export function toRpcError(e: unknown): ConnectError {
 
 /**
  * A server interceptor that throws every error of the RPCs under it, raised at once or in
- * the middle of a stream, as {@link toRpcError} says. Innermost but for the auth
- * interceptor, so that the mode interceptor around it sees RPC errors only.
+ * the middle of a stream, as `map` makes it.
  */
-export function createErrorInterceptor(): Interceptor {
+export function mapErrors(map: (e: unknown) => ConnectError): Interceptor {
   return (next) => async (req) => {
     let res;
     try {
       res = await next(req);
     } catch (e) {
-      throw toRpcError(e);
+      throw map(e);
     }
     if (!res.stream) return res;
     const messages = res.message;
@@ -44,9 +43,16 @@ export function createErrorInterceptor(): Interceptor {
         try {
           yield* messages;
         } catch (e) {
-          throw toRpcError(e);
+          throw map(e);
         }
       })(),
     };
   };
 }
+
+/**
+ * The RPC edge's translation as a server interceptor: every error as {@link toRpcError}
+ * says. Innermost but for the auth interceptor, so that the mode interceptor around it
+ * sees RPC errors only.
+ */
+export const createErrorInterceptor = (): Interceptor => mapErrors(toRpcError);
