@@ -3,6 +3,7 @@ import type { Clock } from '@ultra/core';
 import { ProviderError, type ProviderErrorInit } from './provider-error.ts';
 import { redact, truncate } from './redact.ts';
 import { retryAfterFromHeaders } from './retry-after.ts';
+import type { HeaderLookup } from './types.ts';
 
 /** What an adapter reads out of its provider's error body. Every field is a hint. */
 export interface ErrorDetail {
@@ -93,7 +94,7 @@ export function malformed(ctx: ErrorContext, what: string): ProviderError {
 }
 
 /** Classifies a non-2xx HTTP answer from its status, headers and body text. */
-export function classifyHttpError(ctx: ErrorContext, status: number, headers: Headers, text: string): ProviderError {
+export function classifyHttpError(ctx: ErrorContext, status: number, headers: HeaderLookup, text: string): ProviderError {
   const body = parseMaybeJson(text);
   const detail = body === undefined ? {} : safeDescribe(ctx, body, status);
   const outcome = detail.outcome ?? outcomeForStatus(status, text);

@@ -1,7 +1,7 @@
 import { Outcome } from '@ultra/contracts/chat';
 import { classifyHttpError, malformed, problem, type ErrorContext } from './classify.ts';
 import { classifyThrown } from './classify-thrown.ts';
-import type { FetchLike } from './types.ts';
+import type { FetchLike, HttpAnswer, HttpRequestInit } from './types.ts';
 
 /** An HTTP call as an adapter describes it. The API key travels only in `headers`. */
 export interface HttpCall {
@@ -31,27 +31,23 @@ export const ANSWER_BODY_LIMIT = 16 * 1024 * 1024;
  * Reads `res`'s body as UTF-8 text, stopping (and cancelling the rest) once it passes
  * `limit` bytes: `over` then says so and `text` holds the first `limit` bytes.
  */
-export async function readText(res: Response, limit: number): Promise<{ text: string; over: boolean }> {
+export async function readText(res: HttpAnswer, limit: number): Promise<{ text: string; over: boolean }> {
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > limit) {
     await res.body?.cancel().catch(() => undefined);
     return { text: '', over: true };
   }
   if (!res.body) return { text: '', over: false };
-  const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
+  // Leaving the loop early (past the limit) cancels the rest of the body.
+  for await (const value of res.body) {
     chunks.push(value);
     size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      return { text: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), over: true };
-    }
+    if (size > limit) return { text: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), over: true };
   }
-  return { text: (chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.byteLength) : Buffer.concat(chunks)).toString('utf8'), over: false };
+  const [only] = chunks;
+  return { text: (chunks.length === 1 && only ? Buffer.from(only.buffer, only.byteOffset, only.byteLength) : Buffer.concat(chunks)).toString('utf8'), over: false };
 }
 
 /**
@@ -59,13 +55,12 @@ export async function readText(res: Response, limit: number): Promise<{ text: st
  * network failure or abort through {@link classifyThrown}, a non-2xx answer through
  * {@link classifyHttpError}.
  */
-export async function send(ctx: HttpContext, call: HttpCall, signal: AbortSignal): Promise<Response> {
-  let res: Response;
+export async function send(ctx: HttpContext, call: HttpCall, signal: AbortSignal): Promise<HttpAnswer> {
+  let res: HttpAnswer;
   try {
     // No automatic redirects: a redirect to another origin would carry key headers
     // (x-api-key, x-goog-api-key) there; provider APIs do not redirect.
-    const init: RequestInit = { method: call.method, headers: call.headers, signal, redirect: 'manual' };
-    if (call.body !== undefined) init.body = JSON.stringify(call.body);
+    const init: HttpRequestInit = { method: call.method, headers: call.headers, signal, redirect: 'manual', ...(call.body !== undefined ? { body: JSON.stringify(call.body) } : {}) };
     res = await ctx.fetch(call.url, init);
   } catch (e) {
     throw classifyThrown(ctx, e, signal);
@@ -88,7 +83,7 @@ export async function send(ctx: HttpContext, call: HttpCall, signal: AbortSignal
  * Reads a 2xx response as JSON. A wrong content type (an HTML page, plain text), a
  * truncated or invalid body give MALFORMED_RESPONSE; a dropped connection CONNECTION.
  */
-export async function readJson(ctx: HttpContext, res: Response, signal: AbortSignal): Promise<unknown> {
+export async function readJson(ctx: HttpContext, res: HttpAnswer, signal: AbortSignal): Promise<unknown> {
   let read: { text: string; over: boolean };
   try {
     read = await readText(res, ANSWER_BODY_LIMIT);

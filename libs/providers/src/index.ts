@@ -6,6 +6,10 @@ export type {
   Endpoint,
   EndpointType,
   FetchLike,
+  HttpAnswer,
+  HttpRequestInit,
+  AnswerBody,
+  HeaderLookup,
   Outcome,
   ProviderAdapter,
   Secret,
@@ -29,6 +33,7 @@ export { retryAfterFromHeaders, parseResetDuration } from './retry-after.ts';
 export { redact } from './redact.ts';
 export type { StreamDecoder, StreamStep, WireSpec } from './wire-spec.ts';
 export { createWireAdapter } from './wire-adapter.ts';
+export { createHttpFetch, defaultHttpFetch } from './http-fetch.ts';
 export { ADAPTER_FACTORIES, createAdapter } from './registry.ts';
 export { DEFAULT_ENDPOINTS, defaultEndpointFor, type DefaultEndpoint } from './defaults.ts';
 export { createOpenAIAdapter, openAIWire } from './openai/adapter.ts';

@@ -1,3 +1,4 @@
+import type { HeaderLookup } from './types.ts';
 /**
  * How long a provider asks us to wait, read from its response headers, in milliseconds.
  * In order of precedence:
@@ -10,7 +11,7 @@
  * @param now the current time in milliseconds since the epoch (from the injected Clock)
  * @returns undefined when no header says anything usable
  */
-export function retryAfterFromHeaders(headers: Headers, now: number): number | undefined {
+export function retryAfterFromHeaders(headers: HeaderLookup, now: number): number | undefined {
   const ms = finiteNonNegative(Number(headers.get('retry-after-ms')?.trim() || Number.NaN));
   if (ms !== undefined) return Math.round(ms);
   const retryAfter = headers.get('retry-after')?.trim();
@@ -33,7 +34,7 @@ const RESET_LIMITS: ReadonlyArray<{ reset: string; remaining: string; kind: 'dur
   })),
 ];
 
-function fromResetHeaders(headers: Headers, now: number): number | undefined {
+function fromResetHeaders(headers: HeaderLookup, now: number): number | undefined {
   const exhausted: number[] = [];
   const all: number[] = [];
   for (const limit of RESET_LIMITS) {

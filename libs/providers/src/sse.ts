@@ -7,7 +7,7 @@ import { malformed, type ErrorContext } from './classify.ts';
  * MALFORMED_RESPONSE at the point where it appears: the events before it are still
  * passed on. Leaving the loop early cancels the body, which frees the connection.
  */
-export async function* readSse(ctx: ErrorContext, body: ReadableStream<Uint8Array>): AsyncGenerator<EventSourceMessage> {
+export async function* readSse(ctx: ErrorContext, body: AsyncIterable<Uint8Array>): AsyncGenerator<EventSourceMessage> {
   const queue: Array<EventSourceMessage | ParseError> = [];
   const parser = createParser({
     onEvent: (event) => queue.push(event),

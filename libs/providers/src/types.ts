@@ -82,14 +82,42 @@ export interface ProviderAdapter {
 
 export type { Outcome };
 
-/** The subset of `fetch` adapters use; injectable for tests. */
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+/** What adapters read of an HTTP header block: `fetch`'s `Headers` has it. */
+export interface HeaderLookup {
+  get(name: string): string | null;
+}
+
+/** An answer's body: its bytes as they arrive; `cancel` stops reading and frees the connection. */
+export interface AnswerBody extends AsyncIterable<Uint8Array> {
+  cancel(reason?: unknown): Promise<void>;
+}
+
+/** What adapters read of an HTTP answer: `fetch`'s `Response` has it, and so does {@link createHttpFetch}'s. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly headers: HeaderLookup;
+  readonly body: AnswerBody | null;
+}
+
+/** What adapters send: a subset of `fetch`'s `RequestInit`. */
+export interface HttpRequestInit {
+  readonly method: 'GET' | 'POST';
+  readonly headers: Record<string, string>;
+  readonly body?: string;
+  readonly signal: AbortSignal;
+  /** Adapters never follow redirects (a redirect could carry key headers elsewhere). */
+  readonly redirect: 'manual';
+}
+
+/** The HTTP client adapters call: `fetch` itself fits, and tests inject their own. */
+export type FetchLike = (url: string, init: HttpRequestInit) => Promise<HttpAnswer>;
 
 /** What every adapter factory takes besides its endpoint. */
 export interface AdapterDeps {
   /** Reads "now" to turn `Retry-After` dates and reset times into waits. Default: systemClock. */
   clock: Clock;
-  /** The HTTP client. Default: Node's built-in `fetch` (undici). */
+  /** The HTTP client. Default: {@link createHttpFetch}'s, over `node:http`/`node:https` keep-alive agents. */
   fetch: FetchLike;
 }
 

@@ -4,13 +4,15 @@ import { malformed, problem } from './classify.ts';
 import { isUnsupportedRequest } from './unsupported-request.ts';
 import { classifyThrown } from './classify-thrown.ts';
 import { readJson, send, type HttpCall, type HttpContext } from './http.ts';
+import { defaultHttpFetch } from './http-fetch.ts';
 import { streamAnswer } from './stream-answer.ts';
 import type { AdapterDeps, Endpoint, ProviderAdapter } from './types.ts';
 import type { WireSpec } from './wire-spec.ts';
 
 /**
  * Builds a {@link ProviderAdapter} from one provider's {@link WireSpec}. Everything that
- * is the same for every provider lives here: HTTP through the injected fetch, the
+ * is the same for every provider lives here: HTTP through the injected fetch (default
+ * `defaultHttpFetch`, node:http keep-alive), the
  * caller's AbortSignal on every call, JSON and SSE reading, and one classification of
  * every failure into a ProviderError. The key is read from the endpoint's Secret at each
  * call and only ever put into request headers.
@@ -20,7 +22,7 @@ export function createWireAdapter(endpoint: Endpoint, deps: Partial<AdapterDeps>
   const ctx: HttpContext = {
     provider: endpoint.name,
     clock: deps.clock ?? systemClock,
-    fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
+    fetch: deps.fetch ?? defaultHttpFetch(),
     describe: spec.describeError,
     secrets: endpoint.apiKey ? [endpoint.apiKey.reveal()] : [],
   };

@@ -1,15 +1,17 @@
-import type { DescMessage, DescMethod, DescMethodStreaming, DescMethodUnary } from '@bufbuild/protobuf';
+import { isMessage, type DescMessage, type DescMethod, type DescMethodStreaming, type DescMethodUnary } from '@bufbuild/protobuf';
 import { context, type Context } from '@opentelemetry/api';
 import {
   Code,
   ConnectError,
   createContextValues,
   createHandlerContext,
+  type HandlerContext,
   type Interceptor,
   type MethodImplSpec,
   type Transport,
 } from '@connectrpc/connect';
-import { invokeUnaryImplementation, runStreamingCall, runUnaryCall, transformInvokeImplementation } from '@connectrpc/connect/protocol';
+import { invokeUnaryImplementation, runStreamingCall, transformInvokeImplementation } from '@connectrpc/connect/protocol';
+import { runLocalUnary } from './local-unary.ts';
 import { withServerSpan } from '@ultra/telemetry';
 
 /** What a service serves, as an in-process caller reaches it: its methods and its server interceptors. */
@@ -75,6 +77,28 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
       requestHeader: header,
       contextValues: values,
     });
+  /**
+   * A unary handler's context, lighter than `createHandlerContext`'s (which links two more
+   * AbortControllers and copies the request headers, then must be aborted at the end): the
+   * handler's signal is the call's own, which the caller's signal and deadline abort and
+   * which `runUnaryCall` ends with the call.
+   */
+  const unaryContext = (method: DescMethod, signal: AbortSignal, timeoutMs: number | undefined, header: Headers, values: Values): HandlerContext => {
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    return {
+      service: method.parent,
+      method,
+      protocolName: 'in-process',
+      requestMethod: 'POST',
+      url: `in-process:/${method.parent.typeName}/${method.name}`,
+      signal,
+      timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
+      requestHeader: header,
+      responseHeader: new Headers(),
+      responseTrailer: new Headers(),
+      values,
+    };
+  };
   const request = <M extends DescMethod>(method: M, header: ConstructorParameters<typeof Headers>[0], values: Values | undefined) => ({
     service: method.parent,
     method,
@@ -85,19 +109,24 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
   });
 
   const unary: Transport['unary'] = (method, signal, timeoutMs, header, message, contextValues) =>
-    runUnaryCall({
+    runLocalUnary({
+      method,
       interceptors: clientInterceptors,
-      ...(signal ? { signal } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      req: { stream: false, ...request(method, header, contextValues), message },
+      signal,
+      timeoutMs,
+      req: { stream: false, ...request(method, header, contextValues) },
+      message,
       next: async (req) => {
         const { endpoint, spec } = target(method);
         if (!isUnarySpec(spec, method)) throw new ConnectError(`${method.parent.typeName}/${method.name} has no unary implementation in this process`, Code.Internal);
-        const context_ = handlerContext(method, req.signal, timeoutMs, req.header, req.contextValues);
+        const input = req.message;
+        // (an interceptor could have swapped the request for another message)
+        if (!isMessage(input, method.input)) throw new ConnectError(`${method.parent.typeName}/${method.name}: the request is not a ${method.input.typeName}`, Code.Internal);
+        const context_ = unaryContext(method, req.signal, timeoutMs, req.header, req.contextValues);
         const span = openServerSpan(endpoint, method, req.header);
         endpoint.calls.inFlight++;
         try {
-          const output = await unlessAborted(req.signal, context.with(span.ctx, () => invokeUnaryImplementation(spec, context_, req.message, [...endpoint.interceptors])));
+          const output = await unlessAborted(req.signal, context.with(span.ctx, () => invokeUnaryImplementation(spec, context_, input, [...endpoint.interceptors])));
           span.end(false);
           return { stream: false, service: method.parent, method, header: context_.responseHeader, trailer: context_.responseTrailer, message: output };
         } catch (e) {
@@ -106,7 +135,6 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
           throw error;
         } finally {
           endpoint.calls.inFlight--;
-          context_.abort();
         }
       },
     });
