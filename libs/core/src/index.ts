@@ -3,3 +3,4 @@ export * from './random.ts';
 export * from './duration.ts';
 export * from './notifier.ts';
 export * from './guards.ts';
+export * from './errors/index.ts';

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptSchema, Outcome } from '@ultra/contracts/chat';
+import { InvalidRequestError, NoCandidatesError, RateLimitedError, UnavailableError } from '@ultra/core';
 import { attemptsError } from '@ultra/runtime';
 import { describe, expect, it } from 'vitest';
 import { classifyFailure } from './classify.ts';
@@ -36,5 +37,24 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new ConnectError('late', Code.DeadlineExceeded), retried).outcome).toBe(Outcome.TIMEOUT);
     expect(classifyFailure(new ConnectError('none', Code.Unavailable), retried).outcome).toBe(Outcome.UNAVAILABLE);
     expect(classifyFailure(new TypeError('oops'), retried)).toMatchObject({ outcome: Outcome.SERVER_ERROR, detail: 'oops' });
+  });
+
+  it('reads domain errors by their guards, not by a status code', () => {
+    expect(classifyFailure(new InvalidRequestError('sampling.temperature', 'must be between 0 and 2, got 3'), retried)).toEqual({
+      outcome: Outcome.BAD_REQUEST,
+      detail: 'sampling.temperature: must be between 0 and 2, got 3',
+      retryAfterMs: 0,
+      providerAttempts: [],
+      heldBack: false,
+    });
+    expect(classifyFailure(new NoCandidatesError('llama3', 'model "llama3": no provider can honour tools'), retried)).toMatchObject({ outcome: Outcome.BAD_REQUEST, heldBack: false });
+    expect(classifyFailure(new UnavailableError('Ultra is in outage mode', 4_000), retried)).toMatchObject({ outcome: Outcome.UNAVAILABLE, retryAfterMs: 4_000, heldBack: true });
+    expect(classifyFailure(new RateLimitedError('over the limit', 1_500), retried)).toMatchObject({ outcome: Outcome.RATE_LIMITED, retryAfterMs: 1_500, heldBack: true });
+  });
+
+  it('takes no provider outcome from a bare status code: AUTH_FAILED and CONTENT_REFUSED travel as attempts', () => {
+    expect(classifyFailure(new ConnectError('refused', Code.FailedPrecondition), retried).outcome).toBe(Outcome.SERVER_ERROR);
+    const refused = attemptsError('refused', Outcome.CONTENT_REFUSED, [attempt('openai', Outcome.CONTENT_REFUSED)]);
+    expect(classifyFailure(refused, retried).outcome).toBe(Outcome.CONTENT_REFUSED);
   });
 });

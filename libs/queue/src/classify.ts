@@ -1,5 +1,6 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Outcome, type Attempt } from '@ultra/contracts/chat';
+import { isInvalidRequest, isNoCandidates, isRateLimited, isUnavailable } from '@ultra/core';
 import { attemptsOf, outcomeName } from '@ultra/runtime';
 
 /** Why one attempt of a job failed, as the queue records and judges it. */
@@ -22,6 +23,14 @@ export interface Failure {
 
 const CLIENT_MISTAKES = new Set([Outcome.BAD_REQUEST, Outcome.CONTEXT_TOO_LONG]);
 
+/** A failure before any provider was tried. */
+const untried = (outcome: Outcome, detail: string, retryAfterMs: number, heldBack: boolean): Failure => ({ outcome, detail, retryAfterMs, providerAttempts: [], heldBack });
+
+/**
+ * The outcome of an RPC error that names no attempt: what the failover path throws
+ * itself when it tried nobody (the caller cancelled, the deadline passed, no provider is
+ * available). Never a provider's outcome: those travel as attempts.
+ */
 function byCode(code: Code): Outcome {
   switch (code) {
     case Code.InvalidArgument:
@@ -34,8 +43,6 @@ function byCode(code: Code): Outcome {
       return Outcome.CANCELLED;
     case Code.Unavailable:
       return Outcome.UNAVAILABLE;
-    case Code.FailedPrecondition:
-      return Outcome.CONTENT_REFUSED;
     default:
       return Outcome.SERVER_ERROR;
   }
@@ -49,14 +56,20 @@ function retryAfterOf(err: ConnectError, attempts: readonly Attempt[]): number {
 }
 
 /**
- * Classifies an error from the chat flow. The caller's own mistakes (INVALID_ARGUMENT)
- * keep their outcome. Otherwise, when providers were tried, the outcome is that of the
+ * Classifies an error from the chat flow. Its domain errors say what they are: a request
+ * no provider could answer is BAD_REQUEST; a limit or Ultra's own refusal (its mode, its
+ * saturation) tried no provider and holds the job back, with its Retry-After. The
+ * failover path's RPC errors carry one attempt per provider tried: the caller's own
+ * mistakes (INVALID_ARGUMENT) keep their outcome; otherwise the outcome is that of the
  * first provider attempt whose class is retried (another try may find that provider
  * well), else the last one's; with no attempts, the status code decides.
  *
  * @param retried whether the queue retries an error class, by config name (`server_error`)
  */
 export function classifyFailure(e: unknown, retried: (outcome: string) => boolean): Failure {
+  if (isInvalidRequest(e) || isNoCandidates(e)) return untried(Outcome.BAD_REQUEST, e.message, 0, false);
+  if (isRateLimited(e)) return untried(Outcome.RATE_LIMITED, e.message, e.retryAfterMs, true);
+  if (isUnavailable(e)) return untried(Outcome.UNAVAILABLE, e.message, e.retryAfterMs, true);
   const err = ConnectError.from(e);
   const providerAttempts = attemptsOf(err);
   const detail = err.rawMessage;

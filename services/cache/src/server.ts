@@ -1,7 +1,7 @@
 import type { Address, UltraConfig } from '@ultra/config';
 import { CacheService } from '@ultra/contracts/cache';
 import { Health } from '@ultra/contracts/grpc-health';
-import { addReflection, createAdminInterceptor, createRpcHandler, createHealthRegistry, listen, Serving, type HealthRegistry, type RunningService } from '@ultra/runtime';
+import { addReflection, createAdminInterceptor, createRpcHandler, createHealthRegistry, Serving, type HealthRegistry, type NodeHandler } from '@ultra/runtime';
 import { createCacheService, type CacheServiceDeps } from './cache-service.ts';
 
 /**
@@ -27,8 +27,15 @@ export function reportRedisHealth(deps: Pick<CacheServiceDeps, 'store'>, health:
   return store.health.onChange(set);
 }
 
-/** Builds and starts the cache service's listener. */
-export async function build(deps: CacheServerDeps): Promise<RunningService & { health: HealthRegistry; close(): Promise<void> }> {
+/** The cache service's handler for its address, not listening yet; `close` ends the Redis health mirror. */
+export interface CacheServer {
+  handler: NodeHandler;
+  health: HealthRegistry;
+  close(): void;
+}
+
+/** Builds the cache service's handler (CacheService, grpc.health.v1, reflection); the caller listens. */
+export function build(deps: CacheServerDeps): CacheServer {
   const health = createHealthRegistry([CacheService.typeName]);
   const stop = reportRedisHealth(deps, health);
   const handler = createRpcHandler(deps.address, {
@@ -40,6 +47,5 @@ export async function build(deps: CacheServerDeps): Promise<RunningService & { h
       addReflection(router);
     },
   });
-  const listener = await listen(deps.address, handler);
-  return { listeners: [listener], health, close: async () => stop() };
+  return { handler, health, close: stop };
 }

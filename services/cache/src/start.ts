@@ -1,6 +1,6 @@
 import { describeRedisUrl } from '@ultra/config';
 import { errnoCode, errorMessage, systemClock, systemRandom } from '@ultra/core';
-import type { RunningService, ServiceContext } from '@ultra/runtime';
+import { listen, type RunningService, type ServiceContext } from '@ultra/runtime';
 import { isRedisClusterError } from '@ultra/runtime/redis';
 import { registerCacheMetrics } from './cache-metrics.ts';
 import { forEachLimit, toEntry, type EntryDefaults } from './put-input.ts';
@@ -11,7 +11,7 @@ import { build } from './server.ts';
 import { createStore, type Store } from './store.ts';
 import { readWarmFile } from './warm-file.ts';
 
-/** Wires the cache service (store, Redis link, warm file) and starts it. */
+/** Wires the cache service (store, Redis link, warm file) and listens. */
 export async function startCache({ config, log, shutdown, metrics }: ServiceContext): Promise<RunningService> {
   const c = config.cache;
   const clock = systemClock;
@@ -53,7 +53,7 @@ export async function startCache({ config, log, shutdown, metrics }: ServiceCont
     await synced(store, 2_000);
     await warm(store, c.warmFile, defaults, (fields, msg) => log.info(fields, msg));
   }
-  const service = await build({
+  const server = build({
     address: config.services.cache,
     ultraConfig: config,
     store,
@@ -64,10 +64,12 @@ export async function startCache({ config, log, shutdown, metrics }: ServiceCont
     leaseWaitMs: c.lease.waitMs,
     shutdown,
   });
+  const listener = await listen(config.services.cache, server.handler);
   return {
-    ...service,
+    listeners: [listener],
+    health: server.health,
     close: async () => {
-      await service.close();
+      server.close();
       store.close();
       clients?.disconnect();
     },

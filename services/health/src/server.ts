@@ -1,12 +1,18 @@
 import type { Address } from '@ultra/config';
 import { Health } from '@ultra/contracts/grpc-health';
 import { HealthService } from '@ultra/contracts/health';
-import { addReflection, createAdminInterceptor, createRpcHandler, createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
+import { addReflection, createAdminInterceptor, createRpcHandler, createHealthRegistry, type HealthRegistry, type NodeHandler } from '@ultra/runtime';
 import type { UltraConfig } from '@ultra/config';
 import { createHealthService, type HealthServiceDeps } from './health-service.ts';
 
-/** Builds and starts the health service's listener. */
-export async function build(deps: HealthServiceDeps & { address: Address; config: UltraConfig }): Promise<RunningService> {
+/** The health service's handler for its address, not listening yet, and its grpc.health.v1 registry. */
+export interface HealthServer {
+  handler: NodeHandler;
+  health: HealthRegistry;
+}
+
+/** Builds the health service's handler (HealthService, grpc.health.v1, reflection); the caller listens. */
+export function build(deps: HealthServiceDeps & { address: Address; config: UltraConfig }): HealthServer {
   const health = createHealthRegistry([HealthService.typeName]);
   const handler = createRpcHandler(deps.address, {
     service: 'health',
@@ -17,6 +23,5 @@ export async function build(deps: HealthServiceDeps & { address: Address; config
       addReflection(router);
     },
   });
-  const listener = await listen(deps.address, handler);
-  return { listeners: [listener], health };
+  return { handler, health };
 }

@@ -1,26 +1,24 @@
 import { Mode } from '@ultra/contracts/chat';
 import { ComponentStatus } from '@ultra/contracts/health';
-import { ManualClock } from '@ultra/core';
+import { createNotifier, ManualClock } from '@ultra/core';
+import { createLogger } from '@ultra/runtime';
 import { describe, expect, it } from 'vitest';
 import { createModeEngine } from './engine/engine.ts';
 import { DEFAULT_RULES } from './engine/rules.ts';
-import { modeChangeLine } from './mode-log.ts';
-import { createRegistry, observationOf } from './registry.ts';
+import { createModeEvaluation } from './mode-evaluation.ts';
+import { createRegistry } from './registry.ts';
 import { createStartGate } from './startup.ts';
 
-/** The health service's start as main.ts wires it: registry, gate, engine, and the log. */
+/** The health service's start as start.ts wires it: registry, gate, the mode evaluation, and the log. */
 function start() {
   const clock = new ManualClock(0);
   const engine = createModeEngine({ rules: DEFAULT_RULES, clock, recoverAfter: 3 });
   const logged: string[] = [];
-  const evaluate = () => {
-    if (!gate.ready()) return;
-    const before = engine.current().mode;
-    engine.observe(observationOf(registry, ['primary']));
-    if (engine.current().mode !== before) logged.push(modeChangeLine(before, engine.current().mode, engine.current().reason).message);
-  };
-  const registry = createRegistry(evaluate);
+  const log = createLogger('health', { destination: { write: (line: string) => void logged.push(String(JSON.parse(line).msg)) } });
+  const registry = createRegistry(() => evaluation.now());
   const gate = createStartGate({ registry, clock, graceMs: 60_000 });
+  const evaluation = createModeEvaluation({ engine, registry, gate, tiers: ['primary'], changes: createNotifier(), log });
+  const evaluate = () => evaluation.now();
   for (const name of ['router@127.0.0.1:50051', 'cache@127.0.0.1:50071']) registry.set({ name, kind: 'service', status: ComponentStatus.STARTING, detail: 'starting' });
   registry.set({ name: 'provider:openai', kind: 'provider', tier: 'primary', status: ComponentStatus.STARTING, detail: 'starting' });
   const report = (name: string, status: ComponentStatus, kind: 'service' | 'provider' = 'service') =>

@@ -1,7 +1,7 @@
 import type { Address, UltraConfig } from '@ultra/config';
 import { Health } from '@ultra/contracts/grpc-health';
 import { ProviderAgentAdminService, ProviderAgentService } from '@ultra/contracts/provider-agent';
-import { addReflection, createAdminInterceptor, createRpcHandler, createHealthRegistry, listen, type RunningService } from '@ultra/runtime';
+import { addReflection, createAdminInterceptor, createRpcHandler, createHealthRegistry, type HealthRegistry, type NodeHandler } from '@ultra/runtime';
 import { createAdminService, type AdminServiceDeps } from './admin-service.ts';
 import { createAgentService, type AgentServiceDeps } from './agent-service.ts';
 
@@ -11,8 +11,14 @@ export interface AgentServerDeps extends AgentServiceDeps, AdminServiceDeps {
   ultraConfig?: UltraConfig;
 }
 
-/** Builds and starts the provider-agent's listener: the agent service, its admin service, grpc.health.v1. */
-export async function build(deps: AgentServerDeps): Promise<RunningService> {
+/** The provider-agent's handler for its address, not listening yet, and its grpc.health.v1 registry. */
+export interface AgentServer {
+  handler: NodeHandler;
+  health: HealthRegistry;
+}
+
+/** Builds the provider-agent's handler: the agent service, its admin service, grpc.health.v1, reflection; the caller listens. */
+export function build(deps: AgentServerDeps): AgentServer {
   const health = createHealthRegistry([ProviderAgentService.typeName, ProviderAgentAdminService.typeName]);
   const handler = createRpcHandler(deps.address, {
     service: 'provider-agent',
@@ -24,6 +30,5 @@ export async function build(deps: AgentServerDeps): Promise<RunningService> {
       addReflection(router);
     },
   });
-  const listener = await listen(deps.address, handler);
-  return { listeners: [listener], health };
+  return { handler, health };
 }

@@ -1,7 +1,7 @@
 import { systemClock, systemRandom } from '@ultra/core';
 import { isRedisClusterError } from '@ultra/runtime/redis';
 import { createAdapter } from '@ultra/providers';
-import type { RunningService, ServiceContext } from '@ultra/runtime';
+import { listen, type RunningService, type ServiceContext } from '@ultra/runtime';
 import { registerAgentMetrics } from './agent-metrics.ts';
 import { createBreakerStore, createRedisClient } from './breaker-store.ts';
 import { resilienceFor } from './config.ts';
@@ -10,7 +10,7 @@ import { createProviderActor, type ProviderActor } from './provider-actor.ts';
 import { createProviderWatch } from './provider-watch.ts';
 import { build } from './server.ts';
 
-/** Wires the provider-agent (one actor per provider, the breaker store) and starts it. */
+/** Wires the provider-agent (one actor per provider, the breaker store) and listens. */
 export async function startProviderAgent({ config, log, env, shutdown, metrics }: ServiceContext): Promise<RunningService> {
   const clock = systemClock;
   const inspection = await loadInspection(env['ULTRA_INSPECT'], { say: (line) => log.warn(line) });
@@ -53,7 +53,7 @@ export async function startProviderAgent({ config, log, env, shutdown, metrics }
       log.info({ provider: name, breaker: snapshot }, `${name}: breaker restored ${snapshot.state} from Redis`);
     }
   }
-  const service = await build({
+  const server = build({
     address: config.services.providerAgent,
     ultraConfig: config,
     providers,
@@ -61,11 +61,13 @@ export async function startProviderAgent({ config, log, env, shutdown, metrics }
     clock,
     onForce: (provider, mode) => log.warn({ provider, mode }, `${provider}: breaker forced ${mode} by an operator`),
   });
+  const listener = await listen(config.services.providerAgent, server.handler);
   registerAgentMetrics(metrics.meter, () => [...providers.values()].map((p) => p.view()));
   for (const p of providers.values()) p.start();
   watch.start();
   return {
-    ...service,
+    listeners: [listener],
+    health: server.health,
     close: async () => {
       for (const p of providers.values()) p.stop();
       await store?.flush();

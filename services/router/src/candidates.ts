@@ -1,4 +1,4 @@
-import { Code, ConnectError } from '@connectrpc/connect';
+import { InvalidRequestError } from '@ultra/core';
 import type { UltraConfig } from '@ultra/config';
 
 /** One provider that may answer a request, with the model name it knows it by. */
@@ -10,7 +10,7 @@ export interface Candidate {
 
 /**
  * The providers that offer `model` (an alias or a provider's own model name), tier by
- * tier in the order of config. Throws INVALID_ARGUMENT when none does.
+ * tier in the order of config. Throws an `InvalidRequestError` on `model` when none does.
  */
 export function candidatesFor(config: UltraConfig, requested: string): Candidate[][] {
   const model = requested === '' ? config.defaultModel : requested;
@@ -23,10 +23,7 @@ export function candidatesFor(config: UltraConfig, requested: string): Candidate
   );
   if (tiers.every((t) => t.length === 0)) {
     const offered = [...new Set(Object.values(config.providers).flatMap((p) => p.models))];
-    throw new ConnectError(
-      `model: unknown model "${model}" (aliases: ${Object.keys(config.models).join(', ')}; models: ${offered.join(', ')})`,
-      Code.InvalidArgument,
-    );
+    throw new InvalidRequestError('model', `unknown model "${model}" (aliases: ${Object.keys(config.models).join(', ')}; models: ${offered.join(', ')})`);
   }
   return tiers.filter((t) => t.length > 0);
 }

@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { NoCandidatesError } from '@ultra/core';
 import { AttemptSchema, Outcome, ResponseFormatType, Role, type Attempt, type ChatRequest } from '@ultra/contracts/chat';
 import { TYPE_CAPABILITIES, type Capabilities, type UltraConfig } from '@ultra/config';
 import type { Candidate } from './candidates.ts';
@@ -50,7 +50,7 @@ export function honouring(config: UltraConfig, tiers: Candidate[][], request: Ch
   );
   if (kept.every((t) => t.length === 0)) {
     const who = skipped.map((a) => `${a.provider} (${a.model}) lacks ${a.detail.replaceAll('+', ', ')}`).join('; ');
-    throw new ConnectError(`model "${model}": no provider can honour this request's ${needs.join(', ')}: ${who}`, Code.InvalidArgument);
+    throw new NoCandidatesError(model, `model "${model}": no provider can honour this request's ${needs.join(', ')}: ${who}`);
   }
   return { tiers: kept.filter((t) => t.length > 0), skipped };
 }

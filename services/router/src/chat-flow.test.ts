@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { createChatFlow } from './chat-flow.ts';
 import { createModeState } from './mode-state.ts';
 import { createRouting } from './routing/index.ts';
+import { toRpcError } from './rpc-errors.ts';
 
 const config = parseConfig(
   'providers:\n  primary: [openai, anthropic]\n  secondary: [google]\nfailover: { max_attempts: 3 }\n',
@@ -82,7 +83,8 @@ const failure = (p: Promise<unknown>) =>
     () => {
       throw new Error('expected a failure');
     },
-    (e: unknown) => ConnectError.from(e),
+    // what a caller sees: the error as the RPC edge translates it
+    (e: unknown) => toRpcError(e),
   );
 const opts = () => ({ signal: new AbortController().signal });
 

@@ -5,6 +5,7 @@ import type { CallOptions, FlowDeps } from './flow/context.ts';
 import { counted, countedStream } from './flow/in-flight.ts';
 import { createStream, type FlowEvent } from './flow/stream.ts';
 import type { FlowMetrics } from './flow-metrics.ts';
+import { toRpcError } from './rpc-errors.ts';
 
 export type { CallOptions, FlowDeps } from './flow/context.ts';
 export type { FlowEvent } from './flow/stream.ts';
@@ -28,7 +29,7 @@ export function createChatFlow(deps: FlowDeps & { metrics?: FlowMetrics | undefi
       'request answered',
     );
   const logFailure = (e: unknown, ms: number, streamed: boolean) =>
-    log.info({ error: (e as Error).message, ms, stream: streamed }, 'request failed');
+    log.info({ error: toRpcError(e).message, ms, stream: streamed }, 'request failed');
   return {
     async complete(raw: ChatRequest | undefined, options: CallOptions): Promise<ChatAnswer> {
       const started = clock.now();

@@ -1,7 +1,8 @@
-import { ConnectError, Code } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import { Mode, ServedFrom, type Attempt, type ChatAnswer } from '@ultra/contracts/chat';
 import type { Meter } from '@opentelemetry/api';
 import { attemptsOf, outcomeName } from '@ultra/runtime';
+import { toRpcError } from './rpc-errors.ts';
 
 const SERVED: Record<number, string> = {
   [ServedFrom.PROVIDER]: 'provider',
@@ -37,7 +38,7 @@ export function createFlowMetrics(meter: Meter, currentMode: () => Mode) {
       countAttempts(answer.attempts);
     },
     failed(err: unknown, seconds: number, stream: boolean) {
-      const code = Code[ConnectError.from(err).code] ?? 'unknown';
+      const code = Code[toRpcError(err).code] ?? 'unknown';
       requests.add(1, { outcome: code, served_from: 'none', stream });
       duration.record(seconds, { served_from: 'none', stream });
       countAttempts(attemptsOf(err));

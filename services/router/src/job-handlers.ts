@@ -17,6 +17,8 @@ import { Outcome } from '@ultra/contracts/chat';
 // The errors alone, not the package's index: that one loads BullMQ, which a router
 // without a queue never needs.
 import { isJobError } from '@ultra/queue/errors';
+import { isDomainError } from '@ultra/core';
+import { toRpcError } from './rpc-errors.ts';
 import type { DeadLetterFilter, DeadLetterTarget, JobQueue } from '@ultra/queue';
 
 /** The RouterService methods of the queue. */
@@ -30,10 +32,10 @@ export const NO_QUEUE_MESSAGE = 'the queue needs Redis: set REDIS_URL';
 
 const CODES = { 'not-found': Code.NotFound, conflict: Code.FailedPrecondition, invalid: Code.InvalidArgument } as const;
 
-/** Domain errors to status codes; an unreachable Redis is UNAVAILABLE. */
+/** The queue's errors to status codes (a request it refuses is INVALID_ARGUMENT, as from the flow); an unreachable Redis is UNAVAILABLE. */
 function edge(e: unknown): never {
   if (isJobError(e)) throw new ConnectError(e.message, CODES[e.kind]);
-  if (e instanceof ConnectError) throw e;
+  if (e instanceof ConnectError || isDomainError(e)) throw toRpcError(e);
   throw new ConnectError(`the queue cannot be reached: ${e instanceof Error ? e.message : String(e)}`, Code.Unavailable);
 }
 

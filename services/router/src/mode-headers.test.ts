@@ -5,7 +5,7 @@ import { ChatRequestSchema, Mode, Role } from '@ultra/contracts/chat';
 import { BreakerState, ProviderStateSchema } from '@ultra/contracts/provider-agent';
 import { RouterService } from '@ultra/contracts/router';
 import { parseConfig } from '@ultra/config';
-import type { RunningService } from '@ultra/runtime';
+import { listen, type Listener } from '@ultra/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inMemoryFlow } from './flow/in-memory-flow.ts';
 import { build } from './server.ts';
@@ -17,18 +17,18 @@ const config = parseConfig(
   {},
 );
 const { flow, mode, routing, clock } = inMemoryFlow(config, { cache: {}, agent: {} });
-let service: RunningService;
+let listeners: Listener[] = [];
 let http = '';
 let grpc = '';
 
 beforeAll(async () => {
-  service = await build({ config, flow, mode, clock });
-  const [g, h] = service.listeners;
+  const server = build({ config, flow, mode, clock });
+  const [g, h] = (listeners = [await listen(config.services.router.grpc, server.rpc), await listen(config.services.router.http, server.front, 'http1')]);
   grpc = `http://127.0.0.1:${g!.address.port}`;
   http = `http://127.0.0.1:${h!.address.port}`;
 });
 afterAll(async () => {
-  await Promise.all(service.listeners.map((l) => l.close(100)));
+  await Promise.all(listeners.map((l) => l.close(100)));
 });
 
 /** Every provider's breaker open, its half-open probe `ms` away. */

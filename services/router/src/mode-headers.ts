@@ -1,6 +1,7 @@
 import { ConnectError, type Interceptor } from '@connectrpc/connect';
 import { Mode } from '@ultra/contracts/chat';
 import type { ModeState } from './mode-state.ts';
+import { mapErrors } from './rpc-errors.ts';
 
 /**
  * The degraded mode as headers: `x-ultra-mode` (its name, e.g. `OUTAGE`) and, when there is
@@ -31,29 +32,13 @@ export function withMode(err: unknown, state: ModeState): ConnectError {
  * response headers, and every error, raised at once or in the middle of a stream, in its metadata.
  */
 export function createModeInterceptor(state: ModeState): Interceptor {
-  return (next) => async (req) => {
-    let res;
-    try {
-      res = await next(req);
-    } catch (e) {
-      throw withMode(e, state);
-    }
-    if (!res.stream) {
-      for (const [name, value] of Object.entries(currentModeHeaders(state))) res.header.set(name, value);
+  // A stream's answer says its mode in its last message; an error, in the error's metadata
+  // (not also in the headers, which a client merges into the error's metadata).
+  const errorsWithMode = mapErrors((e) => withMode(e, state));
+  return (next) =>
+    errorsWithMode(async (req) => {
+      const res = await next(req);
+      if (!res.stream) for (const [name, value] of Object.entries(currentModeHeaders(state))) res.header.set(name, value);
       return res;
-    }
-    // A stream's answer says its mode in its last message; an error, in the error's metadata
-    // (not also in the headers, which a client merges into the error's metadata).
-    const messages = res.message;
-    return {
-      ...res,
-      message: (async function* () {
-        try {
-          yield* messages;
-        } catch (e) {
-          throw withMode(e, state);
-        }
-      })(),
-    };
-  };
+    });
 }

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { Code } from '@connectrpc/connect';
 import type { UltraConfig } from '@ultra/config';
 import { ServedFrom } from '@ultra/contracts/chat';
 import type { Clock } from '@ultra/core';
@@ -12,6 +12,7 @@ import { shedBeforeReading } from './flow/overload-admission.ts';
 import type { OverloadGuard } from './flow/overload-guard.ts';
 import { BadRequestError, finishReasonName, toChatRequest, toCompletionBody, toToolCallChunks, ultraHeaders } from './openai-mapping.ts';
 import { isObject } from './openai-messages.ts';
+import { toRpcError } from './rpc-errors.ts';
 
 /** The front listens on HTTP/1.1 only (`listen(address, front, 'http1')`): its requests and responses are these. */
 type Req = http.IncomingMessage;
@@ -59,7 +60,7 @@ function sendError(res: Res, err: unknown, mode: Record<string, string>): void {
     sendJson(res, 400, { error: { message: err.message, type: 'invalid_request_error', param: err.param, code: null } }, mode);
     return;
   }
-  const e = ConnectError.from(err);
+  const e = toRpcError(err);
   const [status, type] = STATUS[e.code] ?? [500, 'server_error'];
   const headers: Record<string, string> = { ...mode };
   const attempts = attemptsOf(e);
@@ -179,7 +180,7 @@ export function createOpenAiFront(deps: OpenAiFrontDeps): NodeHandler {
     if (req.method === 'POST' && path === '/v1/chat/completions') {
       chat(req, res).catch((err: unknown) => {
         if (res.headersSent) {
-          const e = ConnectError.from(err);
+          const e = toRpcError(err);
           res.end(`data: ${JSON.stringify({ error: { message: e.rawMessage, type: 'stream_error', code: Code[e.code] }, ultra: currentModeHeaders(deps.mode) })}\n\n`);
         } else sendError(res, err, currentModeHeaders(deps.mode));
       });

@@ -1,31 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, type HandlerContext, type ServiceImpl } from '@connectrpc/connect';
-import { CompleteResponseSchema, GetJobRequestSchema, RouterService, StreamCompleteResponseSchema, type GetJobResponse } from '@ultra/contracts/router';
+import { CompleteResponseSchema, GetJobRequestSchema, RouterService, StreamCompleteResponseSchema } from '@ultra/contracts/router';
 import type { ChatFlow } from './chat-flow.ts';
 import type { JobHandlers } from './job-handlers.ts';
 import type { Guard } from './auth/guard.ts';
-
-const ADMIN_JOB_RPCS = new Set(['listDeadLetters', 'redriveDeadLetter', 'purgeDeadLetter']);
-
-type Ctx = HandlerContext;
+import { callerOf } from './auth/auth-interceptor.ts';
 
 /**
- * Every job RPC needs a valid key; the dead-letter ones an admin key. Jobs are a tenant's
- * own: a submitted job's idempotency key is prefixed with the tenant, and another tenant
- * asking for it is told it does not exist.
+ * Jobs are a tenant's own: a submitted job's idempotency key is prefixed with the tenant,
+ * and another tenant asking for it is told it does not exist. (Every job RPC needs a
+ * valid key, the dead-letter ones an admin key: the auth interceptor sees to that.)
  */
-function guardJobs(jobs: JobHandlers, guard: Guard | undefined): JobHandlers {
+function tenantJobs(jobs: JobHandlers, guard: Guard | undefined): JobHandlers {
   if (!guard?.enabled) return jobs;
-  const tenantOf = (ctx: Ctx) => guard.identify(ctx.requestHeader.get('authorization'))!.tenant;
-  const own = async (id: string, ctx: Ctx) => {
+  const tenantOf = (ctx: HandlerContext) => callerOf(ctx, guard)?.tenant ?? '';
+  const own = async (id: string, ctx: HandlerContext) => {
     const tenant = tenantOf(ctx);
-    const job = ((await jobs.getJob(create(GetJobRequestSchema, { id }), ctx)) as GetJobResponse).job;
-    if (!job || !job.idempotencyKey.startsWith(`${tenant}/`)) throw new ConnectError(`job ${id} not found`, Code.NotFound);
-  };
-  const admin = (name: string) => (req: unknown, ctx: Ctx) => {
-    guard.requireAdmin(ctx.requestHeader.get('authorization'));
-    return (jobs as Record<string, (r: unknown, c: Ctx) => unknown>)[name]!(req, ctx);
+    const { job } = await jobs.getJob(create(GetJobRequestSchema, { id }), ctx);
+    if (!job?.idempotencyKey?.startsWith(`${tenant}/`)) throw new ConnectError(`job ${id} not found`, Code.NotFound);
   };
   return {
     async submitJob(req, ctx) {
@@ -45,17 +38,32 @@ function guardJobs(jobs: JobHandlers, guard: Guard | undefined): JobHandlers {
       await own(req.id, ctx);
       return jobs.cancelJob(req, ctx);
     },
-    ...(Object.fromEntries([...ADMIN_JOB_RPCS].map((n) => [n, admin(n)])) as Pick<JobHandlers, 'listDeadLetters' | 'redriveDeadLetter' | 'purgeDeadLetter'>),
+    // (the interceptor let only admin keys this far; without it, no caller: INTERNAL)
+    async listDeadLetters(req, ctx) {
+      callerOf(ctx, guard);
+      return jobs.listDeadLetters(req, ctx);
+    },
+    async redriveDeadLetter(req, ctx) {
+      callerOf(ctx, guard);
+      return jobs.redriveDeadLetter(req, ctx);
+    },
+    async purgeDeadLetter(req, ctx) {
+      callerOf(ctx, guard);
+      return jobs.purgeDeadLetter(req, ctx);
+    },
   };
 }
 
-/** RouterService: Complete and StreamComplete through `flow`, the job RPCs through `jobs` (see `createJobHandlers`). */
+/**
+ * RouterService: Complete and StreamComplete through `flow`, the job RPCs through `jobs`
+ * (see `createJobHandlers`). The caller's key comes from the auth interceptor's context
+ * value; `guard` admits each chat request for it (models, priority ceiling, limits).
+ */
 export function createRouterService(flow: ChatFlow, jobs: JobHandlers, guard?: Guard): ServiceImpl<typeof RouterService> {
   return {
-    ...guardJobs(jobs, guard),
+    ...tenantJobs(jobs, guard),
     async complete(req, ctx) {
-      const key = guard?.identify(ctx.requestHeader.get('authorization'));
-      const admitted = guard && req.request ? await guard.admit(key, req.request, false) : undefined;
+      const admitted = guard && req.request ? await guard.admit(callerOf(ctx, guard), req.request, false) : undefined;
       try {
         const answer = await flow.complete(admitted?.request ?? req.request, { signal: ctx.signal, timeoutMs: ctx.timeoutMs(), tenant: admitted?.tenant });
         return create(CompleteResponseSchema, { answer });
@@ -64,8 +72,7 @@ export function createRouterService(flow: ChatFlow, jobs: JobHandlers, guard?: G
       }
     },
     async *streamComplete(req, ctx) {
-      const key = guard?.identify(ctx.requestHeader.get('authorization'));
-      const admitted = guard && req.request ? await guard.admit(key, req.request, true) : undefined;
+      const admitted = guard && req.request ? await guard.admit(callerOf(ctx, guard), req.request, true) : undefined;
       try {
         for await (const event of flow.stream(admitted?.request ?? req.request, { signal: ctx.signal, timeoutMs: ctx.timeoutMs(), tenant: admitted?.tenant })) {
           yield create(

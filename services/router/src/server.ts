@@ -1,14 +1,17 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UltraConfig } from '@ultra/config';
 import type { Clock } from '@ultra/core';
 import { Health } from '@ultra/contracts/grpc-health';
 import { RouterService } from '@ultra/contracts/router';
-import { addReflection, createHealthRegistry, createRpcHandler, listen, type RunningService } from '@ultra/runtime';
+import { addReflection, createHealthRegistry, createRpcHandler, type HealthRegistry, type NodeHandler } from '@ultra/runtime';
 import type { JobQueue } from '@ultra/queue';
 import type { ChatFlow } from './chat-flow.ts';
 import { createJobHandlers } from './job-handlers.ts';
 import { createOpenAiFront } from './openai-front.ts';
 import { createRouterService } from './router-service.ts';
 import type { Guard } from './auth/guard.ts';
+import { createAuthInterceptor } from './auth/auth-interceptor.ts';
+import { createErrorInterceptor } from './rpc-errors.ts';
 import { createModeInterceptor } from './mode-headers.ts';
 import type { ModeState } from './mode-state.ts';
 import type { OverloadGuard } from './flow/overload-guard.ts';
@@ -26,21 +29,30 @@ export interface RouterServerDeps {
   /** Ultra's own saturation, for the HTTP front's early shedding. */
   overload?: OverloadGuard;
   /** Answers `/metrics` on the HTTP port. */
-  metrics?: { handle(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse): void };
+  metrics?: { handle(req: IncomingMessage, res: ServerResponse): void };
+}
+
+/** The router's handlers, not listening yet. */
+export interface RouterServer {
+  /** gRPC, Connect and gRPC-Web, for the gRPC address (HTTP/2 cleartext plus HTTP/1.1). */
+  rpc: NodeHandler;
+  /** The HTTP/1.1 front for the HTTP address: the OpenAI-compatible API, `/metrics`, `/healthz`, and `rpc` for the rest. */
+  front: NodeHandler;
+  health: HealthRegistry;
 }
 
 /**
- * Builds and starts the router's two listeners: HTTP/2 cleartext plus HTTP/1.1 on the
- * gRPC address, and the HTTP/1.1 front (OpenAI-compatible API, Connect, gRPC-Web) on
- * the HTTP address.
+ * Builds the router's handlers; the caller listens (`start.ts`). Every RPC passes the
+ * mode interceptor (the mode on every answer and error), the error interceptor (domain
+ * errors become RPC errors there) and the auth interceptor (the caller's key in the context).
  */
-export async function build(deps: RouterServerDeps): Promise<RunningService> {
+export function build(deps: RouterServerDeps): RouterServer {
   const health = createHealthRegistry([RouterService.typeName]);
   const rpc = createRpcHandler(deps.config.services.router.grpc, {
     service: 'router',
     // A hard cap on any message; the request limits proper are checked with field names.
     readMaxBytes: 4 * deps.config.limits.maxRequestBytes,
-    interceptors: [createModeInterceptor(deps.mode)],
+    interceptors: [createModeInterceptor(deps.mode), createErrorInterceptor(), ...(deps.guard ? [createAuthInterceptor(deps.guard)] : [])],
     routes: (router) => {
       router.service(RouterService, createRouterService(deps.flow, createJobHandlers(deps.queue), deps.guard));
       router.service(Health, health.impl);
@@ -48,7 +60,5 @@ export async function build(deps: RouterServerDeps): Promise<RunningService> {
     },
   });
   const front = createOpenAiFront({ flow: deps.flow, mode: deps.mode, config: deps.config, clock: deps.clock, fallback: rpc, maxBodyBytes: deps.config.limits.maxRequestBytes, metrics: deps.metrics, guard: deps.guard, overload: deps.overload });
-  const grpc = await listen(deps.config.services.router.grpc, rpc);
-  const http = await listen(deps.config.services.router.http, front, 'http1');
-  return { listeners: [grpc, http], health };
+  return { rpc, front, health };
 }

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Priority, type ChatRequest } from '@ultra/contracts/chat';
 import type { ClientKey, PriorityName, UltraConfig } from '@ultra/config';
-import { withRetryAfter } from '../flow/failures.ts';
+import { toRpcError } from '../rpc-errors.ts';
 import { isKeyLimitError, type KeyLimiter } from './key-limiter.ts';
 import { bearerOf, type KeyStore } from './key-store.ts';
 
@@ -27,7 +27,8 @@ export function estimateTokens(request: ChatRequest): number {
 
 /**
  * Authentication and per-key policy for both fronts: the bearer key, the models it may
- * use, its priority ceiling, its limits across routers.
+ * use, its priority ceiling, its limits across routers. It belongs to the RPC edge (the
+ * auth interceptor and the OpenAI front call it), so its refusals are RPC errors.
  */
 export function createGuard(deps: { config: UltraConfig; keys: KeyStore; limiter: KeyLimiter }) {
   const { config, keys, limiter } = deps;
@@ -47,10 +48,11 @@ export function createGuard(deps: { config: UltraConfig; keys: KeyStore; limiter
       return key;
     },
 
-    /** Throws PERMISSION_DENIED unless the caller holds an admin key (or the router runs open). */
-    requireAdmin(authorization: string | null | undefined): void {
+    /** The caller's key, if an admin key (`undefined` when the router runs open); throws UNAUTHENTICATED, or PERMISSION_DENIED for another key. */
+    requireAdmin(authorization: string | null | undefined): ClientKey | undefined {
       const key = this.identify(authorization);
       if (key && !key.admin) throw new ConnectError(`key "${key.name}" is not an admin key`, Code.PermissionDenied);
+      return key;
     },
 
     /** Admits a chat request for `key`: models, priority ceiling, limits. */
@@ -68,7 +70,7 @@ export function createGuard(deps: { config: UltraConfig; keys: KeyStore; limiter
         const release = await limiter.admit(key, estimateTokens(request), stream);
         return { key, tenant: key.tenant, request: admitted, release };
       } catch (e) {
-        if (isKeyLimitError(e)) throw withRetryAfter(new ConnectError(e.message, Code.ResourceExhausted), e.retryAfterMs);
+        if (isKeyLimitError(e)) throw toRpcError(e);
         throw e;
       }
     },

@@ -2,19 +2,20 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { randomUUID } from 'node:crypto';
 import type { ClientKey } from '@ultra/config';
-import { systemClock, type Clock } from '@ultra/core';
+import { RateLimitedError, systemClock, type Clock } from '@ultra/core';
 import { createConcurrencyLeases } from './concurrency-leases.ts';
 import { createRouterCensus } from './router-census.ts';
 
-/** A request over one of its key's limits. */
-export class KeyLimitError extends Error {
+/** A request over one of its key's limits: a domain `RateLimitedError` naming the limit and its value. */
+export class KeyLimitError extends RateLimitedError {
+  override readonly name: string = 'KeyLimitError';
+
   constructor(
     readonly limit: 'requests_per_minute' | 'tokens_per_minute' | 'concurrency' | 'concurrent_streams',
     readonly value: number,
-    readonly retryAfterMs: number,
+    retryAfterMs: number,
   ) {
-    super(`over this key's ${limit} limit of ${value}; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
-    this.name = 'KeyLimitError';
+    super(`over this key's ${limit} limit of ${value}; retry in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs);
   }
 }
 

@@ -30,14 +30,16 @@ export function createRouterCensus(options: { redis: Redis; id: string; clock: C
   const beat = async () => {
     const now = clock.now();
     try {
-      const [, , counted] = (await redis
+      const replies = await redis
         .multi()
         .zadd(key, now, id)
         .zremrangebyscore(key, '-inf', now - HEARTBEAT_TTL_MS)
         .zcard(key)
         .pexpire(key, HEARTBEAT_TTL_MS * 2)
-        .exec()) as [unknown, unknown, [Error | null, number]];
-      if (!counted[0]) live = Math.max(1, counted[1]);
+        .exec();
+      // The third reply is ZCARD's: the routers heard from within the TTL (none when the transaction was aborted).
+      const [err, counted] = replies?.[2] ?? [null, undefined];
+      if (!err && typeof counted === 'number') live = Math.max(1, counted);
     } catch {
       // Redis away: the last count stands.
     }

@@ -1,9 +1,8 @@
 import { clone, create } from '@bufbuild/protobuf';
-import { Code, ConnectError } from '@connectrpc/connect';
 import { ChatAnswerSchema, ChatRequestSchema, Mode, Priority, SamplingParamsSchema, ServedFrom, type ChatAnswer } from '@ultra/contracts/chat';
 import type { ModeName, ModePolicy, PriorityName } from '@ultra/config';
 import { finish, lookup, sendingInstead, type FlowDeps, type Prepared } from './context.ts';
-import { withRetryAfter } from './failures.ts';
+import { UnavailableError } from '@ultra/core';
 import { retryAfterWithin, soonestReturnMs } from '../routing/retry-after.ts';
 import { shedForOverload } from './overload-admission.ts';
 
@@ -69,18 +68,12 @@ export async function admit(deps: FlowDeps, p: Prepared, signal: AbortSignal): P
       const answer = create(ChatAnswerSchema, { jobId });
       return { kind: 'answered', answer: finish(deps, answer, ServedFrom.QUEUE, [], `deferred to the queue as job ${jobId}`) };
     }
-    throw withRetryAfter(
-      new ConnectError(`Ultra is in ${name} mode and defers ${priority}-priority requests, but the queue needs Redis (set REDIS_URL); try again later`, Code.Unavailable),
-      retryAfterMs,
-    );
+    throw new UnavailableError(`Ultra is in ${name} mode and defers ${priority}-priority requests, but the queue needs Redis (set REDIS_URL); try again later`, retryAfterMs);
   }
-  throw withRetryAfter(
-    new ConnectError(
-      policy.cacheOnly
-        ? `Ultra is in ${name} mode and answers from the cache only; this request is not in the cache`
-        : `Ultra is in ${name} mode and does not serve ${priority}-priority requests now`,
-      Code.Unavailable,
-    ),
+  throw new UnavailableError(
+    policy.cacheOnly
+      ? `Ultra is in ${name} mode and answers from the cache only; this request is not in the cache`
+      : `Ultra is in ${name} mode and does not serve ${priority}-priority requests now`,
     retryAfterMs,
   );
 }

@@ -4,7 +4,7 @@ import { LeaseOutcome, type CacheService } from '@ultra/contracts/cache';
 import { ChatAnswerSchema, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import type { ProviderAgentService } from '@ultra/contracts/provider-agent';
 import type { UltraConfig } from '@ultra/config';
-import type { Clock, Random } from '@ultra/core';
+import { errorMessage, type Clock, type Random } from '@ultra/core';
 import type { Logger } from '@ultra/runtime';
 import { cacheKey, cachePolicyOf } from '../cache-key.ts';
 import { candidatesFor, type Candidate } from '../candidates.ts';
@@ -17,6 +17,7 @@ import type { FailoverBudget } from '@ultra/resilience';
 import { inSpan } from '@ultra/telemetry';
 import { isLinkDown } from '../links/link-errors.ts';
 import type { OverloadGuard } from './overload-guard.ts';
+import type { NearCache } from '../near-cache.ts';
 
 /** Everything the request path needs, made once at start. */
 export interface FlowDeps {
@@ -34,6 +35,12 @@ export interface FlowDeps {
   overload?: OverloadGuard | undefined;
   /** Queues a request for later and gives its job id; absent without a queue. */
   defer?: ((request: ChatRequest) => Promise<string>) | undefined;
+  /**
+   * The router's near cache of recent hits (`createNearCache` from `cache.near`); absent:
+   * none. Not read yet: `complete.ts` and `stream.ts` still take theirs from the deprecated
+   * `nearCacheFor` until the failover engine reads this one.
+   */
+  near?: NearCache | undefined;
 }
 
 export interface CallOptions {
@@ -126,9 +133,9 @@ export function lookup(deps: FlowDeps, p: Prepared, signal: AbortSignal, allowSt
       if (!res.found) return undefined;
       return { answer: fromBinary(ChatAnswerSchema, res.value), stale: res.stale };
     } catch (e) {
-      span.setAttribute('ultra.cache.error', (e as Error).message);
+      span.setAttribute('ultra.cache.error', errorMessage(e));
       // While the cache's link breaker is open, its state change was logged once.
-      if (!isLinkDown(e)) deps.log.warn({ err: (e as Error).message }, 'cache lookup failed; going on without it');
+      if (!isLinkDown(e)) deps.log.warn({ err: errorMessage(e) }, 'cache lookup failed; going on without it');
       return undefined;
     }
   });
@@ -159,7 +166,7 @@ export function acquireLease(deps: FlowDeps, p: Prepared, signal: AbortSignal, a
       }
       return { kind: 'none' };
     } catch (e) {
-      span.setAttribute('ultra.cache.error', (e as Error).message);
+      span.setAttribute('ultra.cache.error', errorMessage(e));
       return { kind: 'none' };
     }
   });
@@ -185,6 +192,6 @@ async function put(deps: FlowDeps, p: Prepared, stored: ChatAnswer, provider: st
       { timeoutMs: CACHE_WAIT_MS },
     );
   } catch (e) {
-    if (!isLinkDown(e)) deps.log.warn({ err: (e as Error).message }, 'cache store failed');
+    if (!isLinkDown(e)) deps.log.warn({ err: errorMessage(e) }, 'cache store failed');
   }
 }

@@ -8,6 +8,7 @@ import { attemptsError } from '@ultra/runtime';
 import { describe, expect, it } from 'vitest';
 import { createChatFlow, type FlowEvent } from '../chat-flow.ts';
 import { inMemoryFlow, silentLog as silent } from './in-memory-flow.ts';
+import { toRpcError } from '../rpc-errors.ts';
 
 const ask = (content: string) => create(ChatRequestSchema, { messages: [{ role: Role.USER, content }] });
 const tick = () => new Promise((r) => setImmediate(r));
@@ -56,7 +57,8 @@ const failure = (p: Promise<unknown>) =>
     () => {
       throw new Error('expected a failure');
     },
-    (e: unknown) => ConnectError.from(e),
+    // what a caller sees: the error as the RPC edge translates it
+    (e: unknown) => toRpcError(e),
   );
 
 const fail = (provider: string, outcome: Outcome, retryAfterMs = 0) =>

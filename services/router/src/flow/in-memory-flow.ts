@@ -18,7 +18,7 @@ export const silentLog = createLogger('test', { destination: new Writable({ writ
  * For the router's flow tests: the chat flow over in-memory cache and agent services
  * (Connect's router transport, so requests and answers go through the real clients), on a
  * manual clock starting at 1,000,000 ms and a seeded random source, with the router's link
- * guards on both clients as main.ts puts them; `mode` is the mode state the flow serves by
+ * guards on both clients as start.ts puts them; `mode` is the mode state the flow serves by
  * (set it with `mode.heard`).
  */
 export function inMemoryFlow(

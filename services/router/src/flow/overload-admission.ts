@@ -1,28 +1,27 @@
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError } from '@connectrpc/connect';
 import { ChatAnswerSchema, ServedFrom } from '@ultra/contracts/chat';
-import type { PriorityName } from '@ultra/config';
+import { PRIORITIES, type PriorityName } from '@ultra/config';
+import { UnavailableError } from '@ultra/core';
 import type { Admission } from './admission.ts';
 import { finish, type FlowDeps, type Prepared } from './context.ts';
-import { withRetryAfter } from './failures.ts';
 import type { OverloadGuard } from './overload-guard.ts';
 
-const CLASSES = new Set<string>(['high', 'normal', 'low', 'batch']);
 
 /**
  * For the HTTP front, before the body is read: the error for a request whose
  * `x-ultra-priority` is shed entirely now (so a flood of shed work costs next to
  * nothing), else `undefined`. Batch is never refused here: it may go to the queue.
  */
-export function shedBeforeReading(guard: OverloadGuard | undefined, header: string | string[] | undefined): ConnectError | undefined {
+export function shedBeforeReading(guard: OverloadGuard | undefined, header: string | string[] | undefined): UnavailableError | undefined {
   const priority = typeof header === 'string' ? header.trim().toLowerCase() : '';
-  if (!guard || !CLASSES.has(priority) || priority === 'batch') return undefined;
-  const decision = guard.refusesOutright(priority as PriorityName);
+  if (!guard || !isPriorityName(priority) || priority === 'batch') return undefined;
+  const decision = guard.refusesOutright(priority);
   return decision.ok ? undefined : refusal(decision.detail, decision.retryAfterMs);
 }
 
-const refusal = (detail: string, retryAfterMs: number) =>
-  withRetryAfter(new ConnectError(`${detail}; try again in ${Math.ceil(retryAfterMs / 1000)} s`, Code.Unavailable), retryAfterMs);
+const isPriorityName = (s: string): s is PriorityName => PRIORITIES.some((p) => p === s);
+
+const refusal = (detail: string, retryAfterMs: number) => new UnavailableError(`${detail}; try again in ${Math.ceil(retryAfterMs / 1000)} s`, retryAfterMs);
 
 /**
  * Admission by Ultra's own saturation, before the degraded mode's: a request the overload

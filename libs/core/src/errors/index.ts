@@ -1,0 +1,5 @@
+export * from './domain-error.ts';
+export * from './invalid-request.ts';
+export * from './no-candidates.ts';
+export * from './rate-limited.ts';
+export * from './unavailable.ts';
