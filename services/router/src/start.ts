@@ -29,13 +29,14 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
   const links = createLinks({ clock, log });
   const cache = createServiceClient(CacheService, options.dial.cache, [links.cache.guard]);
   const agents = createServiceConnection(ProviderAgentService, options.dial.providerAgent, [links.agent.guard]);
-  const health = createServiceClient(HealthService, options.dial.health);
+  const healthReplicas = createServiceConnection(HealthService, options.dial.health);
+  const health = healthReplicas.client;
   const routing = createRouting(config, clock, random);
   const mode = createModeState(clock, options.modeStaleAfterMs);
   watchAgents({ agents, link: links.agent, book: routing.book, clock, log, shutdown });
   watchHealth({ health, mode, clock, shutdown });
   const queue = await openRouterQueue({ options, clock, random, log, meter: metrics.meter });
-  const overload = startOverloadGuard({ config, clock, log, meter: metrics.meter, health, shutdown });
+  const overload = startOverloadGuard({ config, clock, log, meter: metrics.meter, health: healthReplicas, shutdown });
   const flowMetrics = createFlowMetrics(metrics.meter, () => mode.current().mode);
   const near = createNearCache(config.cache.near, clock);
   const flow = createChatFlow({ config, cache, agent: agents.client, ...routing, mode, clock, random, log, defer: queue?.jobs.defer, overload, near, metrics: flowMetrics });
