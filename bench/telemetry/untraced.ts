@@ -9,12 +9,16 @@ import { INVALID_SPAN_CONTEXT, ROOT_CONTEXT, trace, type Attributes, type Contex
 import type { Interceptor } from '@connectrpc/connect';
 
 export { createMetrics, type Metrics } from '../../libs/telemetry/src/metrics.ts';
+// (the SDK hand-over: nothing is started in the untraced stack, so there is nothing to flush)
+export { setTelemetryShutdown, shutdownTelemetry } from '../../libs/telemetry/src/sdk-shutdown.ts';
 
 const noSpan: Span = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
 
 export async function inSpan<T>(_name: string, _attributes: Attributes, fn: (span: Span) => Promise<T>): Promise<T> {
   return fn(noSpan);
 }
+
+export function recordFailure(_span: Span, _thrown: unknown): void {}
 
 export function spanEvent(_name: string, _attributes: Attributes): void {}
 
