@@ -52,7 +52,25 @@ export const fileSchema = z.strictObject({
           max_ejected_share: share.default(0.5),
         })
         .prefault({}),
-      hedging: z.strictObject({ enabled: z.boolean().default(false), delay: duration.default(2_000) }).prefault({}),
+      /** docs/failover.md#hedging: the fixed-delay hedge (`enabled`, `delay`) and the adaptive one, bounded by its budget. */
+      hedging: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          delay: duration.default(2_000),
+          adaptive: z.boolean().default(true),
+          factor: z.number().min(1).default(1.5),
+          min_delay: duration.default(500),
+          max_delay: duration.default(10_000),
+          min_samples: count(1).default(20),
+          budget: z
+            .strictObject({ ratio: share.default(0.05), min_per_window: count(0).default(1), window: duration.default(10_000) })
+            .prefault({}),
+        })
+        .superRefine((h, ctx) => {
+          if (h.max_delay < h.min_delay) ctx.addIssue({ code: 'custom', path: ['max_delay'], message: `${h.max_delay} ms is shorter than min_delay (${h.min_delay} ms)` });
+          if (h.budget.window <= 0) ctx.addIssue({ code: 'custom', path: ['budget', 'window'], message: 'must be longer than 0' });
+        })
+        .prefault({}),
       coalesce: z.boolean().default(true),
       first_token_timeout: duration.default(DEFAULT_STREAM_TIMEOUTS.firstTokenTimeoutMs),
       idle_timeout: duration.default(DEFAULT_STREAM_TIMEOUTS.idleTimeoutMs),
