@@ -111,6 +111,8 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
         baseEjectionMs: file.failover.outlier_ejection.base_ejection,
         maxEjectionMs: file.failover.outlier_ejection.max_ejection,
         maxEjectedShare: file.failover.outlier_ejection.max_ejected_share,
+        latencyFactor: file.failover.outlier_ejection.latency_factor,
+        latencyMinGapMs: file.failover.outlier_ejection.latency_min_gap,
       },
       hedging: {
         enabled: file.failover.hedging.enabled,

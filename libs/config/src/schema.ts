@@ -50,6 +50,9 @@ export const fileSchema = z.strictObject({
           base_ejection: duration.default(30_000),
           max_ejection: duration.default(300_000),
           max_ejected_share: share.default(0.5),
+          /** A provider whose latency is this many times its tier's fastest (and latency_min_gap more) is ejected; 0: off. */
+          latency_factor: z.union([z.literal(0), z.number().min(1)]).default(3),
+          latency_min_gap: duration.default(500),
         })
         .prefault({}),
       /** docs/failover.md#hedging: the fixed-delay hedge (`enabled`, `delay`) and the adaptive one, bounded by its budget. */

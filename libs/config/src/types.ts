@@ -173,6 +173,10 @@ export interface UltraConfig {
       readonly baseEjectionMs: number;
       readonly maxEjectionMs: number;
       readonly maxEjectedShare: number;
+      /** Ejected too when its latency is this many times the tier's fastest (0: off). */
+      readonly latencyFactor: number;
+      /** …and at least this much more. Milliseconds. */
+      readonly latencyMinGapMs: number;
     };
     readonly hedging: HedgingConfig;
     readonly coalesce: boolean;
