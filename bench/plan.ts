@@ -55,5 +55,5 @@ export const FULL: Plan = {
   profile: { warmupMs: 5_000, durationMs: 20_000, concurrency: 16 },
   rpc: { rounds: 3, perBlock: 3_000, blockMs: 2_500 },
   failover: { durationMs: 15_000, concurrency: 16, deadlineMs: 5_000 },
-  hedging: { concurrency: { plain: 64, stream: 32 }, warmupMs: 15_000, durationMs: 45_000 },
+  hedging: { concurrency: { plain: 40, stream: 24 }, warmupMs: 15_000, durationMs: 45_000 },
 };
