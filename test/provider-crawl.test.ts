@@ -1,5 +1,9 @@
 import { startStack, type Stack } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+
+/** What `GET /_sim/stats` says of each provider (the fields read here). */
+const SimStats = z.object({ providers: z.record(z.string(), z.object({ requests: z.number(), probes: z.number() })) });
 
 /**
  * Issue #17's bound for a provider that slows down but answers (a crawl), on the defaults:
@@ -24,7 +28,7 @@ const faults = (provider: string, body: unknown) => fetch(`${stack.simUrl}/_sim/
 
 /** Chat calls each provider has had (health probes left out). */
 async function chatCalls(): Promise<Record<string, number>> {
-  const stats = (await (await fetch(`${stack.simUrl}/_sim/stats`)).json()) as { providers: Record<string, { requests: number; probes: number }> };
+  const stats = SimStats.parse(await (await fetch(`${stack.simUrl}/_sim/stats`)).json());
   return Object.fromEntries(PROVIDERS.map((p) => [p, (stats.providers[p]?.requests ?? 0) - (stats.providers[p]?.probes ?? 0)]));
 }
 

@@ -3,6 +3,10 @@ import type { BenchContext } from '../context.ts';
 import { n } from '../context.ts';
 import { closedLoop } from '../lib/closed-loop.ts';
 import { createRecorder } from '../lib/samples.ts';
+import { z } from 'zod';
+
+/** What `GET /_sim/stats` says of each provider (the fields read here). */
+const SimStats = z.object({ providers: z.record(z.string(), z.object({ requests: z.number(), probes: z.number() })) });
 
 const PROVIDERS = ['openai', 'anthropic', 'google', 'cohere'];
 /** The action plan's blocks, as `test/provider-hang.test.ts` runs them: the defaults users run. */
@@ -31,7 +35,7 @@ export interface HedgingFigures {
 }
 
 async function chatCalls(simUrl: string): Promise<number> {
-  const stats = (await (await fetch(`${simUrl}/_sim/stats`)).json()) as { providers: Record<string, { requests: number; probes: number }> };
+  const stats = SimStats.parse(await (await fetch(`${simUrl}/_sim/stats`)).json());
   return PROVIDERS.reduce((sum, p) => sum + (stats.providers[p]?.requests ?? 0) - (stats.providers[p]?.probes ?? 0), 0);
 }
 
