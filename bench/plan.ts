@@ -28,6 +28,8 @@ export interface Plan {
   /** One call at a time per transport, in rounds. */
   rpc: { rounds: number; perBlock: number; blockMs: number };
   failover: { durationMs: number; concurrency: number; deadlineMs: number };
+  /** Whole answers and streams at once on realistic latency: `warmupMs` not counted, then `durationMs` measured. */
+  hedging: { concurrency: { plain: number; stream: number }; warmupMs: number; durationMs: number };
 }
 
 export const QUICK: Plan = {
@@ -40,6 +42,7 @@ export const QUICK: Plan = {
   profile: { warmupMs: 1_500, durationMs: 4_000, concurrency: 16 },
   rpc: { rounds: 2, perBlock: 1_000, blockMs: 500 },
   failover: { durationMs: 5_000, concurrency: 16, deadlineMs: 5_000 },
+  hedging: { concurrency: { plain: 8, stream: 4 }, warmupMs: 8_000, durationMs: 10_000 },
 };
 
 export const FULL: Plan = {
@@ -52,4 +55,5 @@ export const FULL: Plan = {
   profile: { warmupMs: 5_000, durationMs: 20_000, concurrency: 16 },
   rpc: { rounds: 3, perBlock: 3_000, blockMs: 2_500 },
   failover: { durationMs: 15_000, concurrency: 16, deadlineMs: 5_000 },
+  hedging: { concurrency: { plain: 32, stream: 16 }, warmupMs: 20_000, durationMs: 60_000 },
 };

@@ -1,6 +1,7 @@
 import type { LoadFigures } from './phases/load.ts';
 import os from 'node:os';
 import type { FailoverFigures } from './phases/failover.ts';
+import type { HedgingFigures } from './phases/hedging.ts';
 import type { HitFigures } from './phases/hits.ts';
 import type { MissFigures } from './phases/miss.ts';
 import type { ProfileFigures } from './phases/profile.ts';
@@ -64,6 +65,8 @@ export interface Results {
   machineCpu: { wallS: number; busyCpuS: number; oursCpuS: number; othersCpuS: number };
   profile: (Omit<ProfileFigures, 'summary'> & { top: ProfileFigures['summary']['topSelf']; suspects: ProfileFigures['summary']['suspects'] }) | null;
   failover: FailoverFigures | null;
+  /** What the adaptive hedge costs a healthy fleet (absent in results from before the phase). */
+  hedging?: HedgingFigures | null;
   /** Issue #22's bounds on realistic load (absent in results from before the phase). */
   load?: LoadFigures | null;
   targets: Target[];
@@ -113,6 +116,10 @@ export function targets(r: Omit<Results, 'targets'>): Target[] {
       figure: `${Math.round(top.http.rps)} / ${Math.round(top.grpc.rps)} vs ${Math.round(top.direct.rps)} req/s (${share(top.http.rps)} / ${share(top.grpc.rps)})`,
       met: top.http.rps >= top.direct.rps / 2 && top.grpc.rps >= top.direct.rps / 2,
     });
+  }
+  if (r.hedging) {
+    const h = r.hedging;
+    out.push({ target: 'healthy fleet: hedged calls ≤ 5 % of calls (issue #17)', figure: `${h.hedged} of ${h.requests.plain + h.requests.stream} (${(h.share * 100).toFixed(2)} %)`, met: h.share <= 0.05 });
   }
   if (r.load) out.push(...loadTargets(r.load));
   const peaks = SERVICES.map((s) => [s, r.memory.peakUnderLoad[s]] as const).filter((x): x is readonly [string, number] => x[1] !== undefined);

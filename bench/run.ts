@@ -12,6 +12,7 @@ import { startBenchStack, type BenchStack } from './lib/stack.ts';
 import { tableText } from './lib/table.ts';
 import { updateReadme, writeChart, writeJson, writeProfile } from './output.ts';
 import { failoverPhase } from './phases/failover.ts';
+import { hedgingPhase } from './phases/hedging.ts';
 import { hitsPhase } from './phases/hits.ts';
 import { loadPhase } from './phases/load.ts';
 import { missPhase } from './phases/miss.ts';
@@ -23,10 +24,10 @@ import { FULL, QUICK } from './plan.ts';
 import { machine, machineLine, othersLine, targets, type Results } from './report.ts';
 import { tables } from './report-tables.ts';
 
-const PHASES = ['miss', 'stream', 'hits', 'rpc', 'soak', 'profile', 'failover', 'load'] as const;
+const PHASES = ['miss', 'stream', 'hits', 'rpc', 'soak', 'profile', 'failover', 'hedging', 'load'] as const;
 type PhaseName = (typeof PHASES)[number];
 
-const USAGE = `npm run bench [-- --quick] [--only miss,stream,hits,rpc,soak,profile,failover,load]
+const USAGE = `npm run bench [-- --quick] [--only miss,stream,hits,rpc,soak,profile,failover,hedging,load]
   (no flag)  the full run (under 10 minutes): writes reports/bench.json, reports/bench-latency.svg,
              reports/bench-profile.md and the README's benchmark table
   --quick    small counts (under 2 minutes): writes reports/bench-quick.json and reports/bench-quick-latency.svg only
@@ -158,6 +159,7 @@ async function main(): Promise<void> {
   const soak = want('soak') ? await timed('soak', () => soakPhase(ctx)) : undefined;
   const profile = want('profile') ? await timed('profile', () => profilePhase(ctx)) : undefined;
   const failover = want('failover') ? await timed('failover', () => failoverPhase(ctx)) : undefined;
+  const hedging = want('hedging') ? await timed('hedging', () => hedgingPhase(ctx)) : undefined;
   const load = want('load') ? await timed('load', () => loadPhase(ctx)) : undefined;
   const cpuAtEnd = { machine: machineBusyMs(), ours: ours(), at: performance.now() };
   const wallS = (cpuAtEnd.at - cpuAtStart.at) / 1000;
@@ -189,6 +191,7 @@ async function main(): Promise<void> {
     memory,
     profile: profile ? { file: profile.file, requests: profile.requests, rps: profile.rps, top: profile.summary.topSelf.slice(0, 15), suspects: profile.summary.suspects } : null,
     failover: failover ?? null,
+    hedging: hedging ?? null,
     load: load ?? null,
     notes,
   };

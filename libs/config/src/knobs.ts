@@ -27,6 +27,8 @@ export const BREAKER_DEFAULTS: BreakerConfig = {
   consecutiveFailures: b.consecutiveFailures, openBaseMs: b.openBaseMs, openMultiplier: b.openMultiplier, openMaxMs: b.openMaxMs,
   halfOpenProbes: b.halfOpenProbes, halfOpenSuccesses: b.halfOpenSuccesses, failureOutcomes: names(b.failureOutcomes),
   halfOpenHealthProbe: true,
+  // The agent's slow-wait threshold (services/provider-agent/src/slow-wait.ts), not the breaker's.
+  slowWaitFactor: 5, slowWaitFloorMs: 3_000, slowWaitSamples: 20,
 };
 export const RETRY_DEFAULTS: RetryConfig = {
   maxAttempts: r.maxAttempts, baseMs: r.baseMs, capMs: r.capMs, jitter: r.jitter, retryAfterMaxMs: r.retryAfterMaxMs,
@@ -43,7 +45,7 @@ export const BULKHEAD_DEFAULTS: BulkheadConfig = {
 
 /** Keys whose camelCase name is not the plain one (durations get `Ms`). */
 const RENAMED: Record<string, string> = {
-  window_duration: 'windowDurationMs', slow_ttft: 'slowTtftMs', open_base: 'openBaseMs', open_max: 'openMaxMs', base: 'baseMs',
+  window_duration: 'windowDurationMs', slow_ttft: 'slowTtftMs', slow_wait_floor: 'slowWaitFloorMs', open_base: 'openBaseMs', open_max: 'openMaxMs', base: 'baseMs',
   cap: 'capMs', retry_after_max: 'retryAfterMaxMs', attempt_timeout: 'attemptTimeoutMs', max_queue_wait: 'maxQueueWaitMs',
 };
 type Knobs = Readonly<Record<string, unknown>>;

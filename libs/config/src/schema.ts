@@ -50,9 +50,30 @@ export const fileSchema = z.strictObject({
           base_ejection: duration.default(30_000),
           max_ejection: duration.default(300_000),
           max_ejected_share: share.default(0.5),
+          /** A provider whose latency is this many times its tier's fastest (and latency_min_gap more) is ejected; 0: off. */
+          latency_factor: z.union([z.literal(0), z.number().min(1)]).default(3),
+          latency_min_gap: duration.default(500),
         })
         .prefault({}),
-      hedging: z.strictObject({ enabled: z.boolean().default(false), delay: duration.default(2_000) }).prefault({}),
+      /** docs/failover.md#hedging: the fixed-delay hedge (`enabled`, `delay`) and the adaptive one, bounded by its budget. */
+      hedging: z
+        .strictObject({
+          enabled: z.boolean().default(false),
+          delay: duration.default(2_000),
+          adaptive: z.boolean().default(true),
+          factor: z.number().min(1).default(1.5),
+          min_delay: duration.default(500),
+          max_delay: duration.default(10_000),
+          min_samples: count(1).default(20),
+          budget: z
+            .strictObject({ ratio: share.default(0.05), min_per_window: count(0).default(1), window: duration.default(10_000) })
+            .prefault({}),
+        })
+        .superRefine((h, ctx) => {
+          if (h.max_delay < h.min_delay) ctx.addIssue({ code: 'custom', path: ['max_delay'], message: `${h.max_delay} ms is shorter than min_delay (${h.min_delay} ms)` });
+          if (h.budget.window <= 0) ctx.addIssue({ code: 'custom', path: ['budget', 'window'], message: 'must be longer than 0' });
+        })
+        .prefault({}),
       coalesce: z.boolean().default(true),
       first_token_timeout: duration.default(DEFAULT_STREAM_TIMEOUTS.firstTokenTimeoutMs),
       idle_timeout: duration.default(DEFAULT_STREAM_TIMEOUTS.idleTimeoutMs),

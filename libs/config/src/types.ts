@@ -60,7 +60,36 @@ export interface Tier {
  * Circuit breaker knobs: `@ultra/resilience`'s options (durations in ms), every default
  * applied, with outcomes by name; see docs/circuit-breaker-tuning.md for what each does.
  */
+/**
+ * Hedging before the first token (docs/failover.md#hedging): a second call to the next
+ * candidate while the first has not produced a token (for a whole answer: the answer).
+ */
+export interface HedgingConfig {
+  /** The fixed hedge: after `delayMs` on the first candidate, always (no budget). Default false. */
+  readonly enabled: boolean;
+  /** The fixed hedge's delay. Milliseconds; default 2000. */
+  readonly delayMs: number;
+  /** The adaptive hedge: after `factor` × the provider's own recent p95 time to a first token, within the budget. Default true. */
+  readonly adaptive: boolean;
+  /** Times the p95. Default 1.5. */
+  readonly factor: number;
+  /** The adaptive delay is never shorter. Milliseconds; default 500. */
+  readonly minDelayMs: number;
+  /** Nor longer. Milliseconds; default 10 000. */
+  readonly maxDelayMs: number;
+  /** First-token times of a provider needed before it is hedged adaptively. Default 20. */
+  readonly minSamples: number;
+  /** Adaptive hedges allowed: a share of the calls over a window (a failover budget of their own). Defaults 0.05, 1, 10 000 ms. */
+  readonly budget: { readonly ratio: number; readonly minPerWindow: number; readonly windowMs: number };
+}
+
 export type BreakerConfig = Omit<BreakerOptions, 'failureOutcomes'> & {
+  /** The slow-wait threshold (a call still waiting for its first token counts as slow) is this many times the provider's recent first-token p95. Default 5. */
+  readonly slowWaitFactor: number;
+  /** The slow-wait threshold is never below this. Milliseconds; default 3000. */
+  readonly slowWaitFloorMs: number;
+  /** Recent first-token times needed before the threshold follows them; until then it is `slowTtftMs`. Default 20. */
+  readonly slowWaitSamples: number;
   /** Outcome enum names without prefix, upper case (e.g. `RATE_LIMITED`). */
   readonly failureOutcomes: readonly string[];
   /** The active health probe may close a half-open breaker (default true). */
@@ -144,8 +173,12 @@ export interface UltraConfig {
       readonly baseEjectionMs: number;
       readonly maxEjectionMs: number;
       readonly maxEjectedShare: number;
+      /** Ejected too when its latency is this many times the tier's fastest (0: off). */
+      readonly latencyFactor: number;
+      /** …and at least this much more. Milliseconds. */
+      readonly latencyMinGapMs: number;
     };
-    readonly hedging: { readonly enabled: boolean; readonly delayMs: number };
+    readonly hedging: HedgingConfig;
     readonly coalesce: boolean;
     readonly streamResume: 'fail' | 'continue';
   };

@@ -4,3 +4,4 @@ export * from './duration.ts';
 export * from './notifier.ts';
 export * from './guards.ts';
 export * from './errors/index.ts';
+export * from './latency-window.ts';

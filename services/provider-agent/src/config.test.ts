@@ -12,6 +12,7 @@ import {
 } from '@ultra/resilience';
 import { describe, expect, it } from 'vitest';
 import { resilienceFor } from './config.ts';
+import { defaultSlowWaitOptions } from './slow-wait.ts';
 
 const TIERS = 'providers: { primary: [openai, anthropic] }\n';
 
@@ -35,6 +36,7 @@ describe('breaker, retry and bulkhead config', () => {
     expect(resolveAdaptiveLimitOptions(r.adaptiveLimit ?? {})).toEqual(defaultAdaptiveLimitOptions);
     expect(r.adaptiveLimit?.initial).toBe(defaultBulkheadOptions.limit);
     expect(r).toMatchObject({ halfOpenHealthProbe: true, attemptTimeoutMs: 20_000, firstTokenTimeoutMs: 15_000, idleTimeoutMs: 30_000 });
+    expect(r.slowWait).toEqual(defaultSlowWaitOptions);
   });
 
   it('maps snake_case and durations to the options, with per-provider overrides merged over the top level', () => {
@@ -57,6 +59,12 @@ bulkhead: { limit: 8, max_queue_wait: 2s, overrides: { openai: { queue: 0, adapt
     expect(openai.bulkhead).toEqual({ limit: 8, queue: 0, maxQueueWaitMs: 2_000, reserveShare: 0.05 });
     expect(anthropic.bulkhead).toEqual({ limit: 8, queue: 4096, maxQueueWaitMs: 2_000, reserveShare: 0.05 });
     expect([openai.adaptiveLimit, anthropic.adaptiveLimit?.initial]).toEqual([undefined, 8]);
+  });
+
+  it('takes the slow-wait threshold from breaker.slow_wait_factor, slow_wait_floor and slow_wait_samples, overridable per provider', () => {
+    const config = parseConfig(`${TIERS}breaker: { slow_wait_factor: 3, overrides: { anthropic: { slow_wait_floor: 1500ms, slow_wait_samples: 50 } } }\n`, 'test.yaml', {});
+    expect(resilienceFor(config, 'openai').slowWait).toEqual({ factor: 3, floorMs: 3_000, minSamples: 20 });
+    expect(resilienceFor(config, 'anthropic').slowWait).toEqual({ factor: 3, floorMs: 1_500, minSamples: 50 });
   });
 
   it('names every bad key with its path and value', () => {

@@ -19,7 +19,7 @@ export interface ProviderResilience {
   readonly firstTokenTimeoutMs: number;
   /** A stream silent this long between tokens fails (TIMEOUT); 0: no limit. Milliseconds. */
   readonly idleTimeoutMs: number;
-  /** How the slow-wait threshold follows the provider's first-token times (tests); default `defaultSlowWaitOptions`. */
+  /** How the slow-wait threshold follows the provider's first-token times (`breaker.slow_wait_*`); default `defaultSlowWaitOptions`. */
   readonly slowWait?: Partial<SlowWaitOptions> | undefined;
 }
 
@@ -72,6 +72,7 @@ export function resilienceFor(config: UltraConfig, name: string): ProviderResili
   return {
     breaker: breakerOptions(breaker),
     halfOpenHealthProbe: breaker.halfOpenHealthProbe,
+    slowWait: { factor: breaker.slowWaitFactor, floorMs: breaker.slowWaitFloorMs, minSamples: breaker.slowWaitSamples },
     retry: retryOptions(retry),
     budget: { maxTokens: retry.budget.maxTokens, tokenRatio: retry.budget.tokenRatio },
     bulkhead: { limit: bulkhead.limit, queue: bulkhead.queue, maxQueueWaitMs: bulkhead.maxQueueWaitMs, reserveShare: bulkhead.reserveShare },

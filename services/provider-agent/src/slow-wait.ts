@@ -1,6 +1,6 @@
 import { createLatencyWindow } from './latency-window.ts';
 
-/** How a provider's slow-wait threshold follows its own first-token times. */
+/** How a provider's slow-wait threshold follows its own first-token times (config `breaker.slow_wait_factor`, `slow_wait_floor`, `slow_wait_samples`). */
 export interface SlowWaitOptions {
   /** The threshold is this many times the provider's recent first-token p95. Default 5. */
   readonly factor: number;

@@ -1,92 +1,16 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import { ChatAnswerSchema, Outcome, Priority, ServedFrom, type Attempt, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
+import { ChatAnswerSchema, Priority, ServedFrom, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import { create } from '@bufbuild/protobuf';
 import type { Candidate } from '../candidates.ts';
-import { acquireLease, agentRetryWait, finish, lookup, prepare, releaseLease, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
+import { acquireLease, finish, lookup, prepare, releaseLease, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
 import { admit } from './admission.ts';
-import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } from './failures.ts';
+import { exhausted, withRetryAfter, worthFailover } from './failures.ts';
 import type { ModePolicy } from '@ultra/config';
 import { inSpan, spanEvent } from '@ultra/telemetry';
-import { outcomeName } from '@ultra/runtime';
 import { nearCacheFor } from '../near-cache.ts';
 import { retryAfterWithin } from '../routing/retry-after.ts';
-
-type Result = { ok: true; answer: ChatAnswer; candidate: Candidate } | { ok: false; attempts: Attempt[]; candidate: Candidate };
-
-/**
- * One call to the agent for one candidate, bounded by what is left of the deadline. With
- * another candidate left (`more`), the agent retries this one only after short waits
- * (`failover.max_retry_wait`): a 429 asking for seconds fails over at once instead.
- */
-function invoke(deps: FlowDeps, p: Prepared, c: Candidate, signal: AbortSignal, more: boolean): Promise<Result> {
-  return inSpan('ultra.attempt', { 'ultra.provider': c.provider, 'ultra.model': c.model, 'ultra.tier': c.tier }, async (span) => {
-    const result = await invokeOnce(deps, p, c, signal, more);
-    span.setAttribute('ultra.outcome', result.ok ? 'ok' : outcomeName(result.attempts.at(-1)!.outcome));
-    return result;
-  });
-}
-
-async function invokeOnce(deps: FlowDeps, p: Prepared, c: Candidate, signal: AbortSignal, more: boolean): Promise<Result> {
-  const started = deps.clock.now();
-  const end = deps.book.begin(c.provider);
-  try {
-    const maxRetryWaitMs = agentRetryWait(deps, more);
-    const res = await deps.agent.invoke({ provider: c.provider, model: c.model, request: p.request, maxRetryWaitMs }, { signal, timeoutMs: Math.max(1, remaining(deps, p)) });
-    const answer = res.answer!;
-    deps.book.record(c.provider, Outcome.OK, deps.clock.now() - started);
-    return { ok: true, answer, candidate: c };
-  } catch (e) {
-    const attempts = attemptsFromError(c, e, deps.clock.now() - started);
-    const last = attempts.at(-1)!;
-    deps.book.record(c.provider, last.outcome, last.latencyMs, last.shed ? 0 : last.retryAfterMs); // a shed call says nothing of the provider
-    return { ok: false, attempts, candidate: c };
-  } finally {
-    end();
-  }
-}
-
-/**
- * Calls `first`, and when it has not answered after the hedging delay also `second`; the
- * first success wins and the other call is cancelled.
- */
-async function hedged(deps: FlowDeps, p: Prepared, first: Candidate, second: Candidate, signal: AbortSignal, moreAfter: boolean): Promise<Result[]> {
-  const a = new AbortController();
-  const b = new AbortController();
-  const onAbort = () => {
-    a.abort();
-    b.abort();
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  const results: Result[] = [];
-  try {
-    return await new Promise<Result[]>((resolve) => {
-      let pending = 1;
-      let done = false;
-      const settle = (r: Result, other: AbortController) => {
-        results.push(r);
-        pending--;
-        if (done) return;
-        if (r.ok) {
-          done = true;
-          other.abort();
-          resolve(results);
-        } else if (pending === 0) {
-          done = true;
-          resolve(results);
-        }
-      };
-      void invoke(deps, p, first, a.signal, true).then((r) => settle(r, b));
-      const timer = deps.clock.setTimeout(() => {
-        if (done) return;
-        pending++;
-        void invoke(deps, p, second, b.signal, moreAfter).then((r) => settle(r, a));
-      }, deps.config.failover.hedging.delayMs);
-      a.signal.addEventListener('abort', () => deps.clock.clearTimeout(timer), { once: true });
-    });
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-}
+import { createFailoverEngine } from './failover-engine.ts';
+import { plainAttempt } from './attempt-plain.ts';
 
 /**
  * The non-streaming request path: cache, then candidates in order (failing over within
@@ -94,7 +18,8 @@ async function hedged(deps: FlowDeps, p: Prepared, first: Candidate, second: Can
  * clear error.
  */
 export function createComplete(deps: FlowDeps) {
-  const { config, clock, book, selector, budget } = deps;
+  const { config, clock } = deps;
+  const engine = createFailoverEngine(deps);
   const inFlight = new Map<string, Promise<ChatAnswer>>();
   const near = nearCacheFor(deps.cache, config.cache.near ?? { ttlMs: 0, maxEntries: 1 }, clock);
 
@@ -121,9 +46,7 @@ export function createComplete(deps: FlowDeps) {
     }
     let answer: ChatAnswer | undefined;
     try {
-      budget.onRequest();
-      const selection = selector.select(p.tiers, p.request.sessionId, clock.now());
-      spanEvent('ultra.select', { 'ultra.candidates': selection.kind === 'ok' ? selection.order.map((c) => c.provider).join(',') : `none: ${selection.detail}` });
+      const selection = engine.select(p);
       if (selection.kind === 'none') {
         await releaseLease(deps, p, leaseToken);
         leaseToken = undefined;
@@ -143,43 +66,18 @@ export function createComplete(deps: FlowDeps) {
   };
 
   const attemptAll = async (p: Prepared, options: CallOptions, policy: ModePolicy, candidates: Candidate[], leaseToken: string | undefined): Promise<ChatAnswer> => {
-    const order = candidates.slice(0, config.failover.maxAttempts);
-    const attempts: Attempt[] = [...p.skipped];
-    let why = '';
-    for (let i = 0; i < order.length; i++) {
-      if (remaining(deps, p) <= 0) {
-        why = ' (the deadline passed)';
-        break;
-      }
-      if (options.signal.aborted) break;
-      // A failover after an attempt the provider never saw (breaker open, bulkhead full) adds
-      // no load anywhere, so it does not draw on the retry budget.
-      if (i > 0 && attempts.at(-1)?.outcome !== Outcome.UNAVAILABLE && !budget.tryRetry()) {
-        why = ' (the retry budget is spent)';
-        break;
-      }
-      const c = order[i]!;
-      const next = order[i + 1];
-      const hedge = config.failover.hedging.enabled && policy.hedging && next !== undefined && i === 0;
-      const results = hedge ? await hedged(deps, p, c, next, options.signal, i + 2 < order.length) : [await invoke(deps, p, c, options.signal, next !== undefined)];
-      if (hedge && results.length > 1) i++;
-      const win = results.find((r) => r.ok);
-      for (const r of results) if (!r.ok) attempts.push(...r.attempts);
-      if (win?.ok) {
-        attempts.push(...win.answer.attempts);
-        selector.pin(p.request.sessionId, win.candidate.provider);
-        for (const r of results) if (!r.ok && unwell(r.attempts.at(-1)!.outcome)) book.failedOverFrom(r.candidate.provider);
-        // The Put (which also fulfils the lease for other replicas) need not hold up the
-        // answer; store() logs its own failures and is bounded by CACHE_WAIT_MS.
-        void store(deps, p, win.answer, leaseToken);
-        if (p.policy.store) near?.set(p.key, win.answer);
-        return finish(deps, win.answer, ServedFrom.PROVIDER, attempts);
-      }
-      const last = attempts.at(-1)!;
-      if (!worthFailover(last.outcome)) break;
-      if (unwell(last.outcome)) book.failedOverFrom(c.provider);
-      spanEvent('ultra.failover', { 'ultra.from': c.provider, 'ultra.outcome': outcomeName(last.outcome) });
+    const run = engine.begin<ChatAnswer>(p, policy, candidates, options.signal);
+    const step = await run.next(plainAttempt(deps, p));
+    if (step.kind === 'started') {
+      const answer = step.started.value;
+      run.succeeded(step.started, answer.attempts);
+      // The Put (which also fulfils the lease for other replicas) need not hold up the
+      // answer; store() logs its own failures and is bounded by CACHE_WAIT_MS.
+      void store(deps, p, answer, leaseToken);
+      if (p.policy.store) near?.set(p.key, answer);
+      return finish(deps, answer, ServedFrom.PROVIDER, run.attempts);
     }
+    const { attempts } = run;
     if (options.signal.aborted) throw new ConnectError('the caller cancelled the request', Code.Canceled);
     const stale = p.policy.store && policy.serveStale ? await lookup(deps, p, options.signal, true) : undefined;
     if (stale && attempts.every((a) => worthFailover(a.outcome))) {
@@ -192,7 +90,7 @@ export function createComplete(deps: FlowDeps) {
       return finish(deps, create(ChatAnswerSchema, { jobId }), ServedFrom.QUEUE, attempts, `every provider failed; deferred to the queue as job ${jobId}`);
     }
     if (attempts.length === p.skipped.length) throw new ConnectError('the deadline passed before any provider was tried', Code.DeadlineExceeded);
-    throw exhausted(attempts, why);
+    throw exhausted(attempts, step.why);
   };
 
   return async (raw: ChatRequest | undefined, options: CallOptions): Promise<ChatAnswer> => {

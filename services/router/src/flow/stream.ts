@@ -1,16 +1,16 @@
 import { clone, create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { AttemptSchema, ChatRequestSchema, MessageSchema, Outcome, Role, ServedFrom, ToolCallDeltaSchema, type Attempt, type ChatAnswer, type ChatRequest, type ToolCallDelta } from '@ultra/contracts/chat';
+import { ChatRequestSchema, MessageSchema, Outcome, Role, ServedFrom, ToolCallDeltaSchema, type ChatAnswer, type ChatRequest, type ToolCallDelta } from '@ultra/contracts/chat';
 import type { StreamInvokeResponse } from '@ultra/contracts/provider-agent';
-import { streamTimeoutsFor } from '@ultra/config';
 import { attemptsError } from '@ultra/runtime';
 import type { Candidate } from '../candidates.ts';
-import { agentRetryWait, finish, lookup, prepare, remaining, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
-import { attemptsFromError, exhausted, unwell, withRetryAfter, worthFailover } from './failures.ts';
-import { isStreamTimeoutError, withStreamTimeouts } from './stream-timeouts.ts';
+import { finish, lookup, prepare, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
+import { exhausted, withRetryAfter } from './failures.ts';
 import { admit } from './admission.ts';
 import { nearCacheFor } from '../near-cache.ts';
 import { retryAfterWithin } from '../routing/retry-after.ts';
+import { createFailoverEngine } from './failover-engine.ts';
+import { streamAttempt, streamFailure, type StreamStart } from './attempt-stream.ts';
 
 /** A streamed answer: text pieces, then the whole answer. */
 export type FlowEvent = { type: 'delta'; text: string; toolCalls?: ToolCallDelta[] } | { type: 'done'; answer: ChatAnswer };
@@ -33,6 +33,12 @@ async function drain(it: AsyncIterator<unknown>): Promise<void> {
   }
 }
 
+/** The stream's next event, or undefined at its end. */
+async function following(it: AsyncIterator<StreamInvokeResponse>): Promise<StreamInvokeResponse | undefined> {
+  const step = await it.next();
+  return step.done ? undefined : step.value;
+}
+
 /** The request to send when resuming: what was already streamed becomes the start of the assistant's answer. */
 function continuation(request: ChatRequest, sent: string): ChatRequest {
   const next = clone(ChatRequestSchema, request);
@@ -47,7 +53,8 @@ function continuation(request: ChatRequest, sent: string): ChatRequest {
  * `stream_resume: continue`, resumes on the next provider and stitches the two answers.
  */
 export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undefined, options: CallOptions) => Promise<ChatAnswer>) {
-  const { config, clock, book, selector, budget } = deps;
+  const { config, clock } = deps;
+  const engine = createFailoverEngine(deps);
   const near = nearCacheFor(deps.cache, config.cache.near ?? { ttlMs: 0, maxEntries: 1 }, clock);
 
   return async function* stream(raw: ChatRequest | undefined, options: CallOptions): AsyncGenerator<FlowEvent> {
@@ -72,43 +79,27 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
         return;
       }
     }
-    budget.onRequest();
-    const selection = selector.select(p.tiers, p.request.sessionId, clock.now());
+    const selection = engine.select(p);
     if (selection.kind === 'none') {
       const code = selection.reason === 'rate-limited' ? Code.ResourceExhausted : Code.Unavailable;
       throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), retryAfterWithin(selection.retryAfterMs, admission.policy.retryAfterMs));
     }
-    const order = selection.order.slice(0, config.failover.maxAttempts);
-    const attempts: Attempt[] = [...p.skipped];
+    const run = engine.begin<StreamStart>(p, admission.policy, selection.order, options.signal);
+    const { attempts } = run;
     let sent = '';
     let sentTools = false;
     let brokenAt: Candidate | undefined;
-    for (let i = 0; i < order.length; i++) {
-      if (remaining(deps, p) <= 0 || options.signal.aborted) break;
-      if (i > 0 && attempts.at(-1)?.outcome !== Outcome.UNAVAILABLE && !budget.tryRetry()) break;
-      const c = order[i]!;
-      const timeouts = streamTimeoutsFor(config, c.provider);
+    for (;;) {
       const request = sent === '' ? p.request : continuation(p.request, sent);
-      const abort = new AbortController();
-      const onAbort = () => abort.abort();
-      options.signal.addEventListener('abort', onAbort, { once: true });
-      const started = clock.now();
-      const end = book.begin(c.provider);
+      const step = await run.next(streamAttempt(deps, p, request, sent !== '' || sentTools));
+      if (step.kind === 'over') break;
+      const s = step.started;
+      const c = s.candidate;
       let sentHere = 0;
       let handedOff = false;
       try {
-        const maxRetryWaitMs = agentRetryWait(deps, i + 1 < order.length);
-        const source = deps.agent.streamInvoke({ provider: c.provider, model: c.model, request, maxRetryWaitMs }, { signal: abort.signal, timeoutMs: Math.max(1, remaining(deps, p)) });
-        const events = withStreamTimeouts<StreamInvokeResponse>(source, {
-          clock,
-          abort,
-          firstMs: timeouts.firstTokenTimeoutMs,
-          idleMs: timeouts.idleTimeoutMs,
-          isToken: (e) => e.event.case === 'delta',
-        });
-        const it = events[Symbol.asyncIterator]();
-        for (let step = await it.next(); !step.done; step = await it.next()) {
-          const res = step.value;
+        const { it } = s.value;
+        for (let res: StreamInvokeResponse | undefined = s.value.first; res !== undefined; res = await following(it)) {
           if (res.event.case === 'delta') {
             const { text, toolCalls } = res.event.value;
             sentHere += text.length + toolCalls.length;
@@ -118,9 +109,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
             yield { type: 'delta', text, ...(toolCalls.length > 0 ? { toolCalls } : {}) };
           } else if (res.event.case === 'done') {
             const answer = res.event.value;
-            book.record(c.provider, Outcome.OK, clock.now() - started);
-            attempts.push(...answer.attempts);
-            selector.pin(p.request.sessionId, c.provider);
+            run.succeeded(s, answer.attempts);
             const whole = brokenAt ? { ...answer, text: sent } : answer;
             // Stored without holding up the last event; store() logs its own failures.
             if (!brokenAt) void store(deps, p, whole);
@@ -137,13 +126,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
         }
         throw new ConnectError(`${c.provider} ended the stream without finishing it`, Code.Unavailable);
       } catch (e) {
-        const got = isStreamTimeoutError(e)
-          ? [create(AttemptSchema, { provider: c.provider, model: c.model, outcome: sentHere > 0 || sent !== '' || sentTools ? Outcome.STREAM_BROKEN : Outcome.TIMEOUT, latencyMs: clock.now() - started, detail: e.message })]
-          : attemptsFromError(c, e, clock.now() - started);
-        attempts.push(...got);
-        const last = got.at(-1)!;
-        book.record(c.provider, last.outcome, last.latencyMs, last.shed ? 0 : last.retryAfterMs); // a shed call says nothing of the provider
-        if (unwell(last.outcome)) book.failedOverFrom(c.provider);
+        const again = run.failed(s, streamFailure(deps, c, e, s.startedAt, sentHere > 0 || sent !== '' || sentTools));
         if (sent !== '' || sentTools) {
           if (config.failover.streamResume !== 'continue' || sentTools) {
             throw attemptsError(
@@ -153,13 +136,12 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
             );
           }
           brokenAt ??= c;
-        } else if (!worthFailover(last.outcome)) break;
+        } else if (!again) break;
       } finally {
-        end();
-        options.signal.removeEventListener('abort', onAbort);
+        s.end();
         // Left before the agent's stream ended (the caller went away, a failure, a
         // timeout): cancel the call rather than leave it open until its deadline.
-        if (!handedOff) abort.abort();
+        if (!handedOff) s.abort.abort();
       }
     }
     if (options.signal.aborted) throw new ConnectError('the caller cancelled the request', Code.Canceled);

@@ -19,6 +19,13 @@ export interface OutlierOptions {
   maxEjectionMs: number;
   /** Most of a tier ejected at once, 0..1 (at least one provider). Default 0.5. */
   maxEjectedShare: number;
+  /**
+   * Also an outlier when its moving-average latency is more than this many times the
+   * tier's fastest judged peer's… (0: off). Default 3.
+   */
+  latencyFactor: number;
+  /** …and at least this many ms more, so that 3 ms against 1 ms is no outlier. Default 500. */
+  latencyMinGapMs: number;
 }
 
 export const DEFAULT_OUTLIER: OutlierOptions = {
@@ -30,7 +37,12 @@ export const DEFAULT_OUTLIER: OutlierOptions = {
   baseEjectionMs: 30_000,
   maxEjectionMs: 300_000,
   maxEjectedShare: 0.5,
+  latencyFactor: 3,
+  latencyMinGapMs: 500,
 };
+
+/** Calls a provider needs in its window (since its last ejection) before its latency is judged. */
+export const LATENCY_MIN_CALLS = 5;
 
 /** A provider's recent outcomes: a ring of the last `size` calls. */
 export class OutcomeWindow {
@@ -70,4 +82,15 @@ export function successRateOutliers(rates: ReadonlyMap<string, number>, options:
   const stdev = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length);
   const best = Math.max(...values);
   return [...rates].filter(([, r]) => (stdev > 0 && r < mean - options.stdevFactor * stdev) || r < best - options.gapToBest).map(([n]) => n);
+}
+
+/**
+ * The providers of a tier whose moving-average latency stands out above their peers':
+ * more than `latencyFactor` × the fastest and `latencyMinGapMs` above it (a crawling
+ * provider: a first token at 10× its normal time). Needs two judged peers.
+ */
+export function latencyOutliers(latencies: ReadonlyMap<string, number>, options: Pick<OutlierOptions, 'latencyFactor' | 'latencyMinGapMs'>): string[] {
+  if (latencies.size < 2 || options.latencyFactor <= 0) return [];
+  const best = Math.min(...latencies.values());
+  return [...latencies].filter(([, ms]) => ms > best * options.latencyFactor && ms - best >= options.latencyMinGapMs).map(([n]) => n);
 }

@@ -1,7 +1,7 @@
 import { Outcome } from '@ultra/contracts/chat';
 import { BreakerState, type ProviderState } from '@ultra/contracts/provider-agent';
 import type { Clock } from '@ultra/core';
-import { OutcomeWindow, successRateOutliers, type OutlierOptions } from './outlier.ts';
+import { LATENCY_MIN_CALLS, latencyOutliers, OutcomeWindow, successRateOutliers, type OutlierOptions } from './outlier.ts';
 
 /** Why a provider is not given normal traffic right now. */
 export type Standing =
@@ -92,6 +92,7 @@ export function createProviderBook(tiers: readonly { name: string; providers: re
     r.ejectedUntil = now + Math.min(outlier.maxEjectionMs, outlier.baseEjectionMs * r.ejections);
     r.consecutiveFailures = 0;
     r.window.clear();
+    r.latencyMs = undefined; // judged afresh when it is back
   };
 
   const judgeTier = (tier: string, now: number) => {
@@ -100,6 +101,11 @@ export function createProviderBook(tiers: readonly { name: string; providers: re
       if (p.ejectedUntil <= now && p.window.count >= outlier.minRequests) rates.set(p.name, p.window.successRate);
     }
     for (const name of successRateOutliers(rates, outlier)) eject(records.get(name)!, now);
+    const latencies = new Map<string, number>();
+    for (const p of tierOf(tier)) {
+      if (p.ejectedUntil <= now && p.latencyMs !== undefined && p.window.count >= LATENCY_MIN_CALLS) latencies.set(p.name, p.latencyMs);
+    }
+    for (const name of latencyOutliers(latencies, outlier)) eject(records.get(name)!, now);
   };
 
   return {

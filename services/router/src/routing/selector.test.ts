@@ -138,3 +138,35 @@ describe('outlier ejection', () => {
     expect(order()[0]).toBe('openai');
   });
 });
+
+describe('latency outliers', () => {
+  it('eject a provider whose latency is over 3 × its tier’s fastest and 500 ms more, whatever the strategy; judged afresh when back', () => {
+    const { book, order, clock } = setup();
+    for (let i = 0; i < 5; i++) {
+      book.record('openai', Outcome.OK, 250);
+      book.record('anthropic', Outcome.OK, 250);
+    }
+    expect(book.standing('openai').kind).toBe('available');
+    // A crawl: 10× its first-token time. The moving average (weight 0.2) is 700 ms after
+    // the first slow answer, 1060 ms (over 3 × 250 ms) after the second.
+    book.record('openai', Outcome.OK, 2_500);
+    expect(book.standing('openai').kind).toBe('available');
+    book.record('openai', Outcome.OK, 2_500);
+    expect(book.standing('openai')).toEqual({ kind: 'ejected', until: clock.now() + 30_000 });
+    expect(order()).toEqual(['anthropic', 'google', 'cohere', 'openai']); // a last resort only
+    clock.advance(30_000);
+    expect(book.standing('openai').kind).toBe('available');
+    // Back and healthy: its old average is forgotten, so fast answers do not eject it again.
+    for (let i = 0; i < 5; i++) book.record('openai', Outcome.OK, 260);
+    expect(book.standing('openai').kind).toBe('available');
+  });
+
+  it('leave fast providers alone: 3 ms against 1 ms is no outlier', () => {
+    const { book } = setup();
+    for (let i = 0; i < 10; i++) {
+      book.record('openai', Outcome.OK, 1);
+      book.record('anthropic', Outcome.OK, 30);
+    }
+    expect(book.standing('anthropic').kind).toBe('available');
+  });
+});
