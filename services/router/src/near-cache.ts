@@ -39,17 +39,3 @@ export function createNearCache(options: NearCacheOptions, clock: Clock): NearCa
     },
   };
 }
-
-const shared = new WeakMap<object, NearCache | undefined>();
-
-/**
- * The near cache in front of one cache client, made on first use: the plain and the
- * streaming request paths of a router share it.
- *
- * @deprecated The flow's dependency `FlowDeps.near` (made at start) replaces it: once
- * `flow/complete.ts` and `flow/stream.ts` read `deps.near`, this and its WeakMap go.
- */
-export function nearCacheFor(client: object, options: NearCacheOptions, clock: Clock): NearCache | undefined {
-  if (!shared.has(client)) shared.set(client, createNearCache(options, clock));
-  return shared.get(client);
-}

@@ -7,7 +7,6 @@ import { admit } from './admission.ts';
 import { exhausted, withRetryAfter, worthFailover } from './failures.ts';
 import type { ModePolicy } from '@ultra/config';
 import { inSpan, spanEvent } from '@ultra/telemetry';
-import { nearCacheFor } from '../near-cache.ts';
 import { retryAfterWithin } from '../routing/retry-after.ts';
 import { createFailoverEngine } from './failover-engine.ts';
 import { plainAttempt } from './attempt-plain.ts';
@@ -21,7 +20,7 @@ export function createComplete(deps: FlowDeps) {
   const { config, clock } = deps;
   const engine = createFailoverEngine(deps);
   const inFlight = new Map<string, Promise<ChatAnswer>>();
-  const near = nearCacheFor(deps.cache, config.cache.near ?? { ttlMs: 0, maxEntries: 1 }, clock);
+  const { near } = deps;
 
   const run = async (p: Prepared, options: CallOptions, policy: ModePolicy, looked: boolean): Promise<ChatAnswer> => {
     // One computation per key across router replicas: the lease holder asks a provider,

@@ -36,9 +36,8 @@ export interface FlowDeps {
   /** Queues a request for later and gives its job id; absent without a queue. */
   defer?: ((request: ChatRequest) => Promise<string>) | undefined;
   /**
-   * The router's near cache of recent hits (`createNearCache` from `cache.near`); absent:
-   * none. Not read yet: `complete.ts` and `stream.ts` still take theirs from the deprecated
-   * `nearCacheFor` until the failover engine reads this one.
+   * The router's near cache of recent hits (`createNearCache` from `cache.near`), shared by
+   * the plain and the streaming paths; absent: none.
    */
   near?: NearCache | undefined;
 }

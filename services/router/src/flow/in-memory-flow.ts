@@ -10,6 +10,7 @@ import type { FlowDeps } from './context.ts';
 import { createModeState } from '../mode-state.ts';
 import { createRouting } from '../routing/index.ts';
 import { createLinks } from '../links/links.ts';
+import { createNearCache } from '../near-cache.ts';
 
 /** A logger that writes nowhere, for tests. */
 export const silentLog = createLogger('test', { destination: new Writable({ write: (_c, _e, cb) => cb() }) });
@@ -18,7 +19,7 @@ export const silentLog = createLogger('test', { destination: new Writable({ writ
  * For the router's flow tests: the chat flow over in-memory cache and agent services
  * (Connect's router transport, so requests and answers go through the real clients), on a
  * manual clock starting at 1,000,000 ms and a seeded random source, with the router's link
- * guards on both clients as start.ts puts them; `mode` is the mode state the flow serves by
+ * guards on both clients and the near cache of `cache.near` as start.ts puts them; `mode` is the mode state the flow serves by
  * (set it with `mode.heard`).
  */
 export function inMemoryFlow(
@@ -40,6 +41,7 @@ export function inMemoryFlow(
     clock,
     random,
     log: silentLog,
+    near: createNearCache(config.cache.near, clock),
     ...(options.defer ? { defer: options.defer } : {}),
   });
   return { flow, clock, routing, mode };

@@ -7,7 +7,6 @@ import type { Candidate } from '../candidates.ts';
 import { finish, lookup, prepare, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
 import { exhausted, withRetryAfter } from './failures.ts';
 import { admit } from './admission.ts';
-import { nearCacheFor } from '../near-cache.ts';
 import { retryAfterWithin } from '../routing/retry-after.ts';
 import { createFailoverEngine } from './failover-engine.ts';
 import { streamAttempt, streamFailure, type StreamStart } from './attempt-stream.ts';
@@ -55,7 +54,7 @@ function continuation(request: ChatRequest, sent: string): ChatRequest {
 export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undefined, options: CallOptions) => Promise<ChatAnswer>) {
   const { config, clock } = deps;
   const engine = createFailoverEngine(deps);
-  const near = nearCacheFor(deps.cache, config.cache.near ?? { ttlMs: 0, maxEntries: 1 }, clock);
+  const { near } = deps;
 
   return async function* stream(raw: ChatRequest | undefined, options: CallOptions): AsyncGenerator<FlowEvent> {
     const admission = await admit(deps, prepare(deps, raw, options, true), options.signal);
