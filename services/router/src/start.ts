@@ -37,10 +37,13 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
       consume: async (signal) => {
         for await (const res of client.watchProviders({}, { signal })) {
           links.agent.breaker.reset();
-          routing.book.updateFromAgent(res.providers);
+          routing.book.updateFromAgent(res.providers, endpoint);
         }
       },
-      onLost: (err) => log.debug({ endpoint, err: (err as Error | undefined)?.message }, 'provider watch lost; resubscribing'),
+      onLost: (err) => {
+        routing.book.forgetAgent(endpoint);
+        log.debug({ endpoint, err: (err as Error | undefined)?.message }, 'provider watch lost; resubscribing');
+      },
     }),
   );
   keepWatching({
