@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { mergeAgentStates } from './agent-merge.ts';
 
 const NOW = 50_000;
-const state = (fields: Partial<ProviderState>) =>
+const state = (fields: Omit<Partial<ProviderState>, '$typeName' | '$unknown'>) =>
   create(ProviderStateSchema, { name: 'openai', type: 'openai', breaker: BreakerState.CLOSED, healthy: true, concurrencyLimit: 4, models: ['gpt-4o'], ...fields });
 
 describe('merging what every agent says of a provider', () => {
