@@ -38,6 +38,8 @@ export interface FleetLeasesDeps {
   readonly holder: string;
   /** Key of lease `name` is `keyPrefix + name`. Default `ultra:agent:lease:`. */
   readonly keyPrefix?: string;
+  /** Longest wait for Redis's answer; past it the lease is granted here alone. Milliseconds. Default 250. */
+  readonly timeoutMs?: number;
   /** Redis failed: the lease is granted here alone (local state), and the caller says so. */
   readonly onError: (err: unknown) => void;
 }
@@ -52,14 +54,21 @@ export interface FleetLeases {
 
 export function createFleetLeases(deps: FleetLeasesDeps): FleetLeases {
   const prefix = deps.keyPrefix ?? 'ultra:agent:lease:';
+  const timeoutMs = deps.timeoutMs ?? 250;
   return {
     async take(name, ttlMs) {
+      let timer: unknown;
+      const late = new Promise<never>((_, reject) => {
+        timer = deps.clock.setTimeout(() => reject(new Error(`no answer from Redis within ${timeoutMs} ms for lease ${prefix}${name}`)), timeoutMs);
+      });
       try {
-        const granted = await deps.client.eval(TAKE, 1, prefix + name, deps.holder, deps.clock.now(), Math.max(1, Math.ceil(ttlMs)));
+        const granted = await Promise.race([deps.client.eval(TAKE, 1, prefix + name, deps.holder, deps.clock.now(), Math.max(1, Math.ceil(ttlMs))), late]);
         return granted === 1;
       } catch (e) {
         deps.onError(e);
         return true;
+      } finally {
+        deps.clock.clearTimeout(timer);
       }
     },
     release(name) {

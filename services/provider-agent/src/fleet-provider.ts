@@ -28,6 +28,12 @@ export interface FleetLink {
   admit(state: BreakerState): Promise<FleetRefusal | undefined>;
   /** How one attempt ended (`retryAfterMs`: the provider's Retry-After). */
   result(outcome: Outcome, retryAfterMs?: number): void;
+  /**
+   * Resolves once the other agents have been told what the last results meant (a
+   * Retry-After, a trip of the shared run), at most {@link TOLD_WAIT_MS} later: a failed
+   * call answers after that, so the caller's next try, on any agent, finds it known.
+   */
+  told(): Promise<void>;
   /** Before a health probe: undefined when it is this agent's turn, else what the agent that probes found last. */
   probeTurn(): Promise<ProbeResult | undefined>;
   /** This agent's probe found `result`. */
@@ -54,7 +60,8 @@ export interface FleetLinkDeps {
   readonly trialLeaseMs: number;
   readonly redis: Pick<Redis, 'eval' | 'set' | 'del'>;
   readonly leases: FleetLeases;
-  readonly publish: (message: FleetMessage) => void;
+  /** Resolves when Redis has taken the message (and handed it to every subscriber); never rejects. */
+  readonly publish: (message: FleetMessage) => Promise<void>;
   readonly live: () => number;
   readonly onError: (err: unknown) => void;
   readonly log: (message: string) => void;
@@ -62,6 +69,9 @@ export interface FleetLinkDeps {
 
 /** INCR with an expiry: the fleet's run of failures in a row. */
 const INCR = `local n = redis.call('INCR', KEYS[1]) redis.call('PEXPIRE', KEYS[1], ARGV[1]) return n`;
+
+/** The longest a failed call waits for the fleet to be told (`told`). Milliseconds. */
+export const TOLD_WAIT_MS = 100;
 
 /** The run of failures is reset at most this often by successes when this agent has added nothing to it. Milliseconds. */
 const RESET_EVERY_MS = 1_000;
@@ -78,6 +88,12 @@ export function createFleetLink(deps: FleetLinkDeps): FleetLink {
   let addedToRun = false;
   let lastReset = 0;
   let holdsTrial = false;
+  /** The last INCR of the run under way, and the last message published: what `told` waits for. */
+  let counting: Promise<unknown> = Promise.resolve();
+  let published: Promise<void> = Promise.resolve();
+  const publish = (message: FleetMessage) => {
+    published = deps.publish(message);
+  };
 
   const apply = (fn: (t: FleetTarget) => void) => {
     if (!target) return;
@@ -113,7 +129,7 @@ export function createFleetLink(deps: FleetLinkDeps): FleetLink {
       if (retryAfterMs !== undefined && retryAfterMs > 0) {
         const until = clock.now() + retryAfterMs;
         holdRetryAfter(until, 'from this agent');
-        deps.publish({ kind: 'retry-after', from, provider: name, until });
+        publish({ kind: 'retry-after', from, provider: name, until });
         deps.redis.set(`ultra:agent:retry-after:${name}`, String(until), 'PX', Math.ceil(retryAfterMs)).catch(deps.onError);
       }
       if (deps.breaker.consecutiveFailures <= 0) return;
@@ -127,30 +143,38 @@ export function createFleetLink(deps: FleetLinkDeps): FleetLink {
       }
       if (!isProviderFailure(deps.breaker, outcome)) return;
       addedToRun = true;
-      deps.redis.eval(INCR, 1, runKey, deps.breaker.windowDurationMs).then((n) => {
+      counting = deps.redis.eval(INCR, 1, runKey, deps.breaker.windowDurationMs).then((n) => {
         if (typeof n !== 'number' || n < deps.breaker.consecutiveFailures || target?.breaker().state !== 'closed') return;
         deps.log(`${name}: ${n} failures in a row across the agents: breaker opens`);
         deps.redis.del(runKey).catch(deps.onError);
         target.trip();
       }, deps.onError);
     },
+    async told() {
+      let timer: unknown;
+      const late = new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, TOLD_WAIT_MS)));
+      await Promise.race([counting.then(() => published), late]);
+      clock.clearTimeout(timer);
+    },
     async probeTurn() {
       return (await deps.leases.take(probeLease, deps.probeLeaseMs)) ? undefined : lastProbe;
     },
     probed(result) {
       lastProbe = result;
-      deps.publish({ kind: 'probe', from, provider: name, result });
+      publish({ kind: 'probe', from, provider: name, result });
     },
     breakerChanged(before, to, snapshot) {
-      if (before === 'half-open' && holdsTrial) {
+      // A trial that closed the breaker frees the lease; one that failed keeps it to its end
+      // (shorter than the open time that follows), so no other agent tries meanwhile.
+      if (before === 'half-open' && to === 'closed' && holdsTrial) {
         holdsTrial = false;
         deps.leases.release(trialLease);
       }
-      if (!applying && to !== 'half-open') deps.publish({ kind: 'breaker', from, provider: name, snapshot });
+      if (!applying && to !== 'half-open') publish({ kind: 'breaker', from, provider: name, snapshot });
     },
     forced(mode) {
       if (applying) return;
-      deps.publish({ kind: 'force', from, provider: name, mode });
+      publish({ kind: 'force', from, provider: name, mode });
       const key = `ultra:agent:force:${name}`;
       (mode === 'auto' ? deps.redis.del(key) : deps.redis.set(key, mode)).catch(deps.onError);
     },

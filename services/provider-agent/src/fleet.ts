@@ -66,7 +66,7 @@ export function createFleet(deps: FleetDeps) {
     onError,
   });
   const leases = createFleetLeases({ client: deps.redis, clock: deps.clock, holder: id, onError });
-  const publish = (message: FleetMessage) => void deps.redis.publish(FLEET_CHANNEL, JSON.stringify(message)).then(recovered, onError);
+  const publish = (message: FleetMessage): Promise<void> => deps.redis.publish(FLEET_CHANNEL, JSON.stringify(message)).then(recovered, onError);
   const links = new Map<string, FleetLink>();
   for (const [name, breaker] of deps.providers) {
     links.set(
