@@ -38,7 +38,7 @@ export interface FleetLeasesDeps {
   readonly holder: string;
   /** Key of lease `name` is `keyPrefix + name`. Default `ultra:agent:lease:`. */
   readonly keyPrefix?: string;
-  /** Longest wait for Redis's answer; past it the lease is granted here alone. Milliseconds. Default 250. */
+  /** Longest wait for Redis's answer; past it the lease is granted here alone. Milliseconds. Default 1000. */
   readonly timeoutMs?: number;
   /** Redis failed: the lease is granted here alone (local state), and the caller says so. */
   readonly onError: (err: unknown) => void;
@@ -54,7 +54,7 @@ export interface FleetLeases {
 
 export function createFleetLeases(deps: FleetLeasesDeps): FleetLeases {
   const prefix = deps.keyPrefix ?? 'ultra:agent:lease:';
-  const timeoutMs = deps.timeoutMs ?? 250;
+  const timeoutMs = deps.timeoutMs ?? 1_000;
   return {
     async take(name, ttlMs) {
       let timer: unknown;

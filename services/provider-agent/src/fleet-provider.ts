@@ -7,6 +7,11 @@ import type { FleetMessage } from './fleet-message.ts';
 import { takesRemoteChange } from './fleet-rule.ts';
 import type { ProbeResult } from './provider-machine.ts';
 
+/** The forces an operator holds (kept in Redis); `closed` and `auto` end one. */
+export type HeldForce = 'open' | 'disabled' | 'metrics-only';
+const HELD_STATE: Record<HeldForce, BreakerState> = { open: 'forced-open', disabled: 'disabled', 'metrics-only': 'metrics-only' };
+export const isHeldForce = (v: unknown): v is HeldForce => v === 'open' || v === 'disabled' || v === 'metrics-only';
+
 /** A call the fleet holds back before it reaches the breaker. */
 export interface FleetRefusal {
   readonly detail: string;
@@ -46,6 +51,12 @@ export interface FleetLink {
   share(limit: number): number;
   /** Hears another agent's message about this provider. */
   hear(message: FleetMessage): void;
+  /**
+   * Takes up what Redis keeps of this provider (read every second, for what a subscriber
+   * missed): the operator's held force (none: a force taken from the fleet ends), a
+   * Retry-After, the last breaker snapshot an agent saved.
+   */
+  reconcile(kept: { readonly force: HeldForce | undefined; readonly retryAfterUntil: number | undefined; readonly snapshot: BreakerSnapshot | undefined }): void;
   attach(target: FleetTarget): void;
 }
 
@@ -88,6 +99,8 @@ export function createFleetLink(deps: FleetLinkDeps): FleetLink {
   let addedToRun = false;
   let lastReset = 0;
   let holdsTrial = false;
+  /** The operator state here came from the fleet (a message or Redis), not from this agent's own admin call. */
+  let forcedByFleet = false;
   /** The last INCR of the run under way, and the last message published: what `told` waits for. */
   let counting: Promise<unknown> = Promise.resolve();
   let published: Promise<void> = Promise.resolve();
@@ -176,22 +189,25 @@ export function createFleetLink(deps: FleetLinkDeps): FleetLink {
       if (applying) return;
       publish({ kind: 'force', from, provider: name, mode });
       const key = `ultra:agent:force:${name}`;
-      (mode === 'auto' ? deps.redis.del(key) : deps.redis.set(key, mode)).catch(deps.onError);
+      forcedByFleet = false;
+      (isHeldForce(mode) ? deps.redis.set(key, mode) : deps.redis.del(key)).catch(deps.onError);
     },
     share(limit) {
       return Math.max(1, Math.ceil(limit / Math.max(1, deps.live())));
     },
     hear(message) {
-      if (message.from === from || !target) return;
+      if (message.from === from) return;
       switch (message.kind) {
         case 'breaker':
-          if (takesRemoteChange(target.breaker(), message.snapshot, clock.now())) {
+          if (target && takesRemoteChange(target.breaker(), message.snapshot, clock.now())) {
             deps.log(`${name}: breaker ${message.snapshot.state}, as agent ${message.from} found`);
             apply((t) => t.restore(message.snapshot));
           }
           return;
         case 'force':
+          if (!target) return;
           deps.log(`${name}: breaker forced ${message.mode} by an operator (through agent ${message.from})`);
+          forcedByFleet = isHeldForce(message.mode);
           apply((t) => t.force(message.mode));
           return;
         case 'retry-after':
@@ -200,6 +216,27 @@ export function createFleetLink(deps: FleetLinkDeps): FleetLink {
         case 'probe':
           lastProbe = message.result;
           return;
+      }
+    },
+    reconcile(kept) {
+      if (kept.retryAfterUntil !== undefined) holdRetryAfter(kept.retryAfterUntil, 'kept in Redis');
+      if (!target) return;
+      const state = target.breaker().state;
+      if (kept.force !== undefined && state !== HELD_STATE[kept.force]) {
+        deps.log(`${name}: breaker forced ${kept.force} by an operator (kept in Redis)`);
+        forcedByFleet = true;
+        const mode = kept.force;
+        return apply((t) => t.force(mode));
+      }
+      if (kept.force === undefined && forcedByFleet && Object.values(HELD_STATE).includes(state)) {
+        deps.log(`${name}: the operator's force has ended (Redis keeps none)`);
+        forcedByFleet = false;
+        return apply((t) => t.force('auto'));
+      }
+      if (kept.snapshot && takesRemoteChange(target.breaker(), kept.snapshot, clock.now()) && kept.snapshot.state === 'open') {
+        deps.log(`${name}: breaker open, as another agent saved it`);
+        const snapshot = kept.snapshot;
+        apply((t) => t.restore(snapshot));
       }
     },
     attach(t) {

@@ -1,15 +1,19 @@
 import { hostname } from 'node:os';
 import type { Clock, Random } from '@ultra/core';
-import type { BreakerOptions, ForceMode } from '@ultra/resilience';
+import { parseBreakerSnapshot, type BreakerOptions, type BreakerSnapshot } from '@ultra/resilience';
 import { createRedisConnection } from '@ultra/runtime/redis';
 import type { Redis } from 'ioredis';
 import { createFleetLeases } from './fleet-lease.ts';
 import { createFleetMembers } from './fleet-members.ts';
 import { parseFleetMessage, type FleetMessage } from './fleet-message.ts';
-import { createFleetLink, type FleetLink } from './fleet-provider.ts';
+import { createFleetLink, isHeldForce, type FleetLink } from './fleet-provider.ts';
 
 /** The channel every agent publishes provider news on. */
 export const FLEET_CHANNEL = 'ultra:agent:fleet';
+/** How often an agent reads what Redis keeps of the providers (forces, Retry-Afters, open breakers). Milliseconds. */
+export const RECONCILE_MS = 1_000;
+/** Where the breaker store keeps each provider's snapshot (`breaker-store.ts`'s default). */
+const BREAKER_PREFIX = 'ultra:agent:breaker:';
 /** How long one half-open trial holds the fleet's trial lease (renewed by each trial call it admits). Milliseconds. */
 export const TRIAL_LEASE_MS = 10_000;
 
@@ -30,11 +34,6 @@ export interface FleetDeps {
   readonly onLive?: (live: number) => void;
 }
 
-/** What the agent restores from the fleet before serving: operator forces, Retry-Afters still running. */
-export interface FleetStart {
-  readonly forces: ReadonlyMap<string, ForceMode>;
-}
-
 /**
  * Provider state shared by the agent replicas through Redis (issue #20): breaker changes,
  * forces, Retry-Afters and probe results on one pub/sub channel; one half-open trial and
@@ -48,12 +47,12 @@ export function createFleet(deps: FleetDeps) {
   const onError = (err: unknown) => {
     if (degraded) return;
     degraded = true;
-    deps.warn(`fleet: Redis unreachable (${err instanceof Error ? err.message : String(err)}): provider state is this agent's own until it is back`);
+    deps.warn(`fleet: Redis unreachable (${err instanceof Error ? err.message : String(err)}): provider state is this agent's own until Redis answers again`);
   };
   const recovered = () => {
     if (!degraded) return;
     degraded = false;
-    deps.info('fleet: Redis reachable again: provider state is shared with the other agents');
+    deps.warn('fleet: Redis answers again: provider state is shared with the other agents');
   };
   const members = createFleetMembers({
     client: deps.redis,
@@ -96,31 +95,50 @@ export function createFleet(deps: FleetDeps) {
     links.get(message.provider)?.hear(message);
   });
 
+  // What Redis keeps, read every RECONCILE_MS: what a subscriber missed (pub/sub delivers at most once) is taken up.
+  const names = [...links.keys()];
+  let timer: unknown;
+  let stopped = false;
+  const reconcile = async (): Promise<void> => {
+    if (names.length === 0) return;
+    const keys = names.flatMap((n) => [`ultra:agent:force:${n}`, `ultra:agent:retry-after:${n}`, `${BREAKER_PREFIX}${n}`]);
+    const values = await deps.redis.mget(...keys).catch((e: unknown) => (onError(e), undefined));
+    if (!values) return;
+    recovered();
+    names.forEach((name, i) => {
+      const [force, until, snapshot] = [values[3 * i], values[3 * i + 1], values[3 * i + 2]];
+      const retryAfterUntil = until ? Number(until) : NaN;
+      let parsed: BreakerSnapshot | undefined;
+      try {
+        const result = snapshot ? parseBreakerSnapshot(JSON.parse(snapshot)) : undefined;
+        parsed = result?.ok ? result.snapshot : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      links.get(name)?.reconcile({ force: isHeldForce(force) ? force : undefined, retryAfterUntil: Number.isFinite(retryAfterUntil) ? retryAfterUntil : undefined, snapshot: parsed });
+    });
+  };
+
   return {
     id,
     link: (name: string): FleetLink | undefined => links.get(name),
     get live() {
       return members.live;
     },
-    /** Subscribes, heartbeats once and reads the forces and Retry-Afters in force; never rejects. */
-    async start(): Promise<FleetStart> {
-      const forces = new Map<string, ForceMode>();
+    /** Subscribes, heartbeats once and takes up what Redis keeps (forces, Retry-Afters, open breakers); never rejects. */
+    async start(): Promise<void> {
       await subscriber.subscribe(FLEET_CHANNEL).catch(onError);
       await members.beat();
       members.start();
-      const names = [...links.keys()];
-      const read = async (prefix: string) => (names.length === 0 ? [] : await deps.redis.mget(...names.map((n) => prefix + n)).catch((e: unknown) => (onError(e), [])));
-      const forced = await read('ultra:agent:force:');
-      const waits = await read('ultra:agent:retry-after:');
-      names.forEach((name, i) => {
-        const mode = forced[i];
-        if (mode === 'open' || mode === 'closed' || mode === 'disabled' || mode === 'metrics-only') forces.set(name, mode);
-        const until = Number(waits[i] ?? NaN);
-        if (Number.isFinite(until)) links.get(name)?.hear({ kind: 'retry-after', from: '', provider: name, until });
-      });
-      return { forces };
+      await reconcile();
+      const loop = () => {
+        timer = deps.clock.setTimeout(() => void reconcile().finally(() => stopped || loop()), RECONCILE_MS);
+      };
+      loop();
     },
     async stop(): Promise<void> {
+      stopped = true;
+      deps.clock.clearTimeout(timer);
       await members.stop();
       subscriber.disconnect();
     },

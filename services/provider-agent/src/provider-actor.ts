@@ -231,10 +231,6 @@ export function createProviderActor(deps: ProviderActorDeps) {
       breaker.force(mode);
       fleet?.forced(mode);
     },
-    /** A force kept in Redis by the fleet, taken up at start (not published again). */
-    restoreForce(mode: ForceMode) {
-      breaker.force(mode);
-    },
     snapshot: (): BreakerSnapshot => breaker.snapshot(),
     restore(snapshot: BreakerSnapshot) {
       breaker.restore(snapshot);

@@ -70,13 +70,7 @@ export async function startProviderAgent({ config, log, env, shutdown, metrics }
       log.info({ provider: name, breaker: snapshot }, `${name}: breaker restored ${snapshot.state} from Redis`);
     }
   }
-  if (fleet) {
-    const { forces } = await fleet.start();
-    for (const [name, mode] of forces) {
-      providers.get(name)?.restoreForce(mode);
-      log.info({ provider: name, mode }, `${name}: breaker forced ${mode} by an operator (kept in Redis for every agent)`);
-    }
-  }
+  await fleet?.start(); // before serving: forces and Retry-Afters the other agents keep
   const service = await build({
     address: config.services.providerAgent,
     ultraConfig: config,
