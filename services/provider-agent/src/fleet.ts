@@ -86,7 +86,14 @@ export function createFleet(deps: FleetDeps) {
       }),
     );
   }
-  const subscriber = createRedisConnection(deps.url, { connectionName: 'ultra-provider-agent-fleet', refuseCluster: false, retryStrategy: (times) => Math.min(times * 100, 2_000) });
+  // The subscription waits for Redis however long it takes (no start-up waits for it), and
+  // ioredis subscribes again after every reconnect.
+  const subscriber = createRedisConnection(deps.url, {
+    connectionName: 'ultra-provider-agent-fleet',
+    refuseCluster: false,
+    maxRetriesPerRequest: null,
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+  });
   subscriber.on('error', onError);
   subscriber.on('message', (channel: string, text: string) => {
     if (channel !== FLEET_CHANNEL) return;
@@ -127,7 +134,7 @@ export function createFleet(deps: FleetDeps) {
     },
     /** Subscribes, heartbeats once and takes up what Redis keeps (forces, Retry-Afters, open breakers); never rejects. */
     async start(): Promise<void> {
-      await subscriber.subscribe(FLEET_CHANNEL).catch(onError);
+      void subscriber.subscribe(FLEET_CHANNEL).catch(onError);
       await members.beat();
       members.start();
       await reconcile();
@@ -136,10 +143,13 @@ export function createFleet(deps: FleetDeps) {
       };
       loop();
     },
+    /** Leaves the live count (at most 1 s of waiting for Redis) and unsubscribes. */
     async stop(): Promise<void> {
       stopped = true;
       deps.clock.clearTimeout(timer);
-      await members.stop();
+      let wait: unknown;
+      await Promise.race([members.stop(), new Promise<void>((resolve) => (wait = deps.clock.setTimeout(resolve, 1_000)))]);
+      deps.clock.clearTimeout(wait);
       subscriber.disconnect();
     },
   };
