@@ -9,7 +9,6 @@ import {
   createCircuitBreaker,
   createRetryBudget,
   defaultBulkheadOptions,
-  openDurationMs,
   resolveBreakerOptions,
   type BreakerSnapshot,
   type ForceMode,
@@ -18,6 +17,7 @@ import { createActor, fromPromise } from 'xstate';
 import { createAttemptTimer } from './attempt-timer.ts';
 import type { ProviderResilience } from './config.ts';
 import type { FleetLink } from './fleet-provider.ts';
+import { attachBreaker, fleetLimit } from './fleet-wiring.ts';
 import type { Inspection } from './inspect.ts';
 import { invokeComplete, type CompleteResult } from './invoke-complete.ts';
 import { invokeStream, type AgentStreamEvent } from './invoke-stream.ts';
@@ -55,8 +55,7 @@ export interface ProviderActorDeps {
  * actor of `provider-machine.ts`, which mirrors the breaker's state.
  */
 export function createProviderActor(deps: ProviderActorDeps) {
-  const { config, adapter, resilience: r, clock, healthCheck } = deps;
-  const { fleet } = deps;
+  const { config, adapter, resilience: r, clock, healthCheck, fleet } = deps;
   const breaker = createCircuitBreaker(r.breaker, { clock });
   const breakerOptions = resolveBreakerOptions(r.breaker);
   const openMaxMs = breakerOptions.openMaxMs;
@@ -64,20 +63,11 @@ export function createProviderActor(deps: ProviderActorDeps) {
   const adaptive = r.adaptiveLimit ? createAdaptiveLimit(r.adaptiveLimit) : undefined;
   const fixedLimit = r.bulkhead.limit ?? defaultBulkheadOptions.limit;
   // With other agents, this one takes its share of the limit (ceil(limit / live agents)).
-  const limit = fleet
-    ? {
-        get value() {
-          return fleet.share(adaptive?.value ?? fixedLimit);
-        },
-        get latencyMs() {
-          return adaptive?.latencyMs ?? 0;
-        },
-      }
-    : adaptive;
+  const limit = fleet ? fleetLimit(fleet, adaptive, fixedLimit) : adaptive;
   const bulkhead = createBulkhead(r.bulkhead, { clock, ...(limit ? { limit } : {}) });
   const latencies = createLatencyWindow();
   const waiting = createWaitingCalls();
-  const slowWait = createSlowWait(resolveBreakerOptions(r.breaker).slowTtftMs, r.slowWait);
+  const slowWait = createSlowWait(breakerOptions.slowTtftMs, r.slowWait);
   /** Fails over every call still waiting for its first token (after the listener that found the provider sick returns). */
   const rescue = (detail: string) =>
     queueMicrotask(() => {
@@ -98,7 +88,8 @@ export function createProviderActor(deps: ProviderActorDeps) {
     return result;
   };
 
-  const probeProvider = async (signal: AbortSignal): Promise<ProbeResult> => {    // While half-open, the probe may be one of the probe calls: it can close the breaker,
+  const probeProvider = async (signal: AbortSignal): Promise<ProbeResult> => {
+    // While half-open, the probe may be one of the probe calls: it can close the breaker,
     // never reopen it (a failed probe gives its slot back; health marks the provider down).
     const admission = r.halfOpenHealthProbe && breaker.state === 'half-open' ? breaker.tryAcquire() : undefined;
     const permit = admission?.allowed ? admission.permit : undefined;
@@ -175,16 +166,7 @@ export function createProviderActor(deps: ProviderActorDeps) {
       if (ttftMs !== undefined) slowWait.add(ttftMs);
     },
   };
-  fleet?.attach({
-    breaker: () => breaker.stats(),
-    restore: (snapshot) => breaker.restore(snapshot),
-    force: (mode) => breaker.force(mode),
-    trip: () => {
-      const now = clock.now();
-      const trips = breaker.stats().consecutiveTrips + 1;
-      breaker.restore({ version: 1, state: 'open', openedAt: now, openUntil: now + openDurationMs(breakerOptions, trips), consecutiveTrips: trips });
-    },
-  });
+  if (fleet) attachBreaker(fleet, breaker, breakerOptions, clock);
 
   const callable = (): CallParts => {
     if (!parts) throw new Error(`${config.name} cannot be called: ${config.unavailableReason ?? 'it has no adapter'}`);

@@ -1,12 +1,12 @@
 import { systemClock, systemRandom } from '@ultra/core';
 import { isRedisClusterError } from '@ultra/runtime/redis';
 import { createAdapter } from '@ultra/providers';
+import { resolveBreakerOptions } from '@ultra/resilience';
 import type { RunningService, ServiceContext } from '@ultra/runtime';
 import { registerAgentMetrics } from './agent-metrics.ts';
 import { createBreakerStore, createRedisClient } from './breaker-store.ts';
 import { resilienceFor } from './config.ts';
 import { createFleet } from './fleet.ts';
-import { resolveBreakerOptions } from '@ultra/resilience';
 import { loadInspection } from './inspect.ts';
 import { createProviderActor, type ProviderActor } from './provider-actor.ts';
 import { createProviderWatch } from './provider-watch.ts';
