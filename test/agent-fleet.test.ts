@@ -192,12 +192,18 @@ describe('an operator force', () => {
 });
 
 describe('the fleet without Redis', () => {
-  it('an agent goes on serving on its own state when Redis stops, and says so in its log', async () => {
+  it('an agent goes on serving on its own state when Redis stops, says so in its log, and shares again when Redis is back', async () => {
     const model = await modelOf(fleet[0]!, 'anthropic');
     await redis.stop();
     const agentA = procs.find((p) => p.name === 'agent-a')!;
     await waitFor(() => agentA.output.some((l) => l.includes('fleet: Redis unreachable') && l.includes("provider state is this agent's own")), { timeoutMs: 10_000, what: 'the outage in agent a’s log' });
     const outcomes = await Promise.all(Array.from({ length: 10 }, (_, i) => call(fleet[i % 2]!, 'anthropic', model)));
     expect(outcomes.map((o) => o.outcome)).toEqual(Array.from({ length: 10 }, () => Outcome.OK));
-  }, 30_000);
+    // Redis back on the same port: the agents share again, and say so.
+    redis = await startRedis(redis.port);
+    await waitFor(() => agentA.output.some((l) => l.includes('fleet: Redis answers again')), { timeoutMs: 10_000, what: 'agent a back on Redis' });
+    await fleet[0]!.admin.forceBreaker({ provider: 'anthropic', mode: ForceMode.OPEN });
+    await waitFor(async () => (await stateOf(fleet[1]!, 'anthropic'))?.breaker === BreakerState.FORCED_OPEN, { timeoutMs: 5_000, what: 'agent b forced open after the outage' });
+    await fleet[0]!.admin.forceBreaker({ provider: 'anthropic', mode: ForceMode.AUTO });
+  }, 40_000);
 });
