@@ -9,9 +9,18 @@ const STATES: readonly BreakerState[] = ['closed', 'open', 'half-open', 'forced-
  * The agent's Prometheus metrics, all read when scraped (nothing on the call path but the
  * attempt tallies): each provider's breaker state (one series per state, 1 for the
  * current one), health, calls in flight, the concurrency limit and its queue, error ratio, and attempts and retries by
- * provider and outcome.
+ * provider and outcome; with other agents (Redis), the fleet's size and this agent's share of
+ * the bulkheads.
  */
-export function registerAgentMetrics(meter: Meter, views: () => readonly ProviderView[]): void {
+export function registerAgentMetrics(meter: Meter, views: () => readonly ProviderView[], fleetSize?: () => number): void {
+  if (fleetSize) {
+    meter
+      .createObservableGauge('ultra_agent_fleet_size', { description: 'Provider-agent replicas alive (Redis heartbeats), this one included' })
+      .addCallback((r) => r.observe(fleetSize()));
+    meter
+      .createObservableGauge('ultra_agent_bulkhead_share', { description: "This agent's share of every bulkhead limit: 1 / the live agents (its limit is ceil(limit × share))" })
+      .addCallback((r) => r.observe(1 / Math.max(1, fleetSize())));
+  }
   meter
     .createObservableGauge('ultra_breaker_state', { description: "Circuit breaker state per provider: 1 for the state it is in, 0 for the others" })
     .addCallback((r) => {

@@ -8,6 +8,7 @@ import {
   createBulkhead,
   createCircuitBreaker,
   createRetryBudget,
+  defaultBulkheadOptions,
   resolveBreakerOptions,
   type BreakerSnapshot,
   type ForceMode,
@@ -15,6 +16,8 @@ import {
 import { createActor, fromPromise } from 'xstate';
 import { createAttemptTimer } from './attempt-timer.ts';
 import type { ProviderResilience } from './config.ts';
+import type { FleetLink } from './fleet-provider.ts';
+import { attachBreaker, fleetLimit } from './fleet-wiring.ts';
 import type { Inspection } from './inspect.ts';
 import { invokeComplete, type CompleteResult } from './invoke-complete.ts';
 import { invokeStream, type AgentStreamEvent } from './invoke-stream.ts';
@@ -40,6 +43,8 @@ export interface ProviderActorDeps {
   /** Told the breaker's snapshot after every change of its state, to persist it. */
   readonly onBreakerChange?: (snapshot: BreakerSnapshot) => void;
   readonly inspection?: Inspection | undefined;
+  /** The other agent replicas (through Redis); absent: this agent is the whole fleet. */
+  readonly fleet?: FleetLink | undefined;
 }
 
 /**
@@ -50,15 +55,19 @@ export interface ProviderActorDeps {
  * actor of `provider-machine.ts`, which mirrors the breaker's state.
  */
 export function createProviderActor(deps: ProviderActorDeps) {
-  const { config, adapter, resilience: r, clock, healthCheck } = deps;
+  const { config, adapter, resilience: r, clock, healthCheck, fleet } = deps;
   const breaker = createCircuitBreaker(r.breaker, { clock });
-  const openMaxMs = resolveBreakerOptions(r.breaker).openMaxMs;
+  const breakerOptions = resolveBreakerOptions(r.breaker);
+  const openMaxMs = breakerOptions.openMaxMs;
   const budget = createRetryBudget(r.budget);
   const adaptive = r.adaptiveLimit ? createAdaptiveLimit(r.adaptiveLimit) : undefined;
-  const bulkhead = createBulkhead(r.bulkhead, { clock, ...(adaptive ? { limit: adaptive } : {}) });
+  const fixedLimit = r.bulkhead.limit ?? defaultBulkheadOptions.limit;
+  // With other agents, this one takes its share of the limit (ceil(limit / live agents)).
+  const limit = fleet ? fleetLimit(fleet, adaptive, fixedLimit) : adaptive;
+  const bulkhead = createBulkhead(r.bulkhead, { clock, ...(limit ? { limit } : {}) });
   const latencies = createLatencyWindow();
   const waiting = createWaitingCalls();
-  const slowWait = createSlowWait(resolveBreakerOptions(r.breaker).slowTtftMs, r.slowWait);
+  const slowWait = createSlowWait(breakerOptions.slowTtftMs, r.slowWait);
   /** Fails over every call still waiting for its first token (after the listener that found the provider sick returns). */
   const rescue = (detail: string) =>
     queueMicrotask(() => {
@@ -70,6 +79,16 @@ export function createProviderActor(deps: ProviderActorDeps) {
 
   const probeOnce = async (signal: AbortSignal): Promise<ProbeResult> => {
     await Promise.resolve(); // never inside a breaker listener, where tryAcquire is refused
+    // One agent of the fleet probes at a time; the others take up what it found.
+    if (!fleet) return probeProvider(signal);
+    const theirs = await fleet.probeTurn();
+    if (theirs) return theirs;
+    const result = await probeProvider(signal);
+    fleet.probed(result);
+    return result;
+  };
+
+  const probeProvider = async (signal: AbortSignal): Promise<ProbeResult> => {
     // While half-open, the probe may be one of the probe calls: it can close the breaker,
     // never reopen it (a failed probe gives its slot back; health marks the provider down).
     const admission = r.halfOpenHealthProbe && breaker.state === 'half-open' ? breaker.tryAcquire() : undefined;
@@ -119,6 +138,7 @@ export function createProviderActor(deps: ProviderActorDeps) {
     // A span event on the call that moved the breaker (when a traced call is active).
     spanEvent('ultra.breaker.change', { 'ultra.provider': config.name, 'ultra.breaker.to': String(change.to) });
     deps.onBreakerChange?.(breaker.snapshot());
+    fleet?.breakerChanged(change.from, change.to, breaker.snapshot());
     deps.inspection?.breaker(config.name, change);
     if (change.to === 'open' || change.to === 'forced-open') rescue(`rescued: the circuit breaker of ${config.name} opened while the call waited for its first token`);
     if (started) queueMicrotask(() => health?.send({ type: 'BREAKER.CHANGED', to: change.to }));
@@ -140,11 +160,14 @@ export function createProviderActor(deps: ProviderActorDeps) {
     idleTimeoutMs: r.idleTimeoutMs,
     slowWaitMs: slowWait.thresholdMs,
     waiting,
+    fleet,
     onLatency: (ms, ttftMs) => {
       latencies.add(ms);
       if (ttftMs !== undefined) slowWait.add(ttftMs);
     },
   };
+  if (fleet) attachBreaker(fleet, breaker, breakerOptions, clock);
+
   const callable = (): CallParts => {
     if (!parts) throw new Error(`${config.name} cannot be called: ${config.unavailableReason ?? 'it has no adapter'}`);
     return parts;
@@ -188,6 +211,7 @@ export function createProviderActor(deps: ProviderActorDeps) {
     /** Operator override of the breaker, held until `force('auto')`. */
     force(mode: ForceMode) {
       breaker.force(mode);
+      fleet?.forced(mode);
     },
     snapshot: (): BreakerSnapshot => breaker.snapshot(),
     restore(snapshot: BreakerSnapshot) {

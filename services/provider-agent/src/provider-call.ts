@@ -20,6 +20,7 @@ import {
   type RunWithRetryOptions,
 } from '@ultra/resilience';
 import type { AttemptTimer } from './attempt-timer.ts';
+import type { FleetLink } from './fleet-provider.ts';
 import type { WaitingCalls } from './waiting-calls.ts';
 import { learn, priorityClassOf } from './load-signal.ts';
 import { ProviderCallError, type AttemptReport } from './provider-call-error.ts';
@@ -44,6 +45,8 @@ export interface CallParts {
   readonly slowWaitMs: () => number;
   /** The calls of this provider still waiting for their first token, to rescue when it is found sick. */
   readonly waiting: WaitingCalls;
+  /** The other agents: a Retry-After or a trial held elsewhere, the shared run of failures. Absent without Redis. */
+  readonly fleet?: FleetLink | undefined;
   /** Told the latency and first-token time of every successful call (ms): the published percentiles, the slow-wait threshold. */
   readonly onLatency: (ms: number, ttftMs: number | undefined) => void;
 }
@@ -106,6 +109,8 @@ export async function admit(parts: CallParts, limit: AttemptLimit, reports: Atte
     return { ok: false, outcome, ...(retryAfterMs > 0 ? { retryAfterMs } : {}) };
   };
   if (counted && !limit.tryStart()) return refuse(Outcome.UNAVAILABLE, `the request's limit of ${limit.used} attempts is spent`);
+  const heldBack = parts.fleet ? await parts.fleet.admit(parts.breaker.state) : undefined;
+  if (heldBack) return refuse(Outcome.UNAVAILABLE, heldBack.detail, heldBack.retryAfterMs);
   const admission = parts.breaker.tryAcquire();
   spanAttributes({ 'ultra.breaker.decision': admission.allowed ? 'allowed' : admission.reason });
   if (!admission.allowed) {
@@ -138,6 +143,7 @@ export async function admit(parts: CallParts, limit: AttemptLimit, reports: Atte
 export function succeeded(parts: CallParts, slot: Slot, metrics: CallMetrics, reports: AttemptReport[]): void {
   learn(parts.adaptive, slot, parts.clock.now(), Outcome.OK, metrics.ttftMs ?? metrics.latencyMs);
   parts.breaker.onSuccess(slot.permit, metrics);
+  parts.fleet?.result(Outcome.OK);
   parts.onLatency(metrics.latencyMs, metrics.ttftMs);
   reports.push({ outcome: Outcome.OK, latencyMs: parts.clock.now() - slot.startedAt, detail: '', retryAfterMs: 0 });
 }
@@ -173,6 +179,7 @@ export function failed(parts: CallParts, slot: Slot, e: unknown, timer: AttemptT
   }
   learn(parts.adaptive, slot, parts.clock.now(), outcome);
   parts.breaker.onFailure(slot.permit, outcome, retryAfterMs !== undefined ? { retryAfterMs } : {});
+  parts.fleet?.result(outcome, retryAfterMs);
   reports.push({ outcome, latencyMs: parts.clock.now() - slot.startedAt, detail, retryAfterMs: retryAfterMs ?? 0 });
   return { ok: false, outcome, streamStarted, error: e, ...(failOver ? { failOver } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
 }

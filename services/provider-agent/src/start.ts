@@ -1,10 +1,12 @@
 import { systemClock, systemRandom } from '@ultra/core';
 import { isRedisClusterError } from '@ultra/runtime/redis';
 import { createAdapter } from '@ultra/providers';
+import { resolveBreakerOptions } from '@ultra/resilience';
 import { listen, type RunningService, type ServiceContext } from '@ultra/runtime';
 import { registerAgentMetrics } from './agent-metrics.ts';
 import { createBreakerStore, createRedisClient } from './breaker-store.ts';
 import { resilienceFor } from './config.ts';
+import { createFleet } from './fleet.ts';
 import { loadInspection } from './inspect.ts';
 import { createProviderActor, type ProviderActor } from './provider-actor.ts';
 import { createProviderWatch } from './provider-watch.ts';
@@ -18,6 +20,20 @@ export async function startProviderAgent({ config, log, env, shutdown, metrics }
     isRedisClusterError(err) ? log.error(`${err.message}; breaker state is not kept`) : log.debug({ err: err.message }, 'redis connection error (the breaker store reconnects by itself)');
   const redis = config.cache.redisUrl ? createRedisClient(config.cache.redisUrl.reveal(), onRedisError) : undefined;
   const store = redis && createBreakerStore({ client: redis, clock, warn: (message) => log.warn(message) });
+  // Provider state shared with the other agent replicas (breakers, forces, Retry-After, leases, bulkhead shares).
+  const fleet =
+    redis && config.cache.redisUrl
+      ? createFleet({
+          redis,
+          url: config.cache.redisUrl.reveal(),
+          clock,
+          random: systemRandom,
+          providers: new Map(Object.values(config.providers).map((p) => [p.name, resolveBreakerOptions(resilienceFor(config, p.name).breaker)])),
+          healthCheck: config.healthCheck,
+          info: (line) => log.info(line),
+          warn: (line) => log.warn(line),
+        })
+      : undefined;
   const providers = new Map<string, ProviderActor>();
   const watch = createProviderWatch({ snapshot: () => [...providers.values()].map((p) => p.view()), clock, shutdown });
   for (const p of Object.values(config.providers)) {
@@ -33,6 +49,7 @@ export async function startProviderAgent({ config, log, env, shutdown, metrics }
       random: systemRandom,
       onChange: watch.notify,
       inspection,
+      fleet: fleet?.link(p.name),
       onBreakerChange: (snapshot) => {
         log.info({ provider: p.name, breaker: snapshot }, `${p.name}: breaker ${snapshot.state}`);
         store?.save(p.name, snapshot);
@@ -53,6 +70,7 @@ export async function startProviderAgent({ config, log, env, shutdown, metrics }
       log.info({ provider: name, breaker: snapshot }, `${name}: breaker restored ${snapshot.state} from Redis`);
     }
   }
+  await fleet?.start(); // before serving: forces and Retry-Afters the other agents keep
   const server = build({
     address: config.services.providerAgent,
     ultraConfig: config,
@@ -62,7 +80,7 @@ export async function startProviderAgent({ config, log, env, shutdown, metrics }
     onForce: (provider, mode) => log.warn({ provider, mode }, `${provider}: breaker forced ${mode} by an operator`),
   });
   const listener = await listen(config.services.providerAgent, server.handler);
-  registerAgentMetrics(metrics.meter, () => [...providers.values()].map((p) => p.view()));
+  registerAgentMetrics(metrics.meter, () => [...providers.values()].map((p) => p.view()), fleet && (() => fleet.live));
   for (const p of providers.values()) p.start();
   watch.start();
   return {
@@ -70,6 +88,7 @@ export async function startProviderAgent({ config, log, env, shutdown, metrics }
     health: server.health,
     close: async () => {
       for (const p of providers.values()) p.stop();
+      await fleet?.stop();
       await store?.flush();
       redis?.disconnect();
       inspection?.stop();

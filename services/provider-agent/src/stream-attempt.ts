@@ -82,7 +82,10 @@ export function streamAttempt(parts: CallParts, input: CallInput, limit: Attempt
           continue;
         }
         slot.release();
-        return failed(parts, slot, e, timer, reports, false, timer.expired !== undefined && (input.maxRetryWaitMs ?? 0) > 0);
+        const failure = failed(parts, slot, e, timer, reports, false, timer.expired !== undefined && (input.maxRetryWaitMs ?? 0) > 0);
+        // The other agents hear what this failure meant (a Retry-After, a trip) before the caller does.
+        if (parts.fleet) await parts.fleet.told();
+        return failure;
       }
     }
   };

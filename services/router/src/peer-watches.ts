@@ -24,10 +24,14 @@ export function watchAgents(deps: { agents: ServiceConnection<typeof ProviderAge
       consume: async (signal) => {
         for await (const res of client.watchProviders({}, { signal })) {
           link.breaker.reset();
-          book.updateFromAgent(res.providers);
+          book.updateFromAgent(res.providers, endpoint);
         }
       },
-      onLost: (err) => log.debug({ endpoint, err: err instanceof Error ? err.message : undefined }, 'provider watch lost; resubscribing'),
+      onLost: (err) => {
+        // what this agent said no longer counts in the merge (open if any agent has it open)
+        book.forgetAgent(endpoint);
+        log.debug({ endpoint, err: err instanceof Error ? err.message : undefined }, 'provider watch lost; resubscribing');
+      },
     }),
   );
 }

@@ -1,6 +1,7 @@
 import { Outcome } from '@ultra/contracts/chat';
 import { BreakerState, type ProviderState } from '@ultra/contracts/provider-agent';
 import type { Clock } from '@ultra/core';
+import { mergeAgentStates, type HeardState } from '../links/agent-merge.ts';
 import { LATENCY_MIN_CALLS, latencyOutliers, OutcomeWindow, successRateOutliers, type OutlierOptions } from './outlier.ts';
 
 /** Why a provider is not given normal traffic right now. */
@@ -16,8 +17,10 @@ export type Standing =
 interface Record_ {
   name: string;
   tier: string;
-  agent?: ProviderState;
+  agent?: ProviderState | undefined;
   agentSeenAt: number;
+  /** Each agent's last state of it, by agent endpoint; `agent` is their merge. */
+  heard: Map<string, HeardState>;
   inFlight: number;
   latencyMs: number | undefined;
   consecutiveFailures: number;
@@ -70,6 +73,7 @@ export function createProviderBook(tiers: readonly { name: string; providers: re
         name,
         tier: tier.name,
         agentSeenAt: 0,
+        heard: new Map(),
         inFlight: 0,
         latencyMs: undefined,
         consecutiveFailures: 0,
@@ -111,14 +115,25 @@ export function createProviderBook(tiers: readonly { name: string; providers: re
   return {
     has: (name: string) => records.has(name),
 
-    /** The agent's published state of providers. */
-    updateFromAgent(states: readonly ProviderState[]) {
+    /** An agent's published state of providers; `from` names the agent (its endpoint) when there are several. */
+    updateFromAgent(states: readonly ProviderState[], from = '') {
+      const now = clock.now();
       for (const s of states) {
         const r = records.get(s.name);
-        if (r) {
-          r.agent = s;
-          r.agentSeenAt = clock.now();
-        }
+        if (!r) continue;
+        r.heard.set(from, { state: s, at: now });
+        r.agent = mergeAgentStates([...r.heard.values()], now);
+        r.agentSeenAt = now;
+      }
+    },
+
+    /** Agent `from` is gone (its stream ended): its word no longer counts. */
+    forgetAgent(from: string) {
+      const now = clock.now();
+      for (const r of records.values()) {
+        if (!r.heard.delete(from)) continue;
+        r.agent = mergeAgentStates([...r.heard.values()], now);
+        r.agentSeenAt = now;
       }
     },
 

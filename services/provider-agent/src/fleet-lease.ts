@@ -1,0 +1,78 @@
+import type { Clock } from '@ultra/core';
+
+/** The one Redis command the fleet's scripts use (ioredis has it). */
+export interface ScriptClient {
+  eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
+
+/**
+ * Takes the lease in KEYS[1] for ARGV[1] (the holder) for ARGV[3] ms from ARGV[2] (now,
+ * epoch ms of the caller's clock): granted when free, expired by that clock, or already the
+ * caller's (which renews it). The value is `holder|until`; PX lets Redis drop it too.
+ * The SET NX PX of the brief, with the expiry readable so that tests can drive time.
+ */
+const TAKE = `
+local v = redis.call('GET', KEYS[1])
+local now = tonumber(ARGV[2])
+if v then
+  local sep = string.find(v, '|', 1, true)
+  if sep then
+    local holder = string.sub(v, 1, sep - 1)
+    local untilMs = tonumber(string.sub(v, sep + 1)) or 0
+    if holder ~= ARGV[1] and untilMs > now then return 0 end
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '|' .. (now + tonumber(ARGV[3])), 'PX', ARGV[3])
+return 1`;
+
+/** Deletes the lease in KEYS[1] if ARGV[1] holds it. */
+const RELEASE = `
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, string.len(ARGV[1]) + 1) == ARGV[1] .. '|' then redis.call('DEL', KEYS[1]) end
+return 1`;
+
+export interface FleetLeasesDeps {
+  readonly client: ScriptClient;
+  readonly clock: Clock;
+  /** This agent's name in the fleet (unique per process). */
+  readonly holder: string;
+  /** Key of lease `name` is `keyPrefix + name`. Default `ultra:agent:lease:`. */
+  readonly keyPrefix?: string;
+  /** Longest wait for Redis's answer; past it the lease is granted here alone. Milliseconds. Default 1000. */
+  readonly timeoutMs?: number;
+  /** Redis failed: the lease is granted here alone (local state), and the caller says so. */
+  readonly onError: (err: unknown) => void;
+}
+
+/** Short leases shared by the agents: one half-open trial, one health probe per provider at a time. */
+export interface FleetLeases {
+  /** True when this agent holds `name` for `ttlMs` from now (taken or renewed); true as well when Redis cannot answer. */
+  take(name: string, ttlMs: number): Promise<boolean>;
+  /** Gives `name` back if this agent holds it (in the background). */
+  release(name: string): void;
+}
+
+export function createFleetLeases(deps: FleetLeasesDeps): FleetLeases {
+  const prefix = deps.keyPrefix ?? 'ultra:agent:lease:';
+  const timeoutMs = deps.timeoutMs ?? 1_000;
+  return {
+    async take(name, ttlMs) {
+      let timer: unknown;
+      const late = new Promise<never>((_, reject) => {
+        timer = deps.clock.setTimeout(() => reject(new Error(`no answer from Redis within ${timeoutMs} ms for lease ${prefix}${name}`)), timeoutMs);
+      });
+      try {
+        const granted = await Promise.race([deps.client.eval(TAKE, 1, prefix + name, deps.holder, deps.clock.now(), Math.max(1, Math.ceil(ttlMs))), late]);
+        return granted === 1;
+      } catch (e) {
+        deps.onError(e);
+        return true;
+      } finally {
+        deps.clock.clearTimeout(timer);
+      }
+    },
+    release(name) {
+      deps.client.eval(RELEASE, 1, prefix + name, deps.holder).catch((e: unknown) => deps.onError(e));
+    },
+  };
+}
