@@ -1,4 +1,5 @@
-import { Outcome } from '@ultra/contracts/chat';
+import type { Outcome } from '@ultra/contracts/chat';
+import { outcomeFromName } from '@ultra/runtime';
 import { streamTimeoutsFor, type BreakerConfig, type RetryConfig, type UltraConfig } from '@ultra/config';
 import type { SlowWaitOptions } from './slow-wait.ts';
 import type { AdaptiveLimitOptions, BreakerOptions, BulkheadOptions, RetryBudgetOptions, RetryOptions } from '@ultra/resilience';
@@ -26,9 +27,9 @@ export interface ProviderResilience {
 /** `['RATE_LIMITED', ...]` → the Outcome values. Config has already checked the names. */
 export function outcomesOf(names: readonly string[]): Outcome[] {
   return names.map((name) => {
-    const value = (Outcome as unknown as Record<string, unknown>)[name];
-    if (typeof value !== 'number') throw new RangeError(`unknown outcome name ${JSON.stringify(name)}`);
-    return value as Outcome;
+    const value = outcomeFromName(name.toLowerCase());
+    if (value === undefined) throw new RangeError(`unknown outcome name ${JSON.stringify(name)}`);
+    return value;
   });
 }
 

@@ -1,5 +1,6 @@
 import type { BreakerTransition } from '@ultra/resilience';
 import type { InspectionEvent } from 'xstate';
+import { isRecord } from '@ultra/core';
 
 /** The package the Stately inspector comes in; not a dependency of Ultra (add it to use inspection). */
 export const INSPECT_PACKAGE = '@statelyai/inspect';
@@ -15,12 +16,29 @@ export interface Inspection {
 
 /** The parts of `@statelyai/inspect` used here, looked up at run time. */
 interface StatelyInspector {
-  inspect: { next?: (event: InspectionEvent) => void } | ((event: InspectionEvent) => void);
+  inspect: (event: InspectionEvent) => void;
   actor?: (actor: string, snapshot?: unknown, info?: unknown) => void;
   snapshot?: (actor: string, snapshot: unknown, info?: unknown) => void;
   stop?: () => void;
 }
-type Factory = (options?: { url: string }) => StatelyInspector;
+
+/** A method of `target` found at run time, as a function of any arguments (undefined when it is not one). */
+const methodOf = (target: Record<string, unknown>, key: string) => {
+  const f = target[key];
+  return typeof f === 'function' ? (...args: unknown[]): unknown => Reflect.apply(f, target, args) : undefined;
+};
+
+/** What the factory made, if it is an inspector: an `inspect` function or observer, the rest optional. */
+function inspectorOf(made: unknown): StatelyInspector | undefined {
+  if (!isRecord(made)) return undefined;
+  const observer = made['inspect'];
+  const inspect = methodOf(made, 'inspect') ?? (isRecord(observer) ? methodOf(observer, 'next') : undefined);
+  if (!inspect) return undefined;
+  const actor = methodOf(made, 'actor');
+  const snapshot = methodOf(made, 'snapshot');
+  const stop = methodOf(made, 'stop');
+  return { inspect, ...(actor ? { actor } : {}), ...(snapshot ? { snapshot } : {}), ...(stop ? { stop } : {}) };
+}
 
 export interface LoadInspectionDeps {
   /** Prints one line for people (the agent's logger). */
@@ -37,24 +55,27 @@ export interface LoadInspectionDeps {
  */
 export async function loadInspection(setting: string | undefined, deps: LoadInspectionDeps): Promise<Inspection | undefined> {
   if (setting === undefined || setting === '' || setting === '0') return undefined;
-  const importModule = deps.importModule ?? ((specifier: string) => import(specifier) as Promise<unknown>);
-  let mod: Record<string, unknown>;
+  const importModule = deps.importModule ?? ((specifier: string): Promise<unknown> => import(specifier));
+  let mod: unknown;
   try {
-    mod = (await importModule(INSPECT_PACKAGE)) as Record<string, unknown>;
+    mod = await importModule(INSPECT_PACKAGE);
   } catch {
     deps.say(`ULTRA_INSPECT=${setting} but ${INSPECT_PACKAGE} is not installed (npm install -D ${INSPECT_PACKAGE}); running without inspection`);
     return undefined;
   }
   const url = /^wss?:\/\//.test(setting) ? setting : undefined;
   const name = url ? 'createWebSocketInspector' : 'createSkyInspector';
-  const factory = mod[name];
-  if (typeof factory !== 'function') {
+  const factory = isRecord(mod) ? methodOf(mod, name) : undefined;
+  if (!factory) {
     deps.say(`ULTRA_INSPECT=${setting} but ${INSPECT_PACKAGE} has no ${name}; running without inspection`);
     return undefined;
   }
-  const inspector = (factory as Factory)(...(url ? [{ url }] : []));
-  const observe = inspector.inspect;
-  const inspect = typeof observe === 'function' ? observe : (event: InspectionEvent) => observe.next?.(event);
+  const inspector = inspectorOf(factory(...(url ? [{ url }] : [])));
+  if (!inspector) {
+    deps.say(`ULTRA_INSPECT=${setting} but ${INSPECT_PACKAGE}'s ${name} gave no inspector (no inspect function); running without inspection`);
+    return undefined;
+  }
+  const { inspect } = inspector;
   deps.say(url ? `inspecting the provider actors through ${url}` : 'inspecting the provider actors with the Stately Sky inspector');
   const known = new Set<string>();
   return {

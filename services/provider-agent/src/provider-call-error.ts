@@ -33,5 +33,5 @@ export class ProviderCallError extends Error {
 }
 
 export function isProviderCallError(e: unknown): e is ProviderCallError {
-  return e instanceof ProviderCallError || (typeof e === 'object' && e !== null && (e as { [BRAND]?: unknown })[BRAND] === true);
+  return e instanceof ProviderCallError || (typeof e === 'object' && e !== null && BRAND in e && e[BRAND] === true);
 }

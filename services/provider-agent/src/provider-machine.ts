@@ -1,5 +1,5 @@
 import type { BreakerState } from '@ultra/resilience';
-import { assign, fromPromise, raise, setup } from 'xstate';
+import { assign, fromPromise, raise, setup, type MetaObject, type NonReducibleUnknown, type EventObject, type SetupTypes } from 'xstate';
 
 /** What one active health probe found. The probe actor never rejects. */
 export type ProbeResult = { readonly ok: true } | { readonly ok: false; readonly detail: string };
@@ -32,6 +32,9 @@ export type ProviderEvent =
   | { readonly type: 'PROBE.OK' }
   | { readonly type: 'PROBE.FAILED'; readonly detail: string };
 
+/** The machine's types, for `setup` to infer from: a typed empty object, xstate reads no value here. */
+const types: SetupTypes<ProviderContext, ProviderEvent, Record<never, string>, string, ProviderMachineInput, NonReducibleUnknown, EventObject, MetaObject> = {};
+
 /**
  * The long-lived part of one provider: its active health probe and its health, beside
  * a mirror of its breaker. Two parallel regions: `probe` (waiting ⇄ probing, every
@@ -41,11 +44,7 @@ export type ProviderEvent =
  * are concurrent promise flows over the breaker's synchronous facade (see provider-actor.ts).
  */
 export const providerMachine = setup({
-  types: {
-    context: {} as ProviderContext,
-    events: {} as ProviderEvent,
-    input: {} as ProviderMachineInput,
-  },
+  types,
   actors: {
     probe: fromPromise<ProbeResult>(async () => ({ ok: false, detail: 'no probe is configured' })),
   },
