@@ -1,7 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptSchema, Outcome } from '@ultra/contracts/chat';
-import { InvalidRequestError, NoCandidatesError, RateLimitedError, UnavailableError } from '@ultra/core';
+import { GivenUpError, InvalidRequestError, NoCandidatesError, RateLimitedError, UnavailableError } from '@ultra/core';
 import { attemptsError } from '@ultra/runtime';
 import { describe, expect, it } from 'vitest';
 import { classifyFailure } from './classify.ts';
@@ -50,6 +50,8 @@ describe('classifyFailure', () => {
     expect(classifyFailure(new NoCandidatesError('llama3', 'model "llama3": no provider can honour tools'), retried)).toMatchObject({ outcome: Outcome.BAD_REQUEST, heldBack: false });
     expect(classifyFailure(new UnavailableError('Ultra is in outage mode', 4_000), retried)).toMatchObject({ outcome: Outcome.UNAVAILABLE, retryAfterMs: 4_000, heldBack: true });
     expect(classifyFailure(new RateLimitedError('over the limit', 1_500), retried)).toMatchObject({ outcome: Outcome.RATE_LIMITED, retryAfterMs: 1_500, heldBack: true });
+    expect(classifyFailure(new GivenUpError('deadline', 'the deadline passed before any provider was tried'), retried)).toMatchObject({ outcome: Outcome.TIMEOUT, heldBack: false, providerAttempts: [] });
+    expect(classifyFailure(new GivenUpError('cancelled', 'the caller cancelled the request'), retried)).toMatchObject({ outcome: Outcome.CANCELLED, heldBack: false });
   });
 
   it('takes no provider outcome from a bare status code: AUTH_FAILED and CONTENT_REFUSED travel as attempts', () => {

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { Outcome, type Attempt } from '@ultra/contracts/chat';
-import { isInvalidRequest, isNoCandidates, isRateLimited, isUnavailable } from '@ultra/core';
+import { isGivenUp, isInvalidRequest, isNoCandidates, isRateLimited, isUnavailable } from '@ultra/core';
 import { attemptsOf, outcomeName } from '@ultra/runtime';
 
 /** Why one attempt of a job failed, as the queue records and judges it. */
@@ -70,6 +70,7 @@ export function classifyFailure(e: unknown, retried: (outcome: string) => boolea
   if (isInvalidRequest(e) || isNoCandidates(e)) return untried(Outcome.BAD_REQUEST, e.message, 0, false);
   if (isRateLimited(e)) return untried(Outcome.RATE_LIMITED, e.message, e.retryAfterMs, true);
   if (isUnavailable(e)) return untried(Outcome.UNAVAILABLE, e.message, e.retryAfterMs, true);
+  if (isGivenUp(e)) return untried(e.why === 'deadline' ? Outcome.TIMEOUT : Outcome.CANCELLED, e.message, 0, false);
   const err = ConnectError.from(e);
   const providerAttempts = attemptsOf(err);
   const detail = err.rawMessage;

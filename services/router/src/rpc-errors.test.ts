@@ -1,5 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import { InvalidRequestError, NoCandidatesError, RateLimitedError, UnavailableError } from '@ultra/core';
+import { GivenUpError, InvalidRequestError, NoCandidatesError, RateLimitedError, UnavailableError } from '@ultra/core';
 import { describe, expect, it } from 'vitest';
 import { toRpcError } from './rpc-errors.ts';
 
@@ -16,6 +16,11 @@ describe('toRpcError', () => {
     const refused = toRpcError(new UnavailableError('Ultra is in outage mode', 0));
     expect(refused.code).toBe(Code.Unavailable);
     expect(refused.metadata.get('retry-after')).toBeNull();
+  });
+
+  it('a request given up before any provider was asked: CANCELED for the caller going away, DEADLINE_EXCEEDED for its deadline', () => {
+    expect(toRpcError(new GivenUpError('cancelled', 'the caller cancelled the request'))).toMatchObject({ code: Code.Canceled, rawMessage: 'the caller cancelled the request' });
+    expect(toRpcError(new GivenUpError('deadline', 'the deadline passed before any provider was tried'))).toMatchObject({ code: Code.DeadlineExceeded });
   });
 
   it('passes RPC errors as they are, and makes UNKNOWN of anything else', () => {

@@ -1,5 +1,5 @@
 import { Code, ConnectError, type Interceptor } from '@connectrpc/connect';
-import { isDomainError, isRateLimited, isUnavailable, type DomainErrorKind } from '@ultra/core';
+import { isDomainError, isGivenUp, isRateLimited, isUnavailable, type DomainErrorKind } from '@ultra/core';
 import { withRetryAfter } from './flow/failures.ts';
 
 /** The status code each kind of domain error has at the RPC edge. */
@@ -8,6 +8,8 @@ const CODES: Record<DomainErrorKind, Code> = {
   'no-candidates': Code.InvalidArgument,
   'rate-limited': Code.ResourceExhausted,
   unavailable: Code.Unavailable,
+  // (a GivenUpError's own `why` picks between the two)
+  'given-up': Code.Canceled,
 };
 
 /**
@@ -19,7 +21,7 @@ const CODES: Record<DomainErrorKind, Code> = {
  */
 export function toRpcError(e: unknown): ConnectError {
   if (!isDomainError(e)) return ConnectError.from(e);
-  const err = new ConnectError(e.message, CODES[e.kind]);
+  const err = new ConnectError(e.message, isGivenUp(e) && e.why === 'deadline' ? Code.DeadlineExceeded : CODES[e.kind]);
   return isRateLimited(e) || isUnavailable(e) ? withRetryAfter(err, e.retryAfterMs) : err;
 }
 

@@ -3,9 +3,9 @@
  * status code (the router's `rpc-errors.ts`); the queue reads the kind to judge a job's
  * failure. Domain code never throws `ConnectError`.
  */
-export type DomainErrorKind = 'invalid-request' | 'no-candidates' | 'rate-limited' | 'unavailable';
+export type DomainErrorKind = 'invalid-request' | 'no-candidates' | 'rate-limited' | 'unavailable' | 'given-up';
 
-const KINDS: ReadonlySet<string> = new Set<DomainErrorKind>(['invalid-request', 'no-candidates', 'rate-limited', 'unavailable']);
+const KINDS: ReadonlySet<string> = new Set<DomainErrorKind>(['invalid-request', 'no-candidates', 'rate-limited', 'unavailable', 'given-up']);
 
 /**
  * The brand every domain error carries. `Symbol.for`, so that two copies of this module

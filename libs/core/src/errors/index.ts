@@ -3,3 +3,4 @@ export * from './invalid-request.ts';
 export * from './no-candidates.ts';
 export * from './rate-limited.ts';
 export * from './unavailable.ts';
+export * from './given-up.ts';

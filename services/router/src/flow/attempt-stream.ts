@@ -1,5 +1,5 @@
 import { create } from '@bufbuild/protobuf';
-import { Code, ConnectError } from '@connectrpc/connect';
+import { UnavailableError } from '@ultra/core';
 import { AttemptSchema, Outcome, type Attempt, type ChatRequest } from '@ultra/contracts/chat';
 import type { StreamInvokeResponse } from '@ultra/contracts/provider-agent';
 import { streamTimeoutsFor } from '@ultra/config';
@@ -48,7 +48,7 @@ export function streamAttempt(deps: FlowDeps, p: Prepared, request: ChatRequest,
       });
       const it = events[Symbol.asyncIterator]();
       const step = await it.next();
-      if (step.done) throw new ConnectError(`${c.provider} ended the stream without finishing it`, Code.Unavailable);
+      if (step.done) throw new UnavailableError(`${c.provider} ended the stream without finishing it`, 0);
       return { ok: true, value: { first: step.value, it }, close: () => void it.return?.(undefined) };
     } catch (e) {
       return { ok: false, attempts: streamFailure(deps, c, e, started, broken) };

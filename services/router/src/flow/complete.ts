@@ -1,10 +1,10 @@
-import { Code, ConnectError } from '@connectrpc/connect';
 import { ChatAnswerSchema, Priority, ServedFrom, type ChatAnswer, type ChatRequest } from '@ultra/contracts/chat';
 import { create } from '@bufbuild/protobuf';
 import type { Candidate } from '../candidates.ts';
 import { acquireLease, finish, lookup, prepare, releaseLease, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
 import { admit } from './admission.ts';
-import { exhausted, withRetryAfter, worthFailover } from './failures.ts';
+import { exhausted, noProvider, worthFailover } from './failures.ts';
+import { GivenUpError } from '@ultra/core';
 import type { ModePolicy } from '@ultra/config';
 import { inSpan, spanEvent } from '@ultra/telemetry';
 import { retryAfterWithin } from '../routing/retry-after.ts';
@@ -53,8 +53,7 @@ export function createComplete(deps: FlowDeps) {
         // A fresh entry only reaches here when the Get was skipped (or it landed meanwhile).
         if (found && !found.stale && p.policy.lookup && !looked) return finish(deps, found.answer, ServedFrom.CACHE, []);
         if (found) return finish(deps, found.answer, ServedFrom.STALE_CACHE, [], `no provider is available (${selection.detail}); this answer is from the cache`);
-        const code = selection.reason === 'rate-limited' ? Code.ResourceExhausted : Code.Unavailable;
-        throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), retryAfterWithin(selection.retryAfterMs, policy.retryAfterMs));
+        throw noProvider(selection, retryAfterWithin(selection.retryAfterMs, policy.retryAfterMs));
       }
       answer = await attemptAll(p, options, policy, selection.order, leaseToken);
       return answer;
@@ -77,7 +76,7 @@ export function createComplete(deps: FlowDeps) {
       return finish(deps, answer, ServedFrom.PROVIDER, run.attempts);
     }
     const { attempts } = run;
-    if (options.signal.aborted) throw new ConnectError('the caller cancelled the request', Code.Canceled);
+    if (options.signal.aborted) throw new GivenUpError('cancelled', 'the caller cancelled the request');
     const stale = p.policy.store && policy.serveStale ? await lookup(deps, p, options.signal, true) : undefined;
     if (stale && attempts.every((a) => worthFailover(a.outcome))) {
       return finish(deps, stale.answer, ServedFrom.STALE_CACHE, attempts, 'every provider failed; this answer is from the cache');
@@ -88,7 +87,7 @@ export function createComplete(deps: FlowDeps) {
       const jobId = await deps.defer(p.request);
       return finish(deps, create(ChatAnswerSchema, { jobId }), ServedFrom.QUEUE, attempts, `every provider failed; deferred to the queue as job ${jobId}`);
     }
-    if (attempts.length === p.skipped.length) throw new ConnectError('the deadline passed before any provider was tried', Code.DeadlineExceeded);
+    if (attempts.length === p.skipped.length) throw new GivenUpError('deadline', 'the deadline passed before any provider was tried');
     throw exhausted(attempts, step.why);
   };
 

@@ -1,6 +1,7 @@
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptSchema, Outcome, type Attempt } from '@ultra/contracts/chat';
+import { RateLimitedError, UnavailableError } from '@ultra/core';
 import { attemptsError, attemptsOf, outcomeName } from '@ultra/runtime';
 import type { Candidate } from '../candidates.ts';
 
@@ -34,7 +35,21 @@ export function withRetryAfter(err: ConnectError, retryAfterMs: number): Connect
   return err;
 }
 
-/** The error for a request no provider could answer, naming every attempt. */
+/**
+ * The error for a request no provider can be tried for now (every breaker open, every
+ * provider rate-limited or cooling down), with when to come back: a domain error, turned
+ * into RESOURCE_EXHAUSTED or UNAVAILABLE with Retry-After at the RPC edge.
+ */
+export function noProvider(selection: { readonly reason: string; readonly detail: string }, retryAfterMs: number): RateLimitedError | UnavailableError {
+  const message = `no provider is available: ${selection.detail}`;
+  return selection.reason === 'rate-limited' ? new RateLimitedError(message, retryAfterMs) : new UnavailableError(message, retryAfterMs);
+}
+
+/**
+ * The error for a request no provider could answer, naming every attempt. It stays an
+ * RPC error with the attempts in its details (`attemptsError`), the form the agent's
+ * errors come in, so the edge and the queue read the attempts the same way from both.
+ */
 export function exhausted(attempts: Attempt[], why = ''): ConnectError {
   const summary = attempts.map((a) => `${a.provider}: ${outcomeName(a.outcome)}${a.detail ? ` (${a.detail})` : ''}`).join('; ');
   const last = attempts.at(-1)?.outcome ?? Outcome.UNAVAILABLE;

@@ -1,11 +1,11 @@
 import { clone, create } from '@bufbuild/protobuf';
-import { Code, ConnectError } from '@connectrpc/connect';
 import { ChatRequestSchema, MessageSchema, Outcome, Role, ServedFrom, ToolCallDeltaSchema, type ChatAnswer, type ChatRequest, type ToolCallDelta } from '@ultra/contracts/chat';
 import type { StreamInvokeResponse } from '@ultra/contracts/provider-agent';
 import { attemptsError } from '@ultra/runtime';
 import type { Candidate } from '../candidates.ts';
 import { finish, lookup, prepare, store, type CallOptions, type FlowDeps, type Prepared } from './context.ts';
-import { exhausted, withRetryAfter } from './failures.ts';
+import { exhausted, noProvider } from './failures.ts';
+import { GivenUpError, UnavailableError } from '@ultra/core';
 import { admit } from './admission.ts';
 import { retryAfterWithin } from '../routing/retry-after.ts';
 import { createFailoverEngine } from './failover-engine.ts';
@@ -80,8 +80,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
     }
     const selection = engine.select(p);
     if (selection.kind === 'none') {
-      const code = selection.reason === 'rate-limited' ? Code.ResourceExhausted : Code.Unavailable;
-      throw withRetryAfter(new ConnectError(`no provider is available: ${selection.detail}`, code), retryAfterWithin(selection.retryAfterMs, admission.policy.retryAfterMs));
+      throw noProvider(selection, retryAfterWithin(selection.retryAfterMs, admission.policy.retryAfterMs));
     }
     const run = engine.begin<StreamStart>(p, admission.policy, selection.order, options.signal);
     const { attempts } = run;
@@ -123,7 +122,7 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
             return;
           }
         }
-        throw new ConnectError(`${c.provider} ended the stream without finishing it`, Code.Unavailable);
+        throw new UnavailableError(`${c.provider} ended the stream without finishing it`, 0);
       } catch (e) {
         const again = run.failed(s, streamFailure(deps, c, e, s.startedAt, sentHere > 0 || sent !== '' || sentTools));
         if (sent !== '' || sentTools) {
@@ -143,11 +142,11 @@ export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undef
         if (!handedOff) s.abort.abort();
       }
     }
-    if (options.signal.aborted) throw new ConnectError('the caller cancelled the request', Code.Canceled);
+    if (options.signal.aborted) throw new GivenUpError('cancelled', 'the caller cancelled the request');
     if (sent !== '') {
       throw attemptsError(`the stream broke after ${sent.length} characters had been sent and no provider could resume it; the answer is incomplete`, Outcome.STREAM_BROKEN, attempts);
     }
-    if (attempts.length === p.skipped.length) throw new ConnectError('the deadline passed before any provider was tried', Code.DeadlineExceeded);
+    if (attempts.length === p.skipped.length) throw new GivenUpError('deadline', 'the deadline passed before any provider was tried');
     throw exhausted(attempts);
   };
 }
