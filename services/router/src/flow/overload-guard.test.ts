@@ -3,7 +3,7 @@ import type { SaturationSample } from '@ultra/runtime';
 import { describe, expect, it } from 'vitest';
 import { createOverloadGuard, type OverloadStatus } from './overload-guard.ts';
 
-const config = { eventLoopDelayMs: 50, busyCpu: 0.5, maxInFlight: 100, addedLatencyMs: 50, minInFlight: 4, maxHeap: 0.9, sampleEveryMs: 100, retryAfterMs: 1_000 };
+const config = { eventLoopDelayMs: 50, busyCpu: 0.5, maxInFlight: 100, addedLatencyMs: 50, minInFlight: 16, maxHeap: 0.9, sampleEveryMs: 100, retryAfterMs: 1_000 };
 
 /** A guard whose process saturation the test sets, sampled on a manual clock. */
 function setup() {
@@ -71,6 +71,15 @@ describe('overload guard', () => {
 
   it('lets fewer low and batch requests in while Ultra adds more than added_latency to its answers, refusing them at the door, and says why', () => {
     const { clock, guard } = setup();
+    // first, answers that come back fast while it is in use: from its floor (16) the limit doubles past 60
+    const warm = Array.from({ length: 16 }, () => guard.enter());
+    for (let round = 0; round < 10 && guard.status().limit < 64; round++) {
+      const ending = Array.from({ length: 10 }, () => guard.enter());
+      clock.advance(100);
+      for (const l of ending) l(95);
+    }
+    for (const l of warm) l();
+    expect(guard.status().limit).toBe(64);
     // 60 requests held in flight, and 40 answers a sample, each with 200 ms added by Ultra: a standing queue
     const held = Array.from({ length: 60 }, () => guard.enter());
     for (let round = 0; round < 100 && guard.status().limit >= 60; round++) {
@@ -102,7 +111,7 @@ describe('overload guard', () => {
     for (const l of held) l();
   });
 
-  it('lets a crowd of low-priority requests arriving at once in 64 at a time at first, refusing the rest with a Retry-After, then more while answers stay fast', () => {
+  it('lets a crowd of low-priority requests arriving at once in 16 (min_in_flight) at a time at first, refusing the rest with a Retry-After, then more while answers stay fast', () => {
     const { clock, guard } = setup();
     const admitted: ((providerMs?: number) => void)[] = [];
     let refusal: unknown;
@@ -111,16 +120,16 @@ describe('overload guard', () => {
       if (r.ok) admitted.push(guard.enter());
       else refusal ??= r;
     }
-    // (the test's config: max_in_flight 100; 64 less the 5 % reserves of normal and low)
-    expect(admitted.length).toBe(58);
-    expect(refusal).toMatchObject({ ok: false, detail: expect.stringMatching(/^Ultra is overloaded \(58 requests in flight, at the 64 it lets in for low priority while it learns how many it serves within 50 ms of the provider\) and sheds low-priority requests now$/) });
+    // (the test's config: min_in_flight 16, where the limit starts; the 5 % reserves of 16 round to none)
+    expect(admitted.length).toBe(16);
+    expect(refusal).toMatchObject({ ok: false, detail: expect.stringMatching(/^Ultra is overloaded \(16 requests in flight, at the 16 it lets in for low priority while it learns how many it serves within 50 ms of the provider\) and sheds low-priority requests now$/) });
     expect(guard.refusesOutright('normal').ok).toBe(true);
     clock.advance(100);
-    expect(guard.status()).toMatchObject({ limited: true, limit: 64 }); // no answer back yet: no growth
-    // the first answers come back fast: with enough of them, it doubles (to its ceiling here)
-    for (const l of admitted.splice(0, 10)) l(95);
+    expect(guard.status()).toMatchObject({ limited: true, limit: 16 }); // no answer back yet: no growth
+    // the first answers come back fast: with enough of them (8), it doubles each sample while in use
+    for (const l of admitted.splice(0, 8)) l(95);
     clock.advance(100);
-    expect(guard.status()).toMatchObject({ limit: 100 });
+    expect(guard.status()).toMatchObject({ limit: 32 });
     for (const l of admitted) l(0);
   });
 
@@ -131,7 +140,7 @@ describe('overload guard', () => {
       clock.advance(100);
       for (const l of ending) l();
     }
-    expect(guard.status()).toMatchObject({ limit: 64, addedLatencyMs: 0, limited: false });
+    expect(guard.status()).toMatchObject({ limit: 16, addedLatencyMs: 0, limited: false });
   });
 
   it('takes a heap near its limit as saturation', () => {

@@ -50,7 +50,7 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
   const { config, clock, random, probe } = deps;
   const pressure = createPressure();
   const limitCeiling = config.maxInFlight || 1_000_000;
-  const limit = createAddedLatencyLimit({ thresholdMs: config.addedLatencyMs, min: Math.min(config.minInFlight, limitCeiling), max: limitCeiling });
+  const limit = createAddedLatencyLimit({ thresholdMs: config.addedLatencyMs, min: Math.min(config.minInFlight, limitCeiling), max: limitCeiling, initial: config.minInFlight });
   let inFlight = 0;
   let last: SaturationSample = { eventLoopDelayMs: 0, heapUsed: 0, rssBytes: 0, cpuCores: 0 };
   let reason = '';
