@@ -31,7 +31,11 @@ export const TYPE_CAPABILITIES: Readonly<Record<EndpointType, Capabilities>> = O
 
 /** The fields of a config override that are set. */
 function defined(c: { tools?: boolean | undefined; json_schema?: boolean | undefined; images?: boolean | undefined } | undefined): Partial<Capabilities> {
-  return Object.fromEntries(Object.entries(c ?? {}).filter(([, v]) => v !== undefined)) as Partial<Capabilities>;
+  return {
+    ...(c?.tools !== undefined ? { tools: c.tools } : {}),
+    ...(c?.json_schema !== undefined ? { json_schema: c.json_schema } : {}),
+    ...(c?.images !== undefined ? { images: c.images } : {}),
+  };
 }
 
 /** Turns a checked file into the typed config the services receive. */

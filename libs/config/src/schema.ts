@@ -4,7 +4,7 @@ import { conditionsSchema, modePolicySchema } from './modes.ts';
 import { authSchema, limitsSchema } from './auth.ts';
 import { tlsSchema } from './tls.ts';
 import { DEFAULT_STREAM_TIMEOUTS } from './stream-timeouts.ts';
-import { address, count, duration, name, share, url, QUEUE_OUTCOMES, type QueueOutcome } from './schema-fields.ts';
+import { address, count, duration, name, share, url, QUEUE_OUTCOMES } from './schema-fields.ts';
 import { breakerKnobs, bulkheadKnobs, retryKnobs } from './schema-knobs.ts';
 import { dialSchema } from './dial.ts';
 import { overloadSchema } from './overload.ts';
@@ -178,7 +178,7 @@ export const fileSchema = z.strictObject({
           else if (b.cap < b.base) ctx.addIssue({ code: 'custom', path: ['cap'], message: `${b.cap} ms is shorter than base (${b.base} ms)` });
         })
         .prefault({}),
-      retry_on: z.strictObject(Object.fromEntries(QUEUE_OUTCOMES.map((o) => [o, z.boolean().optional()])) as Record<QueueOutcome, z.ZodOptional<z.ZodBoolean>>).prefault({}),
+      retry_on: z.strictObject(Object.fromEntries(QUEUE_OUTCOMES.map((o) => [o, z.boolean().optional()]))).prefault({}),
       honor_retry_after: z.boolean().default(true),
       default_deadline: duration.default(86_400_000),
       attempt_timeout: duration.default(60_000),
