@@ -6,6 +6,8 @@ export interface ContenderFigures {
   /** p50 of a miss one request at a time, ms (the simulator's own included). */
   c1P50Ms: number;
   c1Samples: number;
+  /** Why its streaming was not measured, when it was not. */
+  noStreaming?: string | undefined;
   /** p50 time to the first text of a streamed miss, one at a time, ms. */
   ttftP50Ms?: number | undefined;
   /** Resident memory over a long run of misses (Ultra and Portkey). */
@@ -69,7 +71,7 @@ export function versusReport(fig: Figures) {
 ${rows.join('\n')}
 
 Against the targets of issue 19: ${targets.map((t) => `\n- ${t}`).join('')}
-`;
+${fig.contenders.filter((c) => c.noStreaming).map((c) => `\nNo time to first token for ${c.label}: ${c.noStreaming}.\n`).join('')}`;
   return {
     markdown,
     svg: chart(fig, added),
