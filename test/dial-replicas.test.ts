@@ -1,7 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort, freeStackPorts, pollUntil, stackConfig, startProcess, type ServiceProcess } from '@ultra/testkit';
+import { freePort, freeStackPorts, pollUntil, startProcess, twoAgentConfigs, type ServiceProcess } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -55,17 +52,7 @@ beforeAll(async () => {
   const agentB = await freePort();
   metrics.a = await freePort();
   metrics.b = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'ultra-dial-'));
-  const base = stackConfig(ports, '', { providers: 'primary: [openai, anthropic]', failover: '{ strategy: round-robin, sticky_sessions: false }' });
-  const agentLine = `provider_agent: { address: 127.0.0.1:${ports.agent}, metrics: 127.0.0.1:0 }`;
-  if (!base.includes(agentLine)) throw new Error('stackConfig changed: update this test');
-  const write = (name: string, line: string) => {
-    const file = join(dir, name);
-    writeFileSync(file, base.replace(agentLine, line));
-    return ['--config', file];
-  };
-  const shared = write('ultra.yaml', `provider_agent: { address: 127.0.0.1:${ports.agent}, metrics: 127.0.0.1:${metrics.a}, dial: [127.0.0.1:${ports.agent}, 127.0.0.1:${agentB}] }`);
-  const second = write('agent-b.yaml', `provider_agent: { address: 127.0.0.1:${agentB}, metrics: 127.0.0.1:${metrics.b} }`);
+  const { shared, second } = twoAgentConfigs(ports, agentB, { providers: 'primary: [openai, anthropic]', failover: '{ strategy: round-robin, sticky_sessions: false }' }, metrics);
   const env = { ULTRA_LOG_LEVEL: 'warn' };
   const sim = startProcess('provider-sim', 'libs/provider-sim/src/main.ts', ['--host', '127.0.0.1', '--port', String(ports.simulator)], { env, readyLine: /listening on/ });
   procs.push(sim);

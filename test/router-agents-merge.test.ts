@@ -1,9 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ForceMode, ProviderAgentAdminService, BreakerState } from '@ultra/contracts/provider-agent';
 import { createServiceClient } from '@ultra/runtime';
-import { freePort, freeStackPorts, pollUntil, stackConfig, startProcess, waitFor, type ServiceProcess } from '@ultra/testkit';
+import { callOnce, freePort, freeStackPorts, pollUntil, startProcess, twoAgentConfigs, waitFor, type ServiceProcess } from '@ultra/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -17,16 +14,8 @@ let routerHttp = 0;
 let simUrl = '';
 let agentA = 0;
 
-async function ask(i: number): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${routerHttp}/v1/chat/completions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-ultra-cache': 'no-store' },
-    body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: `merge ${i} ${Math.random()}` }], max_tokens: 8 }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  await res.text();
-  return res.status;
-}
+/** One uncached chat request through the router's OpenAI front door; its HTTP status (0: no answer). */
+const ask = async (i: number): Promise<number> => (await callOnce(`http://127.0.0.1:${routerHttp}`, undefined, `merge ${i}`)).status;
 
 const callsTo = async (provider: string) => {
   const stats = (await (await fetch(`${simUrl}/_sim/stats`)).json()) as { providers: Record<string, { requests: number; probes: number }> };
@@ -40,17 +29,7 @@ beforeAll(async () => {
   agentA = ports.agent;
   simUrl = `http://127.0.0.1:${ports.simulator}`;
   const agentB = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'ultra-merge-'));
-  const base = stackConfig(ports, '', { providers: 'primary: [openai, anthropic]', failover: '{ strategy: round-robin, sticky_sessions: false, cooldown: 0s }' });
-  const agentLine = `provider_agent: { address: 127.0.0.1:${ports.agent}, metrics: 127.0.0.1:0 }`;
-  if (!base.includes(agentLine)) throw new Error('stackConfig changed: update this test');
-  const write = (name: string, line: string) => {
-    const file = join(dir, name);
-    writeFileSync(file, base.replace(agentLine, line));
-    return ['--config', file];
-  };
-  const shared = write('ultra.yaml', `provider_agent: { address: 127.0.0.1:${ports.agent}, metrics: 127.0.0.1:0, dial: [127.0.0.1:${ports.agent}, 127.0.0.1:${agentB}] }`);
-  const second = write('agent-b.yaml', `provider_agent: { address: 127.0.0.1:${agentB}, metrics: 127.0.0.1:0 }`);
+  const { shared, second } = twoAgentConfigs(ports, agentB, { providers: 'primary: [openai, anthropic]', failover: '{ strategy: round-robin, sticky_sessions: false, cooldown: 0s }' });
   const env = { ULTRA_LOG_LEVEL: 'warn', REDIS_URL: '' };
   const sim = startProcess('provider-sim', 'libs/provider-sim/src/main.ts', ['--host', '127.0.0.1', '--port', String(ports.simulator)], { env, readyLine: /listening on/ });
   procs.push(sim);
@@ -65,7 +44,7 @@ beforeAll(async () => {
   const router = startProcess('router', 'services/router/src/main.ts', shared, { env });
   procs.push(router);
   await router.ready;
-  await pollUntil('the router answers', () => ask(-1).catch((e: unknown) => String(e)), (s) => s === 200);
+  await pollUntil('the router answers', () => ask(-1), (s) => s === 200);
 }, 150_000);
 
 afterAll(async () => {

@@ -10,3 +10,4 @@ export * from './agent-stack.ts';
 export * from './load.ts';
 export * from './load-process.ts';
 export * from './sentinel.ts';
+export * from './two-agents.ts';

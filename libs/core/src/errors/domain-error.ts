@@ -28,6 +28,18 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** A domain error that says when asking again may succeed: a limit, or a refusal for now. */
+export abstract class RefusedForNowError extends DomainError {
+  protected constructor(
+    kind: 'rate-limited' | 'unavailable',
+    message: string,
+    /** When asking again may succeed, ms from now; 0 when nothing is known. */
+    readonly retryAfterMs: number,
+  ) {
+    super(kind, message);
+  }
+}
+
 const isKind = (v: unknown): v is DomainErrorKind => typeof v === 'string' && KINDS.has(v);
 
 /** The kind of a domain error; `undefined` for anything else (a `ConnectError`, a `TypeError`, ...). */

@@ -1,4 +1,4 @@
-import { DomainError, domainErrorKind } from './domain-error.ts';
+import { RefusedForNowError, domainErrorKind } from './domain-error.ts';
 
 /**
  * Ultra cannot take the request now, and tried no provider: its degraded mode does not
@@ -6,15 +6,11 @@ import { DomainError, domainErrorKind } from './domain-error.ts';
  * `retryAfterMs` says when to come back (0: no advice). At the RPC edge: UNAVAILABLE with
  * `retry-after` and `retry-after-ms`.
  */
-export class UnavailableError extends DomainError {
+export class UnavailableError extends RefusedForNowError {
   override readonly name: string = 'UnavailableError';
 
-  constructor(
-    message: string,
-    /** When asking again may succeed, ms from now; 0 when nothing is known. */
-    readonly retryAfterMs: number,
-  ) {
-    super('unavailable', message);
+  constructor(message: string, retryAfterMs: number) {
+    super('unavailable', message, retryAfterMs);
   }
 }
 
