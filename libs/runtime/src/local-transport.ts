@@ -81,7 +81,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
    * A unary handler's context, lighter than `createHandlerContext`'s (which links two more
    * AbortControllers and copies the request headers, then must be aborted at the end): the
    * handler's signal is the call's own, which the caller's signal and deadline abort and
-   * which `runUnaryCall` ends with the call.
+   * which `runLocalUnary` ends with the call.
    */
   const unaryContext = (method: DescMethod, signal: AbortSignal, timeoutMs: number | undefined, header: Headers, values: Values): HandlerContext => {
     const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
