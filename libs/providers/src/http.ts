@@ -40,11 +40,15 @@ export async function readText(res: HttpAnswer, limit: number): Promise<{ text: 
   if (!res.body) return { text: '', over: false };
   const chunks: Uint8Array[] = [];
   let size = 0;
-  // Leaving the loop early (past the limit) cancels the rest of the body.
-  for await (const value of res.body) {
+  const { body } = res;
+  for await (const value of body) {
     chunks.push(value);
     size += value.byteLength;
-    if (size > limit) return { text: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), over: true };
+    if (size > limit) {
+      // Past the limit the rest is not wanted: end it now rather than drain it for its connection.
+      await body.cancel().catch(() => undefined);
+      return { text: Buffer.concat(chunks).subarray(0, limit).toString('utf8'), over: true };
+    }
   }
   const [only] = chunks;
   return { text: (chunks.length === 1 && only ? Buffer.from(only.buffer, only.byteOffset, only.byteLength) : Buffer.concat(chunks)).toString('utf8'), over: false };

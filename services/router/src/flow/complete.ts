@@ -17,7 +17,7 @@ import { plainAttempt } from './attempt-plain.ts';
  * clear error.
  */
 export function createComplete(deps: FlowDeps) {
-  const { config, clock } = deps;
+  const { config } = deps;
   const engine = createFailoverEngine(deps);
   const inFlight = new Map<string, Promise<ChatAnswer>>();
   const { near } = deps;

@@ -52,7 +52,7 @@ function continuation(request: ChatRequest, sent: string): ChatRequest {
  * `stream_resume: continue`, resumes on the next provider and stitches the two answers.
  */
 export function createStream(deps: FlowDeps, complete: (raw: ChatRequest | undefined, options: CallOptions) => Promise<ChatAnswer>) {
-  const { config, clock } = deps;
+  const { config } = deps;
   const engine = createFailoverEngine(deps);
   const { near } = deps;
 
