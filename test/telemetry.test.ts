@@ -17,6 +17,8 @@ let receiver: http.Server;
 let redis: RedisServer;
 let stack: Stack;
 const KEY = 'sk-ultra-telemetry-secret-0123456789';
+/** The agent's HTTP client span for the provider call; the agent's own RPC server spans are `POST /ultra....`. */
+const PROVIDER_CALL = /^POST$|^POST (?!\/ultra\.)/;
 
 function attr(list: { key: string; value: Record<string, unknown> }[] | undefined): Record<string, unknown> {
   return Object.fromEntries((list ?? []).map((a) => [a.key, Object.values(a.value)[0]]));
@@ -102,7 +104,8 @@ describe.each(['split', 'single'] as const)('one OpenTelemetry trace across ever
       (t) =>
         ['ultra-cache', 'ultra-provider-agent'].every((svc) => t.some((s) => s.service === svc)) &&
         t.some((s) => s.attributes['db.system'] === 'redis' || s.attributes['db.system.name'] === 'redis') &&
-        t.some((s) => /^POST$|^POST /.test(s.name) && s.service === 'ultra-provider-agent') &&
+        // the provider call's HTTP client span, not the agent's RPC server span (`POST /ultra.provider_agent.v1...`)
+        t.some((s) => PROVIDER_CALL.test(s.name) && s.service === 'ultra-provider-agent') &&
         t.some((s) => s.name === 'ultra.agent.attempt') &&
         t.some((s) => s.service === 'ultra-cache' && s.attributes['ultra.cache.layer'] !== undefined) &&
         // each service exports on its own schedule: a child (a Redis call) can arrive before its parent span
@@ -122,7 +125,7 @@ describe.each(['split', 'single'] as const)('one OpenTelemetry trace across ever
     expect(agentAttempt.attributes).toMatchObject({ 'ultra.provider': expect.any(String), 'ultra.breaker.decision': 'allowed', 'ultra.outcome': 'ok' });
     expect(Number(agentAttempt.attributes['ultra.attempt'])).toBe(1);
     // the HTTP client's span, not the agent's own RPC server span (`POST /ultra.provider_agent.v1...`)
-    const providerCall = trace.find((s) => s.service === 'ultra-provider-agent' && /^POST$|^POST (?!\/ultra\.)/.test(s.name))!;
+    const providerCall = trace.find((s) => s.service === 'ultra-provider-agent' && PROVIDER_CALL.test(s.name))!;
     expect(providerCall.parentSpanId).toBe(agentAttempt.spanId);
     expect(trace.find((s) => s.service === 'ultra-cache' && s.attributes['ultra.lease'] === 'granted')?.attributes['ultra.cache.layer']).toBe('none');
   });
