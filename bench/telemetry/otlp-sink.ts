@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { freePort } from '@ultra/testkit';
 
-/** Spans received, by kind (OTLP's numbers: 1 internal, 2 server, 3 client), Ultra's own apart from the instrumentations' (ioredis, undici). */
+/** Spans received, by kind (OTLP's numbers: 1 internal, 2 server, 3 client), Ultra's own apart from the instrumentations' (ioredis, http). */
 export interface SpanCounts {
   ultra: Record<number, number>;
   instrumentations: number;

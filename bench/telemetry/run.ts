@@ -16,33 +16,24 @@
  * each alike. The cost is CPU per request summed over the stack's three processes, from
  * /proc; latency and throughput are reported beside it.
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { freePort, repoPath } from '@ultra/testkit';
+import { freePort } from '@ultra/testkit';
 import { cpuSnapshot } from '../lib/memory-watch.ts';
 import { createRouterPaths, promptOf, type RouterPaths } from '../lib/paths.ts';
 import { spawnService, type BenchProcess } from '../lib/processes.ts';
 import { figuresOf, runRounds, type SubjectRun } from '../lib/rounds.ts';
 import { median } from '../lib/samples.ts';
 import { benchConfig } from '../lib/stack.ts';
-import { barChartSvg, type BarRow } from '../lib/svg.ts';
-import { ms, tableText, type Table } from '../lib/table.ts';
 import { measureEntryPoints, type EntryCost } from './micro.ts';
 import { startSink } from './otlp-sink.ts';
+import { VARIANTS, writeReport, type LevelResult, type Variant, type VariantFigures } from './report.ts';
 
 const USAGE = `npm run bench:telemetry [-- --quick]
   --quick   small counts (about a minute): checks that it works; writes reports/bench-telemetry-quick.json`;
 
-type Variant = 'unset' | 'untraced' | 'twin' | 'exporting';
-const VARIANTS: readonly Variant[] = ['unset', 'untraced', 'twin', 'exporting'];
-const LABEL: Record<Variant, string> = {
-  unset: 'telemetry unset (as shipped)',
-  untraced: 'no SDK, no tracing code',
-  exporting: 'exporting every span',
-  twin: 'no SDK, no tracing code, second copy (A/A: the noise floor)',
-};
 const SERVICES = ['router', 'agent', 'cache'] as const;
 
 interface Level {
@@ -66,8 +57,6 @@ function cleanEnv(): NodeJS.ProcessEnv {
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OTEL_')) env[k] = v;
   return env;
 }
-
-const pct = (r: number) => `${r >= 0 ? '+' : ''}${(r * 100).toFixed(1)} %`;
 
 async function main() {
   const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
@@ -143,7 +132,7 @@ async function main() {
     await runRounds(subjects, { rounds: 1, perBlock: values.quick ? 50 : 300, concurrency: 8 });
     console.log('done');
 
-    const results = [];
+    const results: LevelResult[] = [];
     for (const level of levels) {
       // Per round, each stack's CPU per request, to see how steady the ratio is.
       const last = new Map<Variant, { completed: number; cpu: number }>(VARIANTS.map((v) => [v, { completed: 0, cpu: 0 }]));
@@ -173,7 +162,7 @@ async function main() {
           const perService = Object.fromEntries(SERVICES.map((s) => [s, f.cpuUsPerRequest[`${s}-${v}`] ?? 0]));
           return [v, { requests: run.completed, errors: run.errors, errorSamples: run.errorSamples, p50: f.p50, p99: f.p99, rps: f.rps, stackCpuUsPerRequest: stackUs, cpuUsPerRequest: perService }];
         }),
-      ) as Record<Variant, { requests: number; errors: number; errorSamples: string[]; p50: number; p99: number; rps: number; stackCpuUsPerRequest: number; cpuUsPerRequest: Record<string, number> }>;
+      ) as Record<Variant, VariantFigures>;
       const ratios = (v: Variant) => perRound.get(v)!.map((us, i) => us / perRound.get('untraced')![i]! - 1);
       results.push({
         concurrency: level.concurrency,
@@ -210,69 +199,7 @@ async function main() {
     const estimateUs = (callsPerRequest.inSpan * extraNs(entries[0]!) + callsPerRequest.interceptor * extraNs(entries[1]!) + callsPerRequest.server * extraNs(entries[2]!)) / 1000;
     const estimate = results.map((r) => ({ concurrency: r.concurrency, us: estimateUs, share: estimateUs / r.figures.untraced.stackCpuUsPerRequest }));
 
-    const table: Table = {
-      title: 'Telemetry overhead: cache miss through gRPC Complete, side by side',
-      textColumns: [1],
-      note: 'CPU per request is the sum over the stack\'s router, provider-agent and cache processes (/proc/PID/stat) while its blocks ran.',
-      headers: ['concurrency', 'stack', 'requests', 'CPU µs/request (router+agent+cache)', 'vs untraced', 'p50 ms', 'p99 ms', 'req/s'],
-      rows: results.flatMap((r) =>
-        VARIANTS.map((v) => {
-          const f = r.figures[v];
-          const over = v === 'untraced' ? 'baseline' : pct(r.overhead[v].cpu);
-          return [String(r.concurrency), LABEL[v], String(f.requests) + (f.errors ? ` (${f.errors} failed)` : ''), f.stackCpuUsPerRequest.toFixed(0), over, ms(f.p50), ms(f.p99), f.rps.toFixed(0)];
-        }),
-      ),
-    };
-    console.log('');
-    console.log(tableText(table));
-    for (const r of results) {
-      const o = r.overhead.unset;
-      console.log(
-        `c=${r.concurrency}: telemetry unset costs ${pct(o.cpu)} CPU per request against no tracing at all (per-round median ${pct(o.cpuRoundsMedian)}, range ${pct(o.cpuRoundsRange[0]!)} … ${pct(o.cpuRoundsRange[1]!)}); p50 ${pct(o.p50)}, throughput ${pct(-o.rps)}`,
-      );
-      console.log(`      an identical second untraced stack differed by ${pct(r.overhead.twin.cpu)} (per-round median ${pct(r.overhead.twin.cpuRoundsMedian)}): differences of that size are the method's noise`);
-    }
-    for (const [v, f] of results.flatMap((r) => Object.entries(r.figures))) if (f.errors) console.log(`${v}: ${f.errors} failed, e.g. ${f.errorSamples.join(' | ')}`);
-    console.log(`the sink received ${sink.exports()} OTLP exports, ${(sink.bytes() / 1024).toFixed(0)} KiB, from the exporting stack`);
-    console.log(
-      `per request, Ultra's services made ${callsPerRequest.server.toFixed(1)} server spans, ${callsPerRequest.interceptor.toFixed(1)} client spans and ${callsPerRequest.inSpan.toFixed(1)} step spans ` +
-        `(+ ${(sink.spans.instrumentations / Math.max(1, sentToExporting)).toFixed(1)} from the ioredis/undici instrumentations, which are not loaded when unset)`,
-    );
-    for (const e of entries) console.log(`  ${e.name}: ${e.unsetNs.toFixed(0)} ns per call unset, ${e.untracedNs.toFixed(0)} ns without tracing`);
-    for (const e of estimate) console.log(`c=${e.concurrency}: so telemetry unset adds about ${e.us.toFixed(1)} µs of CPU per request: ${(e.share * 100).toFixed(2)} % of the untraced stack's ${(e.us / e.share).toFixed(0)} µs`);
-
-    const machine = {
-      cpu: cpus()[0]?.model.trim() ?? 'unknown',
-      cores: cpus().length,
-      memoryGiB: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-      loadAverage: { start: load0, end: loadavg()[0]! },
-    };
-    const out = {
-      at: new Date(started).toISOString(),
-      mode: values.quick ? 'quick' : 'full',
-      machine,
-      wallSeconds: (Date.now() - started) / 1000,
-      variants: LABEL,
-      results,
-      entryPoints: entries,
-      callsPerRequest,
-      estimate,
-      sink: { exports: sink.exports(), bytes: sink.bytes() },
-    };
-    mkdirSync(repoPath('reports'), { recursive: true });
-    const prefix = repoPath(values.quick ? 'reports/bench-telemetry-quick' : 'reports/bench-telemetry');
-    writeFileSync(`${prefix}.json`, `${JSON.stringify(out, null, 2)}\n`);
-    const rows: BarRow[] = results.flatMap((r) => VARIANTS.map((v) => ({ group: `concurrency ${r.concurrency}, cache miss through gRPC Complete`, label: LABEL[v], p50: r.figures[v].p50, p99: r.figures[v].p99 })));
-    writeFileSync(
-      `${prefix}.svg`,
-      barChartSvg('Latency with telemetry unset, without tracing code, and exporting every span', [
-        `${machine.cores} × ${machine.cpu}, Node ${machine.node}, load average ${load0.toFixed(1)} → ${machine.loadAverage.end.toFixed(1)}; ${out.at}`,
-        ...results.map((r) => `c=${r.concurrency}: CPU per request, unset vs untraced ${pct(r.overhead.unset.cpu)} (rounds' median ${pct(r.overhead.unset.cpuRoundsMedian)}); A/A ${pct(r.overhead.twin.cpu)}; exporting vs untraced ${pct(r.overhead.exporting.cpu)}`),
-        `entry points timed in process: unset adds ~${estimateUs.toFixed(1)} µs CPU per request (${(estimate[0]!.share * 100).toFixed(2)} % at c=${estimate[0]!.concurrency})`,
-      ], rows),
-    );
-    console.log(`wrote ${prefix}.json and ${prefix}.svg in ${out.wallSeconds.toFixed(0)} s`);
+    writeReport({ quick: values.quick, started, load0, results, entries, callsPerRequest, estimate, sink: { exports: sink.exports(), bytes: sink.bytes(), instrumentationSpans: sink.spans.instrumentations }, sentToExporting });
   } finally {
     for (const p of paths.values()) p.close();
     await Promise.all([...procs.values()].map((p) => p.stop('SIGTERM')));
