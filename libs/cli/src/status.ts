@@ -5,6 +5,9 @@ import { errorMessage, systemClock } from '@ultra/core';
 import { createServiceClient, keepWatching } from '@ultra/runtime';
 import { renderStatus, type StatusSnapshot } from './status-view.ts';
 
+/** How long `--once` waits for the services to answer before it prints what it has. */
+const ONCE_WAIT_MS = 3000;
+
 /** Why a watch stream was lost: the error's message, or `stream ended` when it simply ended. */
 const lostBecause = (err: unknown) => (err === undefined ? 'stream ended' : errorMessage(err));
 
@@ -31,6 +34,15 @@ export async function runStatus(config: UltraConfig, options: { once: boolean; o
   };
   let heardHealth = false;
   let heardAgent = false;
+  // `once` draws as soon as both services have been heard from (an answer or a loss)
+  let bothHeard: () => void = () => {};
+  const heard = new Promise<void>((resolve) => (bothHeard = resolve));
+  const heardFrom = (service: 'health' | 'agent') => {
+    if (service === 'health') heardHealth = true;
+    else heardAgent = true;
+    if (heardHealth && heardAgent) bothHeard();
+    changed();
+  };
   keepWatching({
     clock: systemClock,
     signal: stop.signal,
@@ -40,14 +52,12 @@ export async function runStatus(config: UltraConfig, options: { once: boolean; o
       for await (const res of health.watchStatus({}, { signal })) {
         snap.status = res.status;
         snap.healthError = undefined;
-        heardHealth = true;
-        changed();
+        heardFrom('health');
       }
     },
     onLost: (err) => {
       snap.healthError = `unreachable at ${config.services.dial.health.map(formatDial).join(', ')} (${lostBecause(err)})`;
-      heardHealth = true;
-      changed();
+      heardFrom('health');
     },
   });
   keepWatching({
@@ -58,19 +68,19 @@ export async function runStatus(config: UltraConfig, options: { once: boolean; o
       for await (const res of agent.watchProviders({}, { signal })) {
         snap.providers = res.providers;
         snap.agentError = undefined;
-        heardAgent = true;
-        changed();
+        heardFrom('agent');
       }
     },
     onLost: (err) => {
       snap.agentError = `provider-agent unreachable: ${lostBecause(err)}`;
-      heardAgent = true;
-      changed();
+      heardFrom('agent');
     },
   });
   if (options.once) {
-    const until = Date.now() + 3000;
-    while ((!heardHealth || !heardAgent) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    // a timer of its own, not the clock's: it must keep the process alive while both are unreachable
+    let waited: NodeJS.Timeout | undefined;
+    await Promise.race([heard, new Promise<void>((resolve) => (waited = setTimeout(resolve, ONCE_WAIT_MS)))]);
+    clearTimeout(waited);
     draw();
     stop.abort();
     return snap.status ? 0 : 1;
