@@ -15,14 +15,16 @@ export interface ModeEvaluation {
 
 /**
  * The mode engine fed from the registry. No mode until every configured component has
- * reported (or the start grace is over): the gate says when.
+ * reported (or the start grace is over): the gate says when. Once this health service is
+ * stopping (`stopping` aborted), the mode holds: the services that go down with it (in one process, all four)
+ * are not a change of the fleet's mode, and no `NORMAL → DEGRADED` is logged for them.
  */
-export function createModeEvaluation(deps: { engine: ModeEngine; registry: Registry; gate: StartGate; tiers: readonly string[]; changes: Notifier; log: Logger }): ModeEvaluation {
-  const { engine, registry, gate, tiers, changes, log } = deps;
+export function createModeEvaluation(deps: { engine: ModeEngine; registry: Registry; gate: StartGate; tiers: readonly string[]; changes: Notifier; log: Logger; stopping?: AbortSignal }): ModeEvaluation {
+  const { engine, registry, gate, tiers, changes, log, stopping } = deps;
   let queueDepth: number | undefined;
   return {
     now() {
-      if (!gate.ready()) return;
+      if (!gate.ready() || stopping?.aborted) return;
       const before = engine.current().mode;
       if (!engine.observe({ ...observationOf(registry, tiers), queueDepth })) return;
       const now = engine.current();

@@ -18,13 +18,15 @@ import { createStartGate } from './startup.ts';
 export async function startHealth({ config, log, shutdown }: ServiceContext): Promise<RunningService> {
   const clock = systemClock;
   const changes = createNotifier();
+  // Aborted as the stop begins, when every service in this process turns NOT_SERVING: from then on the mode holds.
+  const stopping = new AbortController();
   const engine = createModeEngine({ rules: rulesFromConfig(config), clock, recoverAfter: config.modes.recoverAfter });
   const registry = createRegistry(() => {
     changes.notify();
     evaluation.now(); // step down at once
   });
   const gate = createStartGate({ registry, clock });
-  const evaluation = createModeEvaluation({ engine, registry, gate, tiers: config.tiers.map((t) => t.name), changes, log });
+  const evaluation = createModeEvaluation({ engine, registry, gate, tiers: config.tiers.map((t) => t.name), changes, log, stopping: stopping.signal });
   const tierOf = new Map(config.tiers.flatMap((t) => t.providers.map((p) => [p, t.name] as const)));
   for (const [p, tier] of tierOf) {
     registry.set({ name: `provider:${p}`, kind: 'provider', tier, status: ComponentStatus.STARTING, detail: 'starting: not reported by the provider-agent yet' });
@@ -63,7 +65,13 @@ export async function startHealth({ config, log, shutdown }: ServiceContext): Pr
   const listener = await listen(config.services.health, server.handler);
   return {
     listeners: [listener],
-    health: server.health,
+    health: {
+      ...server.health,
+      shutdown() {
+        stopping.abort();
+        server.health.shutdown();
+      },
+    },
     close: async () => {
       clock.clearTimeout(timer);
       redis?.close();

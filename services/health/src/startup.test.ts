@@ -10,14 +10,14 @@ import { createRegistry } from './registry.ts';
 import { createStartGate } from './startup.ts';
 
 /** The health service's start as start.ts wires it: registry, gate, the mode evaluation, and the log. */
-function start() {
+function start(stopping = new AbortController().signal) {
   const clock = new ManualClock(0);
   const engine = createModeEngine({ rules: DEFAULT_RULES, clock, recoverAfter: 3 });
   const logged: string[] = [];
   const log = createLogger('health', { destination: { write: (line: string) => void logged.push(String(JSON.parse(line).msg)) } });
   const registry = createRegistry(() => evaluation.now());
   const gate = createStartGate({ registry, clock, graceMs: 60_000 });
-  const evaluation = createModeEvaluation({ engine, registry, gate, tiers: ['primary'], changes: createNotifier(), log });
+  const evaluation = createModeEvaluation({ engine, registry, gate, tiers: ['primary'], changes: createNotifier(), log, stopping });
   const evaluate = () => evaluation.now();
   for (const name of ['router@127.0.0.1:50051', 'cache@127.0.0.1:50071']) registry.set({ name, kind: 'service', status: ComponentStatus.STARTING, detail: 'starting' });
   registry.set({ name: 'provider:openai', kind: 'provider', tier: 'primary', status: ComponentStatus.STARTING, detail: 'starting' });
@@ -56,5 +56,27 @@ describe('the health service at start', () => {
     report('provider:openai', ComponentStatus.NOT_SERVING, 'provider');
     expect(logged).toEqual(['mode DEGRADED: first evaluation, every component has reported; not serving: router@127.0.0.1:50051', 'mode DEGRADED → OUTAGE: no provider is healthy']);
     expect(logged.join('\n')).not.toMatch(/mode \d/);
+  });
+});
+
+describe('the health service at stop', () => {
+  it('holds the mode once it is stopping: the services stopping with it log no NORMAL → DEGRADED', () => {
+    const stop = new AbortController();
+    const { engine, report, logged } = start(stop.signal);
+    for (const name of ['router@127.0.0.1:50051', 'cache@127.0.0.1:50071']) report(name, ComponentStatus.SERVING);
+    report('provider:openai', ComponentStatus.SERVING, 'provider');
+    expect(engine.current().mode).toBe(Mode.NORMAL);
+    stop.abort();
+    report('cache@127.0.0.1:50071', ComponentStatus.NOT_SERVING);
+    expect(engine.current().mode).toBe(Mode.NORMAL);
+    expect(logged.filter((l) => l.includes('→'))).toEqual([]);
+  });
+
+  it('while running, the same loss of a service steps down at once', () => {
+    const { engine, report } = start(new AbortController().signal);
+    for (const name of ['router@127.0.0.1:50051', 'cache@127.0.0.1:50071']) report(name, ComponentStatus.SERVING);
+    report('provider:openai', ComponentStatus.SERVING, 'provider');
+    report('cache@127.0.0.1:50071', ComponentStatus.NOT_SERVING);
+    expect(engine.current().mode).toBe(Mode.DEGRADED);
   });
 });
