@@ -84,7 +84,6 @@ describe('the official openai package against the router', () => {
 
 describe('bad input on both fronts', () => {
   const cases: [string, Record<string, unknown>, RegExp][] = [
-    ['unknown model', { model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }, /model: unknown model "gpt-9"/],
     ['empty messages', { model: 'chat', messages: [] }, /messages: at least one message is required/],
     ['wrong types', { model: 'chat', messages: 'hello' }, /messages: expected a list of messages/],
     ['a bad role', { model: 'chat', messages: [{ role: 'wizard', content: 'x' }] }, /messages\[0\]\.role: must be/],
@@ -138,6 +137,22 @@ describe('bad input on both fronts', () => {
       stream_options: null,
     });
     expect(res.choices[0]!.message.content).toContain('neutral parameters');
+  });
+
+  it('HTTP: an unknown model is 404 model_not_found, as OpenAI answers it, naming the models there are', async () => {
+    const before = await providerCalls();
+    const res = await fetch(`http://127.0.0.1:${stack.ports.routerHttp}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }),
+    });
+    expect(res.status).toBe(404);
+    const json = (await res.json()) as { error: { message: string; type: string; param: string; code: string } };
+    expect(json.error).toMatchObject({ type: 'invalid_request_error', param: 'model', code: 'model_not_found' });
+    expect(json.error.message).toMatch(/model: unknown model "gpt-9" \(aliases: chat; models: /);
+    const err = await openai.chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect(await providerCalls()).toBe(before);
   });
 
   it('the SDK surfaces the same as a BadRequestError', async () => {

@@ -23,7 +23,7 @@ export function candidatesFor(config: UltraConfig, requested: string): Candidate
   );
   if (tiers.every((t) => t.length === 0)) {
     const offered = [...new Set(Object.values(config.providers).flatMap((p) => p.models))];
-    throw new InvalidRequestError('model', `unknown model "${model}" (aliases: ${Object.keys(config.models).join(', ')}; models: ${offered.join(', ')})`);
+    throw new InvalidRequestError('model', `unknown model "${model}" (aliases: ${Object.keys(config.models).join(', ')}; models: ${offered.join(', ')})`, 'model_not_found');
   }
   return tiers.filter((t) => t.length > 0);
 }

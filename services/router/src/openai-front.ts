@@ -2,7 +2,7 @@ import http from 'node:http';
 import { Code } from '@connectrpc/connect';
 import type { UltraConfig } from '@ultra/config';
 import { ServedFrom } from '@ultra/contracts/chat';
-import type { Clock } from '@ultra/core';
+import { isInvalidRequest, type Clock } from '@ultra/core';
 import { attemptsOf, formatAttempts, type NodeHandler } from '@ultra/runtime';
 import type { ChatFlow } from './chat-flow.ts';
 import type { Guard } from './auth/guard.ts';
@@ -12,6 +12,7 @@ import { shedBeforeReading } from './flow/overload-admission.ts';
 import type { OverloadGuard } from './flow/overload-guard.ts';
 import { BadRequestError, finishReasonName, toChatRequest, toCompletionBody, toToolCallChunks, ultraHeaders } from './openai-mapping.ts';
 import { isObject } from './openai-messages.ts';
+import { openAiParam } from './bad-request.ts';
 import { toRpcError } from './rpc-errors.ts';
 
 /** The front listens on HTTP/1.1 only (`listen(address, front, 'http1')`): its requests and responses are these. */
@@ -58,6 +59,12 @@ function sendJson(res: Res, status: number, body: unknown, headers: Record<strin
 function sendError(res: Res, err: unknown, mode: Record<string, string>): void {
   if (err instanceof BadRequestError) {
     sendJson(res, 400, { error: { message: err.message, type: 'invalid_request_error', param: err.param, code: null } }, mode);
+    return;
+  }
+  if (isInvalidRequest(err)) {
+    // as OpenAI answers a model it does not have: 404 `model_not_found` (the SDKs raise NotFoundError)
+    const status = err.code === 'model_not_found' ? 404 : 400;
+    sendJson(res, status, { error: { message: err.message, type: 'invalid_request_error', param: openAiParam(err.path), code: err.code ?? null } }, mode);
     return;
   }
   const e = toRpcError(err);
