@@ -115,10 +115,10 @@ describe('bad input on both fronts', () => {
     const big = await fetch(`http://127.0.0.1:${stack.ports.routerHttp}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x'.repeat(2 * 1024 * 1024) }] }),
+      body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'x'.repeat(21 * 1024 * 1024) }] }),
     });
     expect(big.status).toBe(400);
-    expect(((await big.json()) as { error: { message: string } }).error.message).toMatch(/over the limit of 1048576 bytes/);
+    expect(((await big.json()) as { error: { message: string } }).error.message).toMatch(/over the limit of 20971520 bytes/);
     const notJson = await fetch(`http://127.0.0.1:${stack.ports.routerHttp}/v1/chat/completions`, { method: 'POST', body: '{"model": "chat", "messages": [' });
     expect(notJson.status).toBe(400);
     expect(await providerCalls()).toBe(before);
@@ -174,7 +174,7 @@ describe('bad input on both fronts', () => {
       ],
       [{ request: { messages: [{ role: Role.USER, content: 'x' }], sampling: { topP: 7 } } }, /sampling\.top_p: must be between 0 and 1, got 7/],
       [{ request: { messages: [{ role: Role.USER, content: 'x'.repeat(1_000_001) }] } }, /messages\[0\]\.content: 1000001 characters, over the limit of 1000000/],
-      [{ request: { messages: [0, 1].map(() => ({ role: Role.USER, content: 'x'.repeat(600_000) })) } }, /messages: 1200000 bytes of text, over the request limit of 1048576 bytes/],
+      [{ request: { messages: Array.from({ length: 21 }, () => ({ role: Role.USER, content: 'x'.repeat(1_000_000) })) } }, /messages: 21000000 bytes of text, over the request limit of 20971520 bytes/],
     ];
     for (const [req, message] of grpcCases) {
       await expect(client.complete(req)).rejects.toMatchObject({ code: 3, rawMessage: expect.stringMatching(message) });

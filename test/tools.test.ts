@@ -88,6 +88,15 @@ describe.each(MODELS)('the openai package, tools and JSON through %s', (provider
     expect(res.choices[0]!.message.content).toContain('[saw 1 image]');
   });
 
+  it('images: a photo sent inline as a phone takes it (1.5 MB, a 2 MB body) is answered on the default limits', async () => {
+    const photo = Buffer.alloc(1_500_000, 7).toString('base64');
+    const res = await openai.chat.completions.create({
+      model,
+      messages: [{ role: 'user', content: [{ type: 'text', text: `What is in this photo (${provider})?` }, { type: 'image_url', image_url: { url: `data:image/jpeg;base64,${photo}` } }] }],
+    });
+    expect(res.choices[0]!.message.content).toContain('[saw 1 image]');
+  });
+
   it('json_schema: the answer is JSON that follows the schema', async () => {
     const res = await openai.chat.completions.create({
       model,

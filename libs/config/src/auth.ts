@@ -31,9 +31,14 @@ export interface RequestLimits {
   readonly maxStreamDurationMs: number;
 }
 
-/** The limits that ship (config `limits:`): 1 MiB of text, 1000 messages of up to 1,000,000 characters, 32,768 max_tokens, 10-minute streams. */
+/**
+ * The limits that ship (config `limits:`): 20 MiB a request, 1000 messages of up to
+ * 1,000,000 characters, 32,768 max_tokens, 10-minute streams. 20 MiB lets a request carry
+ * photos inline as base64 (a 1.5 MB JPEG is a 2 MB body), as the providers accept them
+ * (Gemini's inline data up to 20 MB a request; Anthropic 32 MB; OpenAI 50 MB of images).
+ */
 export const DEFAULT_LIMITS: RequestLimits = Object.freeze({
-  maxRequestBytes: 1024 * 1024,
+  maxRequestBytes: 20 * 1024 * 1024,
   maxMessages: 1000,
   maxMessageChars: 1_000_000,
   maxTokens: 32_768,

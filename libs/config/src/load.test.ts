@@ -196,6 +196,6 @@ describe('defaults from the libraries that own them', () => {
     expect(config.retry).toMatchObject({ jitter: 'equal', maxAttempts: 3, baseMs: 200, capMs: 5_000, budget: { maxTokens: 10, tokenRatio: 0.1 } });
     expect(config.breaker.failureOutcomes).toContain('RATE_LIMITED');
     expect(config.providers['openai']).toMatchObject({ firstTokenTimeoutMs: 15_000, idleTimeoutMs: 30_000 });
-    expect(config.limits).toEqual({ maxRequestBytes: 1024 * 1024, maxMessages: 1000, maxMessageChars: 1_000_000, maxTokens: 32_768, maxStreamDurationMs: 600_000 });
+    expect(config.limits).toEqual({ maxRequestBytes: 20 * 1024 * 1024, maxMessages: 1000, maxMessageChars: 1_000_000, maxTokens: 32_768, maxStreamDurationMs: 600_000 });
   });
 });
