@@ -56,14 +56,16 @@ describe('a fleet role', () => {
     expect(changes).toEqual(['a:true', 'b:true', 'c:true']);
   });
 
-  it('is held by every replica while Redis cannot answer (a role that reads Redis then has nothing to do)', async () => {
+  it('is held by no replica while Redis cannot answer when its leases refuse then, by every replica when they grant', async () => {
     const down = createRedisConnection('redis://127.0.0.1:1', { connectionName: 'fleet-role-down', maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
     down.on('error', () => undefined);
     const clock = new ManualClock(0);
     const errors: unknown[] = [];
-    const roles = ['a', 'b'].map((id) => createFleetRole({ leases: createFleetLeases({ client: down, clock, holder: id, keyPrefix: 'role2:', onError: (e) => errors.push(e) }), clock, name: 'gauges' }));
-    expect(await Promise.all(roles.map((r) => r.claim()))).toEqual([true, true]);
-    expect(errors).toHaveLength(2);
+    const roles = (whenUnanswered: 'grant' | 'refuse') =>
+      ['a', 'b'].map((id) => createFleetRole({ leases: createFleetLeases({ client: down, clock, holder: id, keyPrefix: 'role2:', whenUnanswered, onError: (e) => errors.push(e) }), clock, name: 'gauges' }));
+    expect(await Promise.all(roles('refuse').map((r) => r.claim()))).toEqual([false, false]);
+    expect(await Promise.all(roles('grant').map((r) => r.claim()))).toEqual([true, true]);
+    expect(errors).toHaveLength(4);
     down.disconnect();
   });
 

@@ -32,8 +32,10 @@ export interface FleetRole {
  * shared state, so a sum over replicas counts it once): every replica tries the role's
  * expiring lease every `everyMs`; the holder renews it, the others are refused until it
  * ends. A holder that dies leaves the role empty for at most `ttlMs` + `everyMs`. While
- * Redis cannot answer, the lease is granted to each replica alone ({@link FleetLeases}), so
- * every replica holds the role: for a role that reads Redis, there is then nothing to do.
+ * Redis cannot answer, who holds it is the leases' `whenUnanswered`: with `refuse` (what
+ * a role that reads Redis wants: there is nothing to do then) no replica, so that a router
+ * started before its Redis connection is ready does not take it beside the holder; with
+ * `grant`, every replica.
  */
 export function createFleetRole(deps: FleetRoleDeps): FleetRole {
   const ttlMs = deps.ttlMs ?? 15_000;

@@ -34,10 +34,12 @@ export async function openRouterFleet(deps: { redisUrl: string | undefined; cloc
   redis.on('error', () => undefined);
   const id = `${hostname()}:${process.pid}:${Math.floor(deps.random() * 1e9).toString(36)}`;
   let away = false;
+  // Until the connection is first ready, a failed call is the start, not an outage.
+  let connected = false;
   const onError = (err: unknown) => {
-    if (away) return;
+    if (away || !connected) return;
     away = true;
-    log.warn(`router fleet: Redis unreachable (${err instanceof Error ? err.message : String(err)}): the last router count stands, and this router exports the shared gauges it can read`);
+    log.warn(`router fleet: Redis unreachable (${err instanceof Error ? err.message : String(err)}): the last router count stands, and no router exports the queue's gauges`);
   };
   const census = createRouterCensus({
     redis,
@@ -49,7 +51,7 @@ export async function openRouterFleet(deps: { redisUrl: string | undefined; cloc
     },
     onError,
   });
-  const leases = createFleetLeases({ client: redis, clock, holder: id, keyPrefix: ROUTER_LEASE_PREFIX, onError });
+  const leases = createFleetLeases({ client: redis, clock, holder: id, keyPrefix: ROUTER_LEASE_PREFIX, whenUnanswered: 'refuse', onError });
   const gauges = createFleetRole({
     leases,
     clock,
@@ -59,6 +61,12 @@ export async function openRouterFleet(deps: { redisUrl: string | undefined; cloc
     onChange: (held) => log.info(held ? 'router fleet: this router exports the fleet-wide gauges (ultra_queue_*)' : 'router fleet: another router exports the fleet-wide gauges (ultra_queue_*)'),
   });
   gauges.start();
+  redis.once('ready', () => {
+    connected = true;
+    // What failed before the connection was ready, again at once rather than at the next beat.
+    void census.beat();
+    void gauges.claim();
+  });
   return {
     census,
     gauges,
