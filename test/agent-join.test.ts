@@ -183,7 +183,9 @@ describe('two routers dialling agents through one Service', () => {
     const c = startAgent('c');
     procs.push(c);
     await c.ready;
-    const listen = (await fetch(`${proxy!.url}/proxies/agents`).then((r) => r.json() as Promise<{ listen: string }>)).listen;
+    const shown: unknown = await fetch(`${proxy!.url}/proxies/agents`).then((r) => r.json());
+    const listen = typeof shown === 'object' && shown !== null && 'listen' in shown && typeof shown.listen === 'string' ? shown.listen : '';
+    expect(listen).not.toBe('');
     await service(['a', 'b', 'c'], listen);
     const joined = performance.now();
     let reachedAt: number | undefined;
