@@ -60,6 +60,24 @@ describe('two cache processes sharing one Redis', () => {
     await waitFor(async () => !(await a.cache.get({ key: 'k' })).found, { timeoutMs: 2000, what: 'the tag invalidation on a' });
   });
 
+  it('an invalidation on cache a is seen on cache b within 100 ms in at least 99 of 100 runs', async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    const times: number[] = [];
+    for (let i = 0; i < 100; i++) {
+      const key = `inv-${i}`;
+      await a.cache.put({ key, value: bytes(`v${i}`) });
+      await b.cache.get({ key });
+      expect(await b.cache.get({ key })).toMatchObject({ found: true, layer: Layer.LOCAL }); // b holds its own copy
+      const start = performance.now();
+      await a.cache.invalidate({ target: { case: 'key', value: key } });
+      await waitFor(async () => !(await b.cache.get({ key })).found, { timeoutMs: 2000, intervalMs: 1, what: `the invalidation of ${key} on b` });
+      times.push(performance.now() - start);
+    }
+    const sorted = [...times].sort((x, y) => x - y);
+    console.info(`invalidation on a seen on b: median ${sorted[50]!.toFixed(1)} ms, 99th ${sorted[98]!.toFixed(1)} ms, slowest ${sorted[99]!.toFixed(1)} ms`);
+    expect(times.filter((ms) => ms <= 100).length).toBeGreaterThanOrEqual(99);
+  });
+
   it('a lease taken in one process makes the other wait for its value', async () => {
     const [a, b] = replicas as [Replica, Replica];
     const lease = await a.cache.lease({ key: 'hot' });

@@ -36,14 +36,14 @@ async function providerCalls(): Promise<number> {
 }
 
 describe('leases across router replicas', () => {
-  it('40 identical requests split over two routers make one provider call; the rest get its answer', async () => {
+  it('50 identical requests split over two routers make one provider call; the rest get its answer', async () => {
     for (const p of ['openai', 'anthropic', 'google', 'cohere']) {
       await fetch(`${stack.simUrl}/_sim/providers/${p}/faults`, { method: 'PUT', body: JSON.stringify({ latencyMs: 800 }) });
     }
     const before = await providerCalls();
     const body = JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'a stampede of one question' }] });
     const results = await Promise.all(
-      Array.from({ length: 40 }, (_, i) =>
+      Array.from({ length: 50 }, (_, i) =>
         fetch(`http://127.0.0.1:${i % 2 === 0 ? stack.ports.routerHttp : secondHttp}/v1/chat/completions`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

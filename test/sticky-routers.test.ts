@@ -5,15 +5,18 @@ import { freePort, freeStackPorts, pollUntil, stackConfig, startProcess, type Se
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * Sticky sessions across two real router processes (issue #20): a session whose requests
- * alternate between the routers stays on one provider, and when that provider dies each of
- * its sessions moves to one new provider, the same whichever router serves it, while the
+ * Sticky sessions across two real router processes (issue #20): each of 200 sessions whose
+ * requests alternate between the routers stays on one provider, and when that provider dies
+ * each of its sessions moves to one new provider, the same whichever router serves it, while the
  * other sessions stay. Nothing is shared between the routers (rendezvous hashing).
  */
-const SESSIONS = Array.from({ length: 100 }, (_, i) => `user-${i}`);
+const SESSIONS = Array.from({ length: 200 }, (_, i) => `user-${i}`);
 let procs: ServiceProcess[] = [];
 let simUrl = '';
 const routers: number[] = [];
+
+/** Requests that went to more than one provider (their `x-ultra-attempts`), for the failure message. */
+const failedOver: string[] = [];
 
 /** One request of `session` through router `r`; the provider that answered. */
 async function ask(r: number, session: string): Promise<string> {
@@ -25,6 +28,8 @@ async function ask(r: number, session: string): Promise<string> {
   });
   await res.text();
   if (res.status !== 200) throw new Error(`${session} via router ${r}: HTTP ${res.status}`);
+  const attempts = res.headers.get('x-ultra-attempts') ?? '';
+  if (attempts.includes(',')) failedOver.push(`${session} via router ${r}: ${attempts}`);
   return res.headers.get('x-ultra-provider') ?? '';
 }
 
@@ -76,18 +81,18 @@ afterAll(async () => {
 });
 
 describe('two routers, sessions alternating between them', () => {
-  it('keep every session on one provider; when it dies each of its sessions moves to one new provider and the rest stay', async () => {
-    const before = await rounds(4);
-    for (const [s, list] of before) expect(new Set(list).size, `${s}: ${list.join(',')}`).toBe(1);
+  it('200 sessions × 10 requests: every session stays on one provider; when it dies (after 5) each of its sessions moves to one new provider and the rest stay', async () => {
+    const before = await rounds(5);
+    for (const [s, list] of before) expect(new Set(list).size, `${s}: ${list.join(',')}; failed over: ${failedOver.slice(0, 5).join('; ')}`).toBe(1);
     const home = new Map([...before].map(([s, list]) => [s, list[0]!]));
     const spread = new Set(home.values());
     expect(spread.size).toBe(3);
     // google dies: every call to it fails.
     await fetch(`${simUrl}/_sim/providers/google/faults`, { method: 'PUT', body: JSON.stringify({ errorRate: 1, errorStatus: 500 }) });
-    const after = await rounds(4);
+    const after = await rounds(5);
     const movedTo = new Set<string>();
     for (const [s, list] of after) {
-      expect(new Set(list).size, `${s} after google died: ${list.join(',')}`).toBe(1);
+      expect(new Set(list).size, `${s} after google died: ${list.join(',')}; failed over: ${failedOver.slice(-5).join('; ')}`).toBe(1);
       if (home.get(s) === 'google') {
         expect(list[0]).not.toBe('google');
         movedTo.add(list[0]!);
@@ -95,5 +100,5 @@ describe('two routers, sessions alternating between them', () => {
     }
     // google's sessions went to both providers left, not all to one.
     expect([...movedTo].sort()).toEqual(['anthropic', 'openai']);
-  }, 180_000);
+  }, 300_000);
 });

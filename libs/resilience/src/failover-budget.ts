@@ -30,8 +30,22 @@ export interface FailoverBudget {
 
 const BUCKET_MS = 1000;
 
-/** A failover budget on `clock`; one per router, shared by plain and streamed requests. */
-export function createFailoverBudget(options: Partial<FailoverBudgetOptions>, clock: Clock): FailoverBudget {
+/** The replicas that share one budget's floor: each takes its part of `minPerWindow`. */
+export interface BudgetFleet {
+  /** Replicas alive now, this one included (at least 1). */
+  readonly live: number;
+}
+
+/**
+ * A failover budget on `clock`; one per router, shared by plain and streamed requests.
+ *
+ * The share of requests adds up across routers by itself (each counts its own), but a floor
+ * does not: N routers would allow N × `minPerWindow`. With `fleet` (the routers alive, from
+ * their heartbeats in Redis), each router's floor is ceil(`minPerWindow` / live), so the
+ * fleet together allows at most `minPerWindow` + live − 1 in a quiet window. Without it, the
+ * whole floor is this router's.
+ */
+export function createFailoverBudget(options: Partial<FailoverBudgetOptions>, clock: Clock, fleet?: BudgetFleet): FailoverBudget {
   const o: FailoverBudgetOptions = { ...defaultFailoverBudgetOptions, ...options };
   if (!(o.ratio >= 0 && o.ratio <= 1) || !(o.minPerWindow >= 0) || !(o.windowMs > 0)) {
     throw new RangeError(`failover budget needs ratio in [0, 1], minPerWindow ≥ 0 and windowMs > 0, got ratio ${o.ratio}, minPerWindow ${o.minPerWindow}, windowMs ${o.windowMs}`);
@@ -52,6 +66,8 @@ export function createFailoverBudget(options: Partial<FailoverBudgetOptions>, cl
     return current % buckets;
   };
   const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
+  /** This router's part of the floor, read at each decision (the fleet changes). */
+  const floor = () => (fleet ? Math.ceil(o.minPerWindow / Math.max(1, fleet.live)) : o.minPerWindow);
 
   return {
     onRequest() {
@@ -59,7 +75,7 @@ export function createFailoverBudget(options: Partial<FailoverBudgetOptions>, cl
     },
     tryRetry() {
       const i = roll();
-      if (sum(retries) >= Math.max(o.minPerWindow, o.ratio * sum(requests))) return false;
+      if (sum(retries) >= Math.max(floor(), o.ratio * sum(requests))) return false;
       retries[i]!++;
       return true;
     },

@@ -18,3 +18,6 @@ export * from './local-transport.ts';
 export * from './collect-routes.ts';
 export * from './rpc-handler.ts';
 export * from './dial-pool.ts';
+export * from './fleet-lease.ts';
+export * from './fleet-members.ts';
+export * from './fleet-role.ts';

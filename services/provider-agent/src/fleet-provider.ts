@@ -2,7 +2,7 @@ import { Outcome } from '@ultra/contracts/chat';
 import { formatDuration, type Clock } from '@ultra/core';
 import { isProviderFailure, type BreakerOptions, type BreakerSnapshot, type BreakerState, type ForceMode } from '@ultra/resilience';
 import type { Redis } from 'ioredis';
-import type { FleetLeases } from './fleet-lease.ts';
+import type { FleetLeases } from '@ultra/runtime';
 import type { FleetMessage } from './fleet-message.ts';
 import { takesRemoteChange } from './fleet-rule.ts';
 import type { ProbeResult } from './provider-machine.ts';

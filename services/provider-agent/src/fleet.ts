@@ -3,8 +3,7 @@ import type { Clock, Random } from '@ultra/core';
 import { parseBreakerSnapshot, type BreakerOptions, type BreakerSnapshot } from '@ultra/resilience';
 import { createRedisConnection } from '@ultra/runtime/redis';
 import type { Redis } from 'ioredis';
-import { createFleetLeases } from './fleet-lease.ts';
-import { createFleetMembers } from './fleet-members.ts';
+import { createFleetLeases, createFleetMembers } from '@ultra/runtime';
 import { parseFleetMessage, type FleetMessage } from './fleet-message.ts';
 import { createFleetLink, isHeldForce, type FleetLink } from './fleet-provider.ts';
 
@@ -58,13 +57,14 @@ export function createFleet(deps: FleetDeps) {
     client: deps.redis,
     clock: deps.clock,
     id,
+    key: 'ultra:agent:live',
     onChange: (live) => {
       deps.info(`fleet: ${live} provider-agent${live === 1 ? '' : 's'} alive; each takes 1/${live} of every bulkhead limit`);
       deps.onLive?.(live);
     },
     onError,
   });
-  const leases = createFleetLeases({ client: deps.redis, clock: deps.clock, holder: id, onError });
+  const leases = createFleetLeases({ client: deps.redis, clock: deps.clock, holder: id, keyPrefix: 'ultra:agent:lease:', onError });
   const publish = (message: FleetMessage): Promise<void> => deps.redis.publish(FLEET_CHANNEL, JSON.stringify(message)).then(recovered, onError);
   const links = new Map<string, FleetLink>();
   for (const [name, breaker] of deps.providers) {

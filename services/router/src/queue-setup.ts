@@ -17,9 +17,19 @@ export interface RouterQueue {
  * The durable queue, in Redis: without a Redis URL there is none (deferral answers
  * UNAVAILABLE and the job RPCs FAILED_PRECONDITION). BullMQ (about 15 MB of modules) and
  * ioredis load only when there is a Redis to use. Its depth, ages, retries and dead
- * letters are gauges, read at each scrape (a few Redis calls).
+ * letters are gauges, read at each scrape (a few Redis calls). They count the whole
+ * fleet's queue, so only the router holding `exporter` (the fleet's gauges role,
+ * router-fleet.ts) observes them: a sum over routers counts them once.
  */
-export async function openRouterQueue(deps: { options: RouterOptions; clock: Clock; random: Random; log: Logger; meter: Meter }): Promise<RouterQueue | undefined> {
+export async function openRouterQueue(deps: {
+  options: RouterOptions;
+  clock: Clock;
+  random: Random;
+  log: Logger;
+  meter: Meter;
+  /** Whether this router exports the fleet-wide gauges now; default: always. */
+  exporter?: { readonly held: boolean } | undefined;
+}): Promise<RouterQueue | undefined> {
   const { options, clock, log } = deps;
   const redisUrl = options.redisUrl;
   if (!redisUrl) return undefined;
@@ -28,6 +38,7 @@ export async function openRouterQueue(deps: { options: RouterOptions; clock: Clo
   const jobs = modules.createJobQueue({ redisUrl, config: options.queue, clock, onError });
   const gauge = (name: string, description: string, pick: (s: QueueStats) => number) =>
     deps.meter.createObservableGauge(name, { description }).addCallback(async (r) => {
+      if (deps.exporter && !deps.exporter.held) return;
       const stats = await jobs.getStats().catch(() => undefined);
       if (stats) r.observe(pick(stats));
     });

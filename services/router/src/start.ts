@@ -13,6 +13,7 @@ import { createNearCache } from './near-cache.ts';
 import { startOverloadGuard } from './overload-setup.ts';
 import { watchAgents, watchHealth } from './peer-watches.ts';
 import { openRouterQueue } from './queue-setup.ts';
+import { openRouterFleet } from './router-fleet.ts';
 import { createRouting } from './routing/index.ts';
 import { build } from './server.ts';
 
@@ -31,17 +32,19 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
   const agents = createServiceConnection(ProviderAgentService, options.dial.providerAgent, [links.agent.guard]);
   const healthReplicas = createServiceConnection(HealthService, options.dial.health);
   const health = healthReplicas.client;
-  const routing = createRouting(config, clock, random);
+  // With Redis, the routers as a fleet: heartbeats (the budget's floor and the limits' fallback are shared) and the gauges' exporter.
+  const fleet = await openRouterFleet({ redisUrl: options.redisUrl, clock, random, log });
+  const routing = createRouting(config, clock, random, fleet?.census);
   const mode = createModeState(clock, options.modeStaleAfterMs);
   watchAgents({ agents, link: links.agent, book: routing.book, clock, log, shutdown });
   watchHealth({ health, mode, clock, shutdown });
-  const queue = await openRouterQueue({ options, clock, random, log, meter: metrics.meter });
+  const queue = await openRouterQueue({ options, clock, random, log, meter: metrics.meter, exporter: fleet?.gauges });
   const overload = startOverloadGuard({ config, clock, log, meter: metrics.meter, health: healthReplicas, shutdown });
   const flowMetrics = createFlowMetrics(metrics.meter, () => mode.current().mode);
   const near = createNearCache(config.cache.near, clock);
   const flow = createChatFlow({ config, cache, agent: agents.client, ...routing, mode, clock, random, log, defer: queue?.jobs.defer, overload, near, metrics: flowMetrics });
   queue?.startWorker(flow, shutdown);
-  const auth = await createRouterAuth({ config, options, clock, log });
+  const auth = await createRouterAuth({ config, options, clock, log, census: fleet?.census });
   const server = build({ config, flow, queue: queue?.jobs, mode, clock, metrics, guard: auth.guard, overload });
   const grpc = await listen(config.services.router.grpc, server.rpc);
   const http = await listen(config.services.router.http, server.front, 'http1');
@@ -51,6 +54,7 @@ export async function startRouter({ config, log, shutdown, metrics }: ServiceCon
     async close() {
       auth.close();
       await queue?.close();
+      fleet?.close();
     },
   };
 }

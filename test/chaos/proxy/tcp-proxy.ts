@@ -32,9 +32,17 @@ const bindErrors: Readonly<Record<string, string>> = {
 export const proxyAlreadyStarted = new ApiError('Proxy already started', 500);
 
 /**
+ * The addresses of an `upstream` field: one `host:port`, or (an extension over Toxiproxy)
+ * several joined by commas, which the proxy takes in turn, one per client connection, as a
+ * Kubernetes ClusterIP Service spreads connections over its pods.
+ */
+export const upstreamList = (upstream: string): string[] => upstream.split(',').map((u) => u.trim()).filter((u) => u !== '');
+
+/**
  * One proxy: a listener on `listen` that dials `upstream` for every client and joins the
  * two through its toxics. Disabling it (the `down` fault) closes the listener and every
- * open connection, so new connections are refused until it is enabled again.
+ * open connection, so new connections are refused until it is enabled again. An upstream
+ * list (`a:1,b:2`) is dialled round-robin, one address per client connection.
  */
 export class TcpProxy {
   readonly name: string;
@@ -47,6 +55,8 @@ export class TcpProxy {
   readonly #connections = new Set<Connection>();
   readonly #pending = new Set<Socket>();
   #server: Server | undefined;
+  /** The next upstream of a list to dial. */
+  #turn = 0;
 
   constructor(fields: Omit<ProxyFields, 'enabled'>, deps: ProxyDeps) {
     this.name = fields.name;
@@ -65,10 +75,16 @@ export class TcpProxy {
     return this.#lock.run(() => this.#stop());
   }
 
-  /** Applies new fields: a new listen or upstream restarts it; `enabled` starts or stops it. */
+  /**
+   * Applies new fields: a new listen or upstream restarts it, as Toxiproxy does; `enabled`
+   * starts or stops it. An upstream list that only gains addresses keeps the open
+   * connections and sends new ones over the longer list (a Service gaining a pod).
+   */
   update(fields: Omit<ProxyFields, 'name'>): Promise<void> {
     return this.#lock.run(async () => {
-      if (this.differs(fields)) {
+      if (this.#grows(fields)) {
+        this.upstream = fields.upstream;
+      } else if (this.differs(fields)) {
         await this.#stop();
         this.listen = fields.listen;
         this.upstream = fields.upstream;
@@ -86,6 +102,14 @@ export class TcpProxy {
       throw new ApiError(e instanceof Error ? e.message : String(e), 500);
     }
     return listen !== this.listen || other.upstream !== this.upstream;
+  }
+
+  /** Whether `other` keeps the listen address and every upstream, adding some. */
+  #grows(other: Pick<ProxyFields, 'listen' | 'upstream'>): boolean {
+    if (other.upstream === this.upstream || this.differs({ listen: other.listen, upstream: this.upstream })) return false;
+    const now = upstreamList(this.upstream);
+    const next = upstreamList(other.upstream);
+    return now.length > 0 && next.length > now.length && now.every((u, i) => next[i] === u);
   }
 
   /** The JSON the API shows: fields in the Go server's order, then the toxics. */
@@ -138,7 +162,8 @@ export class TcpProxy {
     this.#pending.add(client);
     let target: { host: string; port: number };
     try {
-      target = splitHostPort(this.upstream);
+      const list = upstreamList(this.upstream);
+      target = splitHostPort(list[this.#turn++ % Math.max(1, list.length)] ?? this.upstream);
     } catch {
       this.#pending.delete(client);
       client.destroy();

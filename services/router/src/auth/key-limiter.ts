@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClientKey } from '@ultra/config';
 import { RateLimitedError, systemClock, type Clock } from '@ultra/core';
 import { createConcurrencyLeases } from './concurrency-leases.ts';
-import { createRouterCensus } from './router-census.ts';
+import { createRouterCensus, type RouterCensus } from './router-census.ts';
 
 /** A request over one of its key's limits: a domain `RateLimitedError` naming the limit and its value. */
 export class KeyLimitError extends RateLimitedError {
@@ -29,6 +29,11 @@ export interface KeyLimiterOptions {
   clock?: Clock;
   /** This router's id in the heartbeats and slot names. Default a random UUID. */
   id?: string;
+  /**
+   * The router's heartbeats (router-fleet.ts), kept by whoever made them. Default: the
+   * limiter's own, under `<prefix>:routers`, when there is a Redis.
+   */
+  census?: RouterCensus | undefined;
 }
 
 /**
@@ -44,7 +49,8 @@ export function createKeyLimiter(options: KeyLimiterOptions) {
   const clock = options.clock ?? systemClock;
   const id = options.id ?? randomUUID();
   const { redis } = options;
-  const census = redis ? createRouterCensus({ redis, id, clock, prefix }) : undefined;
+  const own = !options.census && redis ? createRouterCensus({ redis, id, clock, key: `${prefix}:routers` }) : undefined;
+  const census = options.census ?? own;
   const leases = redis ? createConcurrencyLeases({ redis, id, clock }) : undefined;
   const limiters = new Map<string, RateLimiterAbstract>();
   const local = new Map<string, number>();
@@ -143,7 +149,7 @@ export function createKeyLimiter(options: KeyLimiterOptions) {
     },
     /** Stops the heartbeat and the renewals. */
     stop() {
-      census?.stop();
+      own?.stop();
       leases?.stop();
     },
   };

@@ -1,10 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '@ultra/core';
+import { createFleetMembers, type FleetMembers } from '@ultra/runtime';
 
 /** How often a router says it is alive, ms. */
 export const HEARTBEAT_MS = 5_000;
 /** A router not heard from for this long is no longer counted, ms. */
 export const HEARTBEAT_TTL_MS = 15_000;
+/** The sorted set of the routers' heartbeats. */
+export const ROUTERS_KEY = 'ultra:router:live';
 
 /** How many routers are alive, from heartbeats in Redis; see {@link createRouterCensus}. */
 export interface RouterCensus {
@@ -16,50 +19,33 @@ export interface RouterCensus {
 }
 
 /**
- * Every router writes its id with the time into one sorted set (`<prefix>:routers`) every
- * {@link HEARTBEAT_MS} and counts the members heard within {@link HEARTBEAT_TTL_MS}. The
- * count is kept when Redis goes away, which is when it is needed: each router's in-memory
- * limits are then the key's limits divided by it, so the fleet together stays near them.
+ * Every router writes its id into one sorted set ({@link ROUTERS_KEY}) every
+ * {@link HEARTBEAT_MS} and counts the members heard within {@link HEARTBEAT_TTL_MS} (the
+ * fleet's heartbeats, `createFleetMembers`, as the agents keep theirs). The count is kept
+ * when Redis goes away, which is when the limits need it: each router's in-memory limits
+ * are then the key's limits divided by it. The failover budget's floor is divided by it too.
  */
-export function createRouterCensus(options: { redis: Redis; id: string; clock: Clock; prefix: string }): RouterCensus {
-  const { redis, id, clock } = options;
-  const key = `${options.prefix}:routers`;
-  let live = 1;
-  let timer: unknown;
-  let stopped = false;
-  const beat = async () => {
-    const now = clock.now();
-    try {
-      const replies = await redis
-        .multi()
-        .zadd(key, now, id)
-        .zremrangebyscore(key, '-inf', now - HEARTBEAT_TTL_MS)
-        .zcard(key)
-        .pexpire(key, HEARTBEAT_TTL_MS * 2)
-        .exec();
-      // The third reply is ZCARD's: the routers heard from within the TTL (none when the transaction was aborted).
-      const [err, counted] = replies?.[2] ?? [null, undefined];
-      if (!err && typeof counted === 'number') live = Math.max(1, counted);
-    } catch {
-      // Redis away: the last count stands.
-    }
-  };
-  const loop = () => {
-    if (stopped) return;
-    void beat().finally(() => {
-      if (!stopped) timer = clock.setTimeout(loop, HEARTBEAT_MS);
-    });
-  };
-  loop();
+export function createRouterCensus(options: { redis: Redis; id: string; clock: Clock; key?: string; onChange?: (live: number) => void; onError?: (err: unknown) => void }): RouterCensus {
+  const members: FleetMembers = createFleetMembers({
+    client: options.redis,
+    clock: options.clock,
+    id: options.id,
+    key: options.key ?? ROUTERS_KEY,
+    everyMs: HEARTBEAT_MS,
+    ttlMs: HEARTBEAT_TTL_MS,
+    // Redis away: the last count stands.
+    onError: options.onError ?? (() => undefined),
+    ...(options.onChange ? { onChange: options.onChange } : {}),
+  });
+  void members.beat();
+  members.start();
   return {
     get live() {
-      return live;
+      return members.live;
     },
-    beat,
+    beat: members.beat,
     stop() {
-      stopped = true;
-      clock.clearTimeout(timer);
-      void redis.zrem(key, id).catch(() => undefined);
+      void members.stop();
     },
   };
 }

@@ -49,7 +49,7 @@ describe('the trial and probe lease', () => {
     const down = createRedisConnection('redis://127.0.0.1:1', { connectionName: 'fleet-lease-down', maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
     down.on('error', () => undefined);
     const errors: unknown[] = [];
-    const a = createFleetLeases({ client: down, clock: new ManualClock(0), holder: 'a', onError: (e) => errors.push(e) });
+    const a = createFleetLeases({ client: down, clock: new ManualClock(0), holder: 'a', keyPrefix: 'l2:', onError: (e) => errors.push(e) });
     expect(await a.take('probe:openai', 1_000)).toBe(true);
     expect(errors).toHaveLength(1);
     down.disconnect();

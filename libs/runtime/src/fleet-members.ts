@@ -12,13 +12,13 @@ return redis.call('ZCARD', KEYS[1])`;
 export interface FleetMembersDeps {
   readonly client: ScriptClient & { zrem(key: string, member: string): Promise<unknown> };
   readonly clock: Clock;
-  /** This agent's name in the fleet. */
+  /** This replica's name in its fleet. */
   readonly id: string;
-  /** Default `ultra:agent:live`. */
-  readonly key?: string;
-  /** How often the agent says it is alive. Milliseconds. Default 1000. */
+  /** The sorted set: each service its own (`ultra:agent:live`, `ultra:router:live`). */
+  readonly key: string;
+  /** How often the replica says it is alive. Milliseconds. Default 1000. */
   readonly everyMs?: number;
-  /** An agent not heard for this long is left out of the count. Milliseconds. Default 3000. */
+  /** A replica not heard for this long is left out of the count. Milliseconds. Default 3000. */
   readonly ttlMs?: number;
   /** Told the live count when it changes. */
   readonly onChange?: (live: number) => void;
@@ -27,12 +27,13 @@ export interface FleetMembersDeps {
 }
 
 /**
- * The live agents: each heartbeats into one sorted set (score: when its entry expires),
- * so every agent knows how many share a provider's bulkhead. While Redis cannot answer,
- * the last count is kept: the fleet did not grow because Redis went away.
+ * The live replicas of a service: each heartbeats into one sorted set (score: when its
+ * entry expires), so every agent knows how many share a provider's bulkhead and every
+ * router how many share a limit or a budget's floor. While Redis cannot answer, the last
+ * count is kept: the fleet did not grow because Redis went away.
  */
 export function createFleetMembers(deps: FleetMembersDeps) {
-  const key = deps.key ?? 'ultra:agent:live';
+  const key = deps.key;
   const everyMs = deps.everyMs ?? 1_000;
   const ttlMs = deps.ttlMs ?? 3_000;
   let live = 1;
@@ -53,7 +54,7 @@ export function createFleetMembers(deps: FleetMembersDeps) {
     timer = deps.clock.setTimeout(() => void beat().finally(loop), everyMs);
   };
   return {
-    /** Agents alive now, this one included (1 until the first heartbeat answers). */
+    /** Replicas alive now, this one included (1 until the first heartbeat answers). */
     get live() {
       return live;
     },
@@ -64,7 +65,7 @@ export function createFleetMembers(deps: FleetMembersDeps) {
       stopped = false;
       loop();
     },
-    /** Stops the heartbeats and takes this agent out of the count. */
+    /** Stops the heartbeats and takes this replica out of the count. */
     async stop(): Promise<void> {
       stopped = true;
       deps.clock.clearTimeout(timer);

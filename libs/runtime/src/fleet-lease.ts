@@ -34,27 +34,38 @@ return 1`;
 export interface FleetLeasesDeps {
   readonly client: ScriptClient;
   readonly clock: Clock;
-  /** This agent's name in the fleet (unique per process). */
+  /** This replica's name in its fleet (unique per process). */
   readonly holder: string;
-  /** Key of lease `name` is `keyPrefix + name`. Default `ultra:agent:lease:`. */
-  readonly keyPrefix?: string;
-  /** Longest wait for Redis's answer; past it the lease is granted here alone. Milliseconds. Default 1000. */
+  /** Key of lease `name` is `keyPrefix + name`: each service its own (`ultra:agent:lease:`, `ultra:router:lease:`). */
+  readonly keyPrefix: string;
+  /** Longest wait for Redis's answer; past it the lease is decided by `whenUnanswered`. Milliseconds. Default 1000. */
   readonly timeoutMs?: number;
-  /** Redis failed: the lease is granted here alone (local state), and the caller says so. */
+  /**
+   * A lease Redis cannot answer for: `grant` (default) it here alone, for work that must go
+   * on without Redis (an agent's trial and probe); `refuse` it, for work that reads Redis
+   * anyway or that must not be done twice (the router exporting the fleet's gauges).
+   */
+  readonly whenUnanswered?: 'grant' | 'refuse';
+  /** Redis failed (the lease is then decided by `whenUnanswered`), and the caller says so. */
   readonly onError: (err: unknown) => void;
 }
 
-/** Short leases shared by the agents: one half-open trial, one health probe per provider at a time. */
+/**
+ * Short expiring leases shared by the replicas of a service, one holder per name at a time:
+ * the agents' half-open trial and health probe per provider, the router that exports the
+ * fleet-wide gauges (fleet-role.ts).
+ */
 export interface FleetLeases {
-  /** True when this agent holds `name` for `ttlMs` from now (taken or renewed); true as well when Redis cannot answer. */
+  /** True when this replica holds `name` for `ttlMs` from now (taken or renewed); when Redis cannot answer, as `whenUnanswered` says. */
   take(name: string, ttlMs: number): Promise<boolean>;
-  /** Gives `name` back if this agent holds it (in the background). */
+  /** Gives `name` back if this replica holds it (in the background). */
   release(name: string): void;
 }
 
 export function createFleetLeases(deps: FleetLeasesDeps): FleetLeases {
-  const prefix = deps.keyPrefix ?? 'ultra:agent:lease:';
+  const prefix = deps.keyPrefix;
   const timeoutMs = deps.timeoutMs ?? 1_000;
+  const unanswered = (deps.whenUnanswered ?? 'grant') === 'grant';
   return {
     async take(name, ttlMs) {
       let timer: unknown;
@@ -66,7 +77,7 @@ export function createFleetLeases(deps: FleetLeasesDeps): FleetLeases {
         return granted === 1;
       } catch (e) {
         deps.onError(e);
-        return true;
+        return unanswered;
       } finally {
         deps.clock.clearTimeout(timer);
       }
