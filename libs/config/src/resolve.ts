@@ -202,6 +202,7 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
     modes: {
       evaluateEveryMs: file.modes.evaluate_every,
       recoverAfter: file.modes.recover_after,
+      ...(file.modes.max_recover_after !== undefined ? { maxRecoverAfter: file.modes.max_recover_after } : {}),
       routerStaleAfterMs: file.modes.router_stale_after,
       minServing: { router: file.modes.min_serving.router, providerAgent: file.modes.min_serving.provider_agent, cache: file.modes.min_serving.cache },
       rules: {

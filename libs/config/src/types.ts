@@ -258,7 +258,10 @@ export interface UltraConfig {
   readonly bulkhead: WithOverrides<BulkheadConfig>;
   readonly modes: {
     readonly evaluateEveryMs: number;
+    /** Healthy checks in a row before the mode steps back up, when it has not flapped lately. */
     readonly recoverAfter: number;
+    /** The most healthy checks a recovery needs after the mode flapped; absent: 8 × `recoverAfter` (the health service's default). */
+    readonly maxRecoverAfter?: number;
     /** A router that has not heard from the health service for this long assumes DEGRADED. */
     readonly routerStaleAfterMs: number;
     /**
