@@ -126,6 +126,7 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
         minDelayMs: file.failover.hedging.min_delay,
         maxDelayMs: file.failover.hedging.max_delay,
         minSamples: file.failover.hedging.min_samples,
+        lastChance: file.failover.hedging.last_chance,
         budget: {
           ratio: file.failover.hedging.budget.ratio,
           minPerWindow: file.failover.hedging.budget.min_per_window,

@@ -65,6 +65,7 @@ export const fileSchema = z.strictObject({
           min_delay: duration.default(500),
           max_delay: duration.default(10_000),
           min_samples: count(1).default(20),
+          last_chance: z.boolean().default(true),
           budget: z
             .strictObject({ ratio: share.default(0.05), min_per_window: count(0).default(1), window: duration.default(10_000) })
             .prefault({}),
