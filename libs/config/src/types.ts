@@ -262,7 +262,7 @@ export interface UltraConfig {
     readonly evaluateEveryMs: number;
     /** Healthy checks in a row before the mode steps back up, when it has not flapped lately. */
     readonly recoverAfter: number;
-    /** The most healthy checks a recovery needs after the mode flapped; absent: 8 × `recoverAfter` (the health service's default). */
+    /** The most healthy checks a recovery needs after the mode flapped; absent: 4 × `recoverAfter` (the health service's default). */
     readonly maxRecoverAfter?: number;
     /** A router that has not heard from the health service for this long assumes DEGRADED. */
     readonly routerStaleAfterMs: number;

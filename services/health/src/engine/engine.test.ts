@@ -102,7 +102,7 @@ describe('mode engine', () => {
       checks++;
     }
     expect(checks).toBeGreaterThan(3);
-    expect(checks).toBeLessThanOrEqual(24);
+    expect(checks).toBeLessThanOrEqual(12);
     expect(e.history()).toHaveLength(4);
   });
 
@@ -112,7 +112,7 @@ describe('mode engine', () => {
     e.observe(obs({ ...ALL, a: false }));
     for (let i = 0; i < 3; i++) e.observe(obs(ALL));
     expect(e.current().mode).toBe(Mode.NORMAL);
-    for (let i = 0; i < 24; i++) e.observe(obs(ALL));
+    for (let i = 0; i < 12; i++) e.observe(obs(ALL));
     e.observe(obs({ ...ALL, a: false }));
     for (let i = 0; i < 3; i++) e.observe(obs(ALL));
     expect(e.current().mode).toBe(Mode.NORMAL);

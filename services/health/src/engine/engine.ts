@@ -15,7 +15,7 @@ export interface EngineOptions {
   clock: Clock;
   /** Healthy checks (evaluations on the timer) in a row before the mode steps back up, when it has not flapped lately. Config `modes.recover_after`, default 3. */
   recoverAfter: number;
-  /** The most healthy checks a recovery needs after the mode flapped (see flap-damping.ts). Config `modes.max_recover_after`, default 8 × `recoverAfter`. */
+  /** The most healthy checks a recovery needs after the mode flapped (see flap-damping.ts). Config `modes.max_recover_after`, default 4 × `recoverAfter`. */
   maxRecoverAfter?: number | undefined;
   /** Mode changes kept in the history. Default 100. */
   historySize?: number;

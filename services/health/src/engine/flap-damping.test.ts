@@ -10,14 +10,14 @@ describe('flap damping', () => {
     expect(d.damped).toBe(false);
   });
 
-  it('doubles on each flap, up to the ceiling (8 × recover_after by default)', () => {
+  it('doubles on each flap, up to the ceiling (4 × recover_after by default)', () => {
     const d = createFlapDamping({ recoverAfter: 3 });
     d.runBroke();
     expect(d.need).toBe(6);
     d.runBroke();
     d.runBroke();
     d.runBroke();
-    expect(d.need).toBe(24);
+    expect(d.need).toBe(12);
     expect(d.damped).toBe(true);
   });
 

@@ -16,7 +16,7 @@
 export interface FlapDampingOptions {
   /** Healthy checks in a row a recovery needs without flaps. Integer ≥ 1 (config `modes.recover_after`, default 3). */
   readonly recoverAfter: number;
-  /** The most it can need after flaps; also how long a step up stays on probation, and how long without a flap resets it. Checks, integer ≥ `recoverAfter`. Default 8 × `recoverAfter`. */
+  /** The most it can need after flaps; also how long a step up stays on probation, and how long without a flap resets it. Checks, integer ≥ `recoverAfter`. Default 4 × `recoverAfter`. */
   readonly maxRecoverAfter?: number | undefined;
 }
 
@@ -36,7 +36,7 @@ export interface FlapDamping {
 }
 
 /** The ceiling's default, as a multiple of `recoverAfter`. */
-export const MAX_RECOVER_AFTER_FACTOR = 8;
+export const MAX_RECOVER_AFTER_FACTOR = 4;
 
 export function createFlapDamping(options: FlapDampingOptions): FlapDamping {
   const base = options.recoverAfter;
