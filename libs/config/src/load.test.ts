@@ -112,6 +112,13 @@ describe('a bad file names every problem as path: what is wrong', () => {
     ]);
   });
 
+  it('a flap-damping ceiling under the recovery run', () => {
+    expect(problems(`${ACTION_PLAN}modes: { recover_after: 5, max_recover_after: 4 }\n`)).toEqual([
+      'modes.max_recover_after: 4 is under recover_after (5): a recovery could never need that few checks',
+    ]);
+    expect(parseConfig(`${ACTION_PLAN}modes: { recover_after: 5, max_recover_after: 5 }\n`, 'plan.yaml', {}).modes).toMatchObject({ recoverAfter: 5, maxRecoverAfter: 5 });
+  });
+
   it('unknown provider', () => {
     expect(problems(ACTION_PLAN.replace('- cohere', '- mistral'))).toEqual([
       'providers.secondary[1]: unknown provider "mistral" (not one of openai, anthropic, google, cohere, and no entry under endpoints)',

@@ -126,6 +126,7 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
         minDelayMs: file.failover.hedging.min_delay,
         maxDelayMs: file.failover.hedging.max_delay,
         minSamples: file.failover.hedging.min_samples,
+        lastChance: file.failover.hedging.last_chance,
         budget: {
           ratio: file.failover.hedging.budget.ratio,
           minPerWindow: file.failover.hedging.budget.min_per_window,
@@ -202,6 +203,7 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
     modes: {
       evaluateEveryMs: file.modes.evaluate_every,
       recoverAfter: file.modes.recover_after,
+      ...(file.modes.max_recover_after !== undefined ? { maxRecoverAfter: file.modes.max_recover_after } : {}),
       routerStaleAfterMs: file.modes.router_stale_after,
       minServing: { router: file.modes.min_serving.router, providerAgent: file.modes.min_serving.provider_agent, cache: file.modes.min_serving.cache },
       rules: {

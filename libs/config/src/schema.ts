@@ -65,6 +65,7 @@ export const fileSchema = z.strictObject({
           min_delay: duration.default(500),
           max_delay: duration.default(10_000),
           min_samples: count(1).default(20),
+          last_chance: z.boolean().default(true),
           budget: z
             .strictObject({ ratio: share.default(0.05), min_per_window: count(0).default(1), window: duration.default(10_000) })
             .prefault({}),
@@ -204,6 +205,7 @@ export const fileSchema = z.strictObject({
     .strictObject({
       evaluate_every: duration.default(1_000),
       recover_after: count(1).default(3),
+      max_recover_after: count(1).optional(),
       router_stale_after: duration.default(60_000),
       min_serving: z
         .strictObject({ router: count(1).default(1), provider_agent: count(1).default(1), cache: count(1).default(1) })
@@ -223,6 +225,11 @@ export const fileSchema = z.strictObject({
           outage: modePolicySchema(duration).optional(),
         })
         .prefault({}),
+    })
+    .superRefine((m, ctx) => {
+      if (m.max_recover_after !== undefined && m.max_recover_after < m.recover_after) {
+        ctx.addIssue({ code: 'custom', path: ['max_recover_after'], message: `${m.max_recover_after} is under recover_after (${m.recover_after}): a recovery could never need that few checks` });
+      }
     })
     .prefault({}),
 });

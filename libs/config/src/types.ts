@@ -77,8 +77,10 @@ export interface HedgingConfig {
   readonly minDelayMs: number;
   /** Nor longer. Milliseconds; default 10 000. */
   readonly maxDelayMs: number;
-  /** First-token times of a provider needed before it is hedged adaptively. Default 20. */
+  /** First-token times of a provider needed before it is hedged adaptively (or hedged to at the last chance). Default 20. */
   readonly minSamples: number;
+  /** The last-chance hedge, for whole answers: once the next candidate would only just answer within the deadline (the time left less `factor` × its p95), outside the budget. Default true. */
+  readonly lastChance: boolean;
   /** Adaptive hedges allowed: a share of the calls over a window (a failover budget of their own). Defaults 0.05, 1, 10 000 ms. */
   readonly budget: { readonly ratio: number; readonly minPerWindow: number; readonly windowMs: number };
 }
@@ -258,7 +260,10 @@ export interface UltraConfig {
   readonly bulkhead: WithOverrides<BulkheadConfig>;
   readonly modes: {
     readonly evaluateEveryMs: number;
+    /** Healthy checks in a row before the mode steps back up, when it has not flapped lately. */
     readonly recoverAfter: number;
+    /** The most healthy checks a recovery needs after the mode flapped; absent: 4 × `recoverAfter` (the health service's default). */
+    readonly maxRecoverAfter?: number;
     /** A router that has not heard from the health service for this long assumes DEGRADED. */
     readonly routerStaleAfterMs: number;
     /**

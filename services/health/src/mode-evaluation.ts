@@ -1,14 +1,18 @@
 import type { Notifier } from '@ultra/core';
 import { modeName, type Logger } from '@ultra/runtime';
 import { inSpan } from '@ultra/telemetry';
-import type { ModeEngine } from './engine/engine.ts';
+import type { EvaluationKind, ModeEngine } from './engine/engine.ts';
 import { modeChangeLine } from './mode-log.ts';
 import { observationOf, type Registry } from './registry.ts';
 import type { StartGate } from './startup.ts';
 
 export interface ModeEvaluation {
-  /** Observes the registry (and the last queue depth) now; logs and traces a change of mode, and notifies watchers of any change. */
-  now(): void;
+  /**
+   * Observes the registry (and the last queue depth) now; logs and traces a change of mode,
+   * and notifies watchers of any change. `kind`: `check` on the timer, `change` when a
+   * component changed (only checks count towards a recovery run).
+   */
+  now(kind: EvaluationKind): void;
   /** The retry queue's depth as last read, for the `queue_depth_above` rules. */
   setQueueDepth(depth: number | undefined): void;
 }
@@ -23,10 +27,10 @@ export function createModeEvaluation(deps: { engine: ModeEngine; registry: Regis
   const { engine, registry, gate, tiers, changes, log, stopping } = deps;
   let queueDepth: number | undefined;
   return {
-    now() {
+    now(kind) {
       if (!gate.ready() || stopping?.aborted) return;
       const before = engine.current().mode;
-      if (!engine.observe({ ...observationOf(registry, tiers), queueDepth })) return;
+      if (!engine.observe({ ...observationOf(registry, tiers), queueDepth }, kind)) return;
       const now = engine.current();
       if (now.mode !== before) {
         const line = modeChangeLine(before, now.mode, now.reason);

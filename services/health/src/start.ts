@@ -20,10 +20,10 @@ export async function startHealth({ config, log, shutdown }: ServiceContext): Pr
   const changes = createNotifier();
   // Aborted as the stop begins, when every service in this process turns NOT_SERVING: from then on the mode holds.
   const stopping = new AbortController();
-  const engine = createModeEngine({ rules: rulesFromConfig(config), clock, recoverAfter: config.modes.recoverAfter });
+  const engine = createModeEngine({ rules: rulesFromConfig(config), clock, recoverAfter: config.modes.recoverAfter, maxRecoverAfter: config.modes.maxRecoverAfter });
   const registry = createRegistry(() => {
     changes.notify();
-    evaluation.now(); // step down at once
+    evaluation.now('change'); // step down at once
   });
   const gate = createStartGate({ registry, clock });
   const evaluation = createModeEvaluation({ engine, registry, gate, tiers: config.tiers.map((t) => t.name), changes, log, stopping: stopping.signal });
@@ -57,7 +57,7 @@ export async function startHealth({ config, log, shutdown }: ServiceContext): Pr
       if (ok && (await pins.sync().catch((err: unknown) => (log.debug({ err: String(err) }, 'pin not read from Redis'), false)))) changes.notify();
     }
     registry.expireLoad(clock.now() - LOAD_REPORT_TTL_MS);
-    evaluation.now();
+    evaluation.now('check');
     if (!shutdown.aborted) timer = clock.setTimeout(() => void tick(), config.modes.evaluateEveryMs);
   };
   void tick();

@@ -15,10 +15,10 @@ function start(stopping = new AbortController().signal) {
   const engine = createModeEngine({ rules: DEFAULT_RULES, clock, recoverAfter: 3 });
   const logged: string[] = [];
   const log = createLogger('health', { destination: { write: (line: string) => void logged.push(String(JSON.parse(line).msg)) } });
-  const registry = createRegistry(() => evaluation.now());
+  const registry = createRegistry(() => evaluation.now('change'));
   const gate = createStartGate({ registry, clock, graceMs: 60_000 });
   const evaluation = createModeEvaluation({ engine, registry, gate, tiers: ['primary'], changes: createNotifier(), log, stopping });
-  const evaluate = () => evaluation.now();
+  const evaluate = () => evaluation.now('check');
   for (const name of ['router@127.0.0.1:50051', 'cache@127.0.0.1:50071']) registry.set({ name, kind: 'service', status: ComponentStatus.STARTING, detail: 'starting' });
   registry.set({ name: 'provider:openai', kind: 'provider', tier: 'primary', status: ComponentStatus.STARTING, detail: 'starting' });
   const report = (name: string, status: ComponentStatus, kind: 'service' | 'provider' = 'service') =>

@@ -76,6 +76,48 @@ describe('mode engine', () => {
     expect(e.history()).toHaveLength(1);
   });
 
+  it('counts only checks (the timer) towards a recovery: evaluations on a change step down but do not shorten the run', () => {
+    const { e } = engine(3);
+    e.observe(obs(ALL));
+    e.observe(obs({ ...ALL, a: false }), 'change');
+    expect(e.current().mode).toBe(Mode.DEGRADED);
+    for (let i = 0; i < 10; i++) e.observe(obs(ALL), 'change');
+    expect(e.current().mode).toBe(Mode.DEGRADED);
+    e.observe(obs(ALL));
+    e.observe(obs(ALL));
+    e.observe(obs(ALL));
+    expect(e.current().mode).toBe(Mode.NORMAL);
+  });
+
+  it('a provider whose link goes down and up every 4 checks moves the mode at most twice, then holds it down until it has been steady', () => {
+    const { e } = engine(3);
+    e.observe(obs(ALL));
+    // 8 s of a link flapping every second, checked every 250 ms (the chaos matrix's flapping-provider)
+    for (let i = 0; i < 32; i++) e.observe(obs({ ...ALL, a: Math.floor(i / 4) % 2 === 1 }));
+    expect(e.history().map((h) => h.to)).toEqual([Mode.DEGRADED, Mode.NORMAL, Mode.DEGRADED]);
+    expect(e.current().reason).toMatch(/recovering: \d+ of \d+ healthy checks; \d+, not 3, as the mode flapped lately/);
+    let checks = 0;
+    while (e.current().mode !== Mode.NORMAL && checks < 100) {
+      e.observe(obs(ALL));
+      checks++;
+    }
+    expect(checks).toBeGreaterThan(3);
+    expect(checks).toBeLessThanOrEqual(12);
+    expect(e.history()).toHaveLength(4);
+  });
+
+  it('without flaps, an outage a while after a recovery recovers after recover_after checks again', () => {
+    const { e } = engine(3);
+    e.observe(obs(ALL));
+    e.observe(obs({ ...ALL, a: false }));
+    for (let i = 0; i < 3; i++) e.observe(obs(ALL));
+    expect(e.current().mode).toBe(Mode.NORMAL);
+    for (let i = 0; i < 12; i++) e.observe(obs(ALL));
+    e.observe(obs({ ...ALL, a: false }));
+    for (let i = 0; i < 3; i++) e.observe(obs(ALL));
+    expect(e.current().mode).toBe(Mode.NORMAL);
+  });
+
   it('a pin holds the mode until it expires by itself', () => {
     const { e, clock } = engine(1);
     e.pin(Mode.CRITICAL, 60_000, 'maintenance');

@@ -1,5 +1,6 @@
 import { Mode } from '@ultra/contracts/chat';
 import type { Clock } from '@ultra/core';
+import { createFlapDamping } from './flap-damping.ts';
 import { evaluate, type ModeRules, type Observation } from './rules.ts';
 
 export interface ModeChangeRecord {
@@ -12,16 +13,27 @@ export interface ModeChangeRecord {
 export interface EngineOptions {
   rules: ModeRules;
   clock: Clock;
-  /** Healthy evaluations in a row before the mode steps back up. Default 3. */
+  /** Healthy checks (evaluations on the timer) in a row before the mode steps back up, when it has not flapped lately. Config `modes.recover_after`, default 3. */
   recoverAfter: number;
+  /** The most healthy checks a recovery needs after the mode flapped (see flap-damping.ts). Config `modes.max_recover_after`, default 4 × `recoverAfter`. */
+  maxRecoverAfter?: number | undefined;
   /** Mode changes kept in the history. Default 100. */
   historySize?: number;
 }
 
 /**
- * The mode engine: steps down at once when things get worse, back up only after
- * `recoverAfter` evaluations in a row that call for a better mode, so a component that
- * flaps does not flap the mode. An operator pin overrides it until it expires.
+ * What started an evaluation: the timer (`check`, every `modes.evaluate_every`), or a
+ * change of some component (`change`). Both step down at once; only checks count towards
+ * a recovery run, so its length is time (`recover_after × evaluate_every`), not however
+ * many components happened to change meanwhile.
+ */
+export type EvaluationKind = 'check' | 'change';
+
+/**
+ * The mode engine: steps down at once when things get worse, back up only after a run of
+ * checks in a row that call for a better mode: `recoverAfter` of them, more after the mode
+ * or its inputs flapped lately (flap-damping.ts), so a component that flaps does not flap
+ * the mode. An operator pin overrides it until it expires.
  */
 export function createModeEngine(options: EngineOptions) {
   const { clock, rules } = options;
@@ -30,6 +42,7 @@ export function createModeEngine(options: EngineOptions) {
   let reason = 'starting: waiting for every component to report';
   let since = clock.now();
   let better = 0;
+  const damping = createFlapDamping({ recoverAfter: options.recoverAfter, maxRecoverAfter: options.maxRecoverAfter });
   let computed: { mode: Mode; reason: string } = { mode, reason };
   let pin: { mode: Mode; until: number; reason: string } | undefined;
   const history: ModeChangeRecord[] = [];
@@ -57,19 +70,27 @@ export function createModeEngine(options: EngineOptions) {
 
   return {
     /** Feeds one evaluation; returns true when the mode or its reason changed. */
-    observe(obs: Observation): boolean {
+    observe(obs: Observation, kind: EvaluationKind = 'check'): boolean {
       const before = `${mode}|${reason}`;
       computed = evaluate(rules, obs);
       if (pinned()) return before !== `${mode}|${reason}`;
       if (computed.mode >= mode) {
+        if (better > 0) damping.runBroke();
+        if (computed.mode > mode && mode !== Mode.UNSPECIFIED) damping.steppedDown();
         better = 0;
         set(computed.mode, computed.reason);
-      } else if (++better >= options.recoverAfter) {
-        better = 0;
-        set(computed.mode, computed.reason || 'all healthy');
       } else {
-        reason = `${computed.reason || 'recovering'} (recovering: ${better} of ${options.recoverAfter} healthy checks)`;
+        if (kind === 'check') better++;
+        if (better >= damping.need) {
+          better = 0;
+          damping.steppedUp();
+          set(computed.mode, computed.reason || 'all healthy');
+        } else {
+          const flapped = damping.damped ? `; ${damping.need}, not ${options.recoverAfter}, as the mode flapped lately` : '';
+          reason = `${computed.reason || 'recovering'} (recovering: ${better} of ${damping.need} healthy checks${flapped})`;
+        }
       }
+      if (kind === 'check') damping.checked(better > 0);
       return before !== `${mode}|${reason}`;
     },
 

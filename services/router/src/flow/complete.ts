@@ -18,7 +18,7 @@ import { plainAttempt } from './attempt-plain.ts';
  */
 export function createComplete(deps: FlowDeps) {
   const { config } = deps;
-  const engine = createFailoverEngine(deps);
+  const engine = createFailoverEngine(deps, 'whole-answers');
   const inFlight = new Map<string, Promise<ChatAnswer>>();
   const { near } = deps;
 

@@ -118,11 +118,47 @@ describe('the adaptive hedge (on by default)', () => {
   });
 
   it('can be turned off, leaving the fixed hedge as it was', async () => {
-    const h = harness('{ adaptive: false }');
+    const h = harness('{ adaptive: false, last_chance: false }');
     await warm(h, false);
     h.hung.add('openai');
     void h.flow.complete(ask('hang'), { signal: h.signal });
     await tick();
     expect(h.clock.pending).toBe(0);
+  });
+});
+
+describe('the last-chance hedge (on by default, whole answers only)', () => {
+  it('sends a whole answer that has not come back on to the next candidate while it can still answer within the deadline', async () => {
+    const h = harness('{ adaptive: false }');
+    await warm(h, false);
+    h.hung.add('openai');
+    const pending = h.flow.complete(ask('crawl'), { signal: h.signal });
+    await tick();
+    // the default 30 s deadline less the 20 ms hop margin, less min_delay (anthropic's p95 here is 0 ms)
+    h.clock.advance(29_479);
+    await tick();
+    expect(h.calls).toEqual(['openai']);
+    h.clock.advance(1);
+    const answer = await pending;
+    expect(answer.provider).toBe('anthropic');
+    await tick();
+    expect(h.cancelled).toEqual(['openai']);
+  });
+
+  it('is not sent for a stream (its caller may have seen tokens), nor to a candidate whose times are unknown', async () => {
+    const timers = async (hedging: string) => {
+      const h = harness(hedging);
+      await warm(h, true);
+      h.hung.add('openai');
+      void text(h.flow.stream(ask('crawl'), { signal: h.signal }));
+      await tick();
+      return h.clock.pending; // the stream's own first-token timeout, and no hedge
+    };
+    expect(await timers('{ adaptive: false }')).toBe(await timers('{ adaptive: false, last_chance: false }'));
+    const fresh = harness('{ adaptive: false }');
+    fresh.hung.add('openai');
+    void fresh.flow.complete(ask('crawl'), { signal: fresh.signal });
+    await tick();
+    expect(fresh.clock.pending).toBe(0);
   });
 });

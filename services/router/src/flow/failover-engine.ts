@@ -48,9 +48,11 @@ export interface FailoverRun<S> {
  * since their times to a first event differ): orders the candidates (selector), spends the
  * failover budget, hedges before the first event (hedging.ts), and records every outcome
  * in the provider book. Attempts the agent rescued (their provider's breaker opened while
- * they waited) come back UNAVAILABLE and fail over without spending the budget.
+ * they waited) come back UNAVAILABLE and fail over without spending the budget. For
+ * `whole-answers` a call may also be hedged at its last chance (hedging.ts): a caller who
+ * asked for a whole answer has seen nothing of a crawling one.
  */
-export function createFailoverEngine(deps: FlowDeps) {
+export function createFailoverEngine(deps: FlowDeps, kind: 'whole-answers' | 'streams' = 'streams') {
   const { config, clock, book, selector, budget } = deps;
   const hedging = createHedging(config.failover.hedging, clock);
 
@@ -100,7 +102,8 @@ export function createFailoverEngine(deps: FlowDeps) {
         if (i > 0 && attempts.at(-1)?.outcome !== Outcome.UNAVAILABLE && !budget.tryRetry()) return { kind: 'over', why: ' (the retry budget is spent)' };
         const c = order[i]!;
         const after = order[i + 1];
-        const plan = after !== undefined && !hedged ? hedging.plan(c.provider, i === 0, policy.hedging) : [];
+        const lastChance = after !== undefined && kind === 'whole-answers' ? { next: after.provider, remainingMs: remaining(deps, p) } : undefined;
+        const plan = after !== undefined && !hedged ? hedging.plan(c.provider, i === 0, policy.hedging, lastChance) : [];
         const first = launch(deps, start, c, signal, after !== undefined);
         if (plan.length === 0 || after === undefined) {
           i++;

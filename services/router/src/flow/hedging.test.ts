@@ -49,6 +49,27 @@ describe('the adaptive hedge delay', () => {
   });
 });
 
+describe('the last-chance hedge', () => {
+  it('comes when the next candidate would need factor × its p95 (at least min_delay) of what is left, after the other moments, outside the budget', () => {
+    const h = createHedging(hedgingOf(), new ManualClock(0));
+    for (let i = 0; i < 20; i++) h.firstEvent('anthropic', 4_000);
+    for (let i = 0; i < 20; i++) h.firstEvent('openai', 2_000);
+    // openai's adaptive hedge at 3 s; anthropic answers within 1.5 × 4 s, so its last chance is 30 s − 6 s
+    expect(h.plan('openai', true, true, { next: 'anthropic', remainingMs: 30_000 })).toEqual([
+      { delayMs: 3_000, budgeted: true },
+      { delayMs: 24_000, budgeted: false },
+    ]);
+    // too late for anthropic to make it, or no earlier than the adaptive hedge: none
+    expect(h.plan('openai', true, true, { next: 'anthropic', remainingMs: 6_400 })).toEqual([{ delayMs: 3_000, budgeted: true }]);
+    expect(h.plan('openai', true, true, { next: 'anthropic', remainingMs: 8_000 })).toEqual([{ delayMs: 3_000, budgeted: true }]);
+    expect(h.plan('openai', true, true, { next: 'cohere', remainingMs: 30_000 })).toEqual([{ delayMs: 3_000, budgeted: true }]);
+    expect(h.plan('openai', true, false, { next: 'anthropic', remainingMs: 30_000 })).toEqual([]);
+    const off = createHedging(hedgingOf('{ last_chance: false }'), new ManualClock(0));
+    for (let i = 0; i < 20; i++) off.firstEvent('anthropic', 4_000);
+    expect(off.plan('openai', true, true, { next: 'anthropic', remainingMs: 30_000 })).toEqual([]);
+  });
+});
+
 describe('the hedge budget', () => {
   it('allows budgeted hedges up to ratio × calls over the window (at least min_per_window), and refills as the window moves', () => {
     const clock = new ManualClock(0);
