@@ -12,7 +12,7 @@ import {
 } from '@connectrpc/connect';
 import { invokeUnaryImplementation, runStreamingCall, transformInvokeImplementation } from '@connectrpc/connect/protocol';
 import { runLocalUnary } from './local-unary.ts';
-import { withServerSpan } from '@ultra/telemetry';
+import { tracingOff, withServerSpan } from '@ultra/telemetry';
 
 /** What a service serves, as an in-process caller reaches it: its methods and its server interceptors. */
 export interface LocalEndpoint {
@@ -39,6 +39,7 @@ type End = (failed: boolean, message?: string) => void;
 function openServerSpan(endpoint: LocalEndpoint, method: DescMethod, header: Headers): { ctx: Context; end: End } {
   let end: End = () => undefined;
   let ctx = context.active();
+  if (tracingOff()) return { ctx, end };
   withServerSpan(headerRecord(header), `POST /${method.parent.typeName}/${method.name}`, (e) => (end = e), () => (ctx = context.active()), endpoint.service);
   return { ctx, end };
 }
