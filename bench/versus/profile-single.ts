@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,7 +15,8 @@ const USAGE = `usage: node --import tsx --conditions=ultra-source bench/versus/p
 
 Ultra's compiled build in topology single (one process, as bench:versus starts it) under
 cache-miss load from the simulator; with --cpu-prof unless --no-prof. Prints req/s, CPU
-per request, peak RSS and the profile's summary (the profile file stays in a temp folder).`;
+per request, peak RSS and the profile's summary (the profile file stays in a temp folder).
+With --heap-snapshot, a heap snapshot of the process right after the load, in the same folder.`;
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     'no-prof': { type: 'boolean', default: false },
     flags: { type: 'string', default: '' },
+    'heap-snapshot': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -35,12 +37,13 @@ const concurrency = Number(values.concurrency);
 const profDir = mkdtempSync(join(tmpdir(), 'ultra-single-prof-'));
 const prof = values['no-prof'] ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=250'];
 const extra = values.flags.split(' ').filter((f) => f !== '');
+const heap = values['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${profDir}`] : [];
 
 const simPort = await freePort();
 const sim = spawnService('simulator', 'libs/provider-sim/src/main.ts', ['--host', '127.0.0.1', '--port', String(simPort)], { readyLine: /listening on/ });
 await sim.ready;
 const cfg = await ultraConfig(simPort);
-const one = forkCompiled('libs/cli/dist/serve-main.js', [...SERVICES.map(([n]) => n), '--config', cfg.file], [...OTEL, ...prof, ...extra]);
+const one = forkCompiled('libs/cli/dist/serve-main.js', [...SERVICES.map(([n]) => n), '--config', cfg.file], [...OTEL, ...prof, ...heap, ...extra]);
 await one.ready;
 const pid = one.proc.pid!;
 const client = createHttpClient(`http://127.0.0.1:${cfg.http}`, concurrency);
@@ -64,6 +67,20 @@ const toUs = Number(process.hrtime.bigint() / 1000n);
 clearInterval(sampler);
 const cpuMs = (readCpuMs(pid) ?? 0) - cpu0;
 client.close();
+if (heap.length > 0) {
+  process.kill(pid, 'SIGUSR2');
+  // (the snapshot is written synchronously on the process's main thread; it is done when the file stops growing)
+  for (let last = -1; ; ) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    const snap = readdirSync(profDir).find((f) => f.endsWith('.heapsnapshot'));
+    const size = snap ? statSync(join(profDir, snap)).size : -1;
+    if (snap && size > 0 && size === last) {
+      console.log(`heap snapshot ${join(profDir, snap)} (${(size / 2 ** 20).toFixed(0)} MB)`);
+      break;
+    }
+    last = size;
+  }
+}
 const exited = new Promise((r) => one.proc.once('exit', r));
 one.proc.kill('SIGTERM');
 await exited;

@@ -192,16 +192,17 @@ async function drain<T>(it: AsyncIterator<T>, ctx: Context): Promise<void> {
 
 /**
  * `work`, or its caller's abort (deadline or cancel) as soon as that comes, as a network
- * call ends when its stream is reset whatever the handler is still doing.
+ * call ends when its stream is reset whatever the handler is still doing. One promise,
+ * not `Promise.race(...).finally(...)`: three promises less per in-process call.
  */
 function unlessAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
   if (signal.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.Canceled));
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(ConnectError.from(signal.reason, Code.Canceled));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(ConnectError.from(signal.reason, Code.Canceled));
     signal.addEventListener('abort', onAbort, { once: true });
+    const unwatch = () => signal.removeEventListener('abort', onAbort);
+    work.then((value) => (unwatch(), resolve(value)), (e: unknown) => (unwatch(), reject(e)));
   });
-  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 /**
