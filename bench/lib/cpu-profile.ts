@@ -54,7 +54,8 @@ export interface Suspect {
   test: (group: string, fnName: string, url: string) => boolean;
 }
 
-const REPO = /\/(services|libs)\/([^/]+)\/src\/(.*)$/;
+// Compiled code (dist/) counts as the repository's own too: bench:versus runs the build.
+const REPO = /\/(services|libs)\/([^/]+)\/(src|dist)\/(.*)$/;
 
 function groupOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
@@ -70,7 +71,7 @@ function where(url: string, line: number): string {
   if (url === '') return '';
   const own = REPO.exec(url);
   // tsx hands V8 transformed code, whose line numbers do not match the source: name the file only.
-  if (own) return `${own[1]}/${own[2]}/src/${own[3]}`;
+  if (own) return `${own[1]}/${own[2]}/${own[3]}/${own[4]}${own[3] === 'dist' ? `:${line + 1}` : ''}`;
   const mod = /node_modules\/(.*)$/.exec(url);
   if (mod) return `${mod[1]}:${line + 1}`;
   return `${url}:${line + 1}`;

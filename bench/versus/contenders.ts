@@ -22,7 +22,7 @@ export interface Contender {
   servedFrom?: boolean;
 }
 
-const chat = (model: string) => (prompt: string, stream?: boolean) => JSON.stringify({ model, messages: [{ role: 'user', content: prompt }], ...(stream ? { stream: true } : {}) });
+export const chat = (model: string) => (prompt: string, stream?: boolean) => JSON.stringify({ model, messages: [{ role: 'user', content: prompt }], ...(stream ? { stream: true } : {}) });
 
 /** The environment without the caller's OTEL_* variables or provider keys. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -32,7 +32,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 /** Forks a compiled entry point (dist/*.js) as `npm start` runs it: no TypeScript loader. */
-function forkCompiled(entry: string, args: string[], execArgv: string[], env: NodeJS.ProcessEnv = cleanEnv()): { proc: ChildProcess; ready: Promise<void> } {
+export function forkCompiled(entry: string, args: string[], execArgv: string[], env: NodeJS.ProcessEnv = cleanEnv()): { proc: ChildProcess; ready: Promise<void> } {
   const proc = fork(repoPath(entry), args, { execArgv, env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let err = '';
   proc.stderr!.on('data', (c: Buffer) => (err = (err + c.toString()).slice(-4000)));
@@ -58,7 +58,7 @@ async function answering(url: string, ms = 120_000): Promise<void> {
 }
 
 /** Ultra's config for the bench: one simulated OpenAI provider, probes every 30 s, on free ports. */
-async function ultraConfig(sim: number): Promise<{ file: string; http: number }> {
+export async function ultraConfig(sim: number): Promise<{ file: string; http: number }> {
   const [grpc, http, agent, cache, health] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   const file = join(mkdtempSync(join(tmpdir(), 'ultra-versus-')), 'ultra.yaml');
   writeFileSync(
@@ -78,8 +78,8 @@ services:
   return { file, http };
 }
 
-const OTEL = ['--import', repoPath('libs/telemetry/dist/instrumentation.js')];
-const SERVICES = [
+export const OTEL = ['--import', repoPath('libs/telemetry/dist/instrumentation.js')];
+export const SERVICES = [
   ['cache', 'services/cache/dist/main.js'],
   ['provider-agent', 'services/provider-agent/dist/main.js'],
   ['health', 'services/health/dist/main.js'],

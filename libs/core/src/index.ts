@@ -5,3 +5,4 @@ export * from './notifier.ts';
 export * from './guards.ts';
 export * from './errors/index.ts';
 export * from './latency-window.ts';
+export * from './linked-abort.ts';

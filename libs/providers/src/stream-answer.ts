@@ -1,10 +1,14 @@
 import { Outcome } from '@ultra/contracts/chat';
+import { linkedAbort } from '@ultra/core';
 import { problem } from './classify.ts';
 import { classifyStreamFailure } from './classify-thrown.ts';
 import { ANSWER_BODY_LIMIT, describeContent, ERROR_BODY_LIMIT, readText, send, type HttpCall, type HttpContext } from './http.ts';
 import { readSse } from './sse.ts';
 import type { StreamEvent } from './types.ts';
 import type { StreamDecoder } from './wire-spec.ts';
+
+/** Why the HTTP call is aborted when the reader stopped before the whole answer. */
+const STOPPED = new DOMException('the reader stopped before the answer was complete', 'AbortError');
 
 /**
  * Runs one streamed call: passes each piece of text on as its event arrives, then ends
@@ -18,12 +22,12 @@ export async function* streamAnswer(
   decoder: StreamDecoder,
   signal: AbortSignal,
 ): AsyncGenerator<StreamEvent> {
-  const local = new AbortController();
-  const combined = AbortSignal.any([signal, local.signal]);
+  const httpAbort = linkedAbort(signal);
   let partial = '';
+  let answered = false;
   let toolChars = 0;
   try {
-    const res = await send(ctx, call, combined);
+    const res = await send(ctx, call, httpAbort.signal);
     const type = res.headers.get('content-type') ?? '';
     if (!/text\/event-stream/i.test(type) || res.body === null) {
       // Read only enough to say what it is (a body that is not a stream may never end).
@@ -45,10 +49,14 @@ export async function* streamAnswer(
     if (completion === undefined) {
       throw problem(ctx, Outcome.MALFORMED_RESPONSE, 'the stream ended before the answer was complete');
     }
+    answered = true;
     yield { type: 'done', completion };
   } catch (e) {
     throw classifyStreamFailure(ctx, e, signal, partial, toolChars > 0);
   } finally {
-    local.abort();
+    httpAbort.unlink();
+    // (after a whole answer the body was read or handed back to the pool: an abort would
+    // only build a DOMException for nobody)
+    if (!answered) httpAbort.abort(STOPPED);
   }
 }

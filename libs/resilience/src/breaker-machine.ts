@@ -2,7 +2,7 @@ import { assign, emit, raise, setup, type MetaObject, type NonReducibleUnknown, 
 import { openDurationMs, windowConfigOf, type BreakerOptions } from './breaker-options.ts';
 import { isProviderFailure, isSlow, openUntilFor, recordResult, recordSlowWait, tripCause } from './breaker-rules.ts';
 import type { BreakerSnapshot } from './breaker-snapshot.ts';
-import type { BreakerContext, BreakerEmitted, BreakerEvent, ForceMode } from './breaker-types.ts';
+import type { BreakerContext, BreakerEmitted, BreakerEvent, BreakerPermit, ForceMode } from './breaker-types.ts';
 import { emptyWindow } from './sliding-window.ts';
 
 /** What the breaker machine starts from: options already merged and checked (`resolveBreakerOptions`). */
@@ -22,6 +22,8 @@ const recorded = (c: Ctx, e: Ev) => (slowWait(e) ? recordSlowWait(c, e.at) : rec
 /** A call already recorded while it waited counts no more when it ends. */
 const alreadyCounted = (e: Ev) => (e.type === 'SUCCESS' || e.type === 'FAILURE') && e.counted === true;
 const counts = (c: Ctx, e: Ev) => !alreadyCounted(e) && (e.type === 'SUCCESS' || slowWait(e) || providerFailure(c, e));
+/** The permit an admitted call gets: of the breaker's current period, issued at `at`. */
+export const permitFor = (c: Pick<Ctx, 'epoch'>, at: number, probe: boolean): BreakerPermit => Object.freeze({ epoch: c.epoch, probe, issuedAt: at });
 const isProbe = (c: Ctx, e: Ev) => current(c, e) && 'permit' in e && e.permit.probe;
 
 /** The machine's types, for `setup` to infer from: a typed empty object, xstate reads no value here. */
@@ -61,14 +63,8 @@ export const breakerMachine = setup({
     },
   },
   actions: {
-    admit: emit(({ context, event }) => ({
-      type: 'admitted' as const,
-      permit: Object.freeze({ epoch: context.epoch, probe: false, issuedAt: event.at }),
-    })),
-    admitProbe: emit(({ context, event }) => ({
-      type: 'admitted' as const,
-      permit: Object.freeze({ epoch: context.epoch, probe: true, issuedAt: event.at }),
-    })),
+    admit: emit(({ context, event }) => ({ type: 'admitted' as const, permit: permitFor(context, event.at, false) })),
+    admitProbe: emit(({ context, event }) => ({ type: 'admitted' as const, permit: permitFor(context, event.at, true) })),
     takeProbeSlot: assign(({ context }) => ({ probesInFlight: context.probesInFlight + 1 })),
     rejectOpen: emit(({ context, event }) => ({
       type: 'rejected' as const,

@@ -82,14 +82,22 @@ export function recordCall(state: WindowState, config: WindowConfig, call: Windo
 
 /** Totals over the calls the window holds at time `at` (epoch ms). */
 export function windowCounts(state: WindowState, config: WindowConfig, at: number): WindowCounts {
-  const parts: readonly WindowCounts[] =
-    state.type === 'count'
-      ? state.calls.map((c) => ({ calls: 1, failures: c.failure ? 1 : 0, slow: c.slow ? 1 : 0 }))
-      : config.type === 'time'
-        ? liveBuckets(state.buckets, config, at)
-        : [];
-  return parts.reduce(
-    (sum, p) => ({ calls: sum.calls + p.calls, failures: sum.failures + p.failures, slow: sum.slow + p.slow }),
-    EMPTY_COUNTS,
-  );
+  // (a loop, not map/reduce: the breaker judges the window on every call's end)
+  let calls = 0;
+  let failures = 0;
+  let slow = 0;
+  if (state.type === 'count') {
+    for (const c of state.calls) {
+      calls++;
+      if (c.failure) failures++;
+      if (c.slow) slow++;
+    }
+  } else if (config.type === 'time') {
+    for (const b of liveBuckets(state.buckets, config, at)) {
+      calls += b.calls;
+      failures += b.failures;
+      slow += b.slow;
+    }
+  }
+  return { calls, failures, slow };
 }

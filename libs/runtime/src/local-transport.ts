@@ -12,7 +12,7 @@ import {
 } from '@connectrpc/connect';
 import { invokeUnaryImplementation, runStreamingCall, transformInvokeImplementation } from '@connectrpc/connect/protocol';
 import { runLocalUnary } from './local-unary.ts';
-import { withServerSpan } from '@ultra/telemetry';
+import { tracingOff, withServerSpan } from '@ultra/telemetry';
 
 /** What a service serves, as an in-process caller reaches it: its methods and its server interceptors. */
 export interface LocalEndpoint {
@@ -39,6 +39,7 @@ type End = (failed: boolean, message?: string) => void;
 function openServerSpan(endpoint: LocalEndpoint, method: DescMethod, header: Headers): { ctx: Context; end: End } {
   let end: End = () => undefined;
   let ctx = context.active();
+  if (tracingOff()) return { ctx, end };
   withServerSpan(headerRecord(header), `POST /${method.parent.typeName}/${method.name}`, (e) => (end = e), () => (ctx = context.active()), endpoint.service);
   return { ctx, end };
 }
@@ -191,16 +192,17 @@ async function drain<T>(it: AsyncIterator<T>, ctx: Context): Promise<void> {
 
 /**
  * `work`, or its caller's abort (deadline or cancel) as soon as that comes, as a network
- * call ends when its stream is reset whatever the handler is still doing.
+ * call ends when its stream is reset whatever the handler is still doing. One promise,
+ * not `Promise.race(...).finally(...)`: three promises less per in-process call.
  */
 function unlessAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
   if (signal.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.Canceled));
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(ConnectError.from(signal.reason, Code.Canceled));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(ConnectError.from(signal.reason, Code.Canceled));
     signal.addEventListener('abort', onAbort, { once: true });
+    const unwatch = () => signal.removeEventListener('abort', onAbort);
+    work.then((value) => (unwatch(), resolve(value)), (e: unknown) => (unwatch(), reject(e)));
   });
-  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 /**

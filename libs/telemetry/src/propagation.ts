@@ -2,6 +2,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, type Context } f
 import type { Interceptor } from '@connectrpc/connect';
 import { inService } from './service-scope.ts';
 import { recordFailure } from './spans.ts';
+import { tracingOff } from './tracing-off.ts';
 
 const tracer = trace.getTracer('ultra');
 
@@ -11,6 +12,7 @@ const tracer = trace.getTracer('ultra');
  */
 export function createTraceClientInterceptor(): Interceptor {
   return (next) => async (req) => {
+    if (tracingOff()) return next(req);
     const name = `${req.service.typeName}/${req.method.name}`;
     return tracer.startActiveSpan(name, { kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'grpc', 'rpc.service': req.service.typeName, 'rpc.method': req.method.name } }, async (span) => {
       propagation.inject(context.active(), req.header, { set: (h, k, v) => h.set(k, v) });
@@ -54,6 +56,11 @@ export function withServerSpan(
   run: () => void,
   service?: string,
 ): void {
+  if (tracingOff()) {
+    onClose(() => undefined);
+    run();
+    return;
+  }
   const extracted = extractContext(headers);
   const parent = service === undefined ? extracted : inService(service, extracted);
   const span = tracer.startSpan(name, { kind: SpanKind.SERVER }, parent);

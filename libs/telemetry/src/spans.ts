@@ -1,10 +1,12 @@
 import { SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { NO_SPAN, tracingOff } from './tracing-off.ts';
 
 /**
  * Runs `fn` in a child span of the active one; the span ends on every path, with the
  * exception recorded and an error status on failure.
  */
 export async function inSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T>, tracerName = 'ultra'): Promise<T> {
+  if (tracingOff()) return fn(NO_SPAN);
   return trace.getTracer(tracerName).startActiveSpan(name, { attributes }, async (span) => {
     try {
       return await fn(span);

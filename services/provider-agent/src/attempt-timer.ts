@@ -1,4 +1,4 @@
-import type { Clock } from '@ultra/core';
+import { linkedAbort, type Clock } from '@ultra/core';
 
 /**
  * The signal one provider call runs under: aborted when the caller's signal aborts, or
@@ -16,13 +16,14 @@ export interface AttemptTimer {
   rescue(detail: string): void;
   /** Re-arms the timer: `ms` from now (0 or less: no timer), `what` naming it for errors. */
   arm(ms: number, what: string): void;
-  /** Clears the timer; call on every way out. */
+  /** Clears the timer and stops following the caller's signal; call on every way out. */
   dispose(): void;
 }
 
 export function createAttemptTimer(clock: Clock, caller: AbortSignal | undefined, ms: number, what: string): AttemptTimer {
-  const own = new AbortController();
-  const signal = caller ? AbortSignal.any([caller, own.signal]) : own.signal;
+  // (follows the caller until dispose(): no AbortSignal.any per call)
+  const own = linkedAbort(caller);
+  const { signal } = own;
   let handle: unknown;
   let expired: string | undefined;
   let rescued: string | undefined;
@@ -53,6 +54,7 @@ export function createAttemptTimer(clock: Clock, caller: AbortSignal | undefined
     dispose() {
       clock.clearTimeout(handle);
       handle = undefined;
+      own.unlink();
     },
   };
   timer.arm(ms, what);
