@@ -129,7 +129,7 @@ export const fileSchema = z.strictObject({
         .prefault({}),
       simulator: z.strictObject({ address: address.default({ host: '127.0.0.1', port: 50091 }) }).prefault({}),
       /** Every HTTP/2 listener sends GOAWAY to a connection this old (± 10 %), so that clients dial again and new replicas get traffic; 0: never. */
-      max_connection_age: duration.default(30_000),
+      max_connection_age: duration.default(300_000),
     })
     .prefault({}),
   cache: z

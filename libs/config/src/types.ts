@@ -135,7 +135,7 @@ export interface UltraConfig {
     readonly simulator: Address;
     /**
      * Every HTTP/2 listener sends GOAWAY to a connection after this long, ms, ± 10 %
-     * (`services.max_connection_age`, default 30 s; 0: never): clients dial again, so a
+     * (`services.max_connection_age`, default 5 min; 0: never): clients dial again, so a
      * replica added behind a Service or a DNS name gets its share. Calls in flight finish
      * on the old connection.
      */
