@@ -190,7 +190,13 @@ export function createFleetLink(deps: FleetLinkDeps): FleetLink {
       publish({ kind: 'force', from, provider: name, mode });
       const key = `ultra:agent:force:${name}`;
       forcedByFleet = false;
-      (isHeldForce(mode) ? deps.redis.set(key, mode) : deps.redis.del(key)).catch(deps.onError);
+      if (!isHeldForce(mode)) return void deps.redis.del(key).catch(deps.onError);
+      // Once Redis keeps it, this agent's own force is the fleet's too: should the message that
+      // ends it be lost (pub/sub delivers at most once), Redis keeping none ends it here as well.
+      // A force taken while Redis cannot answer stays this agent's alone.
+      deps.redis.set(key, mode).then(() => {
+        if (target?.breaker().state === HELD_STATE[mode]) forcedByFleet = true;
+      }, deps.onError);
     },
     share(limit) {
       return Math.max(1, Math.ceil(limit / Math.max(1, deps.live())));

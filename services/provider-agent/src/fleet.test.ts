@@ -130,4 +130,18 @@ describe('two agents sharing a provider through Redis', () => {
     a.forced('auto');
     await waitFor(() => tc.done.state === 'closed', { what: 'c back to closed' });
   });
+
+  it("end an agent's own force when Redis keeps it no more, though the message ending it was lost", async () => {
+    const ta = target();
+    a.attach(ta.target);
+    ta.target.force('open'); // as the provider actor does: the breaker first, then the fleet
+    a.forced('open');
+    const raw = createRedisClient(server.url, () => undefined);
+    clients.push(raw);
+    await waitFor(async () => (await raw.get('ultra:agent:force:openai')) === 'open', { what: 'Redis keeping the force' });
+    await raw.del('ultra:agent:force:openai'); // ended elsewhere, its message never heard
+    clock.advance(1_000);
+    await waitFor(() => ta.done.state === 'closed', { what: "a's own force ended" });
+    expect(ta.done.forces.at(-1)).toBe('auto');
+  });
 });
