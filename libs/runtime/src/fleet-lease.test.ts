@@ -5,8 +5,9 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetLeases } from './fleet-lease.ts';
 import { createFleetMembers } from './fleet-members.ts';
+import { createFleetRole } from './fleet-role.ts';
 
-/** The fleet's leases and heartbeats against a real redis-server, time driven by a ManualClock. */
+/** The fleet's leases, heartbeats and roles against a real redis-server, time driven by a ManualClock. */
 let server: RedisServer;
 let redis: Redis;
 beforeAll(async () => {
@@ -80,5 +81,58 @@ describe('the live agents', () => {
     await a.beat();
     expect(a.live).toBe(1);
     expect(seen).toContain(3);
+  });
+});
+
+describe('a fleet role', () => {
+  it('is held by one replica; when its holder dies another takes it within ttl + every; a holder that stops gives it back at once', async () => {
+    const clock = new ManualClock(1_000_000);
+    const changes: string[] = [];
+    const replica = (id: string) =>
+      createFleetRole({
+        leases: createFleetLeases({ client: redis, clock, holder: id, keyPrefix: 'role1:', onError: noError }),
+        clock,
+        name: 'gauges',
+        onChange: (held) => changes.push(`${id}:${held}`),
+      });
+    const [a, b, c] = [replica('a'), replica('b'), replica('c')];
+    expect(await a.claim()).toBe(true);
+    expect(await b.claim()).toBe(false);
+    expect(await c.claim()).toBe(false);
+    // Every 5 s each claims: the holder renews, the others are refused.
+    for (let t = 0; t < 6; t++) {
+      clock.advance(5_000);
+      expect([await a.claim(), await b.claim(), await c.claim()]).toEqual([true, false, false]);
+    }
+    // a dies (stops claiming, never releases): its lease ends 15 s after its last renewal.
+    clock.advance(14_999);
+    expect(await b.claim()).toBe(false);
+    clock.advance(2);
+    expect(await b.claim()).toBe(true);
+    expect(await c.claim()).toBe(false);
+    // b stops cleanly: the role is free at once.
+    b.stop();
+    await redis.ping(); // the release has reached Redis (commands on one connection keep their order)
+    expect(b.held).toBe(false);
+    expect(await c.claim()).toBe(true);
+    expect(changes).toEqual(['a:true', 'b:true', 'c:true']);
+  });
+
+  it('is held by no replica while Redis cannot answer when its leases refuse then, by every replica when they grant', async () => {
+    const down = createRedisConnection('redis://127.0.0.1:1', { connectionName: 'fleet-role-down', maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    down.on('error', () => undefined);
+    const clock = new ManualClock(0);
+    const errors: unknown[] = [];
+    const roles = (whenUnanswered: 'grant' | 'refuse') =>
+      ['a', 'b'].map((id) => createFleetRole({ leases: createFleetLeases({ client: down, clock, holder: id, keyPrefix: 'role2:', whenUnanswered, onError: (e) => errors.push(e) }), clock, name: 'gauges' }));
+    expect(await Promise.all(roles('refuse').map((r) => r.claim()))).toEqual([false, false]);
+    expect(await Promise.all(roles('grant').map((r) => r.claim()))).toEqual([true, true]);
+    expect(errors).toHaveLength(4);
+    down.disconnect();
+  });
+
+  it('refuses a renewal period that would let its lease end between renewals, naming both', () => {
+    const leases = createFleetLeases({ client: redis, clock: new ManualClock(0), holder: 'a', keyPrefix: 'role3:', onError: noError });
+    expect(() => createFleetRole({ leases, clock: new ManualClock(0), name: 'gauges', ttlMs: 5_000, everyMs: 5_000 })).toThrow(/fleet role gauges needs 0 < everyMs < ttlMs, got everyMs 5000, ttlMs 5000/);
   });
 });

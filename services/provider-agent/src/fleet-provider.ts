@@ -99,7 +99,7 @@ export function createFleetLink(deps: FleetLinkDeps): FleetLink {
   let addedToRun = false;
   let lastReset = 0;
   let holdsTrial = false;
-  /** The operator state here came from the fleet (a message or Redis), not from this agent's own admin call. */
+  /** The held force is the fleet's (heard, read from Redis, or this agent's own once Redis keeps it): Redis keeping none ends it. */
   let forcedByFleet = false;
   /** The last INCR of the run under way, and the last message published: what `told` waits for. */
   let counting: Promise<unknown> = Promise.resolve();
@@ -191,9 +191,7 @@ export function createFleetLink(deps: FleetLinkDeps): FleetLink {
       const key = `ultra:agent:force:${name}`;
       forcedByFleet = false;
       if (!isHeldForce(mode)) return void deps.redis.del(key).catch(deps.onError);
-      // Once Redis keeps it, this agent's own force is the fleet's too: should the message that
-      // ends it be lost (pub/sub delivers at most once), Redis keeping none ends it here as well.
-      // A force taken while Redis cannot answer stays this agent's alone.
+      // the fleet's once Redis keeps it, as the message ending it may be lost; taken while Redis is away, this agent's alone
       deps.redis.set(key, mode).then(() => {
         if (target?.breaker().state === HELD_STATE[mode]) forcedByFleet = true;
       }, deps.onError);
