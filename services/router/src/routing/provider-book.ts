@@ -1,6 +1,7 @@
 import { Outcome } from '@ultra/contracts/chat';
 import { BreakerState, type ProviderState } from '@ultra/contracts/provider-agent';
 import type { Clock } from '@ultra/core';
+import { PROVIDER_FAILURE_OUTCOMES } from '@ultra/resilience';
 import { mergeAgentStates, type HeardState } from '../links/agent-merge.ts';
 import { LATENCY_MIN_CALLS, latencyOutliers, OutcomeWindow, successRateOutliers, type OutlierOptions } from './outlier.ts';
 
@@ -44,20 +45,13 @@ export interface ProviderBookOptions {
 }
 
 /**
- * Outcomes that say the provider itself is unwell (the caller's own mistakes do not count).
- * Not UNAVAILABLE: no call reached the provider (its breaker at the agent is open, which
- * the agent's published state already says, or the router could not reach the agent at
- * all, which says nothing of any provider and must not eject every one of them).
+ * Outcomes that say the provider itself is unwell (the caller's own mistakes do not count):
+ * the set the agent's breakers count by default. Not UNAVAILABLE: no call reached the
+ * provider (its breaker at the agent is open, which the agent's published state already
+ * says, or the router could not reach the agent at all, which says nothing of any provider
+ * and must not eject every one of them).
  */
-const UNWELL = new Set([
-  Outcome.RATE_LIMITED,
-  Outcome.OVERLOADED,
-  Outcome.SERVER_ERROR,
-  Outcome.TIMEOUT,
-  Outcome.CONNECTION,
-  Outcome.STREAM_BROKEN,
-  Outcome.MALFORMED_RESPONSE,
-]);
+const UNWELL: ReadonlySet<Outcome> = new Set(PROVIDER_FAILURE_OUTCOMES);
 
 /**
  * What this router knows of each provider: the agent's published state, and its own
