@@ -13,7 +13,7 @@ import type { EndpointType } from './known-providers.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 import { resolveModels } from './check.ts';
-import { BREAKER_DEFAULTS, BULKHEAD_DEFAULTS, RETRY_DEFAULTS, camel, section } from './knobs.ts';
+import { breakerSection, bulkheadSection, camel, retrySection } from './knobs.ts';
 
 export { crossCheck, lenient, type CheckInput } from './check.ts';
 
@@ -197,9 +197,9 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
     limits: resolveLimits(file.limits),
     overload: resolveOverload(file.overload),
     ...(file.tls ? { tls: resolveTls(file.tls)! } : {}),
-    breaker: section(BREAKER_DEFAULTS, file.breaker),
-    retry: section(RETRY_DEFAULTS, file.retry),
-    bulkhead: section(BULKHEAD_DEFAULTS, file.bulkhead),
+    breaker: breakerSection(file.breaker),
+    retry: retrySection(file.retry),
+    bulkhead: bulkheadSection(file.bulkhead),
     modes: {
       evaluateEveryMs: file.modes.evaluate_every,
       recoverAfter: file.modes.recover_after,
