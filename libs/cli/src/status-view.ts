@@ -19,7 +19,7 @@ export interface StatusSnapshot {
   agentError?: string | undefined;
 }
 
-/** Renders the status view as lines of text (colored when `color`). */
+/** Renders the status view in lines of text (colored when `color`). */
 export function renderStatus(s: StatusSnapshot, now: Date, color: boolean): string[] {
   const c = (code: string | undefined, text: string) => (color && code ? `${code}${text}${RESET}` : text);
   const lines: string[] = [];

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PRIORITIES, type PriorityName } from './modes.ts';
 
-/** One client key, as the config holds it: only its SHA-256, never the key. */
+/** One client key in the form the config holds: only its SHA-256, never the key. */
 export interface ClientKey {
   /** A name for logs and metrics (never the key). */
   readonly name: string;

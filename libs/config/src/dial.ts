@@ -62,7 +62,7 @@ export function resolveDial(dial: readonly DialTarget[] | undefined, listen: Add
   return [{ host, port: listen.port, dns: false }];
 }
 
-/** `host:port` or `dns:NAME:PORT`, as config writes it. */
+/** `host:port` or `dns:NAME:PORT`, in config's spelling. */
 export function formatDial(t: DialTarget): string {
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
   return `${t.dns ? 'dns:' : ''}${host}:${t.port}`;

@@ -13,7 +13,7 @@ export interface ModePolicy {
   readonly defer: readonly PriorityName[];
   /** Retry-After given with a refusal, ms. */
   readonly retryAfterMs: number;
-  /** Stream answers as they come; off: a stream gets the whole answer in one piece. */
+  /** Stream answers while they arrive; off: a stream gets the whole answer in one piece. */
   readonly streaming: boolean;
   readonly hedging: boolean;
   readonly cacheWarming: boolean;

@@ -1,7 +1,7 @@
 import { ConfigError } from './config-error.ts';
 import { parseConfig } from './load.ts';
 
-/** For tests: the problems `parseConfig` lists for `yaml` (as file `test.yaml`); throws if it loads. */
+/** For tests: the problems `parseConfig` lists for `yaml` (under the file name `test.yaml`); throws if it loads. */
 export function problemsOf(yaml: string, env: Readonly<Record<string, string | undefined>> = {}): readonly string[] {
   try {
     parseConfig(yaml, 'test.yaml', env);

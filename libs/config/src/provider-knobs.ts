@@ -1,4 +1,4 @@
-/** The per-provider resilience knobs as the services use them, every default applied: hedging, breaker, retry, bulkhead. */
+/** The per-provider resilience knobs in the form the services use, every default applied: hedging, breaker, retry, bulkhead. */
 import type { BackoffOptions, BreakerOptions, RetryBudgetOptions, RetryOptions } from '@ultra/resilience';
 
 /**
@@ -31,7 +31,7 @@ export interface HedgingConfig {
  * applied, with outcomes by name; see docs/circuit-breaker-tuning.md for what each does.
  */
 export type BreakerConfig = Omit<BreakerOptions, 'failureOutcomes'> & {
-  /** The slow-wait threshold (a call still waiting for its first token counts as slow) is this many times the provider's recent first-token p95. Default 5. */
+  /** The slow-wait threshold (a call still waiting for its first token is counted slow) is this many times the provider's recent first-token p95. Default 5. */
   readonly slowWaitFactor: number;
   /** The slow-wait threshold is never below this. Milliseconds; default 3000. */
   readonly slowWaitFloorMs: number;

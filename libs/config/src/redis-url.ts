@@ -26,7 +26,7 @@ export type RedisTarget =
   | {
       readonly kind: 'sentinel';
       readonly sentinels: readonly SentinelAddress[];
-      /** The master group's name, as in the Sentinels' `sentinel monitor NAME …`. */
+      /** The master group's name: NAME in the Sentinels' `sentinel monitor NAME …`. */
       readonly masterName: string;
       /** Database number. Default 0. */
       readonly db: number;

@@ -46,7 +46,7 @@ export const QUEUE_NOT_RETRIED: readonly string[] = ['bad_request', 'auth_failed
 /** A share or probability, 0..1. */
 export const share = z.number().min(0).max(1);
 
-/** A provider or tier name as config writes it. */
+/** A provider or tier name in config's spelling. */
 export const name = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, "-" or "_"');
 
 /** An http:// or https:// URL. */
@@ -54,7 +54,7 @@ export const url = z.string().refine((text) => /^https?:\/\/[^\s/]+/.test(text),
   message: 'must be an http:// or https:// URL',
 });
 
-/** Outcome names as config writes them: lower case, without the `OUTCOME_` prefix. */
+/** Outcome names in config's spelling: lower case, without the `OUTCOME_` prefix. */
 export const OUTCOME_NAMES = [
   'rate_limited', 'overloaded', 'server_error', 'timeout', 'connection', 'bad_request', 'auth_failed',
   'context_too_long', 'content_refused', 'unavailable', 'cancelled', 'stream_broken', 'malformed_response',

@@ -15,7 +15,7 @@ const capabilities = z.strictObject({ tools: z.boolean().optional(), json_schema
 export { OUTCOME_NAMES, QUEUE_NOT_RETRIED, QUEUE_OUTCOMES, type QueueOutcome } from './schema-fields.ts';
 export type { BreakerKnobs, BulkheadKnobs, RetryKnobs } from './schema-knobs.ts';
 
-/** The config file as written (snake_case keys), with defaults filled in. */
+/** The config file in its written form (snake_case keys), with defaults filled in. */
 export const fileSchema = z.strictObject({
   providers: z.record(name, z.array(z.string())),
   health_check: z

@@ -15,7 +15,7 @@ export interface Address {
   port: number;
 }
 
-/** One provider as the services use it, every default applied. */
+/** One provider in the form the services use, every default applied. */
 export interface ProviderConfig {
   /** The name used in the tiers, e.g. `openai` or `local`. */
   readonly name: string;

@@ -10,7 +10,7 @@ export function errnoCode(e: unknown): string | undefined {
   return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
 }
 
-/** The message of a thrown value: an Error's `message`, else the value as text. */
+/** The message of a thrown value: an Error's `message`, else the value turned into text. */
 export function errorMessage(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }

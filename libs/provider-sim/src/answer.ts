@@ -1,6 +1,6 @@
 import type { SimToolCall, SimTools } from './tools/types.ts';
 
-/** A chat request as the simulator needs it, read from any wire format. */
+/** A chat request in the form the simulator needs, read from any wire format. */
 export interface SimRequest {
   model: string;
   /** Every message's text with its role, in order (system prompts included). */
@@ -10,7 +10,7 @@ export interface SimRequest {
   maxTokens?: number | undefined;
   /** OpenAI only: `stream_options.include_usage` was asked for (adds the usage chunk). */
   includeUsage?: boolean | undefined;
-  /** Tools, tool results, response format and images, as the wire format carried them. */
+  /** Tools, tool results, response format and images, unchanged from the wire format. */
   tools?: SimTools | undefined;
 }
 
@@ -37,7 +37,7 @@ export interface SimAnswer {
 /** Longest part of the last user message that the answer quotes, in characters. */
 export const QUOTE_LIMIT = 200;
 
-/** Tokens, approximated as words (at least 1 for any non-empty text). */
+/** Tokens, approximated by words (at least 1 for any non-empty text). */
 export function countWords(text: string): number {
   return text.split(/\s+/).filter(Boolean).length;
 }

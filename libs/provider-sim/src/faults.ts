@@ -46,7 +46,7 @@ export const FaultsSchema = z.strictObject({
   maxConcurrent: z.number().int().min(1).optional(),
 });
 
-/** Faults as given (fields optional). */
+/** Faults the way a caller gives them (fields optional). */
 export type FaultsInput = z.input<typeof FaultsSchema>;
 /** Faults in effect, defaults filled in. */
 export type Faults = Omit<z.output<typeof FaultsSchema>, 'errorRate'> & { errorRate: number };

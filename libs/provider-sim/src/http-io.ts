@@ -4,7 +4,7 @@ import type { Clock } from '@ultra/core';
 /** Largest request body the simulator reads, in bytes. */
 const BODY_LIMIT = 4 * 1024 * 1024;
 
-/** Reads a request body as text (up to 4 MiB). */
+/** Reads a request body into a string (up to 4 MiB). */
 export async function readBody(req: IncomingMessage): Promise<string> {
   const parts: Buffer[] = [];
   let size = 0;

@@ -2,7 +2,7 @@
 export interface ProviderStats {
   /** Every request that reached one of the provider's paths, probes included. */
   requests: number;
-  /** Of those, model-list calls (what adapters use as health probes). */
+  /** Of those, model-list calls (what adapters use for health probes). */
   probes: number;
   /** Requests answered with an injected fault (error status, hang, closed connection, ...). */
   faults: number;

@@ -2,7 +2,7 @@ import type { Image, Message } from '@ultra/contracts/chat';
 
 /** Content helpers shared by the wire formats: images, JSON text, message text. */
 
-/** An image as a URL: its own https URL, or a `data:` URL of its bytes. */
+/** An image in the form of a URL: its own https URL, or a `data:` URL of its bytes. */
 export function imageUrlOf(image: Image): string {
   if (image.source.case === 'url') return image.source.value;
   const bytes = image.source.case === 'data' ? image.source.value : new Uint8Array();
@@ -20,7 +20,7 @@ export function urlOf(image: Image): string | undefined {
   return image.source.case === 'url' ? image.source.value : undefined;
 }
 
-/** JSON text already checked by the router, as a value; '' is an empty object. */
+/** JSON text already checked by the router, parsed into a value; '' is an empty object. */
 export function jsonOf(text: string): unknown {
   return text === '' ? {} : JSON.parse(text);
 }

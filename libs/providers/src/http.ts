@@ -3,12 +3,12 @@ import { classifyHttpError, malformed, problem, type ErrorContext } from './clas
 import { classifyThrown } from './classify-thrown.ts';
 import type { FetchLike, HttpAnswer, HttpRequestInit } from './types.ts';
 
-/** An HTTP call as an adapter describes it. The API key travels only in `headers`. */
+/** An HTTP call, described by an adapter. The API key travels only in `headers`. */
 export interface HttpCall {
   method: 'GET' | 'POST';
   url: string;
   headers: Record<string, string>;
-  /** Sent as JSON when present. */
+  /** Sent JSON-encoded when present. */
   body?: unknown;
 }
 

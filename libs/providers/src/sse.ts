@@ -31,7 +31,7 @@ export async function* readSse(ctx: ErrorContext, body: AsyncIterable<Uint8Array
   yield* drain();
 }
 
-/** Parses one event's `data` as JSON, or throws MALFORMED_RESPONSE. */
+/** Parses one event's `data` (JSON), or throws MALFORMED_RESPONSE. */
 export function parseEventData(ctx: ErrorContext, event: EventSourceMessage): unknown {
   try {
     return JSON.parse(event.data);

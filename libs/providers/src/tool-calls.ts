@@ -7,7 +7,7 @@ import type { ToolCallOut, ToolCallPiece } from './types.ts';
  * calls because decoders call it only once the provider said the answer is complete.
  */
 export interface ToolCallAssembler {
-  /** Records one piece and returns it as passed on (with the id and name it was given). */
+  /** Records one piece and returns the piece passed on (with the id and name it was given). */
   add(piece: ToolCallPiece): ToolCallPiece;
   calls(): ToolCallOut[];
 }
@@ -33,7 +33,7 @@ export function piece(index: number, fields: Partial<Omit<ToolCallPiece, 'index'
   return { index, id: fields.id ?? '', name: fields.name ?? '', arguments: fields.arguments ?? '', signature: fields.signature ?? '' };
 }
 
-/** A whole call as the pieces a stream would carry (one per call), for answers given in one go. */
+/** A whole call in the pieces a stream would carry (one per call), for answers given in one go. */
 export function piecesOf(calls: readonly ToolCallOut[]): ToolCallPiece[] {
   return calls.map((c, index) => ({ index, ...c }));
 }

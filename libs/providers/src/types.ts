@@ -74,7 +74,7 @@ export interface ProviderAdapter {
   readonly endpoint: Endpoint;
   /** Sends `request` for `model` (the provider's own model name) and waits for the whole answer. */
   complete(model: string, request: ChatRequest, options: CallOptions): Promise<Completion>;
-  /** Streams the answer, passing text through as it arrives. */
+  /** Streams the answer, passing text on the moment it arrives. */
   stream(model: string, request: ChatRequest, options: CallOptions): AsyncIterable<StreamEvent>;
   /** A cheap call that tells whether the provider answers at all (rejects with ProviderError if not). */
   probe(options: CallOptions): Promise<void>;
@@ -87,7 +87,7 @@ export interface HeaderLookup {
   get(name: string): string | null;
 }
 
-/** An answer's body: its bytes as they arrive; `cancel` stops reading and frees the connection. */
+/** An answer's body: its bytes, read while they arrive; `cancel` stops reading and frees the connection. */
 export interface AnswerBody extends AsyncIterable<Uint8Array> {
   cancel(reason?: unknown): Promise<void>;
 }

@@ -46,7 +46,7 @@ export function chatRole(role: Role): 'system' | 'user' | 'assistant' {
   return 'user';
 }
 
-/** The protobuf int64 seed as a JSON number (seeds beyond 2^53 lose precision). */
+/** The protobuf int64 seed turned into a JSON number (seeds beyond 2^53 lose precision). */
 export function seedNumber(seed: bigint | undefined): number | undefined {
   return seed === undefined ? undefined : Number(seed);
 }

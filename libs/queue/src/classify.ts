@@ -3,7 +3,7 @@ import { Outcome, type Attempt } from '@ultra/contracts/chat';
 import { isGivenUp, isInvalidRequest, isNoCandidates, isRateLimited, isUnavailable } from '@ultra/core';
 import { attemptsOf, outcomeName } from '@ultra/runtime';
 
-/** Why one attempt of a job failed, as the queue records and judges it. */
+/** Why one attempt of a job failed: what the queue records and judges. */
 export interface Failure {
   /** The error class the retry decision rests on. */
   outcome: Outcome;

@@ -10,7 +10,7 @@ import type { QueueCore } from './queue-core.ts';
 export interface DeadLetterFilter {
   /** The outcome of the job's last attempt (UNSPECIFIED: any). */
   outcome?: Outcome | undefined;
-  /** The model the request asked for, as written in it. */
+  /** The model the request asked for, in the request's own words. */
   model?: string | undefined;
   /** Dead-lettered at or after / before these times, epoch ms. */
   after?: number | undefined;

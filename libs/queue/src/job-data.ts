@@ -4,7 +4,7 @@ import { AttemptSchema, ChatAnswerSchema, ChatRequestSchema, type ChatAnswer, ty
 import { JobAttemptSchema, type JobAttempt } from '@ultra/contracts/router';
 import type { Failure } from './classify.ts';
 
-/** One finished attempt as stored in the job (JSON in BullMQ's job hash). */
+/** One finished attempt, stored in the job (JSON in BullMQ's job hash). */
 export interface AttemptRecord {
   /** 1-based, counted across redrives. */
   n: number;

@@ -12,7 +12,7 @@ import { watchJob } from './watch.ts';
 /** One dead letter by id, or every one a filter matches. */
 export type DeadLetterTarget = { id: string } | { filter: DeadLetterFilter };
 
-/** The durable retry queue, as the router's job RPCs and its chat flow use it. */
+/** The durable retry queue: the interface the router's job RPCs and its chat flow use. */
 export interface JobQueue {
   /** Queues a request; the same idempotency key gives the same job. */
   submit(request: ChatRequest | undefined, options?: SubmitOptions): Promise<{ job: Job; created: boolean }>;

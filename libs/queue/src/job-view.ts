@@ -73,7 +73,7 @@ export function jobMessage(job: BullJob<JobData>, bull: BullState | 'unknown', m
   });
 }
 
-/** Reads job `id` as it is now; undefined when there is no such job (never was, or removed). */
+/** Reads job `id` in its present state; undefined when there is no such job (never was, or removed). */
 export async function readJob(core: QueueCore, id: string): Promise<Job | undefined> {
   const job = await core.bull.getJob(id);
   if (!job) return undefined;

@@ -11,7 +11,7 @@ export async function count(redis: Redis, key: string, counter: Counter): Promis
   await redis.hincrby(key, counter, 1);
 }
 
-/** The queue as metrics and health rules see it. Counts are across every replica. */
+/** What metrics and health rules see of the queue. Counts are across every replica. */
 export interface QueueStats {
   /** Jobs not yet ended: waiting + running + retrying. */
   depth: number;

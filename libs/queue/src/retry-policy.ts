@@ -12,7 +12,7 @@ export interface FailedAttempt {
   maxAttempts: number;
   /** Whether the queue retries the attempt's error class (config `retry_on`). */
   retried: boolean;
-  /** The error class, as config names it (`server_error`). */
+  /** The error class, in config's spelling (`server_error`). */
   outcome: string;
   /** The provider's Retry-After, ms (0: none). */
   retryAfterMs: number;

@@ -29,13 +29,13 @@ export interface AdaptiveLimitOptions {
   readonly max: number;
   /** A drop multiplies the limit by this. Ratio in (0, 1). Default 0.9. */
   readonly backoff: number;
-  /** The short latency average above this many times the long one counts as a drop; 0 turns it off. Ratio ≥ 1 or 0. Default 2. */
+  /** The short latency average above this many times the long one is a drop; 0 turns it off. Ratio ≥ 1 or 0. Default 2. */
   readonly latencyTolerance: number;
 }
 
 export const defaultAdaptiveLimitOptions: AdaptiveLimitOptions = Object.freeze({ initial: 512, min: 4, max: 4096, backoff: 0.9, latencyTolerance: 2 });
 
-/** One finished call, as the limit learns from it. */
+/** One finished call: what the limit learns from. */
 export interface LimitSample {
   /** Epoch ms the call started (got its slot). */
   readonly startedAt: number;

@@ -39,7 +39,7 @@ export interface BreakerOptions {
   readonly halfOpenProbes: number;
   /** Half-open closes once this many probes succeed. Calls, ≤ `halfOpenProbes`. Default 2. */
   readonly halfOpenSuccesses: number;
-  /** Outcomes that count as the provider failing. Default {@link PROVIDER_FAILURE_OUTCOMES}. */
+  /** Outcomes that mean the provider is failing. Default {@link PROVIDER_FAILURE_OUTCOMES}. */
   readonly failureOutcomes: readonly Outcome[];
 }
 

@@ -61,7 +61,7 @@ export interface BreakerContext {
 /** Events the machine accepts. Every one carries `at`, the epoch ms it happened at. */
 export type BreakerEvent =
   | { readonly type: 'ACQUIRE'; readonly at: number }
-  /** `counted`: the call was already recorded as slow while it waited (`SLOW_WAIT`); only a success's reset of the failure run remains. */
+  /** `counted`: the call was already recorded slow while it waited (`SLOW_WAIT`); only a success's reset of the failure run remains. */
   | { readonly type: 'SUCCESS'; readonly at: number; readonly permit: BreakerPermit; readonly metrics: CallMetrics; readonly counted?: boolean }
   | {
       readonly type: 'FAILURE';

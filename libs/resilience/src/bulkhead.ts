@@ -8,7 +8,7 @@ export interface BulkheadOptions {
   readonly limit: number;
   /** Calls allowed to wait for a slot, over all priorities; 0 rejects at once when full. Calls. Default 4096. */
   readonly queue: number;
-  /** Longest wait in the queue before giving up; 0: as long as the caller's deadline allows. Milliseconds. Default 0. */
+  /** Longest wait in the queue before giving up; 0: for however long the caller's deadline allows. Milliseconds. Default 0. */
   readonly maxQueueWaitMs: number;
   /** Share of the limit each class below `high` leaves to the classes above it (see `capacityFor`). Ratio in [0, 0.25]. Default 0.05. */
   readonly reserveShare: number;

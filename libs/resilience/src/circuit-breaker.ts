@@ -17,7 +17,7 @@ export type Admission =
       readonly retryAfterMs: number;
     };
 
-/** A change of state, as told to {@link CircuitBreaker.subscribe} listeners. */
+/** A change of state, told to {@link CircuitBreaker.subscribe} listeners. */
 export interface BreakerTransition {
   readonly from: BreakerState;
   readonly to: BreakerState;

@@ -1,4 +1,4 @@
-/** Priority classes, highest first, as the `x-ultra-priority` header names them. */
+/** Priority classes, highest first, by their names in the `x-ultra-priority` header. */
 export const PRIORITY_CLASSES = ['high', 'normal', 'low', 'batch'] as const;
 export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
 

@@ -10,7 +10,7 @@
 export interface RetryBudgetOptions {
   /** Size of the bucket, which starts full. Tokens, in (0, 1000]. Default 10. */
   readonly maxTokens: number;
-  /** Tokens a success puts back (kept to 3 decimals, as gRPC does). Tokens, > 0. Default 0.1. */
+  /** Tokens a success puts back (kept to 3 decimals, like gRPC). Tokens, > 0. Default 0.1. */
   readonly tokenRatio: number;
 }
 

@@ -12,7 +12,7 @@ export interface AttemptContext {
   readonly signal: AbortSignal | undefined;
 }
 
-/** A failed attempt, as the attempt function reports it (it returns failures, it does not throw them). */
+/** A failed attempt, reported by the attempt function (it returns failures, it does not throw them). */
 export interface AttemptFailure {
   readonly ok: false;
   readonly outcome: Outcome;

@@ -48,7 +48,7 @@ export interface DialPoolOptions {
 interface Slot {
   readonly endpoint: DialEndpoint;
   readonly session: SessionLike;
-  /** Calls in flight, watch streams left out (they carry no load and last as long as the connection). */
+  /** Calls in flight, watch streams left out (they carry no load and last for the connection's life). */
   outstanding: number;
   /** Streams open, watch streams included. */
   open: number;
@@ -57,7 +57,7 @@ interface Slot {
   removed: boolean;
 }
 
-/** A watch stream (`WatchProviders`, `grpc.health.v1.Health/Watch`): no load, as long as the connection. */
+/** A watch stream (`WatchProviders`, `grpc.health.v1.Health/Watch`): no load, for the connection's life. */
 const isWatch = (path: string) => /\/Watch[A-Z]?\w*$/.test(path);
 
 const systemLookup = async (name: string) => (await dnsLookup(name, { all: true })).map((a) => a.address);

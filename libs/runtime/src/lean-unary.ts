@@ -8,7 +8,7 @@ const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.const
 /** Times a refused stream is sent again. */
 const MAX_REFUSALS = 3;
 const NEVER = new AbortController().signal;
-/** Node error codes of a connection that never was or is gone (as connect-node reads them). */
+/** Node error codes of a connection that never was or is gone (those connect-node reads). */
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_STREAM_CANCEL', 'ERR_HTTP2_INVALID_SESSION']);
 
 /** What an interceptor wraps: Connect types it for both kinds of call. */
@@ -20,7 +20,7 @@ function withTimeout(header: Headers, timeoutMs: number | undefined): Headers {
   return header;
 }
 
-/** A Node error from the connection as a ConnectError: UNAVAILABLE when the service could not be reached. */
+/** A Node error from the connection, turned into a ConnectError: UNAVAILABLE when the service could not be reached. */
 function fromNodeError(e: unknown): ConnectError {
   if (e instanceof ConnectError) return e;
   const code = typeof e === 'object' && e !== null && 'code' in e ? e.code : undefined;

@@ -14,7 +14,7 @@ import { invokeUnaryImplementation, runStreamingCall, transformInvokeImplementat
 import { runLocalUnary } from './local-unary.ts';
 import { tracingOff, withServerSpan } from '@ultra/telemetry';
 
-/** What a service serves, as an in-process caller reaches it: its methods and its server interceptors. */
+/** What a service serves, reached by an in-process caller: its methods and its server interceptors. */
 export interface LocalEndpoint {
   /** The service (`router`, `cache`, ...) the calls belong to, for its spans' `service.name`. */
   readonly service: string;

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { AttemptSchema, Outcome, type Attempt } from '@ultra/contracts/chat';
 
-/** `rate_limited`, `ok`, ... — the outcome's name as Ultra prints it (headers, logs, metrics). */
+/** `rate_limited`, `ok`, ... — the outcome's name in Ultra's output (headers, logs, metrics). */
 export function outcomeName(outcome: Outcome): string {
   return (Outcome[outcome] ?? 'UNSPECIFIED').toLowerCase();
 }
@@ -31,7 +31,7 @@ export function outcomeCode(outcome: Outcome): Code {
   }
 }
 
-/** An RPC error carrying the attempts made as details, so the caller can read each outcome. */
+/** An RPC error carrying the attempts made in its details, so the caller can read each outcome. */
 export function attemptsError(message: string, outcome: Outcome, attempts: readonly Attempt[]): ConnectError {
   return new ConnectError(
     message,

@@ -14,7 +14,7 @@ export interface DrainTime {
 }
 
 export interface ShutdownOptions {
-  /** The service, as log lines name it. */
+  /** The service's name in log lines. */
   name: string;
   /** From the first request to the exit at the latest, milliseconds (`shutdown.grace`, default 10 000). */
   graceMs: number;

@@ -9,12 +9,12 @@ import { context, createContextKey, type Context } from '@opentelemetry/api';
  */
 const SERVICE_KEY = createContextKey('ultra.service');
 
-/** `ctx` (default: the active context) marked as belonging to `service` (`router`, `cache`, ...). */
+/** `ctx` (default: the active context) marked to belong to `service` (`router`, `cache`, ...). */
 export function inService(service: string, ctx: Context = context.active()): Context {
   return ctx.setValue(SERVICE_KEY, service);
 }
 
-/** Runs `fn` as work of `service`: spans started inside it, now or later, are that service's. */
+/** Runs `fn` for `service`: spans started inside it, now or later, are that service's. */
 export function withService<T>(service: string, fn: () => T): T {
   return context.with(inService(service), fn);
 }

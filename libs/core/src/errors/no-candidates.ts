@@ -9,7 +9,7 @@ export class NoCandidatesError extends DomainError {
   override readonly name: string = 'NoCandidatesError';
 
   constructor(
-    /** The model as asked (an alias or a provider's model). */
+    /** The model the caller asked for (an alias or a provider's model). */
     readonly model: string,
     message: string,
   ) {

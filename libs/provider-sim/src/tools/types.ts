@@ -1,6 +1,6 @@
 /** What a request carries besides text, read from any wire format (see each wire's *-tools.ts). */
 export interface SimTools {
-  /** Declared functions with their parameter schemas (as the wire sent them). */
+  /** Declared functions with their parameter schemas (unchanged from the wire). */
   tools: ReadonlyArray<{ name: string; parameters: unknown }>;
   /** `auto`, `none`, `required`, or the name of the one function to call. */
   choice: string;
@@ -16,7 +16,7 @@ export interface SimTools {
 export interface SimToolCall {
   id: string;
   name: string;
-  /** The arguments as an object. */
+  /** The arguments, parsed into an object. */
   input: Record<string, unknown>;
 }
 

@@ -31,7 +31,7 @@ export function retryAfterHeader(status: number, ms: number | undefined): Record
   return wait === undefined ? {} : { 'retry-after': String(Math.ceil(wait / 1000)) };
 }
 
-/** The wait of a failure as a number, when one is advertised. */
+/** The wait of a failure in milliseconds (a number, not a header), when one is advertised. */
 export function waitOf(status: number, ms: number | undefined): number | undefined {
   return ms ?? (status === 429 ? DEFAULT_RETRY_AFTER_MS : undefined);
 }
@@ -41,7 +41,7 @@ export function hasBearer(headers: IncomingHttpHeaders, key: string): boolean {
   return headers.authorization === `Bearer ${key}`;
 }
 
-/** What a caller presented as a bearer token. */
+/** The bearer token a caller presented (the Authorization header without `Bearer`). */
 export function bearerOf(headers: IncomingHttpHeaders): string | undefined {
   return headers.authorization?.replace(/^Bearer\s+/i, '');
 }

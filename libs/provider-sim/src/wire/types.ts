@@ -22,14 +22,14 @@ export interface Reply {
   headers: Record<string, string>;
 }
 
-/** A stream, as events: the ones before the text, one per text chunk, the ones after. */
+/** A stream in the form of events: the ones before the text, one per text chunk, the ones after. */
 export interface StreamPlan {
   head: SseEvent[];
   chunk(piece: string, index: number): SseEvent;
   tail: SseEvent[];
 }
 
-/** One provider wire format as the simulator speaks it. */
+/** One provider wire format the simulator speaks. */
 export interface SimWire {
   /** Prefix of answer ids, for example `chatcmpl-` or `msg_`. */
   readonly idPrefix: string;

@@ -18,7 +18,7 @@ type Block =
 /** One turn of `messages`: text alone, or content blocks. */
 export type AnthropicMessage = { role: 'user' | 'assistant'; content: string | Block[] };
 
-/** The body of `POST /v1/messages`, as far as Ultra fills it. */
+/** The body of `POST /v1/messages`: the fields Ultra fills. */
 export interface AnthropicMessagesBody extends AnthropicToolFields {
   model: string;
   max_tokens: number;

@@ -35,7 +35,7 @@ const EventShape = z.object({
   usage: UsageShape.nullish(),
 });
 
-/** Anthropic's `stop_reason` as Ultra's FinishReason. */
+/** Anthropic's `stop_reason` mapped to Ultra's FinishReason. */
 export function anthropicFinishReason(reason: string | null | undefined): FinishReason {
   switch (reason) {
     case 'end_turn':

@@ -5,14 +5,14 @@ import { nonEmpty, seedNumber } from '../wire-common.ts';
 type CohereToolCall = { id: string; type: 'function'; function: { name: string; arguments: string } };
 type CoherePart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail?: string } };
 
-/** One entry of `messages`, as far as Ultra fills it. */
+/** One entry of `messages`: the fields Ultra fills. */
 export type CohereMessage =
   | { role: 'system'; content: string }
   | { role: 'user'; content: string | CoherePart[] }
   | { role: 'assistant'; content?: string; tool_calls?: CohereToolCall[] }
   | { role: 'tool'; tool_call_id: string; content: string };
 
-/** The body of Chat v2 `POST /v2/chat`, as far as Ultra fills it. */
+/** The body of Chat v2 `POST /v2/chat`: the fields Ultra fills. */
 export interface CohereChatBody {
   model: string;
   messages: CohereMessage[];

@@ -2,7 +2,7 @@ import type { ChatRequest } from '@ultra/contracts/chat';
 import { nonEmpty, seedNumber, splitSystem } from '../wire-common.ts';
 import { toGeminiContents, toGeminiFormat, toGeminiTools, type GeminiContent, type GeminiToolFields } from './tools.ts';
 
-/** The body of `models/{model}:generateContent`, as far as Ultra fills it. */
+/** The body of `models/{model}:generateContent`: the fields Ultra fills. */
 export interface GeminiGenerateBody extends GeminiToolFields {
   contents: GeminiContent[];
   /** All system messages, joined by a blank line; left out when there are none. */

@@ -47,7 +47,7 @@ type ResponseBody = z.infer<typeof ResponseShape>;
 
 const FILTERED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);
 
-/** Gemini's `finishReason` as Ultra's FinishReason (safety-type stops are CONTENT_FILTER). */
+/** Gemini's `finishReason` mapped to Ultra's FinishReason (safety-type stops are CONTENT_FILTER). */
 export function geminiFinishReason(reason: string | null | undefined): FinishReason {
   if (reason === 'STOP') return FinishReason.STOP;
   if (reason === 'MAX_TOKENS') return FinishReason.LENGTH;

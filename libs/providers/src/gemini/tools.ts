@@ -3,7 +3,7 @@ import { ResponseFormatType, Role, ToolChoiceMode, type ChatRequest, type Messag
 import { inlineImage, jsonOf, textOf, urlOf } from '../content.ts';
 import { toGeminiSchema } from './schema.ts';
 
-/** A Part of a Content, as far as Ultra fills it. */
+/** A Part of a Content: the fields Ultra fills. */
 export type GeminiPart =
   | { text: string }
   | { inlineData: { mimeType: string; data: string } }

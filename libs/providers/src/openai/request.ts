@@ -6,13 +6,13 @@ type OpenAIPart = { type: 'text'; text: string } | { type: 'image_url'; image_ur
 /** `extra_content` is where Google's OpenAI-compatible endpoint carries Gemini's thought signature. */
 type OpenAIToolCall = { id: string; type: 'function'; function: { name: string; arguments: string }; extra_content?: { google: { thought_signature: string } } };
 
-/** One message of `messages`, as far as Ultra fills it. */
+/** One message of `messages`: the fields Ultra fills. */
 export type OpenAIMessage =
   | { role: 'system' | 'user'; content: string | OpenAIPart[]; name?: string }
   | { role: 'assistant'; content: string | null; name?: string; tool_calls?: OpenAIToolCall[] }
   | { role: 'tool'; content: string; tool_call_id: string };
 
-/** The body of `POST /chat/completions`, as far as Ultra fills it. */
+/** The body of `POST /chat/completions`: the fields Ultra fills. */
 export interface OpenAIChatBody {
   model: string;
   messages: OpenAIMessage[];
@@ -91,7 +91,7 @@ export function openAIToolFields(request: ChatRequest): Pick<OpenAIChatBody, 'to
   return out;
 }
 
-/** Translates Ultra's chat request into an OpenAI chat completions body: tools, formats and images pass through as they came. */
+/** Translates Ultra's chat request into an OpenAI chat completions body: tools, formats and images pass through unchanged. */
 export function toOpenAIRequest(model: string, request: ChatRequest, stream: boolean): OpenAIChatBody {
   const s = request.sampling;
   return {

@@ -56,7 +56,7 @@ const ChunkShape = z.object({
   usage: UsageShape,
 });
 
-/** OpenAI's `finish_reason` as Ultra's FinishReason. */
+/** OpenAI's `finish_reason` mapped to Ultra's FinishReason. */
 export function openAIFinishReason(reason: string | null | undefined): FinishReason {
   switch (reason) {
     case 'stop':
@@ -76,7 +76,7 @@ export function openAIFinishReason(reason: string | null | undefined): FinishRea
 type UsageBody = z.infer<typeof UsageShape>;
 const toUsage = (u: UsageBody) => makeUsage(u?.prompt_tokens ?? 0, u?.completion_tokens ?? 0, u?.total_tokens ?? undefined);
 
-/** Reads a chat completion body (the first choice). A refusal with no content ends as CONTENT_FILTER. */
+/** Reads a chat completion body (the first choice). A refusal with no content ends in CONTENT_FILTER. */
 export function fromOpenAIResponse(body: unknown, model: string, ctx: ErrorContext): Completion {
   const answer = parseShape(ctx, CompletionShape, body, 'the chat completion');
   const choice = answer.choices[0]!;

@@ -104,7 +104,7 @@ export function testContext(describeError: DescribeError, now = 1_700_000_000_00
   return { provider: 'test', clock: new ManualClock(now), describe: describeError, secrets: [] };
 }
 
-/** An SSE event as the parser gives it. */
+/** An SSE event from the parser. */
 export function sse(data: unknown, event?: string): EventSourceMessage {
   return { data: typeof data === 'string' ? data : JSON.stringify(data), ...(event ? { event } : {}) };
 }
