@@ -6,7 +6,7 @@ export interface Entry {
   storedAt: number;
   /** Fresh until this moment. */
   expiresAt: number;
-  /** Servable as stale (when the caller allows) until this moment. */
+  /** Servable stale (when the caller allows) until this moment. */
   staleUntil: number;
   tags: readonly string[];
   /** Names the write that stored it (`<replica>.<n>`), so replicas can tell one write from another. */

@@ -19,7 +19,7 @@ export interface LeaseStepDeps {
   shared: SharedStore | undefined;
   guard: FillGuard;
   signals: KeySignals;
-  /** The entry as a lookup result at this moment (undefined when expired). */
+  /** The entry's lookup result at this moment (undefined when expired). */
   found(entry: Entry, layer: Layer): Lookup | undefined;
   /** A new, unique lease token. */
   newId(): string;

@@ -8,13 +8,13 @@ export interface LocalReplicaOptions {
   counters: CacheCounters;
   /** Most entries kept. */
   maxEntries: number;
-  /** Most bytes kept, as {@link entrySize} counts them. */
+  /** Most bytes kept, counted by {@link entrySize}. */
   maxBytes: number;
 }
 
 /** This process's copy: an LRU bounded by entries and by bytes, keyed by scoped key. */
 export interface LocalReplica {
-  /** The entry unless it is past its stale window (then it is dropped and counted as expired). */
+  /** The entry unless it is past its stale window (then it is dropped and counted expired). */
   get(scoped: string): Entry | undefined;
   /** Keeps the entry; false when it is larger than the whole replica. */
   set(scoped: string, entry: Entry): boolean;

@@ -10,7 +10,7 @@ export interface RedisLinkDeps {
   clock: Clock;
   breaker: ConsecutiveBreaker;
   counters: CacheCounters;
-  /** Longest wait for one call, in ms: a slower call counts as failed. */
+  /** Longest wait for one call, in ms: a slower call is a failure. */
   timeoutMs: number;
 }
 

@@ -7,15 +7,15 @@
 export const DEFAULT_NAMESPACE = '_';
 export const CONFIG_NAMESPACE = '_config';
 
-/** What a client may name as a namespace (empty means the default one). */
+/** The names a client may give a namespace (empty means the default one). */
 export const NAMESPACE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-/** The namespace a request names, as stored (`_` for none). */
+/** The namespace a request names, in its stored form (`_` for none). */
 export function namespaceOf(requested: string): string {
   return requested === '' ? DEFAULT_NAMESPACE : requested;
 }
 
-/** `<namespace>/<key>`: the key as the local replica and Redis hold it. */
+/** `<namespace>/<key>`: the key the local replica and Redis hold the entry under. */
 export function scopeKey(namespace: string, key: string): string {
   return `${namespace}/${key}`;
 }

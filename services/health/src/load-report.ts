@@ -1,7 +1,7 @@
 import { ComponentStatus, type ReportLoadRequest } from '@ultra/contracts/health';
 import type { ComponentView } from './registry.ts';
 
-/** A replica not heard from for this long counts as calm (its reports stop when it stops). Milliseconds. */
+/** A replica not heard from for this long is deemed calm (its reports stop when it stops). Milliseconds. */
 export const LOAD_REPORT_TTL_MS = 5_000;
 
 /**

@@ -13,7 +13,7 @@ export interface ModeEvaluation {
    * component changed (only checks count towards a recovery run).
    */
   now(kind: EvaluationKind): void;
-  /** The retry queue's depth as last read, for the `queue_depth_above` rules. */
+  /** The retry queue's depth when last read, for the `queue_depth_above` rules. */
   setQueueDepth(depth: number | undefined): void;
 }
 

@@ -25,7 +25,7 @@ export function createRegistry(onChange: () => void) {
       if (!old || old.status !== view.status || old.detail !== view.detail) onChange();
     },
     all: () => [...components.values()],
-    /** Drops load reports last heard before `before` (epoch ms): a replica gone quiet counts as calm. */
+    /** Drops load reports last heard before `before` (epoch ms): a replica gone quiet is deemed calm. */
     expireLoad(before: number) {
       for (const [name, c] of components) {
         if (c.kind === 'load' && (c.seenAt ?? 0) < before) {

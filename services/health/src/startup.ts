@@ -2,7 +2,7 @@ import { ComponentStatus } from '@ultra/contracts/health';
 import type { Clock } from '@ultra/core';
 import type { Registry } from './registry.ts';
 
-/** How long after the health service starts a configured component may stay silent before it counts as down, ms. */
+/** How long after the health service starts a configured component may stay silent before it is deemed down, ms. */
 export const START_GRACE_MS = 60_000;
 
 export interface StartGateOptions {

@@ -23,7 +23,7 @@ export interface FleetTarget {
   breaker(): { readonly state: BreakerState; readonly openUntil?: number | undefined };
   restore(snapshot: BreakerSnapshot): void;
   force(mode: ForceMode): void;
-  /** Opens the breaker as a trip of its own would (the fleet's run of failures reached the threshold). */
+  /** Opens the breaker the way a trip of its own would (the fleet's run of failures reached the threshold). */
   trip(): void;
 }
 

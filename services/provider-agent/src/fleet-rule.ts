@@ -1,6 +1,6 @@
 import type { BreakerSnapshot, BreakerState } from '@ultra/resilience';
 
-/** The states an operator sets: the fleet's automatic news never overrides them (forces travel as forces). */
+/** The states an operator sets: the fleet's automatic news never overrides them (a force stays a force when it travels). */
 const OPERATOR_STATES: ReadonlySet<BreakerState> = new Set(['forced-open', 'disabled', 'metrics-only']);
 
 /**

@@ -7,7 +7,7 @@ export const INSPECT_PACKAGE = '@statelyai/inspect';
 
 /** Inspection of the provider actors, when `ULTRA_INSPECT` asks for it. */
 export interface Inspection {
-  /** Given to `createActor` as its `inspect` option. */
+  /** Given to `createActor` for its `inspect` option. */
   readonly inspect: (event: InspectionEvent) => void;
   /** Reports a breaker's change by hand: its actor lives inside `@ultra/resilience`, out of reach of `inspect`. */
   breaker(provider: string, change: BreakerTransition): void;
@@ -22,7 +22,7 @@ interface StatelyInspector {
   stop?: () => void;
 }
 
-/** A method of `target` found at run time, as a function of any arguments (undefined when it is not one). */
+/** A method of `target` found at run time, in the form of a function of any arguments (undefined when it is not one). */
 const methodOf = (target: Record<string, unknown>, key: string) => {
   const f = target[key];
   return typeof f === 'function' ? (...args: unknown[]): unknown => Reflect.apply(f, target, args) : undefined;

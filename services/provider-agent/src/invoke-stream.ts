@@ -8,7 +8,7 @@ import { metricsOf, streamAttempt, type Started } from './stream-attempt.ts';
 
 export { MIN_TOKENS_FOR_RATE } from './stream-attempt.ts';
 
-/** What a stream through the agent yields: text as it comes, then the answer with every attempt it took. */
+/** What a stream through the agent yields: its text piece by piece, then the answer with every attempt it took. */
 export type AgentStreamEvent =
   | { readonly type: 'delta'; readonly text: string; readonly toolCalls?: readonly ToolCallPiece[] | undefined }
   | { readonly type: 'done'; readonly completion: Completion; readonly attempts: readonly AttemptReport[] };

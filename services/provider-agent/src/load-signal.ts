@@ -12,7 +12,7 @@ import type { CallParts, Slot } from './provider-call.ts';
 
 /** A 429 asking for at most this long, with more calls in flight than the floor, is taken as "too many at once". Milliseconds. */
 export const CONCURRENCY_RETRY_AFTER_MAX_MS = 2_000;
-/** Times one attempt may go back to wait for a slot after such a 429 before it counts as a rate limit. */
+/** Times one attempt may go back to wait for a slot after such a 429 before it is taken for a rate limit. */
 export const MAX_REQUEUES = 8;
 
 const CLASSES: Partial<Record<Priority, PriorityClass>> = {

@@ -1,6 +1,6 @@
 import type { Outcome } from '@ultra/contracts/chat';
 
-/** One attempt at a provider, as the agent reports it to the router (an `Attempt` on the wire). */
+/** One attempt at a provider, reported by the agent to the router (an `Attempt` on the wire). */
 export interface AttemptReport {
   readonly outcome: Outcome;
   /** Wall time of the attempt, a wait in the bulkhead queue included. Milliseconds. */

@@ -41,7 +41,7 @@ export interface CallParts {
   readonly attemptTimeoutMs: number;
   readonly firstTokenTimeoutMs: number;
   readonly idleTimeoutMs: number;
-  /** When a call with no first token counts as slow while it still waits (ms, 0 = off): see `slow-wait.ts`. */
+  /** When a call with no first token is counted slow while it still waits (ms, 0 = off): see `slow-wait.ts`. */
   readonly slowWaitMs: () => number;
   /** The calls of this provider still waiting for their first token, to rescue when it is found sick. */
   readonly waiting: WaitingCalls;
@@ -55,7 +55,7 @@ export interface CallParts {
 export interface CallInput {
   readonly model: string;
   readonly request: ChatRequest;
-  /** The caller's signal: cancellation, and the deadline as the RPC layer enforces it. */
+  /** The caller's signal: cancellation, and the deadline the RPC layer enforces. */
   readonly signal: AbortSignal;
   /** Epoch ms of the caller's deadline; no attempt (retry) starts at or after it. */
   readonly deadlineAt?: number | undefined;

@@ -1,4 +1,4 @@
-/** A request body that cannot be used; `param` names the field, as OpenAI's errors do. */
+/** A request body that cannot be used; `param` names the field, like OpenAI's errors. */
 export class BadRequestError extends Error {
   constructor(
     message: string,

@@ -3,7 +3,7 @@ import { CachePolicy, type ChatRequest, type ContentPart } from '@ultra/contract
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-/** A content part as it enters the key: text as is, an image by its URL or the SHA-256 of its bytes. */
+/** A content part in the key: text unchanged, an image by its URL or the SHA-256 of its bytes. */
 function partKey(p: ContentPart): unknown {
   if (p.part.case === 'text') return ['t', p.part.value];
   if (p.part.case !== 'image') return null;

@@ -32,7 +32,7 @@ export const NO_QUEUE_MESSAGE = 'the queue needs Redis: set REDIS_URL';
 
 const CODES = { 'not-found': Code.NotFound, conflict: Code.FailedPrecondition, invalid: Code.InvalidArgument } as const;
 
-/** The queue's errors to status codes (a request it refuses is INVALID_ARGUMENT, as from the flow); an unreachable Redis is UNAVAILABLE. */
+/** The queue's errors to status codes (a request it refuses is INVALID_ARGUMENT, like one the flow refuses); an unreachable Redis is UNAVAILABLE. */
 function edge(e: unknown): never {
   if (isJobError(e)) throw new ConnectError(e.message, CODES[e.kind]);
   if (e instanceof ConnectError || isDomainError(e)) throw toRpcError(e);

@@ -20,7 +20,7 @@ export const currentModeHeaders = (state: ModeState) => {
   return modeHeaders(mode, notice);
 };
 
-/** The error with the mode the router serves in now in its metadata (sent as headers or trailers). */
+/** The error with the mode the router serves in now in its metadata (sent in headers or trailers). */
 export function withMode(err: unknown, state: ModeState): ConnectError {
   const e = ConnectError.from(err);
   for (const [name, value] of Object.entries(currentModeHeaders(state))) e.metadata.set(name, value);

@@ -1,7 +1,7 @@
 import { Mode } from '@ultra/contracts/chat';
 import type { Clock } from '@ultra/core';
 
-/** The degraded mode the router serves in, as last heard from the health service. */
+/** The degraded mode the router serves in, last heard from the health service. */
 export interface ModeState {
   current(): { mode: Mode; notice: string };
   /** Records a status from WatchStatus. */

@@ -11,7 +11,7 @@ import type { Clock } from '@ultra/core';
 export interface NearCache {
   /** The answer kept for `key`, when it is younger than `ttlMs`. */
   get(key: string): ChatAnswer | undefined;
-  /** Keeps `answer` (as the cache holds it: served from the provider, no attempts) for `key`. */
+  /** Keeps `answer` (in the form the cache holds: served from the provider, no attempts) for `key`. */
   set(key: string, answer: ChatAnswer): void;
 }
 

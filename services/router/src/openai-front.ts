@@ -103,7 +103,7 @@ async function readBody(req: Req, limit: number): Promise<unknown> {
   }
 }
 
-/** A model id from a URL path segment; a malformed %-escape is looked up as written (and not found). */
+/** A model id from a URL path segment; a malformed %-escape is looked up unchanged (and not found). */
 function modelIdOf(segment: string): string {
   try {
     return decodeURIComponent(segment);

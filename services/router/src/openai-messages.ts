@@ -20,7 +20,7 @@ const fail = (path: string, what: string): never => {
   throw new BadRequestError(`${path}: ${what}`, path);
 };
 
-/** A `data:image/...;base64,` URL as bytes and MIME type. */
+/** A `data:image/...;base64,` URL, split into bytes and MIME type. */
 function dataUrl(url: string, path: string): { data: Uint8Array; mimeType: string } {
   const m = /^data:(image\/[\w.+-]+);base64,(.*)$/is.exec(url);
   if (!m) return fail(path, `a data: URL must be data:image/<type>;base64,<bytes>, got ${JSON.stringify(url.slice(0, 40))}`);
@@ -44,7 +44,7 @@ function imagePart(part: Record<string, unknown>, path: string): ContentPart {
   return { part: { case: 'image', value: { source: { case: 'url', value: url }, mimeType: '', detail: hint } } };
 }
 
-/** `content` as text, or as parts when it holds an image (`images` false: text parts only, e.g. system and tool messages). */
+/** `content` in text, or in parts when it holds an image (`images` false: text parts only, e.g. system and tool messages). */
 function content(value: unknown, path: string, images: boolean): { content: string; parts: ContentPart[] } {
   if (typeof value === 'string') return { content: value, parts: [] };
   if (value === null || value === undefined) return { content: '', parts: [] };
@@ -88,7 +88,7 @@ function toolCalls(value: unknown, path: string): ToolCallInit[] {
   });
 }
 
-/** One entry of `messages` as a chat contract message. */
+/** One entry of `messages`, turned into a chat contract message. */
 export function toMessage(m: unknown, i: number): MessageInit {
   const at = `messages[${i}]`;
   if (!isObject(m)) return fail(at, 'expected an object');

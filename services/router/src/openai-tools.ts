@@ -27,7 +27,7 @@ const optionalBool = (v: unknown, path: string): { value?: boolean } => {
   return typeof v === 'boolean' ? { value: v } : fail(path, `expected true or false, got ${JSON.stringify(v)}`);
 };
 
-/** A JSON Schema object as JSON text; `path` names it when it is not an object. */
+/** A JSON Schema object, written out in JSON text; `path` names it when it is not an object. */
 function schemaText(v: unknown, path: string, required: boolean): string {
   if (v === undefined || v === null) return required ? fail(path, 'is required (a JSON Schema object)') : '';
   if (!isObject(v)) return fail(path, `must be a JSON Schema object, got ${JSON.stringify(v).slice(0, 40)}`);

@@ -4,7 +4,7 @@ import type { Logger } from '@ultra/runtime';
 import type { Meter } from '@opentelemetry/api';
 import type { RouterOptions } from './config.ts';
 
-/** The durable queue as the router holds it: the queue, and its worker once the flow exists. */
+/** The durable queue, held by the router: the queue, and its worker once the flow exists. */
 export interface RouterQueue {
   readonly jobs: JobQueue;
   /** Starts the worker (when `queue.worker` is on) on `flow`; it stops taking jobs when `shutdown` aborts. */

@@ -35,7 +35,7 @@ export interface FlapDamping {
   checked(recovering: boolean): void;
 }
 
-/** The ceiling's default, as a multiple of `recoverAfter`. */
+/** The ceiling's default, in multiples of `recoverAfter`. */
 export const MAX_RECOVER_AFTER_FACTOR = 4;
 
 export function createFlapDamping(options: FlapDampingOptions): FlapDamping {

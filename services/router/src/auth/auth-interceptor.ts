@@ -6,7 +6,7 @@ import type { Guard } from './guard.ts';
 /** The RouterService methods that need an admin key: the dead-letter ones. */
 export const ADMIN_METHODS: ReadonlySet<string> = new Set([RouterService.method.listDeadLetters.name, RouterService.method.redriveDeadLetter.name, RouterService.method.purgeDeadLetter.name]);
 
-/** The caller's client key, as the auth interceptor found it; `undefined` when the router runs open. */
+/** The caller's client key, found by the auth interceptor; `undefined` when the router runs open. */
 export const callerKey = createContextKey<ClientKey | undefined>(undefined, { description: 'the client key of the caller' });
 
 /**

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ClientKey } from '@ultra/config';
 
-/** SHA-256 of a client key, as config stores it (`sha256:<hex>`). */
+/** SHA-256 of a client key, in config's form (`sha256:<hex>`). */
 export function hashKey(key: string): string {
   return `sha256:${createHash('sha256').update(key).digest('hex')}`;
 }

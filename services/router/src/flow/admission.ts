@@ -33,7 +33,7 @@ export function currentPolicy(deps: FlowDeps): { mode: Mode; name: ModeName; pol
  */
 export type Admission = { kind: 'live'; policy: ModePolicy; prepared: Prepared } | { kind: 'answered'; answer: ChatAnswer };
 
-/** The request as it goes out under a max_tokens cap (`p` itself when the cap changes nothing). */
+/** The request that goes out under a max_tokens cap (`p` itself when the cap changes nothing). */
 function capped(deps: FlowDeps, p: Prepared, maxTokens: number): Prepared {
   const asked = p.request.sampling?.maxTokens;
   if (maxTokens <= 0 || (asked !== undefined && asked <= maxTokens)) return p;

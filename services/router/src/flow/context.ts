@@ -63,7 +63,7 @@ export const CACHE_WAIT_MS = 250;
 export interface Prepared {
   readonly request: ChatRequest;
   readonly tiers: Candidate[][];
-  /** The model as asked (an alias or a provider's model), the default applied. */
+  /** The model asked for (an alias or a provider's model), the default applied. */
   readonly model: string;
   /** Epoch ms by which the answer must be out. */
   readonly deadline: number;
@@ -117,7 +117,7 @@ export const remaining = (deps: FlowDeps, p: Prepared) => p.deadline - deps.cloc
  */
 export const agentRetryWait = (deps: FlowDeps, more: boolean) => (more ? Math.max(1, deps.config.failover.maxRetryWaitMs) : 0);
 
-/** The answer as the caller sees it: where it came from, the attempts, the mode. */
+/** The answer the caller sees: where it came from, the attempts, the mode. */
 export function finish(deps: FlowDeps, answer: ChatAnswer, servedFrom: ServedFrom, attempts: Attempt[], extraNotice = ''): ChatAnswer {
   const { mode, notice } = deps.mode.current();
   return create(ChatAnswerSchema, { ...answer, servedFrom, attempts, mode, notice: [notice, extraNotice].filter(Boolean).join('; ') });

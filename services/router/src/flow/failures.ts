@@ -26,7 +26,7 @@ export const worthFailover = (outcome: Outcome) =>
 export const unwell = (outcome: Outcome) =>
   worthFailover(outcome) && outcome !== Outcome.AUTH_FAILED && outcome !== Outcome.CONTENT_REFUSED && outcome !== Outcome.UNAVAILABLE;
 
-/** Adds `retry-after` (seconds, as HTTP) and `retry-after-ms` to an error. */
+/** Adds `retry-after` (seconds, like HTTP's) and `retry-after-ms` to an error. */
 export function withRetryAfter(err: ConnectError, retryAfterMs: number): ConnectError {
   if (retryAfterMs > 0) {
     err.metadata.set('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));

@@ -14,7 +14,7 @@ import { streamAttempt, streamFailure, type StreamStart } from './attempt-stream
 /** A streamed answer: text pieces, then the whole answer. */
 export type FlowEvent = { type: 'delta'; text: string; toolCalls?: ToolCallDelta[] } | { type: 'done'; answer: ChatAnswer };
 
-/** A whole answer as stream events: its text, its tool calls (each in one piece), then done. */
+/** A whole answer, split into stream events: its text, its tool calls (each in one piece), then done. */
 function* replay(answer: ChatAnswer): Generator<FlowEvent> {
   if (answer.text !== '') yield { type: 'delta', text: answer.text };
   if (answer.toolCalls.length > 0) {

@@ -131,7 +131,7 @@ export function createProviderBook(tiers: readonly { name: string; providers: re
       }
     },
 
-    /** Counts a call as started; returns the function that ends it. */
+    /** Records that a call started; returns the function that ends it. */
     begin(name: string): () => void {
       const r = records.get(name);
       if (!r) return () => undefined;

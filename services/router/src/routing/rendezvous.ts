@@ -5,7 +5,7 @@
  * moves to its next one, and no other session moves (Thaler and Ravishankar, 1998).
  */
 
-/** A well-mixed 32-bit hash of `text` (FNV-1a, then murmur3's finaliser), as a share in [0, 1). */
+/** A well-mixed 32-bit hash of `text` (FNV-1a, then murmur3's finaliser), in the form of a share in [0, 1). */
 export function unitHash(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
