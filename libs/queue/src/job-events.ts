@@ -1,10 +1,13 @@
 import { createNotifier, type Notifier } from '@ultra/core';
-import type { QueueEvents } from 'bullmq';
+import type { QueueEvents, QueueEventsListener } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CANCELLED_EVENT } from './job-scripts.ts';
 
 /** BullMQ's events that change what GetJob shows, plus Ultra's cancel event. */
 const JOB_EVENTS = ['added', 'waiting', 'active', 'delayed', 'completed', 'failed', 'removed', 'stalled', 'progress', CANCELLED_EVENT] as const;
+
+/** BullMQ's listeners, and one for Ultra's cancel event, which names its job in `jobId` (job-scripts.ts). */
+type JobEventListeners = QueueEventsListener & Record<typeof CANCELLED_EVENT, (args: { jobId: string }) => void>;
 
 /** What a process hears about jobs from the queue's event stream (one reader per process). */
 export interface JobEvents {
@@ -41,7 +44,7 @@ export function createJobEvents(open: (lastEventId: string) => QueueEvents, last
   const cancelWatchers = new Set<(id: string) => void>();
   const listen = (r: QueueEvents) => {
     for (const name of JOB_EVENTS) {
-      r.on(name as 'waiting', (args: { jobId?: string }) => {
+      r.on<JobEventListeners>(name, (args: { jobId?: string }) => {
         const id = args?.jobId;
         if (id === undefined) return;
         followed.get(id)?.notifier.notify();
