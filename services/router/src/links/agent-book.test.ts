@@ -1,9 +1,12 @@
 import { create } from '@bufbuild/protobuf';
 import { BreakerState, ProviderStateSchema } from '@ultra/contracts/provider-agent';
+import { DEFAULT_CONFIG_YAML, parseConfig } from '@ultra/config';
 import { ManualClock } from '@ultra/core';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_OUTLIER } from '../routing/outlier.ts';
 import { createProviderBook } from '../routing/provider-book.ts';
+
+/** The outlier ejection Ultra ships (config's defaults). */
+const DEFAULT_OUTLIER = parseConfig(DEFAULT_CONFIG_YAML, 'default', {}).failover.outlierEjection;
 
 const TIERS = [{ name: 'primary', providers: ['a', 'b'] }];
 

@@ -28,19 +28,6 @@ export interface OutlierOptions {
   latencyMinGapMs: number;
 }
 
-export const DEFAULT_OUTLIER: OutlierOptions = {
-  consecutiveFailures: 5,
-  window: 50,
-  minRequests: 20,
-  stdevFactor: 1.9,
-  gapToBest: 0.3,
-  baseEjectionMs: 30_000,
-  maxEjectionMs: 300_000,
-  maxEjectedShare: 0.5,
-  latencyFactor: 3,
-  latencyMinGapMs: 500,
-};
-
 /** Calls a provider needs in its window (since its last ejection) before its latency is judged. */
 export const LATENCY_MIN_CALLS = 5;
 

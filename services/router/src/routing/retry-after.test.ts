@@ -1,12 +1,15 @@
 import { create } from '@bufbuild/protobuf';
 import { Outcome } from '@ultra/contracts/chat';
 import { BreakerState, ProviderStateSchema } from '@ultra/contracts/provider-agent';
+import { DEFAULT_CONFIG_YAML, parseConfig } from '@ultra/config';
 import { ManualClock } from '@ultra/core';
 import { describe, expect, it } from 'vitest';
 import type { Candidate } from '../candidates.ts';
-import { DEFAULT_OUTLIER } from './outlier.ts';
 import { createProviderBook } from './provider-book.ts';
 import { retryAfterWithin, soonestReturnMs } from './retry-after.ts';
+
+/** The outlier ejection Ultra ships (config's defaults). */
+const DEFAULT_OUTLIER = parseConfig(DEFAULT_CONFIG_YAML, 'default', {}).failover.outlierEjection;
 
 const TIERS = [{ name: 'primary', providers: ['a', 'b', 'c'] }];
 const tiers: Candidate[][] = [TIERS[0]!.providers.map((provider) => ({ provider, model: 'm', tier: 'primary' }))];

@@ -1,13 +1,16 @@
 import { create } from '@bufbuild/protobuf';
 import { Outcome } from '@ultra/contracts/chat';
 import { BreakerState, ProviderStateSchema } from '@ultra/contracts/provider-agent';
+import { DEFAULT_CONFIG_YAML, parseConfig } from '@ultra/config';
 import { createSeededRandom, ManualClock } from '@ultra/core';
 import { describe, expect, it } from 'vitest';
 import type { Candidate } from '../candidates.ts';
-import { DEFAULT_OUTLIER } from './outlier.ts';
 import { createProviderBook } from './provider-book.ts';
 import { createSelector } from './selector.ts';
 import { createStrategy } from './strategy.ts';
+
+/** The outlier ejection Ultra ships (config's defaults). */
+const DEFAULT_OUTLIER = parseConfig(DEFAULT_CONFIG_YAML, 'default', {}).failover.outlierEjection;
 
 const TIERS = [
   { name: 'primary', providers: ['openai', 'anthropic'] },
