@@ -27,7 +27,8 @@
  * `growth` of itself; a period with no answers, or over the threshold without a queue
  * inside Ultra, holds it where it is;
  * a slow period takes it to `backoff ×` the smaller of itself and the requests in flight
- * (what was in flight is what caused the queue), down to `min`. The provider's speed does not
+ * (what was in flight is what caused the queue), down to `min`, or to the lower floor the
+ * guard gives while higher-priority requests share Ultra with it. The provider's speed does not
  * move it: a provider taking 5 s adds 5 s to the request and nothing to what Ultra adds.
  *
  * Pure: the guard feeds it samples and periods on its own clock.
@@ -35,7 +36,7 @@
 export interface AddedLatencyLimitOptions {
   /** Median added latency above which a period may be slow. Milliseconds, > 0. */
   readonly thresholdMs: number;
-  /** The floor. Requests, integer ≥ 1. */
+  /** The floor, unless a period gives a lower one ({@link AddedLatencyLimit.endPeriod}'s `floor`). Requests, integer ≥ 1. */
   readonly min: number;
   /** The ceiling. Requests, integer ≥ min. */
   readonly max: number;
@@ -67,8 +68,10 @@ export interface AddedLatencyLimit {
    * `busy`: whether Ultra was busy itself in the period; when it was not (a machine
    * starved by other processes, a router barely working), a slow period is not Ultra's own
    * queue, and fewer requests in flight would not shorten it: it counts as calm.
+   * `floor`: how low a slow period may take the limit, in place of `min` (an integer in
+   * [1, min]); the limit comes back up to `min` in a period whose floor is `min` again.
    */
-  endPeriod(inFlight: number, periodMs: number, busy?: boolean): void;
+  endPeriod(inFlight: number, periodMs: number, busy?: boolean, floor?: number): void;
 }
 
 /** The span the requests-inside average covers. Milliseconds. */
@@ -108,7 +111,9 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
       samples.push(ms);
       sum += ms;
     },
-    endPeriod(inFlight, periodMs, busy = true) {
+    endPeriod(inFlight, periodMs, busy = true, floor = min) {
+      const least = Math.min(min, Math.max(1, Math.floor(floor)));
+      value = Math.max(value, least);
       const period = samples;
       samples = [];
       const weight = Math.min(1, Math.max(0, periodMs) / INSIDE_AVERAGE_MS);
@@ -122,7 +127,7 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
       const inUse = inFlight >= value / 2;
       if (slow) {
         slowStart = false;
-        value = Math.max(min, Math.floor(backoff * Math.min(value, inFlight)));
+        value = Math.max(least, Math.floor(backoff * Math.min(value, inFlight)));
       } else if (inUse && period.length > 0 && median <= thresholdMs) {
         // Growth needs answers that came back fast; doubling needs enough of them (a crowd whose
         // answers are not back yet says nothing, and doubling on it let the whole crowd in).

@@ -20,6 +20,9 @@ const PRIORITY_NAMES: Record<number, PriorityName> = {
   [Priority.BATCH]: 'batch',
 };
 
+/** The priority a request asked for by name (`normal` when it named none). */
+export const priorityOf = (request: { readonly priority: Priority } | undefined): PriorityName => (request ? PRIORITY_NAMES[request.priority] : undefined) ?? 'normal';
+
 /** The mode's row of the config table, for the mode the router is in now. */
 export function currentPolicy(deps: FlowDeps): { mode: Mode; name: ModeName; policy: ModePolicy } {
   const { mode } = deps.mode.current();
@@ -51,7 +54,7 @@ function capped(deps: FlowDeps, p: Prepared, maxTokens: number): Prepared {
  */
 export async function admit(deps: FlowDeps, p: Prepared, signal: AbortSignal): Promise<Admission> {
   const { name, policy } = currentPolicy(deps);
-  const priority = PRIORITY_NAMES[p.request.priority] ?? 'normal';
+  const priority = priorityOf(p.request);
   const shed = await shedForOverload(deps, p, priority);
   if (shed) return shed;
   if (policy.live.includes(priority) && !policy.cacheOnly) return { kind: 'live', policy, prepared: capped(deps, p, policy.maxTokens) };

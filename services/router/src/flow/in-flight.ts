@@ -1,4 +1,5 @@
-import { type ChatAnswer, Outcome, ServedFrom } from '@ultra/contracts/chat';
+import { type ChatAnswer, type ChatRequest, Outcome, ServedFrom } from '@ultra/contracts/chat';
+import { priorityOf } from './admission.ts';
 import type { OverloadGuard } from './overload-guard.ts';
 
 /**
@@ -11,14 +12,14 @@ export function providerTimeOf(answer: ChatAnswer): number | undefined {
   return answer.servedFrom === ServedFrom.PROVIDER && only?.outcome === Outcome.OK && more.length === 0 ? only.latencyMs : undefined;
 }
 
-/** `fn`, with each call counted in the guard's requests in flight until it settles (and what Ultra added to its answer measured). */
-export function counted<A extends unknown[]>(guard: OverloadGuard | undefined, fn: (...args: A) => Promise<ChatAnswer>): (...args: A) => Promise<ChatAnswer> {
+/** `fn`, with each call counted in the guard's requests in flight (by its priority) until it settles, and what Ultra added to its answer measured. */
+export function counted<A extends unknown[]>(guard: OverloadGuard | undefined, fn: (raw: ChatRequest | undefined, ...rest: A) => Promise<ChatAnswer>): (raw: ChatRequest | undefined, ...rest: A) => Promise<ChatAnswer> {
   if (!guard) return fn;
-  return async (...args) => {
-    const leave = guard.enter();
+  return async (raw, ...rest) => {
+    const leave = guard.enter(priorityOf(raw));
     let providerMs: number | undefined;
     try {
-      const answer = await fn(...args);
+      const answer = await fn(raw, ...rest);
       providerMs = providerTimeOf(answer);
       return answer;
     } finally {
@@ -28,12 +29,12 @@ export function counted<A extends unknown[]>(guard: OverloadGuard | undefined, f
 }
 
 /** The same for a stream: counted until it ends or its reader stops. */
-export function countedStream<A extends unknown[], E>(guard: OverloadGuard | undefined, fn: (...args: A) => AsyncGenerator<E>): (...args: A) => AsyncGenerator<E> {
+export function countedStream<A extends unknown[], E>(guard: OverloadGuard | undefined, fn: (raw: ChatRequest | undefined, ...rest: A) => AsyncGenerator<E>): (raw: ChatRequest | undefined, ...rest: A) => AsyncGenerator<E> {
   if (!guard) return fn;
-  return async function* (...args) {
-    const leave = guard.enter();
+  return async function* (raw, ...rest) {
+    const leave = guard.enter(priorityOf(raw));
     try {
-      yield* fn(...args);
+      yield* fn(raw, ...rest);
     } finally {
       leave();
     }

@@ -52,7 +52,7 @@ describe('overload guard', () => {
 
   it('counts requests in flight: past max_in_flight all but high are refused, and that is saturation too', () => {
     const { clock, guard } = setup();
-    const leave = Array.from({ length: 101 }, () => guard.enter());
+    const leave = Array.from({ length: 101 }, () => guard.enter('low'));
     expect(guard.admit('normal')).toMatchObject({ ok: false, detail: expect.stringContaining('limit of 100 requests in flight (overload.max_in_flight)') });
     expect(guard.admit('high')).toEqual({ ok: true });
     clock.advance(100);
@@ -72,18 +72,18 @@ describe('overload guard', () => {
   it('lets fewer low and batch requests in while Ultra adds more than added_latency to its answers, refusing them at the door, and says why', () => {
     const { clock, guard } = setup();
     // first, answers that come back fast while it is in use: from its floor (16) the limit doubles past 60
-    const warm = Array.from({ length: 16 }, () => guard.enter());
+    const warm = Array.from({ length: 16 }, () => guard.enter('low'));
     for (let round = 0; round < 10 && guard.status().limit < 64; round++) {
-      const ending = Array.from({ length: 10 }, () => guard.enter());
+      const ending = Array.from({ length: 10 }, () => guard.enter('low'));
       clock.advance(100);
       for (const l of ending) l(95);
     }
     for (const l of warm) l();
     expect(guard.status().limit).toBe(64);
     // 60 requests held in flight, and 40 answers a sample, each with 200 ms added by Ultra: a standing queue
-    const held = Array.from({ length: 60 }, () => guard.enter());
+    const held = Array.from({ length: 60 }, () => guard.enter('low'));
     for (let round = 0; round < 100 && guard.status().limit >= 60; round++) {
-      const ending = Array.from({ length: 40 }, () => guard.enter());
+      const ending = Array.from({ length: 40 }, () => guard.enter('low'));
       clock.advance(100);
       for (const leave of ending) leave(-100); // (entered 100 ms ago; a provider time of -100 leaves 200 ms added)
     }
@@ -97,12 +97,12 @@ describe('overload guard', () => {
     // normal and high are not held to it (normal is shed by the pressure alone)
     expect(guard.refusesOutright('normal').ok).toBe(true);
     expect(guard.refusesOutright('high').ok).toBe(true);
-    const leave = guard.enter();
+    const leave = guard.enter('low');
     expect(guard.admit('high')).toEqual({ ok: true });
     leave();
     // once answers come back fast, the limit grows and lets them in again, with the 60 still in flight
     for (let round = 0; round < 100 && guard.status().limit <= 80; round++) {
-      const ending = Array.from({ length: 10 }, () => guard.enter());
+      const ending = Array.from({ length: 10 }, () => guard.enter('low'));
       clock.advance(100);
       for (const l of ending) l(95);
     }
@@ -117,7 +117,7 @@ describe('overload guard', () => {
     let refusal: unknown;
     for (let i = 0; i < 100; i++) {
       const r = guard.refusesOutright('low');
-      if (r.ok) admitted.push(guard.enter());
+      if (r.ok) admitted.push(guard.enter('low'));
       else refusal ??= r;
     }
     // (the test's config: min_in_flight 16, where the limit starts; the 5 % reserves of 16 round to none)
@@ -133,10 +133,33 @@ describe('overload guard', () => {
     for (const l of admitted) l(0);
   });
 
+  it('with high or normal requests in flight beside a queue, the limit for low goes below min_in_flight, to none left for low, and back to its floor once they are gone', () => {
+    const { clock, guard } = setup();
+    const high = Array.from({ length: 8 }, () => guard.enter('high'));
+    const held = Array.from({ length: 8 }, () => guard.enter('low'));
+    // a standing queue inside Ultra: 40 answers a sample, 200 ms added to each (Little: 80 inside)
+    for (let round = 0; round < 60; round++) {
+      const ending = Array.from({ length: 40 }, () => guard.enter('low'));
+      clock.advance(100);
+      for (const leave of ending) leave(-100);
+    }
+    expect(guard.status().limit).toBeLessThan(16); // below min_in_flight: no slot for one more low
+    expect(guard.refusesOutright('low').ok).toBe(false);
+    expect(guard.refusesOutright('high').ok).toBe(true);
+    for (const l of high) l();
+    // high gone: the sample after next puts the floor back at min_in_flight (the shed pressure
+    // the long queue raised comes down on its own, slower)
+    clock.advance(100);
+    expect(guard.status().limit).toBeLessThan(16);
+    clock.advance(100);
+    expect(guard.status().limit).toBe(16);
+    for (const l of held) l();
+  });
+
   it('learns nothing from a request without a provider time (a failover, a cache hit, a stream)', () => {
     const { clock, guard } = setup();
     for (let round = 0; round < 5; round++) {
-      const ending = Array.from({ length: 20 }, () => guard.enter());
+      const ending = Array.from({ length: 20 }, () => guard.enter('low'));
       clock.advance(100);
       for (const l of ending) l();
     }

@@ -39,8 +39,9 @@ export interface OverloadGuardDeps {
  * - the latency Ultra adds to each answer (router, cache and agent, less the provider's own
  *   call), which grows with the queues in every one of its processes: it sets how many
  *   requests may be in flight for a `low` or `batch` one to be let in
- *   (`createAddedLatencyLimit`, from `maxInFlight` down to `minInFlight`); past that limit,
- *   less a 5 % reserve per class, such a request is refused outright;
+ *   (`createAddedLatencyLimit`, from `maxInFlight` down to `minInFlight`, and below it,
+ *   down to what they hold themselves, while `high` or `normal` requests are in flight);
+ *   past that limit, less a 5 % reserve per class, such a request is refused outright;
  * - this process's own saturation (event-loop delay while it is busy itself, heap), read
  *   every `sampleEveryMs`: a saturated sample raises the shed pressure, a calm one lowers it
  *   slowly (`createPressure`), and a request is admitted by its priority's share at that pressure.
@@ -52,6 +53,9 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
   const limitCeiling = config.maxInFlight || 1_000_000;
   const limit = createAddedLatencyLimit({ thresholdMs: config.addedLatencyMs, min: Math.min(config.minInFlight, limitCeiling), max: limitCeiling, initial: config.minInFlight });
   let inFlight = 0;
+  /** `high` and `normal` requests in flight now, and whether any was in the current period. */
+  let protectedInFlight = 0;
+  let protectedSeen = false;
   let last: SaturationSample = { eventLoopDelayMs: 0, heapUsed: 0, rssBytes: 0, cpuCores: 0 };
   let reason = '';
   let shedKey = '';
@@ -89,7 +93,11 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
   const tick = () => {
     last = probe.sample();
     const now = clock.now();
-    limit.endPeriod(inFlight, now - tickedAt, last.cpuCores >= config.busyCpu);
+    // Strict priority: while high or normal requests share Ultra with deferrable work, the
+    // limit may go below min_in_flight, down to what they hold themselves (deferrable work
+    // then waits outside with a Retry-After); alone, deferrable work keeps its floor.
+    limit.endPeriod(inFlight, now - tickedAt, last.cpuCores >= config.busyCpu, protectedSeen ? 1 : undefined);
+    protectedSeen = protectedInFlight > 0;
     tickedAt = now;
     limited = limit.slow || refusedForLimit > 0;
     refusedForLimit = 0;
@@ -114,18 +122,24 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
       probe.stop();
     },
     /**
-     * Counts a request in flight until the returned function is called. Call it with the
+     * Counts a request of `priority` in flight until the returned function is called. Call it with the
      * provider's own time for an answer that one provider call produced (the request's time
      * less that is what Ultra added); without it, the request teaches the limit nothing.
      */
-    enter(): (providerMs?: number) => void {
+    enter(priority: PriorityClass): (providerMs?: number) => void {
       inFlight++;
+      const guarded = priority === 'high' || priority === 'normal';
+      if (guarded) {
+        protectedInFlight++;
+        protectedSeen = true;
+      }
       const at = clock.now();
       let done = false;
       return (providerMs) => {
         if (done) return;
         done = true;
         inFlight--;
+        if (guarded) protectedInFlight--;
         if (providerMs !== undefined) limit.add(clock.now() - at - providerMs);
       };
     },
