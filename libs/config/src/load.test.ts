@@ -119,6 +119,15 @@ describe('a bad file names every problem as path: what is wrong', () => {
     expect(parseConfig(`${ACTION_PLAN}modes: { recover_after: 5, max_recover_after: 5 }\n`, 'plan.yaml', {}).modes).toMatchObject({ recoverAfter: 5, maxRecoverAfter: 5 });
   });
 
+  it('a heap growth that V8 cannot take', () => {
+    expect(parseConfig(ACTION_PLAN, 'plan.yaml', {}).services.heapGrowth).toBe(1.5);
+    expect(parseConfig(`${ACTION_PLAN}services: { heap_growth: 0 }\n`, 'plan.yaml', {}).services.heapGrowth).toBe(0);
+    const hint = 'must be 0 (V8 chooses) or a ratio over 1 and at most 4, e.g. 1.5';
+    expect(problems(`${ACTION_PLAN}services: { heap_growth: 1 }\n`)).toEqual([`services.heap_growth: ${hint}`]);
+    expect(problems(`${ACTION_PLAN}services: { heap_growth: 8 }\n`)).toEqual([`services.heap_growth: ${hint}`]);
+    expect(problems(`${ACTION_PLAN}services: { heap_growth: lots }\n`)).toEqual(['services.heap_growth: expected a number, got string "lots"']);
+  });
+
   it('unknown provider', () => {
     expect(problems(ACTION_PLAN.replace('- cohere', '- mistral'))).toEqual([
       'providers.secondary[1]: unknown provider "mistral" (not one of openai, anthropic, google, cohere, and no entry under endpoints)',

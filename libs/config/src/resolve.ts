@@ -155,6 +155,7 @@ export function resolve(file: ConfigFile, env: Env, source: string): UltraConfig
       },
       simulator: sim,
       maxConnectionAgeMs: file.services.max_connection_age,
+      heapGrowth: file.services.heap_growth,
     },
     cache: {
       ttlMs: file.cache.ttl,

@@ -130,6 +130,11 @@ export const fileSchema = z.strictObject({
       simulator: z.strictObject({ address: address.default({ host: '127.0.0.1', port: 50091 }) }).prefault({}),
       /** Every HTTP/2 listener sends GOAWAY to a connection this old (± 10 %), so that clients dial again and new replicas get traffic; 0: never. */
       max_connection_age: duration.default(300_000),
+      /** How far V8's heap may grow past what its last full collection left live before the next one; 0: V8's own choice. */
+      heap_growth: z
+        .number()
+        .refine((r) => r === 0 || (r > 1 && r <= 4), 'must be 0 (V8 chooses) or a ratio over 1 and at most 4, e.g. 1.5')
+        .default(1.5),
     })
     .prefault({}),
   cache: z

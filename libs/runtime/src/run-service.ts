@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isConfigError, loadConfig, type Address, type UltraConfig } from '@ultra/config';
 import type { HealthRegistry } from './grpc-health.ts';
+import { useHeapGrowth } from './heap-growth.ts';
 import { useConnectionAge, type Listener } from './listener.ts';
 import { hostInProcess, inProcessEndpoint } from './local-links.ts';
 import { errorMessage, systemClock } from '@ultra/core';
@@ -108,6 +109,7 @@ export function runServices(entries: readonly ServiceEntry[]): void {
   try {
     useProcessTls(loadTls(config.tls));
     useConnectionAge(config.services.maxConnectionAgeMs);
+    useHeapGrowth(config.services.heapGrowth);
   } catch (e) {
     process.stderr.write(`${label}: invalid config (${config.source}):\n  ${errorMessage(e)}\n`);
     process.exit(2);
