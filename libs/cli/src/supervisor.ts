@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { isRecord, systemClock, type Clock } from '@ultra/core';
+import { backoffDelay } from '@ultra/resilience/backoff';
 import { launch, type ProcessSpec } from './processes.ts';
 
 export interface SupervisorOptions {
@@ -33,6 +34,12 @@ const CONFIG_ERROR = 2;
 /** A child that stayed up this long before it exited starts its backoff again from the first step. */
 const STABLE_MS = 60_000;
 
+/** 500 ms doubling to 30 s, without jitter: one supervisor restarting its own child has no crowd to spread out. */
+const RESTART_BACKOFF = { baseMs: 500, capMs: 30_000, jitter: 'none' } as const;
+
+/** The jitter's draw, which `'none'` never makes. */
+const noRandom = () => 0;
+
 /**
  * The wait before restarting a child that exited after `restarts` restarts, having been
  * up `upMs`: 500 ms doubling to 30 s, from the first step again after a stable run.
@@ -40,7 +47,7 @@ const STABLE_MS = 60_000;
  */
 export function restartDelay(restarts: number, upMs: number): { delayMs: number; restarts: number } {
   const n = upMs > STABLE_MS ? 0 : restarts;
-  return { delayMs: Math.min(30_000, 500 * 2 ** n), restarts: n + 1 };
+  return { delayMs: backoffDelay(RESTART_BACKOFF, n + 1, noRandom), restarts: n + 1 };
 }
 
 /**

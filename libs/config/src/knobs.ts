@@ -3,7 +3,7 @@ import type { BreakerConfig, BulkheadConfig, RetryConfig, WithOverrides } from '
 import type { CheckInput } from './check.ts';
 import { formatDuration } from '@ultra/core';
 import { Outcome } from '@ultra/contracts/chat';
-import { defaultAdaptiveLimitOptions, defaultBreakerOptions as b, defaultBulkheadOptions, defaultRetryBudgetOptions, defaultRetryOptions as r } from '@ultra/resilience/defaults';
+import { defaultAdaptiveLimitOptions, defaultBreakerOptions as b, defaultBulkheadOptions, defaultRetryBudgetOptions, defaultRetryOptions as r, defaultSlowWaitOptions as w } from '@ultra/resilience/defaults';
 
 /** `latency_p99_above` → `latencyP99AboveMs` (durations get `Ms`), others plain camelCase. */
 export function camel(rules: Record<string, number | boolean | undefined> | undefined): Record<string, number | boolean> | undefined {
@@ -27,8 +27,8 @@ const BREAKER_DEFAULTS: BreakerConfig = {
   consecutiveFailures: b.consecutiveFailures, openBaseMs: b.openBaseMs, openMultiplier: b.openMultiplier, openMaxMs: b.openMaxMs,
   halfOpenProbes: b.halfOpenProbes, halfOpenSuccesses: b.halfOpenSuccesses, failureOutcomes: names(b.failureOutcomes),
   halfOpenHealthProbe: true,
-  // The agent's slow-wait threshold (services/provider-agent/src/slow-wait.ts), not the breaker's.
-  slowWaitFactor: 5, slowWaitFloorMs: 3_000, slowWaitSamples: 20,
+  // Not the breaker's options: the slow-wait threshold's (libs/resilience/src/slow-wait.ts), which the agent runs beside its breaker.
+  slowWaitFactor: w.factor, slowWaitFloorMs: w.floorMs, slowWaitSamples: w.minSamples,
 };
 const RETRY_DEFAULTS: RetryConfig = {
   maxAttempts: r.maxAttempts, baseMs: r.baseMs, capMs: r.capMs, jitter: r.jitter, retryAfterMaxMs: r.retryAfterMaxMs,

@@ -52,6 +52,12 @@ describe('the action plan block', () => {
     expect(config.services.router.grpc).toEqual({ host: '127.0.0.1', port: 50051 });
   });
 
+  it("gives the cache's Redis its documented defaults, which the cache takes as they are", () => {
+    const { cache } = parseConfig(ACTION_PLAN, 'plan.yaml', {});
+    expect(cache.keyPrefix).toBe('ultra:cache:');
+    expect(cache.redis).toEqual({ timeoutMs: 100, breakerFailures: 3, breakerOpenMs: 2_000 });
+  });
+
   it('simulates every keyed provider when no key is set, and none once one is', () => {
     const none = parseConfig(ACTION_PLAN, 'plan.yaml', {});
     expect(Object.values(none.providers).every((p) => p.simulated)).toBe(true);

@@ -9,3 +9,4 @@ export { defaultBreakerOptions } from './breaker-options.ts';
 export { defaultBulkheadOptions } from './bulkhead.ts';
 export { defaultRetryOptions } from './retry.ts';
 export { defaultRetryBudgetOptions } from './retry-budget.ts';
+export { defaultSlowWaitOptions } from './slow-wait.ts';

@@ -24,6 +24,7 @@ describe('@ultra/resilience', () => {
     expect(resilience.defaultRetryBudgetOptions).toEqual({ maxTokens: 10, tokenRatio: 0.1 });
     expect(resilience.defaultBulkheadOptions).toMatchObject({ limit: 512, queue: 4096, reserveShare: 0.05 });
     expect(resilience.defaultAdaptiveLimitOptions).toEqual({ initial: 512, min: 4, max: 4096, backoff: 0.9, latencyTolerance: 2 });
+    expect(resilience.defaultSlowWaitOptions).toEqual({ factor: 5, floorMs: 3_000, minSamples: 20 });
     expect(resilience.defaultBreakerOptions.failureOutcomes).not.toContain(Outcome.BAD_REQUEST);
   });
 

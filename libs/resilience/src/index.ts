@@ -6,6 +6,7 @@ export * from './breaker-snapshot.ts';
 export * from './breaker-rules.ts';
 export * from './breaker-machine.ts';
 export * from './circuit-breaker.ts';
+export * from './slow-wait.ts';
 export * from './consecutive-breaker.ts';
 export * from './backoff.ts';
 export * from './retry.ts';

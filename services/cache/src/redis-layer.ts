@@ -1,23 +1,22 @@
 import type { Redis } from 'ioredis';
+import type { UltraConfig } from '@ultra/config';
 import { createConsecutiveBreaker } from '@ultra/resilience';
 import { createRedisLink } from './redis-link.ts';
 import { createRedisSync, type RedisSync, type RedisSyncDeps } from './redis-sync.ts';
 import { createSharedStore, type SharedStore } from './shared-store.ts';
 
-export interface StoreRedisOptions {
+/**
+ * The Redis side of the store: its two connections, and config's `cache.key_prefix` and
+ * `cache.redis` knobs as config resolved them (their defaults are config's, written there once).
+ */
+export type StoreRedisOptions = UltraConfig['cache']['redis'] & {
   /** The command connection. */
   commands: Redis;
   /** A second connection, for the invalidation channel. */
   subscriber: Redis;
-  /** Prefix of every key and channel. Default `ultra:cache:`. */
-  prefix?: string;
-  /** Longest wait for one Redis call, in ms. Default 100. */
-  timeoutMs?: number;
-  /** Failures in a row that open the breaker around Redis. Default 3. */
-  breakerFailures?: number;
-  /** How long the breaker stays open, and the pause between resync attempts, in ms. Default 2000. */
-  breakerOpenMs?: number;
-}
+  /** Prefix of every key and channel (`cache.key_prefix`). */
+  prefix: string;
+};
 
 /** What the store hands the Redis layer: its local replica and how to change it. */
 export type RedisLayerDeps = Omit<RedisSyncDeps, 'subscriber' | 'commands' | 'link' | 'shared' | 'retryMs'> & {
@@ -28,10 +27,10 @@ export type RedisLayerDeps = Omit<RedisSyncDeps, 'subscriber' | 'commands' | 'li
 /** Wires the Redis side of the store: breaker, link, shared store and the sync with the other replicas. */
 export function connectRedis(r: StoreRedisOptions, deps: RedisLayerDeps): { shared: SharedStore; sync: RedisSync } {
   const { clock, counters, origin } = deps;
-  const openMs = r.breakerOpenMs ?? 2_000;
-  const breaker = createConsecutiveBreaker({ failures: r.breakerFailures ?? 3, openMs }, clock);
-  const link = createRedisLink({ redis: r.commands, clock, breaker, counters, timeoutMs: r.timeoutMs ?? 100 });
-  const shared = createSharedStore({ link, clock, counters, prefix: r.prefix ?? 'ultra:cache:', origin, newEpoch: deps.newEpoch });
-  const sync = createRedisSync({ ...deps, subscriber: r.subscriber, commands: r.commands, link, shared, retryMs: openMs });
+  const breaker = createConsecutiveBreaker({ failures: r.breakerFailures, openMs: r.breakerOpenMs }, clock);
+  const link = createRedisLink({ redis: r.commands, clock, breaker, counters, timeoutMs: r.timeoutMs });
+  const shared = createSharedStore({ link, clock, counters, prefix: r.prefix, origin, newEpoch: deps.newEpoch });
+  // The breaker's open time is also the pause between resync attempts.
+  const sync = createRedisSync({ ...deps, subscriber: r.subscriber, commands: r.commands, link, shared, retryMs: r.breakerOpenMs });
   return { shared, sync };
 }

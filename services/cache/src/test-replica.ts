@@ -1,5 +1,6 @@
 import { createClient, createRouterTransport, type Client } from '@connectrpc/connect';
 import { CacheService } from '@ultra/contracts/cache';
+import { DEFAULT_CONFIG_YAML, parseConfig } from '@ultra/config';
 import { createSeededRandom, type Clock } from '@ultra/core';
 import { createHealthRegistry, type HealthRegistry } from '@ultra/runtime';
 import { createCacheService } from './cache-service.ts';
@@ -18,10 +19,14 @@ export interface TestReplica {
 
 let seed = 1;
 
+/** The cache Ultra ships (config's defaults): its key prefix and Redis breaker knobs. */
+const SHIPPED = parseConfig(DEFAULT_CONFIG_YAML, 'default', {}).cache;
+
 /**
  * A cache replica for tests: the real handlers behind an in-memory Connect transport, on
  * the given clock, with Redis at `redisUrl` when given. Defaults: 100 entries, 64 KiB,
- * TTL 1 s, stale 5 s, values up to 1 KiB, leases 30 s, lease wait 10 s.
+ * TTL 1 s, stale 5 s, values up to 1 KiB, leases 30 s, lease wait 10 s; Redis as config's
+ * defaults have it, but for `timeoutMs` when given.
  */
 export function createTestReplica(
   clock: Clock,
@@ -33,7 +38,13 @@ export function createTestReplica(
     random: createSeededRandom(seed++),
     maxEntries: options.maxEntries ?? 100,
     maxBytes: options.maxBytes ?? 64 * 1024,
-    redis: redis && { commands: redis.commands, subscriber: redis.subscriber, timeoutMs: options.timeoutMs ?? 100, breakerOpenMs: 2_000 },
+    redis: redis && {
+      commands: redis.commands,
+      subscriber: redis.subscriber,
+      prefix: SHIPPED.keyPrefix,
+      ...SHIPPED.redis,
+      timeoutMs: options.timeoutMs ?? SHIPPED.redis.timeoutMs,
+    },
   });
   const health = createHealthRegistry([CacheService.typeName]);
   const stopHealth = reportRedisHealth({ store }, health);

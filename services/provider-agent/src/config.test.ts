@@ -6,13 +6,13 @@ import {
   defaultBulkheadOptions,
   defaultRetryBudgetOptions,
   defaultRetryOptions,
+  defaultSlowWaitOptions,
   resolveAdaptiveLimitOptions,
   resolveBreakerOptions,
   resolveRetryOptions,
 } from '@ultra/resilience';
 import { describe, expect, it } from 'vitest';
 import { resilienceFor } from './config.ts';
-import { defaultSlowWaitOptions } from './slow-wait.ts';
 
 const TIERS = 'providers: { primary: [openai, anthropic] }\n';
 

@@ -1,8 +1,7 @@
 import type { Outcome } from '@ultra/contracts/chat';
 import { outcomeFromName } from '@ultra/runtime';
 import { streamTimeoutsFor, type BreakerConfig, type RetryConfig, type UltraConfig } from '@ultra/config';
-import type { SlowWaitOptions } from './slow-wait.ts';
-import type { AdaptiveLimitOptions, BreakerOptions, BulkheadOptions, RetryBudgetOptions, RetryOptions } from '@ultra/resilience';
+import type { AdaptiveLimitOptions, BreakerOptions, BulkheadOptions, RetryBudgetOptions, RetryOptions, SlowWaitOptions } from '@ultra/resilience';
 
 /** Everything the agent needs to build one provider's resilience, in `@ultra/resilience`'s terms. */
 export interface ProviderResilience {

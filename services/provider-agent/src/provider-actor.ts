@@ -8,6 +8,7 @@ import {
   createBulkhead,
   createCircuitBreaker,
   createRetryBudget,
+  createSlowWait,
   defaultBulkheadOptions,
   resolveBreakerOptions,
   type BreakerSnapshot,
@@ -23,7 +24,6 @@ import { invokeComplete, type CompleteResult } from './invoke-complete.ts';
 import { invokeStream, type AgentStreamEvent } from './invoke-stream.ts';
 import { createLatencyWindow } from './latency-window.ts';
 import { createWaitingCalls } from './waiting-calls.ts';
-import { createSlowWait } from './slow-wait.ts';
 import type { CallInput, CallParts } from './provider-call.ts';
 import { providerMachine, type ProbeResult } from './provider-machine.ts';
 import type { ProviderView } from './provider-view.ts';

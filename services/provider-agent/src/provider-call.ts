@@ -41,7 +41,7 @@ export interface CallParts {
   readonly attemptTimeoutMs: number;
   readonly firstTokenTimeoutMs: number;
   readonly idleTimeoutMs: number;
-  /** When a call with no first token is counted slow while it still waits (ms, 0 = off): see `slow-wait.ts`. */
+  /** When a call with no first token is counted slow while it still waits (ms, 0 = off): see `@ultra/resilience`'s `createSlowWait`. */
   readonly slowWaitMs: () => number;
   /** The calls of this provider still waiting for their first token, to rescue when it is found sick. */
   readonly waiting: WaitingCalls;

@@ -1,4 +1,4 @@
-import { createLatencyWindow } from './latency-window.ts';
+import { createLatencyWindow } from '@ultra/core';
 
 /** How a provider's slow-wait threshold follows its own first-token times (config `breaker.slow_wait_factor`, `slow_wait_floor`, `slow_wait_samples`). */
 export interface SlowWaitOptions {
@@ -16,9 +16,9 @@ export const defaultSlowWaitOptions: SlowWaitOptions = Object.freeze({ factor: 5
 const REFRESH_EVERY = 16;
 
 /**
- * When a call still waiting for its first token counts as slow (`breaker.onSlow`): at
- * `factor` (5) × the provider's own recent first-token p95, at least `floorMs`, at most
- * `capMs` (`breaker.slow_ttft`; 0 turns it off). A provider whose first token normally
+ * When a call still waiting for its first token counts as slow (the breaker's `onSlow`; the
+ * provider-agent keeps one per provider): at `factor` (5) × the provider's own recent
+ * first-token p95, at least `floorMs`, at most `capMs` (`breaker.slow_ttft`; 0 turns it off). A provider whose first token normally
  * comes in 300 ms is slow at 3 s; one that always takes 5 s (a big model, a long prompt)
  * is judged against its own 5 s, up to the cap, and before it has a history, by the cap.
  */
