@@ -4,7 +4,7 @@ import { Mode } from '@ultra/contracts/chat';
 import { ComponentStatus, HealthService } from '@ultra/contracts/health';
 import type { FaultsInput } from '@ultra/provider-sim';
 import { createServiceClient } from '@ultra/runtime';
-import { waitFor } from '@ultra/testkit';
+import { closedLoop, waitFor } from '@ultra/testkit';
 import { analyze } from './analyze.ts';
 import { startChaosStack, type ChaosStack } from './chaos-stack.ts';
 import { startJobProbe } from './jobs.ts';
@@ -15,6 +15,8 @@ import { defaultPhases, type FaultContext, type Removal, type Scenario, type Sce
 
 /** Longest wait, after the load, for the run's jobs to reach a final state, ms. */
 const JOB_SETTLE_MS = 20_000;
+/** Callers of a scenario's warm-up. */
+const WARMUP_CALLERS = 8;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -82,13 +84,15 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const s = stack;
     for (const [p, f] of Object.entries(scenario.baseline ?? {})) await simFaults(s.simUrl, p, f);
     await waitSteady(s);
+    if (scenario.warmup) {
+      const warm = performance.now();
+      const rounds = Math.ceil(scenario.warmup / WARMUP_CALLERS);
+      const rs = await closedLoop({ url: s.frontUrl, callers: WARMUP_CALLERS, rounds, priority: scenario.load?.priority, label: `${scenario.name} warm-up` });
+      log(`warm-up: ${rs.length} requests in ${((performance.now() - warm) / 1000).toFixed(1)} s, ${rs.filter((r) => r.status !== 200).length} not answered`);
+    }
     log(`stack up in ${((performance.now() - stackStart) / 1000).toFixed(1)} s (machine ${busyAtStart === undefined ? '?' : Math.round(busyAtStart * 100)} % busy before it); load for ${(phases.beforeMs + phases.faultMs + phases.afterMs) / 1000} s`);
-    const t0 = performance.now();
+    let t0 = performance.now();
     const now = () => performance.now() - t0;
-    const observers = startObservers({ agent: s.listen.agent, health: s.listen.health }, s.simUrl, now);
-    const tag = `${scenario.name}-${startedAt.getTime()}`;
-    const load = startLoad(s.frontUrl, scenario.load ?? {}, now, tag);
-    const jobProbe = startJobProbe(s.listen.routerGrpc, tag);
     const ctx: FaultContext = {
       stack: s,
       edges: s.edges,
@@ -98,11 +102,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       sleep,
       log,
     };
+    const inject = scenario.prepare ? await scenario.prepare(ctx) : () => scenario.inject(ctx);
+    t0 = performance.now();
+    const observers = startObservers({ agent: s.listen.agent, health: s.listen.health }, s.simUrl, now);
+    const tag = `${scenario.name}-${startedAt.getTime()}`;
+    const load = startLoad(s.frontUrl, scenario.load ?? {}, now, tag);
+    const jobProbe = startJobProbe(s.listen.routerGrpc, tag);
     await sleep(phases.beforeMs);
     // The fault starts when its injection starts, and ends when its removal starts (a
     // restart's start-up time is part of the recovery).
     const faultAt = now();
-    const removal: Removal = await scenario.inject(ctx);
+    const removal: Removal = await inject();
     log(`fault on at +${(faultAt / 1000).toFixed(1)} s: ${scenario.fault}`);
     await sleep(faultAt + phases.faultMs - now());
     const removing = now();

@@ -97,6 +97,13 @@ export interface Scenario {
    */
   tuning?: string;
   phases?: Partial<Phases>;
+  /**
+   * Requests sent before the measured load starts (8 callers at the load's priority), so
+   * that the services run code V8 has compiled and optimized, as on a server that has been
+   * up a while, rather than the interpreted code of a stack that has answered a few dozen
+   * requests: for scenarios whose bounds are latencies under Ultra's own load. Default 0.
+   */
+  warmup?: number;
   /** Simulator faults for the whole run, baseline included (e.g. slower streams). */
   baseline?: Partial<Record<ChaosProvider, FaultsInput>>;
   /**
@@ -107,6 +114,12 @@ export interface Scenario {
   faultEndsWhenRemoved?: boolean;
   /** Injects the fault; resolves to what removes it. */
   inject(ctx: FaultContext): Promise<Removal>;
+  /**
+   * Gets the fault ready before the load starts, for one whose own start-up would load the
+   * machine (a client process compiling its modules); resolves to what then injects it, in
+   * place of `inject`.
+   */
+  prepare?(ctx: FaultContext): Promise<() => Promise<Removal>>;
   /** Overrides "the target answered again" as the sign that the faulty part is back. */
   backWhen?: (s: Sample) => boolean;
   bounds: readonly Bound[];

@@ -45,25 +45,21 @@ describe('added-latency limit', () => {
     expect(limit).toMatchObject({ value: 26, slow: false }); // +1 a period (5 % of 16..25 rounds down to 1)
   });
 
-  it('a period given a lower floor may take it below min; a period back on min brings it up to min at once', () => {
+  it('a period that yields (higher priorities inside) is judged by the median alone and may take it below min; the next that does not brings it back to min', () => {
     const limit = createAddedLatencyLimit({ thresholdMs: 50, min: 16, max: 4096, initial: 16 });
-    // 40 answers a period with 300 ms added (a queue), 12 in flight, floor 1
-    for (let i = 0; i < 30; i++) {
-      for (let j = 0; j < 40; j++) limit.add(300);
-      limit.endPeriod(12, 100, true, 1);
-    }
-    expect(limit.value).toBe(1);
-    for (let j = 0; j < 40; j++) limit.add(300);
-    limit.endPeriod(12, 100, true);
-    expect(limit.value).toBe(16);
-    // a floor above min, or below 1, is clamped into [1, min]
-    limit.endPeriod(12, 100, true, 99);
-    expect(limit.value).toBe(16);
-    for (let i = 0; i < 30; i++) {
-      for (let j = 0; j < 40; j++) limit.add(300);
-      limit.endPeriod(12, 100, true, 0);
-    }
-    expect(limit.value).toBe(1);
+    // 10 answers a period with 100 ms added and 12 in flight: 10 requests inside Ultra, under the queue bound of 16
+    const periods = (n: number, yielding: boolean) => {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < 10; j++) limit.add(100);
+        limit.endPeriod(12, 100, true, yielding);
+      }
+    };
+    periods(30, false);
+    expect(limit).toMatchObject({ value: 16, slow: false }); // alone: not a queue of Ultra's
+    periods(30, true);
+    expect(limit).toMatchObject({ value: 1, slow: true });
+    periods(1, false);
+    expect(limit).toMatchObject({ value: 16, slow: false });
   });
 
   it('judges by the median: a few slow answers (a GC pause, a lease wait) do not lower it', () => {

@@ -27,8 +27,9 @@
  * `growth` of itself; a period with no answers, or over the threshold without a queue
  * inside Ultra, holds it where it is;
  * a slow period takes it to `backoff ×` the smaller of itself and the requests in flight
- * (what was in flight is what caused the queue), down to `min`, or to the lower floor the
- * guard gives while higher-priority requests share Ultra with it. The provider's speed does not
+ * (what was in flight is what caused the queue), down to `min`. While higher-priority
+ * requests share Ultra with it (a period that yields), the median alone judges, and the
+ * limit may go down to 1: strict priority. The provider's speed does not
  * move it: a provider taking 5 s adds 5 s to the request and nothing to what Ultra adds.
  *
  * Pure: the guard feeds it samples and periods on its own clock.
@@ -36,7 +37,7 @@
 export interface AddedLatencyLimitOptions {
   /** Median added latency above which a period may be slow. Milliseconds, > 0. */
   readonly thresholdMs: number;
-  /** The floor, unless a period gives a lower one ({@link AddedLatencyLimit.endPeriod}'s `floor`). Requests, integer ≥ 1. */
+  /** The floor, except in a period that yields ({@link AddedLatencyLimit.endPeriod}). Requests, integer ≥ 1. */
   readonly min: number;
   /** The ceiling. Requests, integer ≥ min. */
   readonly max: number;
@@ -68,10 +69,12 @@ export interface AddedLatencyLimit {
    * `busy`: whether Ultra was busy itself in the period; when it was not (a machine
    * starved by other processes, a router barely working), a slow period is not Ultra's own
    * queue, and fewer requests in flight would not shorten it: it counts as calm.
-   * `floor`: how low a slow period may take the limit, in place of `min` (an integer in
-   * [1, min]); the limit comes back up to `min` in a period whose floor is `min` again.
+   * `yielding`: higher-priority requests shared Ultra with the deferrable work in the
+   * period. Then the median alone judges it (a queue of any length that slows them is
+   * worth shortening), and the limit may go below `min`, down to 1; it comes back up to
+   * `min` in the first period that does not yield.
    */
-  endPeriod(inFlight: number, periodMs: number, busy?: boolean, floor?: number): void;
+  endPeriod(inFlight: number, periodMs: number, busy?: boolean, yielding?: boolean): void;
 }
 
 /** The span the requests-inside average covers. Milliseconds. */
@@ -111,8 +114,8 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
       samples.push(ms);
       sum += ms;
     },
-    endPeriod(inFlight, periodMs, busy = true, floor = min) {
-      const least = Math.min(min, Math.max(1, Math.floor(floor)));
+    endPeriod(inFlight, periodMs, busy = true, yielding = false) {
+      const least = yielding ? 1 : min;
       value = Math.max(value, least);
       const period = samples;
       samples = [];
@@ -123,7 +126,7 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
       const median = period.length > 0 ? period[Math.floor(period.length / 2)]! : 0;
       const enough = period.length >= minSamples;
       if (enough) lastMedianMs = median;
-      slow = enough && busy && median > thresholdMs && lastInside > queueBound;
+      slow = enough && busy && median > thresholdMs && (yielding || lastInside > queueBound);
       const inUse = inFlight >= value / 2;
       if (slow) {
         slowStart = false;

@@ -93,10 +93,11 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
   const tick = () => {
     last = probe.sample();
     const now = clock.now();
-    // Strict priority: while high or normal requests share Ultra with deferrable work, the
-    // limit may go below min_in_flight, down to what they hold themselves (deferrable work
-    // then waits outside with a Retry-After); alone, deferrable work keeps its floor.
-    limit.endPeriod(inFlight, now - tickedAt, last.cpuCores >= config.busyCpu, protectedSeen ? 1 : undefined);
+    // Strict priority: while high or normal requests share Ultra with deferrable work, any
+    // queue that slows them counts, and the limit may go below min_in_flight, down to what
+    // they hold themselves (deferrable work then waits outside with a Retry-After); alone,
+    // deferrable work keeps its floor.
+    limit.endPeriod(inFlight, now - tickedAt, last.cpuCores >= config.busyCpu, protectedSeen);
     protectedSeen = protectedInFlight > 0;
     tickedAt = now;
     limited = limit.slow || refusedForLimit > 0;
