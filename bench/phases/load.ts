@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { byStatus, closedLoop, closedLoopInProcess, quantile, startStack, type CallResult, type Stack } from '@ultra/testkit';
+import { byStatus, closedLoop, quantile, startLoadProcess, startStack, type CallResult, type Stack } from '@ultra/testkit';
 import type { BenchContext } from '../context.ts';
 
 /**
@@ -85,6 +85,7 @@ export async function loadPhase(ctx: BenchContext): Promise<LoadFigures> {
     // Ultra overloaded: 512 low beside 8 high, fast provider.
     await faults(stack, {});
     const rss = () => Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${stack.processes.router.proc.pid}/status`, 'utf8'))?.[1]);
+    const flood = await startLoadProcess(); // (its own process, as other clients are, started before anything is timed)
     const alone = await closedLoop({ url: router, callers: 8, until: Date.now() + 4_000, priority: 'high', label: 'alone' });
     const before = rss();
     let peak = before;
@@ -92,7 +93,7 @@ export async function loadPhase(ctx: BenchContext): Promise<LoadFigures> {
     const until = Date.now() + (quick ? 5_000 : 10_000);
     t = Date.now();
     const [low, high] = await Promise.all([
-      closedLoopInProcess({ url: router, callers: 512, until, priority: 'low', label: 'flood' }), // (its own process, as other clients are)
+      flood.run({ url: router, callers: 512, until, priority: 'low', label: 'flood' }),
       closedLoop({ url: router, callers: 8, until, priority: 'high', label: 'vip' }),
     ]);
     clearInterval(watch);

@@ -45,11 +45,6 @@ export function startLoadProcess(): Promise<LoadProcess> {
   });
 }
 
-/** `closedLoop` in a process of its own, started now (see {@link startLoadProcess}). */
-export async function closedLoopInProcess(options: LoadOptions, signal?: AbortSignal): Promise<CallResult[]> {
-  return (await startLoadProcess()).run(options, signal);
-}
-
 if (process.argv.includes('--load-child') && process.send) {
   process.once('message', (received) => {
     const options = { ...(received as LoadOptions) };
