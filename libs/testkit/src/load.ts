@@ -55,7 +55,7 @@ function retryAfterMs(h: http.IncomingHttpHeaders): string | null {
 /** POSTs `body` to `url`; the status, headers and body text. */
 function post(url: URL, body: string, headers: Record<string, string>): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', agent: agentFor(url.origin), headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
+    const req = http.request({ host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: 'POST', agent: agentFor(url.origin), headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
@@ -84,7 +84,7 @@ export async function callOnce(url: string, priority?: string, label = 'load'): 
   const headers: Record<string, string> = { 'content-type': 'application/json', 'x-ultra-cache': 'no-store' };
   if (priority) headers['x-ultra-priority'] = priority;
   try {
-    const res = await post(new URL('/v1/chat/completions', url), JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: `${label} ${++seq}` }] }), headers);
+    const res = await post(new URL(`${url}/v1/chat/completions`), JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: `${label} ${++seq}` }] }), headers);
     const detail = res.status === 200 ? '' : errorDetail(res.text);
     return { status: res.status, ms: Date.now() - started, at: Date.now(), retryAfterMs: retryAfterMs(res.headers), detail };
   } catch (e) {
