@@ -1,26 +1,17 @@
 import type http2 from 'node:http2';
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { DialTarget } from '@ultra/config';
 import { formatDial } from '@ultra/config';
 import { systemClock, systemRandom, type Clock, type Random } from '@ultra/core';
 import { backoffDelay } from '@ultra/resilience/backoff';
+import { DIAL_RESOLVE_MS, endpointsOf, lookupEndpoints, systemLookup, type DialEndpoint } from './dial-endpoints.ts';
 
-/** How often `dns:` targets are looked up again, ms (a new pod of a headless Service gets traffic within this). */
-export const DIAL_RESOLVE_MS = 5_000;
+export { DIAL_RESOLVE_MS, type DialEndpoint } from './dial-endpoints.ts';
 /** An endpoint that refused a connection is left out for this long, doubling per refusal in a row up to {@link DIAL_DOWN_MAX_MS}, ms. */
 export const DIAL_DOWN_MS = 250;
 export const DIAL_DOWN_MAX_MS = 10_000;
 /** (an unjittered backoff draws nothing) */
 const noRandom = () => 0;
-
-/** One address of a service: `key` is `host:port`; `servername` is the DNS name for TLS when `host` came from a `dns:` lookup. */
-export interface DialEndpoint {
-  readonly key: string;
-  readonly host: string;
-  readonly port: number;
-  readonly servername?: string | undefined;
-}
 
 /** What the transports use of an HTTP/2 session (connect-node's `Http2SessionManager` has it). */
 export interface SessionLike {
@@ -59,8 +50,6 @@ interface Slot {
 
 /** A watch stream (`WatchProviders`, `grpc.health.v1.Health/Watch`): no load, for the connection's life. */
 const isWatch = (path: string) => /\/Watch[A-Z]?\w*$/.test(path);
-
-const systemLookup = async (name: string) => (await dnsLookup(name, { all: true })).map((a) => a.address);
 
 /**
  * One HTTP/2 session per endpoint of a `dial` list, used by the transports as one
@@ -123,8 +112,7 @@ export class DialPool implements SessionLike {
     await Promise.all(
       dns.map(async (t) => {
         try {
-          const hosts = [...new Set(await this.#lookup(t.host))].sort();
-          this.#resolved.set(formatDial(t), hosts.map((host) => ({ key: `${host.includes(':') ? `[${host}]` : host}:${t.port}`, host, port: t.port, servername: t.host })));
+          this.#resolved.set(formatDial(t), await lookupEndpoints(t, this.#lookup));
         } catch {
           // A failed lookup keeps what the last one found: a DNS hiccup must not empty the list.
         }
@@ -136,11 +124,7 @@ export class DialPool implements SessionLike {
   }
 
   #apply(): void {
-    const wanted = new Map<string, DialEndpoint>();
-    for (const t of this.#options.targets) {
-      const list = t.dns ? (this.#resolved.get(formatDial(t)) ?? []) : [{ key: formatDial(t), host: t.host, port: t.port }];
-      for (const e of list) if (!wanted.has(e.key)) wanted.set(e.key, e);
-    }
+    const wanted = endpointsOf(this.#options.targets, this.#resolved);
     let changed = false;
     for (const [key, endpoint] of wanted) {
       const slot = this.#slots.get(key);
