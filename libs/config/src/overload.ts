@@ -43,7 +43,11 @@ export interface OverloadConfig {
    * split), low enough that high priority beside a flood stays within 3× its unloaded p99.
    */
   readonly addedLatencyMs: number;
-  /** The floor of that limit, and where it starts (it doubles from there while answers stay fast). Default 16. */
+  /**
+   * The floor of that limit, and where it starts (it doubles from there while answers stay
+   * fast). While high or normal requests are in flight beside low ones, the limit may go
+   * below it, down to 1 (strict priority). Default 16.
+   */
   readonly minInFlight: number;
   /** Share of V8's heap limit in use above this is saturation. Default 0.9. */
   readonly maxHeap: number;
