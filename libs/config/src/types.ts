@@ -145,7 +145,7 @@ export interface UltraConfig {
      * before it collects again (`services.heap_growth`, a ratio in (1, 4], default 1.5; 0:
      * V8 chooses, from about 1.1 to 4 by how fast it collects). V8's own choice let the old
      * generation reach 2.2× the live heap under cache-miss load; 1.5 holds the process's
-     * resident memory about 25 % lower for a major collection every few seconds.
+     * peak resident memory 20–27 % lower (docs/architecture.md, "Memory").
      */
     readonly heapGrowth: number;
     /** Where each service serves `/metrics` for Prometheus (the router also on its HTTP port). */
