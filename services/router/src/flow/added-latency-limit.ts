@@ -60,8 +60,10 @@ export interface AddedLatencyLimit {
   readonly lastMedianMs: number;
   /** Requests inside Ultra's own work on average over about the last half second (Little's law). */
   readonly lastInside: number;
-  /** Whether the last period was slow. */
+  /** Whether the last period was slow: over the threshold with a queue inside Ultra (more than `queueBound`). */
   readonly slow: boolean;
+  /** Whether the last period was over the threshold while it yielded, without a queue to call slow. */
+  readonly yielded: boolean;
   /** One answer's added latency, in ms. */
   add(addedMs: number): void;
   /**
@@ -70,9 +72,10 @@ export interface AddedLatencyLimit {
    * starved by other processes, a router barely working), a slow period is not Ultra's own
    * queue, and fewer requests in flight would not shorten it: it counts as calm.
    * `yielding`: higher-priority requests shared Ultra with the deferrable work in the
-   * period. Then the median alone judges it (a queue of any length that slows them is
-   * worth shortening), and the limit may go below `min`, down to 1; it comes back up to
-   * `min` in the first period that does not yield.
+   * period. Then the median alone cuts the limit (a queue of any length that slows them is
+   * worth shortening), and it may go below `min`, down to 1; it comes back up to `min` in
+   * the first period that does not yield. `slow`, which the guard reports as Ultra's
+   * saturation (and sheds higher classes by, in the end), still needs the queue bound.
    */
   endPeriod(inFlight: number, periodMs: number, busy?: boolean, yielding?: boolean): void;
 }
@@ -96,6 +99,7 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
   let lastMedianMs = 0;
   let lastInside = 0;
   let slow = false;
+  let yielded = false;
   return {
     get value() {
       return value;
@@ -108,6 +112,9 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
     },
     get slow() {
       return slow;
+    },
+    get yielded() {
+      return yielded;
     },
     add(addedMs) {
       const ms = Math.max(0, addedMs);
@@ -126,9 +133,13 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
       const median = period.length > 0 ? period[Math.floor(period.length / 2)]! : 0;
       const enough = period.length >= minSamples;
       if (enough) lastMedianMs = median;
-      slow = enough && busy && median > thresholdMs && (yielding || lastInside > queueBound);
+      const over = enough && busy && median > thresholdMs;
+      // `slow` (a queue Ultra built, which the guard reports as saturation) keeps its queue
+      // bound; yielding only lets the limit on deferrable work be cut without one.
+      slow = over && lastInside > queueBound;
+      yielded = over && yielding && !slow;
       const inUse = inFlight >= value / 2;
-      if (slow) {
+      if (slow || (over && yielding)) {
         slowStart = false;
         value = Math.max(least, Math.floor(backoff * Math.min(value, inFlight)));
       } else if (inUse && period.length > 0 && median <= thresholdMs) {
