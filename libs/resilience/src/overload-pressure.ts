@@ -26,12 +26,8 @@ export const defaultPressureOptions: PressureOptions = Object.freeze({ rise: 0.2
 export const MAX_PRESSURE = 3;
 
 export interface Pressure {
-  /**
-   * Takes one sample: whether the process is saturated now. `upTo`: the highest level this
-   * sample may raise the pressure to (a level already above it is held, not lowered).
-   * Default {@link MAX_PRESSURE}.
-   */
-  observe(saturated: boolean, upTo?: number): void;
+  /** Takes one sample: whether the process is saturated now. */
+  observe(saturated: boolean): void;
   /** 0 (nothing shed) to {@link MAX_PRESSURE}. */
   readonly level: number;
   /** Share of requests of `priority` admitted now, 0..1. */
@@ -53,8 +49,8 @@ export function createPressure(options: Partial<PressureOptions> = {}): Pressure
     return Math.min(1, Math.max(0, MAX_PRESSURE - rank + 1 - level));
   };
   return {
-    observe(saturated, upTo = MAX_PRESSURE) {
-      const next = saturated ? Math.max(level, Math.min(upTo, MAX_PRESSURE, level + o.rise)) : Math.max(0, level - o.fall);
+    observe(saturated) {
+      const next = saturated ? Math.min(MAX_PRESSURE, level + o.rise) : Math.max(0, level - o.fall);
       level = Math.round(next * 1e6) / 1e6; // no drift from adding tenths
 
     },

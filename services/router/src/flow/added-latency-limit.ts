@@ -62,8 +62,6 @@ export interface AddedLatencyLimit {
   readonly lastInside: number;
   /** Whether the last period was slow: over the threshold with a queue inside Ultra (more than `queueBound`). */
   readonly slow: boolean;
-  /** Whether the last period was over the threshold while it yielded, without a queue to call slow. */
-  readonly yielded: boolean;
   /** One answer's added latency, in ms. */
   add(addedMs: number): void;
   /**
@@ -99,7 +97,6 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
   let lastMedianMs = 0;
   let lastInside = 0;
   let slow = false;
-  let yielded = false;
   return {
     get value() {
       return value;
@@ -112,9 +109,6 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
     },
     get slow() {
       return slow;
-    },
-    get yielded() {
-      return yielded;
     },
     add(addedMs) {
       const ms = Math.max(0, addedMs);
@@ -137,7 +131,6 @@ export function createAddedLatencyLimit(options: AddedLatencyLimitOptions): Adde
       // `slow` (a queue Ultra built, which the guard reports as saturation) keeps its queue
       // bound; yielding only lets the limit on deferrable work be cut without one.
       slow = over && lastInside > queueBound;
-      yielded = over && yielding && !slow;
       const inUse = inFlight >= value / 2;
       if (slow || (over && yielding)) {
         slowStart = false;

@@ -156,7 +156,7 @@ describe('overload guard', () => {
     for (const l of held) l();
   });
 
-  it('beside normal requests, added latency without a queue inside Ultra sheds batch and low only: it is not saturation, and normal is never shed for it', () => {
+  it('beside normal requests, added latency without a queue inside Ultra cuts only what low may use: it is not saturation, and normal is never shed for it', () => {
     const { clock, guard } = setup();
     const normal = Array.from({ length: 4 }, () => guard.enter('normal'));
     // 10 answers a sample with 100 ms added: 10 requests inside Ultra on average, under the queue bound of 16
@@ -165,8 +165,8 @@ describe('overload guard', () => {
       clock.advance(100);
       for (const leave of ending) leave(0);
     }
-    // not saturation (the health service is not told so), yet batch and low are shed, up to level 2 and no further
-    expect(guard.status()).toMatchObject({ saturated: false, reason: '', level: 2, shed: ['batch', 'low'] });
+    // not saturation: nothing is shed by the pressure, and the limit is not reported as limiting (no low was refused)
+    expect(guard.status()).toMatchObject({ saturated: false, reason: '', level: 0, shed: [], limited: false });
     expect(guard.status().limit).toBeLessThan(16);
     expect(guard.admit('low').ok).toBe(false);
     expect(guard.admit('normal')).toEqual({ ok: true });

@@ -81,7 +81,7 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
     const detail = `Ultra is overloaded (${inFlight} requests in flight, at the ${limit.value} it lets in for ${priority} priority while it learns how many it serves within ${config.addedLatencyMs} ms of the provider) and sheds ${priority}-priority requests now`;
     return { ok: false, detail, retryAfterMs: retryAfter() };
   };
-  const refused = (priority: PriorityClass): OverloadDecision => ({ ok: false, detail: `Ultra is overloaded (${reason || (limit.yielded ? `it adds ${Math.round(limit.lastMedianMs)} ms to the answers of higher-priority requests` : 'it was saturated moments ago')}) and sheds ${priority}-priority requests now`, retryAfterMs: retryAfter() });
+  const refused = (priority: PriorityClass): OverloadDecision => ({ ok: false, detail: `Ultra is overloaded (${reason || 'it was saturated moments ago'}) and sheds ${priority}-priority requests now`, retryAfterMs: retryAfter() });
   /**
    * Whether one more request of `priority` is over its share of the requests let in at once;
    * `counted`: it is in flight already. Only `low` and `batch` are held to it: their senders
@@ -103,9 +103,9 @@ export function createOverloadGuard(deps: OverloadGuardDeps) {
     limited = limit.slow || refusedForLimit > 0;
     refusedForLimit = 0;
     reason = why(last);
-    // Ultra adding more than added_latency beside higher-priority requests, with no queue to
-    // call saturation: the pressure may shed batch and low for it (level 2), never normal.
-    pressure.observe(reason !== '' || limit.yielded, reason !== '' ? undefined : 2);
+    // (A period over added_latency while yielding, without a queue, cuts only the limit on
+    // deferrable work: it is not saturation, which would shed normal in the end.)
+    pressure.observe(reason !== '');
     const key = pressure.shed().join(',');
     if (key !== shedKey) {
       shedKey = key;
