@@ -140,13 +140,7 @@ export interface UltraConfig {
      * on the old connection.
      */
     readonly maxConnectionAgeMs: number;
-    /**
-     * How far each process's V8 heap may grow past what its last full collection left live
-     * before it collects again (`services.heap_growth`, a ratio in (1, 4], default 1.5; 0:
-     * V8 chooses, from about 1.1 to 4 by how fast it collects). V8's own choice let the old
-     * generation reach 2.2× the live heap under cache-miss load; 1.5 holds the process's
-     * peak resident memory 20–27 % lower (docs/architecture.md, "Memory").
-     */
+    /** V8's old-generation growth past the live heap before a full collection (`services.heap_growth`, in (1, 4], default 1.5; 0: V8 chooses); docs/architecture.md, "Memory". */
     readonly heapGrowth: number;
     /** Where each service serves `/metrics` for Prometheus (the router also on its HTTP port). */
     readonly metrics: { readonly router: Address; readonly providerAgent: Address; readonly cache: Address; readonly health: Address };

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { isRecord } from '@ultra/core';
 
 /**
  * A load generator for the multi-process load tests and the bench: closed-loop callers on
@@ -70,8 +71,7 @@ function post(url: URL, body: string, headers: Record<string, string>): Promise<
 function errorDetail(text: string): string {
   try {
     const parsed: unknown = JSON.parse(text);
-    const error = typeof parsed === 'object' && parsed !== null && 'error' in parsed ? parsed.error : undefined;
-    const message = typeof error === 'object' && error !== null && 'message' in error ? error.message : undefined;
+    const message = isRecord(parsed) && isRecord(parsed['error']) ? parsed['error']['message'] : undefined;
     return typeof message === 'string' ? message : text;
   } catch {
     return text;
