@@ -41,11 +41,14 @@ export interface SseEvent {
   data: string;
 }
 
+/** One SSE event as it goes on the wire. */
+export const sseText = (e: SseEvent): string => `${e.event ? `event: ${e.event}\n` : ''}data: ${e.data}\n\n`;
+
 /** Writes one SSE event and waits until it is handed to the socket; false when the connection is gone. */
 export function writeSse(res: ServerResponse, e: SseEvent): Promise<boolean> {
   if (res.destroyed) return Promise.resolve(false);
   return new Promise((resolve) => {
-    res.write(`${e.event ? `event: ${e.event}\n` : ''}data: ${e.data}\n\n`, (err) => resolve(!err && !res.destroyed));
+    res.write(sseText(e), (err) => resolve(!err && !res.destroyed));
   });
 }
 

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,35 @@ describe('provider-sim main', () => {
       expect(code).toBe(0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('writes an unpaced stream in one write with its head; with a delay between pieces, one write per event', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=ultra-source', MAIN, '--port', '0', '--host', '127.0.0.1'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+      const url = new URL(line.slice('provider-sim listening on '.length));
+      /** The reads a raw client in this process gets for one streamed request, until the stream's end. */
+      const reads = (provider: string) =>
+        new Promise<string[]>((resolve, reject) => {
+          const body = JSON.stringify({ model: 'gpt-x', messages: [{ role: 'user', content: 'ping pong' }], stream: true });
+          const socket = connect(Number(url.port), '127.0.0.1', () => socket.write(`POST /${provider}/v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n${body}`));
+          const got: string[] = [];
+          socket.on('data', (b: Buffer) => {
+            got.push(b.toString());
+            if (!got.join('').includes('data: [DONE]')) return;
+            socket.destroy();
+            resolve(got);
+          });
+          socket.on('error', reject);
+        });
+      const one = await reads('unpaced');
+      expect(one).toHaveLength(1);
+      expect(one[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*content-type: text\/event-stream[\s\S]*"role":"assistant"[\s\S]*data: \[DONE\]\n\n/);
+      expect((await fetch(`${url.origin}/_sim/providers/paced/faults`, { method: 'PUT', body: '{"chunkDelayMs": 2}' })).status).toBe(200);
+      expect((await reads('paced')).length).toBeGreaterThan(4);
+    } finally {
+      child.kill('SIGKILL');
     }
   });
 
