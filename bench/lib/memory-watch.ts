@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readMachineCpuMs } from '@ultra/testkit';
 import { readCpuMs, readMemory } from './processes.ts';
 
 /** Processes watched, by name → pid. */
@@ -67,8 +67,5 @@ export function cpuSnapshot(pids: Pids): Record<string, number> {
 
 /** CPU time the whole machine has spent busy (every CPU, all processes), in ms, from /proc/stat. */
 export function machineBusyMs(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal ...: busy is all but idle and iowait.
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-  return ((user + nice + system + irq + softirq + steal) * 1000) / 100;
+  return readMachineCpuMs()?.busy ?? 0;
 }

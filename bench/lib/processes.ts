@@ -49,18 +49,5 @@ export function readMemory(pid: number): { rssMb: number; hwmMb: number } | unde
   return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 };
 }
 
-/** Clock ticks per second of /proc/PID/stat times (USER_HZ, 100 on every Linux this runs on). */
-const USER_HZ = 100;
-
-/** CPU time (user + system) a process has used so far, in ms; undefined once it is gone. */
-export function readCpuMs(pid: number): number | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // Fields after the command name (which may hold spaces) start at state; utime and stime are fields 14 and 15.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
-}
+/** CPU time (user + system) a process has used so far, in ms: testkit's, where the chaos harness reads it too. */
+export { readCpuMs } from '@ultra/testkit';

@@ -42,6 +42,7 @@ function summaryJson(results: readonly ScenarioResult[]) {
     times: { faultAt: Math.round(r.faultAt), clearAt: Math.round(r.clearAt), endAt: Math.round(r.endAt) },
     figures: r.figures,
     bounds: r.bounds,
+    cpu: r.cpu,
   }));
 }
 

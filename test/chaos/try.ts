@@ -12,6 +12,7 @@ import { SCENARIOS } from './scenarios/index.ts';
 import { writeFileSync } from 'node:fs';
 import { scenarioChart } from './report/svg-chart.ts';
 import { buckets } from './harness/stats.ts';
+import { cpuLine } from './harness/cpu-share.ts';
 for (const name of process.argv.slice(2)) {
   const sc = SCENARIOS.find((s) => s.name === name);
   if (!sc) {
@@ -26,6 +27,8 @@ for (const name of process.argv.slice(2)) {
   console.log(' before', ph(f.before)); console.log(' during', ph(f.during)); console.log(' after ', ph(f.after));
   console.log(' iso', JSON.stringify(f.isolation), 'callsAfter', JSON.stringify(f.callsAfterIsolation), 'rec', f.clientRecoveryMs?.toFixed(0), f.backInRotationMs?.toFixed(0), f.recoveryMs?.toFixed(0), 'modes', f.modeChanges.join(' '), '| client', f.clientModes.join(' '));
   for (const b of bounds) console.log(b.ok ? '  ok  ' : '  FAIL', b.label, '—', b.actual);
+  if (r.cpu?.before) console.log(' cpu before:', cpuLine(r.cpu.before));
+  if (r.cpu?.during) console.log(' cpu during:', cpuLine(r.cpu.during));
   if (!r.error) writeFileSync(`/tmp/chaos-${name}.svg`, scenarioChart(r));
   console.log(' buckets:', buckets(samples, 1000, r.endAt).map((b) => `${b.t / 1000}s:${b.requests}/${(b.success * 100).toFixed(0)}%/${b.p50?.toFixed(0)}/${b.p99?.toFixed(0)}`).join(' '));
   const tgt = sc.target;

@@ -11,3 +11,4 @@ export * from './load.ts';
 export * from './load-process.ts';
 export * from './sentinel.ts';
 export * from './two-agents.ts';
+export * from './cpu-time.ts';

@@ -1,21 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readMachineCpuMs } from '@ultra/testkit';
 
 /** Share of CPU time (0..1) the whole machine spent busy over the last `ms`, from /proc/stat; undefined elsewhere. */
 export async function cpuBusy(ms = 2_000): Promise<number | undefined> {
-  const read = () => {
-    try {
-      const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-      const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
-      return { idle, total: fields.reduce((a, b) => a + b, 0) };
-    } catch {
-      return undefined;
-    }
-  };
-  const a = read();
+  const a = readMachineCpuMs();
   await new Promise((r) => setTimeout(r, ms));
-  const b = read();
+  const b = readMachineCpuMs();
   if (!a || !b || b.total === a.total) return undefined;
-  return 1 - (b.idle - a.idle) / (b.total - a.total);
+  return (b.busy - a.busy) / (b.total - a.total);
 }
 
 /**

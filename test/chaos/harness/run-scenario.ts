@@ -6,6 +6,7 @@ import type { FaultsInput } from '@ultra/provider-sim';
 import { createServiceClient } from '@ultra/runtime';
 import { closedLoop, waitFor } from '@ultra/testkit';
 import { analyze } from './analyze.ts';
+import { cpuBetween, cpuMark } from './cpu-share.ts';
 import { startChaosStack, type ChaosStack } from './chaos-stack.ts';
 import { startJobProbe } from './jobs.ts';
 import { startLoad } from './load.ts';
@@ -103,7 +104,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       log,
     };
     const inject = scenario.prepare ? await scenario.prepare(ctx) : () => scenario.inject(ctx);
+    const mark = () => cpuMark({ router: s.processes.router.proc.pid ?? 0, agent: s.processes.agent.proc.pid ?? 0, cache: s.processes.cache.proc.pid ?? 0, health: s.processes.health.proc.pid ?? 0 });
     t0 = performance.now();
+    const atLoad = mark();
     const observers = startObservers({ agent: s.listen.agent, health: s.listen.health }, s.simUrl, now);
     const tag = `${scenario.name}-${startedAt.getTime()}`;
     const load = startLoad(s.frontUrl, scenario.load ?? {}, now, tag);
@@ -112,10 +115,12 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     // The fault starts when its injection starts, and ends when its removal starts (a
     // restart's start-up time is part of the recovery).
     const faultAt = now();
+    const atFault = mark();
     const removal: Removal = await inject();
     log(`fault on at +${(faultAt / 1000).toFixed(1)} s: ${scenario.fault}`);
     await sleep(faultAt + phases.faultMs - now());
     const removing = now();
+    const atRemoval = mark();
     await removal();
     const removedAt = now();
     const clearAt = scenario.faultEndsWhenRemoved ? removedAt : removing;
@@ -129,7 +134,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     const figures = analyze(scenario, samples, observations, { faultAt, clearAt, endAt }, jobs);
     const bounds = scenario.bounds.map((b) => ({ label: b.label, ...b.check(figures) }));
     const pass = bounds.every((b) => b.ok);
-    result = { ...base, wallMs: 0, faultAt, clearAt, endAt, removalMs: removedAt - removing, figures, bounds, pass, samples, observations, busyBefore: busyAtStart, loadAverage: [loadAtStart, os.loadavg()[0] ?? 0] };
+    const cpus = os.availableParallelism();
+    const cpu = { before: cpuBetween(atLoad, atFault, cpus), during: cpuBetween(atFault, atRemoval, cpus) };
+    result = { ...base, wallMs: 0, faultAt, clearAt, endAt, removalMs: removedAt - removing, figures, bounds, pass, samples, observations, busyBefore: busyAtStart, loadAverage: [loadAtStart, os.loadavg()[0] ?? 0], cpu };
   } catch (e) {
     log(`could not run: ${(e as Error).message}`);
     const empty = { requests: 0, ok: 0, success: 0, fromCache: 0, silentTruncations: 0, deferred: 0, repeats: 0, repeatsOk: 0 };

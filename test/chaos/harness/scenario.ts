@@ -1,6 +1,7 @@
 import type { FaultsInput } from '@ultra/provider-sim';
 import type { ChaosProvider } from './chaos-config.ts';
 import type { ChaosStack } from './chaos-stack.ts';
+import type { CpuShare } from './cpu-share.ts';
 import type { Edges } from './edges.ts';
 import type { JobFigures } from './jobs.ts';
 import type { LoadOptions } from './load.ts';
@@ -146,6 +147,8 @@ export interface ScenarioResult {
   loadAverage: [number, number];
   /** Share of the machine's CPU (0..1) busy over the 2 s before the stack started, all of it someone else's. */
   busyBefore?: number | undefined;
+  /** The CPU the services and everything else took before the fault and during it (until its removal started). */
+  cpu?: { before: CpuShare | undefined; during: CpuShare | undefined };
   /** Why the run could not be judged (the stack did not start, say). */
   error?: string;
 }

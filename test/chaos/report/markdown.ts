@@ -1,4 +1,5 @@
 import { CHAOS_TUNING } from '../harness/chaos-config.ts';
+import { cpuLine } from '../harness/cpu-share.ts';
 import { defaultLoadOptions } from '../harness/load.ts';
 import { defaultPhases, type ScenarioResult } from '../harness/scenario.ts';
 import type { PhaseFigures } from '../harness/stats.ts';
@@ -42,6 +43,7 @@ function section(r: ScenarioResult, chartDir: string): string {
     `- **During:** ${f.during.requests} requests, ${pct(f.during.success)} ok, p50/p99/max ${lat(f.during)} / ${ms(f.during.max)} ms, ${f.during.fromCache} from the cache${f.during.repeats ? `, repeated prompts ${f.during.repeatsOk}/${f.during.repeats} ok` : ''}${f.during.silentTruncations ? `, **${f.during.silentTruncations} streams cut without an error**` : ''}.`,
     `- **After:** ${f.after.requests} requests, ${pct(f.after.success)} ok, p50/p99 ${lat(f.after)} ms.`,
   );
+  if (r.cpu?.before && r.cpu.during) out.push(`- **CPU:** before the fault ${cpuLine(r.cpu.before)}; during it ${cpuLine(r.cpu.during)}.`);
   if (r.scenario.target) {
     const how = f.isolation ? `${secs(f.isolation.ms)} after the fault (${f.isolation.how})` : 'never during the fault';
     const calls = f.callsAfterIsolation ? `; ${f.callsAfterIsolation.count} calls reached it afterwards (counted by the ${f.callsAfterIsolation.source})` : '';
