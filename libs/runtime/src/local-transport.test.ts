@@ -74,6 +74,29 @@ describe('the in-process transport', () => {
     expect(handlerSignal?.aborted).toBe(true);
   });
 
+  it('tells what still listens on the handler\'s signal that the call is over, and nothing else', async () => {
+    const signals: AbortSignal[] = [];
+    const client = setup({
+      check(req, ctx) {
+        signals.push(ctx.signal);
+        if (req.service === 'listening') ctx.signal.addEventListener('abort', () => undefined);
+        return { status: Serving.SERVING };
+      },
+    });
+    await client.check({ service: 'listening' });
+    await client.check({ service: 'quiet' });
+    expect(signals.map((s) => s.aborted)).toEqual([true, false]);
+  });
+
+  it("watches a signal a client interceptor put in the call's place: its abort cancels the call", async () => {
+    const swapped = new AbortController();
+    const client = setup({ check: () => new Promise(() => undefined) }, { client: [(next) => (req) => next({ ...req, signal: swapped.signal })] });
+    const call = settled(client.check({}));
+    await new Promise((r) => setImmediate(r));
+    swapped.abort();
+    expect(((await call) as ConnectError).code).toBe(Code.Canceled);
+  });
+
   it('delivers errors with their code, message, metadata and details; a plain error as UNKNOWN', async () => {
     const detail = create(HealthCheckResponseSchema, { status: Serving.NOT_SERVING });
     const client = setup({
