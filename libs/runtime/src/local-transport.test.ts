@@ -145,6 +145,26 @@ describe('the in-process transport', () => {
     await vi.waitFor(() => expect(ended).toBe(true));
   });
 
+  it("keeps a stream's deadline: the reader gets DEADLINE_EXCEEDED and the handler its abort, as it does when a stream is read to its end", async () => {
+    let handlerSignal: AbortSignal | undefined;
+    const client = setup({
+      async *watch(req, ctx) {
+        handlerSignal = ctx.signal;
+        yield { status: Serving.SERVING };
+        if (req.service === 'hang') await new Promise(() => undefined);
+      },
+    });
+    const seen: Serving[] = [];
+    const read = (async () => {
+      for await (const res of client.watch({ service: 'hang' }, { timeoutMs: 50 })) seen.push(res.status);
+    })();
+    expect(((await settled(read)) as ConnectError).code).toBe(Code.DeadlineExceeded);
+    expect(seen).toEqual([Serving.SERVING]);
+    expect(handlerSignal?.aborted).toBe(true);
+    for await (const _ of client.watch({ service: 'whole' }, { timeoutMs: 5_000 })) void _;
+    expect(handlerSignal?.aborted).toBe(true);
+  });
+
   it('answers UNAVAILABLE while the service is not running in this process, UNIMPLEMENTED for a method it lacks', async () => {
     const absent = createClient(Health, createLocalTransport(() => undefined, []));
     expect(((await settled(absent.check({}))) as ConnectError).code).toBe(Code.Unavailable);

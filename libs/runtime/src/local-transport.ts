@@ -9,7 +9,8 @@ import {
   type MethodImplSpec,
   type Transport,
 } from '@connectrpc/connect';
-import { invokeUnaryImplementation, runStreamingCall, transformInvokeImplementation } from '@connectrpc/connect/protocol';
+import { invokeUnaryImplementation, transformInvokeImplementation } from '@connectrpc/connect/protocol';
+import { runLocalStream } from './local-stream.ts';
 import { runLocalUnary } from './local-unary.ts';
 import { tracingOff, withServerSpan } from '@ultra/telemetry';
 
@@ -148,11 +149,13 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
     });
 
   const stream: Transport['stream'] = (method, signal, timeoutMs, header, input, contextValues) =>
-    runStreamingCall({
+    runLocalStream({
+      method,
       interceptors: clientInterceptors,
-      ...(signal ? { signal } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      req: { stream: true, ...request(method, header, contextValues), message: input },
+      signal,
+      timeoutMs,
+      req: { stream: true, ...request(method, header, contextValues) },
+      message: input,
       next: async (req) => {
         const { endpoint, spec } = target(method);
         if (!isSpecOf(spec, method)) throw new ConnectError(`${method.parent.typeName}/${method.name} has no streaming implementation in this process`, Code.Internal);
