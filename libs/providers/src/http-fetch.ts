@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { bodyChunks } from './body-chunks.ts';
 import type { AnswerBody, FetchLike, HeaderLookup, HttpAnswer } from './types.ts';
 
 /**
@@ -75,13 +76,13 @@ function answerOf(res: http.IncomingMessage, unwatch: () => void): HttpAnswer {
   };
   const body: AnswerBody = {
     [Symbol.asyncIterator]() {
-      const chunks = res[Symbol.asyncIterator]();
+      const chunks = bodyChunks(res);
       return {
         next: () => chunks.next(),
         // A reader that stops early (an adapter has the whole answer once it reads the
         // stream's last event, often a few bytes before the body's end) lets the rest drain
         // so the connection goes back to the pool, and ends it if the rest does not come.
-        return: async () => (unwatch(), release(res), { done: true, value: undefined }),
+        return: async () => (chunks.stop(), unwatch(), release(res), { done: true, value: undefined }),
       };
     },
     cancel: async () => void res.destroy(),

@@ -9,6 +9,11 @@ import { streamAnswer } from './stream-answer.ts';
 import type { AdapterDeps, Endpoint, ProviderAdapter } from './types.ts';
 import type { WireSpec } from './wire-spec.ts';
 
+/** A stream that throws `error` when it is first read. */
+async function* failing(error: unknown): AsyncGenerator<never> {
+  throw error;
+}
+
 /**
  * Builds a {@link ProviderAdapter} from one provider's {@link WireSpec}. Everything that
  * is the same for every provider lives here: HTTP through the injected fetch (default
@@ -60,9 +65,16 @@ export function createWireAdapter(endpoint: Endpoint, deps: Partial<AdapterDeps>
         throw classifyThrown(ctx, e, signal);
       }
     },
-    async *stream(model, request, { signal }) {
-      const { path, body } = chat(model, request, true);
-      yield* streamAnswer(ctx, call('POST', path, 'text/event-stream', body), spec.createStreamDecoder(model, ctx, request), signal);
+    // streamAnswer's own generator, not one delegating to it: a layer less per event.
+    // A request the provider cannot take still fails at the first `next()`, not here.
+    stream(model, request, { signal }) {
+      let built: ReturnType<typeof chat>;
+      try {
+        built = chat(model, request, true);
+      } catch (e) {
+        return failing(e);
+      }
+      return streamAnswer(ctx, call('POST', built.path, 'text/event-stream', built.body), spec.createStreamDecoder(model, ctx, request), signal);
     },
     async probe({ signal }) {
       const res = await send(ctx, call('GET', spec.probePath, 'application/json'), signal);

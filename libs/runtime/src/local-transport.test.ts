@@ -74,6 +74,29 @@ describe('the in-process transport', () => {
     expect(handlerSignal?.aborted).toBe(true);
   });
 
+  it('tells what still listens on the handler\'s signal that the call is over, and nothing else', async () => {
+    const signals: AbortSignal[] = [];
+    const client = setup({
+      check(req, ctx) {
+        signals.push(ctx.signal);
+        if (req.service === 'listening') ctx.signal.addEventListener('abort', () => undefined);
+        return { status: Serving.SERVING };
+      },
+    });
+    await client.check({ service: 'listening' });
+    await client.check({ service: 'quiet' });
+    expect(signals.map((s) => s.aborted)).toEqual([true, false]);
+  });
+
+  it("watches a signal a client interceptor put in the call's place: its abort cancels the call", async () => {
+    const swapped = new AbortController();
+    const client = setup({ check: () => new Promise(() => undefined) }, { client: [(next) => (req) => next({ ...req, signal: swapped.signal })] });
+    const call = settled(client.check({}));
+    await new Promise((r) => setImmediate(r));
+    swapped.abort();
+    expect(((await call) as ConnectError).code).toBe(Code.Canceled);
+  });
+
   it('delivers errors with their code, message, metadata and details; a plain error as UNKNOWN', async () => {
     const detail = create(HealthCheckResponseSchema, { status: Serving.NOT_SERVING });
     const client = setup({
@@ -120,6 +143,26 @@ describe('the in-process transport', () => {
     expect(await settled(read)).toBe('resolved');
     expect(seen).toEqual([Serving.SERVING, Serving.NOT_SERVING]);
     await vi.waitFor(() => expect(ended).toBe(true));
+  });
+
+  it("keeps a stream's deadline: the reader gets DEADLINE_EXCEEDED and the handler its abort, as it does when a stream is read to its end", async () => {
+    let handlerSignal: AbortSignal | undefined;
+    const client = setup({
+      async *watch(req, ctx) {
+        handlerSignal = ctx.signal;
+        yield { status: Serving.SERVING };
+        if (req.service === 'hang') await new Promise(() => undefined);
+      },
+    });
+    const seen: Serving[] = [];
+    const read = (async () => {
+      for await (const res of client.watch({ service: 'hang' }, { timeoutMs: 50 })) seen.push(res.status);
+    })();
+    expect(((await settled(read)) as ConnectError).code).toBe(Code.DeadlineExceeded);
+    expect(seen).toEqual([Serving.SERVING]);
+    expect(handlerSignal?.aborted).toBe(true);
+    for await (const _ of client.watch({ service: 'whole' }, { timeoutMs: 5_000 })) void _;
+    expect(handlerSignal?.aborted).toBe(true);
   });
 
   it('answers UNAVAILABLE while the service is not running in this process, UNIMPLEMENTED for a method it lacks', async () => {

@@ -4,13 +4,13 @@ import {
   Code,
   ConnectError,
   createContextValues,
-  createHandlerContext,
   type HandlerContext,
   type Interceptor,
   type MethodImplSpec,
   type Transport,
 } from '@connectrpc/connect';
-import { invokeUnaryImplementation, runStreamingCall, transformInvokeImplementation } from '@connectrpc/connect/protocol';
+import { invokeUnaryImplementation, transformInvokeImplementation } from '@connectrpc/connect/protocol';
+import { runLocalStream } from './local-stream.ts';
 import { runLocalUnary } from './local-unary.ts';
 import { tracingOff, withServerSpan } from '@ultra/telemetry';
 
@@ -34,6 +34,9 @@ const headerRecord = (header: Headers) => {
 
 type Values = ReturnType<typeof createContextValues>;
 type End = (failed: boolean, message?: string) => void;
+
+/** Why a stream handler's signal is aborted when its stream is over: made once (an abort without a reason builds a `DOMException` and its stack). */
+const STREAM_ENDED = new ConnectError('the in-process stream is over', Code.Canceled);
 
 /** Opens the callee's server span (continuing the trace the headers carry); returns its context and its end. */
 function openServerSpan(endpoint: LocalEndpoint, method: DescMethod, header: Headers): { ctx: Context; end: End } {
@@ -66,18 +69,6 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
     if (!spec) throw new ConnectError(`${method.parent.typeName}/${method.name} is not implemented`, Code.Unimplemented);
     return { endpoint, spec };
   };
-  const handlerContext = (method: DescMethod, signal: AbortSignal, timeoutMs: number | undefined, header: Headers, values: Values) =>
-    createHandlerContext({
-      service: method.parent,
-      method,
-      protocolName: 'in-process',
-      requestMethod: 'POST',
-      url: `in-process:/${method.parent.typeName}/${method.name}`,
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      requestSignal: signal,
-      requestHeader: header,
-      contextValues: values,
-    });
   /**
    * A unary handler's context, lighter than `createHandlerContext`'s (which links two more
    * AbortControllers and copies the request headers, then must be aborted at the end): the
@@ -100,6 +91,23 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
       values,
     };
   };
+  /**
+   * A stream handler's context: the unary one over a signal of its own that follows the
+   * call's (which the caller's abort and the deadline abort), instead of
+   * `createHandlerContext`'s two linked AbortControllers, deadline timer and header
+   * copies. `end` stops following and aborts it (for the handler's `finally` and listeners).
+   */
+  const streamContext = (method: DescMethod, call: AbortSignal, timeoutMs: number | undefined, header: Headers, values: Values) => {
+    const own = new AbortController();
+    const follow = () => own.abort(call.reason);
+    if (call.aborted) follow();
+    else call.addEventListener('abort', follow, { once: true });
+    const end = (reason: unknown = STREAM_ENDED) => {
+      call.removeEventListener('abort', follow);
+      if (!own.signal.aborted) own.abort(reason);
+    };
+    return { context: unaryContext(method, own.signal, timeoutMs, header, values), end };
+  };
   const request = <M extends DescMethod>(method: M, header: ConstructorParameters<typeof Headers>[0], values: Values | undefined) => ({
     service: method.parent,
     method,
@@ -117,7 +125,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
       timeoutMs,
       req: { stream: false, ...request(method, header, contextValues) },
       message,
-      next: async (req) => {
+      next: async (req, orAbort) => {
         const { endpoint, spec } = target(method);
         if (!isUnarySpec(spec, method)) throw new ConnectError(`${method.parent.typeName}/${method.name} has no unary implementation in this process`, Code.Internal);
         const input = req.message;
@@ -127,7 +135,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
         const span = openServerSpan(endpoint, method, req.header);
         endpoint.calls.inFlight++;
         try {
-          const output = await unlessAborted(req.signal, context.with(span.ctx, () => invokeUnaryImplementation(spec, context_, input, [...endpoint.interceptors])));
+          const output = await orAbort(context.with(span.ctx, () => invokeUnaryImplementation(spec, context_, input, [...endpoint.interceptors])));
           span.end(false);
           return { stream: false, service: method.parent, method, header: context_.responseHeader, trailer: context_.responseTrailer, message: output };
         } catch (e) {
@@ -141,15 +149,18 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
     });
 
   const stream: Transport['stream'] = (method, signal, timeoutMs, header, input, contextValues) =>
-    runStreamingCall({
+    runLocalStream({
+      method,
       interceptors: clientInterceptors,
-      ...(signal ? { signal } : {}),
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      req: { stream: true, ...request(method, header, contextValues), message: input },
+      signal,
+      timeoutMs,
+      req: { stream: true, ...request(method, header, contextValues) },
+      message: input,
       next: async (req) => {
         const { endpoint, spec } = target(method);
         if (!isSpecOf(spec, method)) throw new ConnectError(`${method.parent.typeName}/${method.name} has no streaming implementation in this process`, Code.Internal);
-        const context_ = handlerContext(method, req.signal, timeoutMs, req.header, req.contextValues);
+        const handler = streamContext(method, req.signal, timeoutMs, req.header, req.contextValues);
+        const context_ = handler.context;
         const span = openServerSpan(endpoint, method, req.header);
         const output = context.with(span.ctx, () =>
           transformInvokeImplementation(spec, context_, [...endpoint.interceptors])(req.message)[Symbol.asyncIterator](),
@@ -160,7 +171,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
           method,
           header: context_.responseHeader,
           trailer: context_.responseTrailer,
-          message: drive(output, span, req.signal, endpoint.calls, (reason) => context_.abort(reason)),
+          message: drive(output, span, req.signal, endpoint.calls, handler.end),
         };
       },
     });
@@ -191,21 +202,6 @@ async function drain<T>(it: AsyncIterator<T>, ctx: Context): Promise<void> {
 }
 
 /**
- * `work`, or its caller's abort (deadline or cancel) as soon as that comes, as a network
- * call ends when its stream is reset whatever the handler is still doing. One promise,
- * not `Promise.race(...).finally(...)`: three promises less per in-process call.
- */
-function unlessAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
-  if (signal.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.Canceled));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(ConnectError.from(signal.reason, Code.Canceled));
-    signal.addEventListener('abort', onAbort, { once: true });
-    const unwatch = () => signal.removeEventListener('abort', onAbort);
-    work.then((value) => (unwatch(), resolve(value)), (e: unknown) => (unwatch(), reject(e)));
-  });
-}
-
-/**
  * The handler's answers as the caller reads them: each step in the server span's context,
  * a thrown error as a ConnectError (as the network delivers it), and, when the caller's
  * signal aborts, the handler run on to its end (drain) as a server writing to a reset
@@ -214,17 +210,27 @@ function unlessAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
 async function* drive<T>(it: AsyncIterator<T>, span: { ctx: Context; end: End }, signal: AbortSignal, calls: { inFlight: number }, release: (reason?: unknown) => void): AsyncGenerator<T> {
   let finished = false;
   calls.inFlight++;
+  // The step waited on, ended by `stop` (no listener of its own on the signal per step).
+  let interrupt: ((reason: unknown) => void) | undefined;
   const stop = () => {
     release(signal.reason);
+    interrupt?.(signal.reason);
     if (!finished) void drain(it, span.ctx);
   };
   signal.addEventListener('abort', stop, { once: true });
+  const nextStep = (): Promise<IteratorResult<T>> => {
+    if (signal.aborted) return Promise.reject(ConnectError.from(signal.reason, Code.Canceled));
+    return new Promise((resolve, reject) => {
+      interrupt = (reason) => reject(ConnectError.from(reason, Code.Canceled));
+      context.with(span.ctx, () => it.next()).then((r) => ((interrupt = undefined), resolve(r)), (e: unknown) => ((interrupt = undefined), reject(e)));
+    });
+  };
   let failed: string | undefined;
   try {
     for (;;) {
-      const step = await unlessAborted(signal, context.with(span.ctx, () => it.next()));
-      if (step.done) break;
-      yield step.value;
+      const got = await nextStep();
+      if (got.done) break;
+      yield got.value;
     }
     finished = true;
   } catch (e) {
