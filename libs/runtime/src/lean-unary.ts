@@ -2,6 +2,7 @@ import http2 from 'node:http2';
 import { create, fromBinary, isMessage, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError, createContextValues, type Interceptor, type StreamRequest, type StreamResponse, type Transport, type UnaryRequest, type UnaryResponse } from '@connectrpc/connect';
 import { codeFromHttpStatus, errorFromJsonBytes, trailerDemux } from '@connectrpc/connect/protocol-connect';
+import { systemClock, type Clock } from '@ultra/core';
 import type { SessionLike } from './dial-pool.ts';
 
 const { NGHTTP2_CANCEL, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = http2.constants;
@@ -34,14 +35,15 @@ function fromNodeError(e: unknown): ConnectError {
  * as `createConnectTransport`, without its per-call machinery: async-iterable bodies, web
  * `Headers` round trips, a linked AbortController and a deadline signal per call, and the
  * sentinel error and DOMException built when each call ends. Streaming calls go to `base`
- * (Connect's own transport on the same session).
+ * (Connect's own transport on the same session). Deadlines are timed on `clock`.
  */
-export function createLeanUnaryTransport(base: Transport, options: { baseUrl: string; session: SessionLike; interceptors: Interceptor[] }): Transport {
+export function createLeanUnaryTransport(base: Transport, options: { baseUrl: string; session: SessionLike; interceptors: Interceptor[]; clock?: Clock }): Transport {
   const { session, baseUrl } = options;
+  const clock = options.clock ?? systemClock;
   /** One try of a call due by `deadlineAt` (epoch ms; undefined: none): an interceptor that retries gets what is left. */
   const call = (req: UnaryRequest, deadlineAt: number | undefined): Promise<UnaryResponse> => {
     const method = req.method;
-    const timeoutMs = deadlineAt === undefined ? undefined : deadlineAt - Date.now();
+    const timeoutMs = deadlineAt === undefined ? undefined : deadlineAt - clock.now();
     if (timeoutMs !== undefined && timeoutMs <= 0) return Promise.reject(new ConnectError('the operation timed out', Code.DeadlineExceeded));
     const headers: http2.OutgoingHttpHeaders = {};
     req.header.forEach((value, key) => (headers[key] = value));
@@ -51,7 +53,7 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
     const body = toBinary(method.input, req.message);
     return new Promise<UnaryResponse>((resolve, reject) => {
       let stream: http2.ClientHttp2Stream | undefined;
-      let timer: NodeJS.Timeout | undefined;
+      let timer: unknown;
       let settled = false;
       // Set once the answer has been read to its end: the stream is then done, and resetting
       // it would send a needless RST_STREAM (servers count those: rapid-reset protection).
@@ -59,7 +61,7 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
       const settle = (error: ConnectError | undefined, res?: UnaryResponse) => {
         if (settled) return;
         settled = true;
-        clearTimeout(timer);
+        clock.clearTimeout(timer);
         req.signal.removeEventListener('abort', onAbort);
         if (error) {
           if (stream && !stream.closed && !ended) stream.close(NGHTTP2_CANCEL);
@@ -69,7 +71,7 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
       const onAbort = () => settle(ConnectError.from(req.signal.reason ?? new Error('the operation was aborted'), Code.Canceled));
       if (req.signal.aborted) return onAbort();
       req.signal.addEventListener('abort', onAbort, { once: true });
-      if (timeoutMs !== undefined) timer = setTimeout(() => settle(new ConnectError('the operation timed out', Code.DeadlineExceeded)), timeoutMs);
+      if (timeoutMs !== undefined) timer = clock.setTimeout(() => settle(new ConnectError('the operation timed out', Code.DeadlineExceeded)), timeoutMs);
       // A stream the server left unanswered as its GOAWAY crossed it (reset with
       // REFUSED_STREAM or CANCEL before any response header) was not processed: it is sent
       // again, on a new connection (maybe another endpoint), a few times at most.
@@ -153,7 +155,7 @@ export function createLeanUnaryTransport(base: Transport, options: { baseUrl: st
   return {
     stream: (...args) => base.stream(...args),
     async unary(method, signal, timeoutMs, header, message, contextValues) {
-      const deadlineAt = timeoutMs === undefined || timeoutMs <= 0 ? undefined : Date.now() + timeoutMs;
+      const deadlineAt = timeoutMs === undefined || timeoutMs <= 0 ? undefined : clock.now() + timeoutMs;
       // Only unary requests are made below; a streaming one here would be an interceptor's bug.
       const inner: AnyNext = (req) => (req.stream ? Promise.reject(new ConnectError(`${req.method.name}: a streaming request reached the unary path`, Code.Internal)) : call(req, deadlineAt));
       const next = options.interceptors.reduceRight<AnyNext>((n, interceptor) => interceptor(n), inner);

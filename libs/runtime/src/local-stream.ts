@@ -1,12 +1,9 @@
 import { create, isMessage, type DescMessage, type DescMethodStreaming, type MessageInitShape, type MessageShape } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Interceptor, type StreamRequest, type StreamResponse } from '@connectrpc/connect';
 import { getAbortSignalReason } from '@connectrpc/connect/protocol';
-import { getEventListeners } from 'node:events';
+import { endCall } from './call-end.ts';
 
 type AnyFn = Parameters<Interceptor>[0];
-
-/** Why the call's signal is aborted when its stream ended and something still listens: made once (no `DOMException` per call). */
-const STREAM_ENDED = new ConnectError('the in-process stream is over', Code.Canceled);
 
 export interface LocalStreamOptions<I extends DescMessage, O extends DescMessage> {
   readonly method: DescMethodStreaming<I, O>;
@@ -71,7 +68,7 @@ export async function runLocalStream<I extends DescMessage, O extends DescMessag
   };
   const done = () => {
     settle();
-    if (!own.aborted && getEventListeners(own, 'abort').length > 0) controller.abort(STREAM_ENDED);
+    endCall(controller);
   };
   const first: AnyFn = (req) => (req.stream ? opt.next({ ...req, method, message: checked(method.input, req.message) }) : Promise.reject(new ConnectError(`${method.name}: a streaming call was given a unary request`, Code.Internal)));
   const chain = opt.interceptors.reduceRight<AnyFn>((next, interceptor) => interceptor(next), first);

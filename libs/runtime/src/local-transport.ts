@@ -10,9 +10,11 @@ import {
   type Transport,
 } from '@connectrpc/connect';
 import { invokeUnaryImplementation, transformInvokeImplementation } from '@connectrpc/connect/protocol';
+import { CALL_ENDED } from './call-end.ts';
 import { runLocalStream } from './local-stream.ts';
 import { runLocalUnary } from './local-unary.ts';
 import { tracingOff, withServerSpan } from '@ultra/telemetry';
+import { systemClock, type Clock } from '@ultra/core';
 
 /** What a service serves, reached by an in-process caller: its methods and its server interceptors. */
 export interface LocalEndpoint {
@@ -35,9 +37,6 @@ const headerRecord = (header: Headers) => {
 type Values = ReturnType<typeof createContextValues>;
 type End = (failed: boolean, message?: string) => void;
 
-/** Why a stream handler's signal is aborted when its stream is over: made once (an abort without a reason builds a `DOMException` and its stack). */
-const STREAM_ENDED = new ConnectError('the in-process stream is over', Code.Canceled);
-
 /** Opens the callee's server span (continuing the trace the headers carry); returns its context and its end. */
 function openServerSpan(endpoint: LocalEndpoint, method: DescMethod, header: Headers): { ctx: Context; end: End } {
   let end: End = () => undefined;
@@ -59,9 +58,10 @@ function openServerSpan(endpoint: LocalEndpoint, method: DescMethod, header: Hea
  * so a service that has not started yet answers UNAVAILABLE, as a closed port would.
  *
  * Messages are shared, not copied: a handler must not change a request it was given, nor
- * a caller an answer it got (Ultra's handlers build new messages).
+ * a caller an answer it got (Ultra's handlers build new messages). `clock` times the
+ * handler's `timeoutMs()`.
  */
-export function createLocalTransport(resolve: () => LocalEndpoint | undefined, clientInterceptors: Interceptor[]): Transport {
+export function createLocalTransport(resolve: () => LocalEndpoint | undefined, clientInterceptors: Interceptor[], clock: Clock = systemClock): Transport {
   const target = (method: DescMethod) => {
     const endpoint = resolve();
     if (!endpoint) throw new ConnectError(`${method.parent.typeName} is not running in this process yet`, Code.Unavailable);
@@ -76,7 +76,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
    * which `runLocalUnary` ends with the call.
    */
   const unaryContext = (method: DescMethod, signal: AbortSignal, timeoutMs: number | undefined, header: Headers, values: Values): HandlerContext => {
-    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const deadline = timeoutMs === undefined ? undefined : clock.now() + timeoutMs;
     return {
       service: method.parent,
       method,
@@ -84,7 +84,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
       requestMethod: 'POST',
       url: `in-process:/${method.parent.typeName}/${method.name}`,
       signal,
-      timeoutMs: () => (deadline === undefined ? undefined : deadline - Date.now()),
+      timeoutMs: () => (deadline === undefined ? undefined : deadline - clock.now()),
       requestHeader: header,
       responseHeader: new Headers(),
       responseTrailer: new Headers(),
@@ -102,7 +102,7 @@ export function createLocalTransport(resolve: () => LocalEndpoint | undefined, c
     const follow = () => own.abort(call.reason);
     if (call.aborted) follow();
     else call.addEventListener('abort', follow, { once: true });
-    const end = (reason: unknown = STREAM_ENDED) => {
+    const end = (reason: unknown = CALL_ENDED) => {
       call.removeEventListener('abort', follow);
       if (!own.signal.aborted) own.abort(reason);
     };

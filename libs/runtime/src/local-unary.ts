@@ -1,19 +1,9 @@
 import { create, isMessage, type DescMessage, type DescMethodUnary, type MessageInitShape } from '@bufbuild/protobuf';
 import { Code, ConnectError, type Interceptor, type UnaryRequest, type UnaryResponse } from '@connectrpc/connect';
 import { getAbortSignalReason } from '@connectrpc/connect/protocol';
-import { getEventListeners } from 'node:events';
+import { endCall } from './call-end.ts';
 
 type AnyFn = Parameters<Interceptor>[0];
-
-/**
- * The call's signal is aborted with this when the call is over and something still
- * listens on it (as `runUnaryCall` aborts its own), so those listeners let go. A reason
- * made once: an abort without one builds a `DOMException` with its stack, which at three
- * in-process calls a request was 4 % of a `single` process's CPU. With no listener left
- * the abort is skipped: it would only build and dispatch an event for nobody (about 3 us
- * a call on Node 20).
- */
-const CALL_ENDED = new ConnectError('the in-process call is over', Code.Canceled);
 
 export interface LocalUnaryOptions<I extends DescMessage, O extends DescMessage> {
   readonly method: DescMethodUnary<I, O>;
@@ -88,6 +78,6 @@ export async function runLocalUnary<I extends DescMessage, O extends DescMessage
   } finally {
     clearTimeout(timer);
     caller?.removeEventListener('abort', onAbort);
-    if (!own.aborted && getEventListeners(own, 'abort').length > 0) controller.abort(CALL_ENDED);
+    endCall(controller);
   }
 }
